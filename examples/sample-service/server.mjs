@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// cutover's sample service: a small HTTP server used by the demo, the tests and the benchmarks.
+// Environment:
+//   PORT        port to listen on (set by cutover for every replica)
+//   VERSION     version string returned in bodies and the `x-version` header (default "v1")
+//   FAULT_RATE  ratio 0..1 of requests answered with 500 (default 0)
+//   LATENCY_MS  added latency per request, ms (default 0)
+// Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault).
+// It exports progressive_agent_requests_total{agent_type,status} on GET /metrics.
+import http from 'node:http';
+
+const port = Number(process.env.PORT ?? 8080);
+const version = process.env.VERSION ?? 'v1';
+const faultRate = Number(process.env.FAULT_RATE ?? 0);
+const latencyMs = Number(process.env.LATENCY_MS ?? 0);
+const agentType = process.env.AGENT_TYPE ?? 'sample';
+const counts = new Map();
+
+function count(status) {
+  counts.set(status, (counts.get(status) ?? 0) + 1);
+}
+
+function respond(req, res) {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    return;
+  }
+  if (req.url === '/metrics') {
+    let body = '# TYPE progressive_agent_requests_total counter\n';
+    for (const [status, n] of counts) {
+      body += `progressive_agent_requests_total{agent_type="${agentType}",status="${status}"} ${n}\n`;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+    return;
+  }
+  if (faultRate > 0 && Math.random() < faultRate) {
+    count('error');
+    res.writeHead(500, { 'content-type': 'text/plain', 'x-version': version }).end(`fault in ${version}\n`);
+    return;
+  }
+  count('ok');
+  res.writeHead(200, { 'content-type': 'text/plain', 'x-version': version }).end(`hello from ${version}\n`);
+}
+
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    if (latencyMs > 0) setTimeout(() => respond(req, res), latencyMs);
+    else respond(req, res);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(port, '127.0.0.1');
+
+// Graceful stop: finish in-flight requests, close idle keep-alive sockets, then exit.
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+});

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { DataPlaneClient, readDataPlaneInfo } from '../../dataplane/index.js';
+import { isAlive, startServer } from '../../server/index.js';
+import type { CliContext } from '../context.js';
+import { runningServer } from '../ensure-server.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends SIGTERM to the server and waits (≤ 15 s) for it to exit. Returns false when none ran. */
+async function stopServer(ctx: CliContext): Promise<boolean> {
+  const info = runningServer(ctx.paths);
+  if (!info) return false;
+  process.kill(info.pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (isAlive(info.pid) && Date.now() < deadline) await sleep(50);
+  return true;
+}
+
+/** Registers `server`, `server stop`, `shutdown` and the internal `dataplane`. */
+export function registerServerCommands(program: Command, ctx: CliContext): void {
+  const server = program
+    .command('server')
+    .description('run the control plane in the foreground (pid in $CUTOVER_HOME/server.pid)')
+    .option('-p, --port <port>', 'API port (0 = any free port); default $CUTOVER_API_PORT or 7400')
+    .action(async (opts: { port?: string }) => {
+      const running = await startServer({
+        home: ctx.paths.home,
+        ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
+      });
+      ctx.out(`cutover server listening on http://127.0.0.1:${running.port} (data: ${ctx.paths.home})`);
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+
+  server
+    .command('stop')
+    .description('stop the control plane; the router and the replicas keep serving')
+    .action(async () => {
+      ctx.out((await stopServer(ctx)) ? 'cutover server stopped' : 'no cutover server running');
+    });
+
+  program
+    .command('shutdown')
+    .description('stop the server, the router and every replica of this data directory')
+    .action(async () => {
+      const stopped = await stopServer(ctx);
+      const info = readDataPlaneInfo(ctx.paths.home);
+      let dataPlane = false;
+      if (info && isAlive(info.pid)) {
+        await new DataPlaneClient(`http://127.0.0.1:${info.adminPort}`).shutdown();
+        const deadline = Date.now() + 60_000;
+        while (isAlive(info.pid) && Date.now() < deadline) await sleep(100);
+        dataPlane = true;
+      }
+      ctx.out(`${stopped ? 'server stopped' : 'no server running'}; ${dataPlane ? 'data plane and replicas stopped' : 'no data plane running'}`);
+    });
+}

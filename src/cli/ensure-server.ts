@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { userInfo } from 'node:os';
+import { request } from 'undici';
+import { type HomePaths, isAlive, type ServerInfo } from '../server/index.js';
+import { ApiClient } from './api-client.js';
+import { CliError } from './errors.js';
+
+/** How long to wait for a background server to answer, ms. */
+const START_TIMEOUT_MS = 20_000;
+
+/** Reads `server.json` if its server process is alive. */
+export function runningServer(paths: HomePaths): ServerInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(paths.serverInfo, 'utf8')) as ServerInfo;
+    return isAlive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 2000, bodyTimeout: 2000 });
+    await res.body.dump();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns a client of this data directory's server, starting `cutover server` in the background
+ * first when none is running (as pm2 does). Its output goes to `logs/server.log`.
+ * @throws CliError when the server does not answer within 20 s.
+ */
+export async function ensureServer(paths: HomePaths): Promise<ApiClient> {
+  const actor = `user:${userInfo().username}`;
+  const info = runningServer(paths);
+  if (info && (await healthy(info.port))) return new ApiClient(`http://127.0.0.1:${info.port}`, actor);
+  mkdirSync(paths.logs, { recursive: true });
+  const log = openSync(paths.serverLog, 'a');
+  const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'server'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, CUTOVER_HOME: paths.home },
+  });
+  child.unref();
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const started = runningServer(paths);
+    if (started && (await healthy(started.port))) return new ApiClient(`http://127.0.0.1:${started.port}`, actor);
+    if (child.exitCode !== null) break;
+  }
+  let tail = '';
+  try {
+    tail = readFileSync(paths.serverLog, 'utf8').split('\n').slice(-6).join('\n');
+  } catch {}
+  throw new CliError('CUTOVER_E_SERVER_START', `the cutover server did not start; see ${paths.serverLog}\n${tail}`);
+}

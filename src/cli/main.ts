@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { registerDemoCommand } from './commands/demo-command.js';
+import { registerRolloutCommands } from './commands/rollout-commands.js';
+import { registerServerCommands } from './commands/server-commands.js';
+import { createContext } from './context.js';
+import { CliError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * The `cutover` CLI. Verbs mirror `kubectl argo rollouts`; every command talks to the control
+ * plane's API and starts the server in the background when none runs.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const ctx = createContext();
+  const program = new Command('cutover')
+    .description('progressive delivery: canary, blue-green, rolling and recreate with live analysis')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  registerRolloutCommands(program, ctx);
+  registerServerCommands(program, ctx);
+  registerDemoCommand(program, ctx);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(EXIT.error);
+  }
+}
+
+await main(process.argv);

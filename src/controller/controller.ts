@@ -1,0 +1,224 @@
+import type { Logger } from 'pino';
+import {
+  type AnalysisRun,
+  AnalysisRunner,
+  buildAnalysisRun,
+  terminateRun,
+} from '../analysis/index.js';
+import type { Clock } from '../clock/index.js';
+import type { DataPlaneClient } from '../dataplane/client.js';
+import type { DataPlaneState } from '../dataplane/protocol.js';
+import {
+  applyCommand,
+  type CommandOptions,
+  type EngineAction,
+  type ObservedAnalysisRun,
+  type RolloutCommand,
+  reconcile,
+} from '../engine/index.js';
+import type { NewEvent, Store, StoredRollout } from '../store/index.js';
+import { dataPlaneMatches } from './desired-diff.js';
+import { RolloutNotFoundError } from './errors.js';
+import { Mutex } from './mutex.js';
+
+export interface ControllerOptions {
+  store: Store;
+  dataPlane: DataPlaneClient;
+  clock: Clock;
+  logger: Logger;
+  /** Period of the level-triggered reconcile loop, ms. @default 200 */
+  intervalMs?: number;
+  /** Environment for AnalysisTemplate args `valueFrom`. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/** Counters exposed on the control plane's /metrics. */
+export interface ControllerStats {
+  reconciles: number;
+  lastReconcileMs: number;
+  analysisAborts: number;
+}
+
+/**
+ * The control loop: every `intervalMs` (and at once after a command) it reads the store and the
+ * data plane, calls the pure `reconcile` for each Rollout, writes status and events, then performs
+ * the decided actions (AnalysisRuns, the desired data-plane state). AnalysisRuns are measured
+ * concurrently, outside the status lock.
+ *
+ * After a crash or `kill -9`, a new Controller resumes from the store: status is only advanced on
+ * observed facts, and the data plane kept running meanwhile.
+ */
+export class Controller {
+  readonly #o: Required<Omit<ControllerOptions, 'env'>> & { env: Record<string, string | undefined> };
+  readonly #lock = new Mutex();
+  readonly #runner: AnalysisRunner;
+  readonly #measuring = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  readonly stats: ControllerStats = { reconciles: 0, lastReconcileMs: 0, analysisAborts: 0 };
+  /** The data plane's state as last observed (replica readiness for the API). */
+  lastDataPlane: DataPlaneState | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.#o = { intervalMs: 200, env: process.env, ...options };
+    this.#runner = new AnalysisRunner({
+      clock: options.clock,
+      stats: (run, revision, windowSeconds, quantile) =>
+        this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile),
+    });
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+  }
+
+  /** Runs the next reconcile now instead of at the next period. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.#o.logger.error({ err: error }, 'reconcile failed');
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.#timer = setTimeout(resolve, this.#o.intervalMs);
+      });
+      clearTimeout(this.#timer);
+    }
+  }
+
+  /** One pass over every Rollout. Exposed for tests. */
+  async tick(): Promise<void> {
+    const started = performance.now();
+    const dataPlane = await this.#o.dataPlane.state();
+    this.lastDataPlane = dataPlane;
+    await this.#lock.run(async () => {
+      const rollouts = await this.#o.store.listRollouts();
+      for (const rollout of rollouts) await this.#reconcileOne(rollout, dataPlane);
+      for (const dp of dataPlane.rollouts) {
+        if (!rollouts.some((r) => r.name === dp.rollout)) await this.#o.dataPlane.remove(dp.rollout);
+      }
+    });
+    this.#measure();
+    this.stats.reconciles++;
+    this.stats.lastReconcileMs = performance.now() - started;
+  }
+
+  async #reconcileOne(rollout: StoredRollout, dataPlane: DataPlaneState): Promise<void> {
+    const now = this.#o.clock.now();
+    const analysisRuns: Record<string, ObservedAnalysisRun> = {};
+    for (const ref of rollout.status.analysisRuns) {
+      const run = await this.#o.store.getAnalysisRun(ref.name);
+      if (run) analysisRuns[ref.name] = { phase: run.status.phase, ...(run.status.message ? { message: run.status.message } : {}) };
+    }
+    const observedDp = dataPlane.rollouts.find((r) => r.rollout === rollout.name);
+    const result = reconcile(
+      { ...rollout, targetRevision: rollout.targetRevision },
+      { dataPlane: observedDp, analysisRuns },
+      now,
+    );
+    const events = result.events.map((e): NewEvent => ({ ...e, time: now, rollout: rollout.name, actor: 'controller' }));
+    if (events.some((e) => e.reason === 'RolloutAborted')) this.stats.analysisAborts++;
+    // Status first, then actions: a crash in between leaves status behind reality by at most
+    // these idempotent actions, which the next reconcile decides again.
+    if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
+      await this.#o.store.saveStatus(rollout.name, result.status, events);
+    }
+    for (const action of result.actions) await this.#perform(rollout, action, now);
+    if (!dataPlaneMatches(result.desired, observedDp)) await this.#o.dataPlane.apply(result.desired);
+  }
+
+  async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {
+    if (action.type === 'terminateAnalysisRun') {
+      const run = await this.#o.store.getAnalysisRun(action.name);
+      if (run && !run.status.terminated) await this.#o.store.saveAnalysisRun(terminateRun(run, now), now);
+      return;
+    }
+    const templates = await Promise.all(
+      action.analysis.templates.map(async (ref) => ({
+        ref,
+        template: await this.#o.store.getAnalysisTemplate(ref.templateName, ref.clusterScope === true),
+      })),
+    );
+    const run = buildAnalysisRun({
+      name: action.name,
+      rollout: rollout.name,
+      revision: action.revision,
+      revisions: action.revisions,
+      kind: action.kind,
+      templates,
+      analysis: action.analysis,
+      env: this.#o.env,
+      now,
+    });
+    await this.#o.store.createAnalysisRun(run, now);
+  }
+
+  /** Takes due measurements of every active run, each run at most once at a time. */
+  #measure(): void {
+    void this.#o.store.listAnalysisRuns({ active: true }).then((runs) => {
+      for (const run of runs) {
+        if (this.#measuring.has(run.name) || run.status.terminated) continue;
+        this.#measuring.add(run.name);
+        void this.#stepRun(run).finally(() => this.#measuring.delete(run.name));
+      }
+    });
+  }
+
+  async #stepRun(run: AnalysisRun): Promise<void> {
+    try {
+      const next = await this.#runner.step(run);
+      await this.#lock.run(async () => {
+        const now = this.#o.clock.now();
+        const latest = await this.#o.store.getAnalysisRun(run.name);
+        // A run terminated while it was being measured stays terminated.
+        const result = latest?.status.terminated ? terminateRun(next, now) : next;
+        if (JSON.stringify(result) !== JSON.stringify(latest)) await this.#o.store.saveAnalysisRun(result, now);
+        if (result.status.phase !== run.status.phase) this.wake();
+      });
+    } catch (error) {
+      this.#o.logger.error({ err: error, run: run.name }, 'analysis step failed');
+    }
+  }
+
+  /**
+   * Applies promote / abort / retry / pause / resume under the status lock, records the events with
+   * the actor, and wakes the loop.
+   * @throws CommandNotAllowedError when the command does not apply; nothing is written.
+   */
+  async command(name: string, command: RolloutCommand, options: CommandOptions, actor: string): Promise<StoredRollout> {
+    return this.#lock.run(async () => {
+      const rollout = await this.#o.store.getRollout(name);
+      if (!rollout) throw new RolloutNotFoundError(name);
+      const now = this.#o.clock.now();
+      const result = applyCommand(rollout, command, options, now);
+      await this.#o.store.saveStatus(
+        name,
+        result.status,
+        result.events.map((e) => ({ ...e, time: now, rollout: name, actor })),
+      );
+      this.wake();
+      return { ...rollout, status: result.status };
+    });
+  }
+
+  /** Runs `fn` under the status lock (for apply, undo and delete from the API). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#lock.run(fn);
+  }
+}

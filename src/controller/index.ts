@@ -1,0 +1,3 @@
+export { Controller, type ControllerOptions, type ControllerStats } from './controller.js';
+export { dataPlaneMatches } from './desired-diff.js';
+export { RolloutNotFoundError } from './errors.js';

@@ -1,0 +1,142 @@
+/**
+ * The data plane's admin API contract: what the control plane sends (desired state) and reads
+ * (observed state, per-revision statistics). The data plane process hosts the built-in router and
+ * the local platform and outlives the control plane.
+ *
+ * Every write is a whole desired state and idempotent: sending it twice changes nothing.
+ */
+import type { LocalTemplate } from '../spec/types.js';
+
+/** Desired replica count of one revision of one Rollout. */
+export interface ReplicaSetSpec {
+  revision: number;
+  /** Template hash (identifies the revision across restarts). */
+  hash: string;
+  /** Template with `cwd` already resolved to an absolute path. */
+  template: LocalTemplate;
+  replicas: number;
+}
+
+/** One weighted backend of a router listener. */
+export interface RouteBackend {
+  revision: number;
+  /** Share of requests, percent 0..100. The weights of one listener sum to 100 (or all are 0). */
+  weight: number;
+}
+
+/** One router listener (a public port). */
+export interface ListenerSpec {
+  port: number;
+  backends: RouteBackend[];
+}
+
+/** Desired state of one Rollout in the data plane. */
+export interface RolloutDataPlaneSpec {
+  rollout: string;
+  replicaSets: ReplicaSetSpec[];
+  /** The main port (stable / active) and, for blue-green, the preview port. */
+  listeners: ListenerSpec[];
+}
+
+export const REPLICA_STATES = ['Starting', 'Running', 'Draining', 'Terminating', 'Crashed', 'Stopped'] as const;
+export type ReplicaState = (typeof REPLICA_STATES)[number];
+
+export interface ReplicaStatus {
+  id: string;
+  pid: number | null;
+  port: number;
+  state: ReplicaState;
+  ready: boolean;
+  restarts: number;
+  /** ms since the epoch. */
+  startedAt: number;
+  lastExitCode: number | null;
+}
+
+export interface ReplicaSetStatus {
+  revision: number;
+  hash: string;
+  /** Desired count as last sent. */
+  replicas: number;
+  /** Replicas passing their readiness probe and not draining. */
+  readyReplicas: number;
+  /** Replicas that are alive but not yet ready, or restarting. */
+  replicaStatuses: ReplicaStatus[];
+}
+
+export interface RolloutDataPlaneStatus {
+  rollout: string;
+  replicaSets: ReplicaSetStatus[];
+  /** Listeners as currently applied (bound). */
+  listeners: ListenerSpec[];
+}
+
+export interface DataPlaneState {
+  /** pid of the data plane process. */
+  pid: number;
+  startedAt: number;
+  rollouts: RolloutDataPlaneStatus[];
+}
+
+/**
+ * Traffic statistics of one revision over a trailing window, as recorded by the router.
+ * Proxy-generated failures (upstream connect errors, resets, timeouts) count as errors.
+ */
+export interface RevisionStats {
+  rollout: string;
+  revision: number;
+  /** Window length actually covered, s. */
+  windowSeconds: number;
+  requests: number;
+  /** Responses with status 5xx plus proxy-generated failures. */
+  errors: number;
+  status: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number; proxyError: number };
+  /** requests / windowSeconds, req/s. */
+  requestRate: number;
+  /** errors / requests, ratio 0..1; NaN (serialized as null) when there were no requests. */
+  errorRate: number | null;
+  /** Latency quantile in seconds for the requested quantile; null when there were no requests. */
+  latency: number | null;
+  quantile: number;
+}
+
+/** Where a data plane listens; written to `$CUTOVER_HOME/dataplane.json`. */
+export interface DataPlaneInfo {
+  pid: number;
+  adminPort: number;
+  startedAt: number;
+  version: string;
+}
+
+/** Traffic of one revision during one whole second, as streamed by `GET /v1/stream`. */
+export interface RevisionSecond {
+  rollout: string;
+  revision: number;
+  requests: number;
+  /** Responses with status 5xx plus proxy-generated failures. */
+  errors: number;
+  status: RevisionStats['status'];
+  /** p95 latency during that second, s; null without requests. */
+  latencyP95: number | null;
+}
+
+/** One server-sent event (`event: second`) of `GET /v1/stream`, sent once per second. */
+export interface DataPlaneSecond {
+  /** Start of the second, ms since the epoch. */
+  at: number;
+  revisions: RevisionSecond[];
+}
+
+/** Body of every error response of the admin API (4xx/5xx). */
+export interface DataPlaneErrorBody {
+  error: {
+    /** Stable code, `CUTOVER_E_...`. */
+    code: string;
+    message: string;
+    /** For CUTOVER_E_PORT_IN_USE. */
+    port?: number;
+    /** For CUTOVER_E_DATAPLANE_INVALID_SPEC: field path, e.g. `listeners[0].backends[1].weight`. */
+    path?: string;
+    rollout?: string;
+  };
+}

@@ -1,0 +1,151 @@
+import { durationToMs } from '../spec/duration.js';
+import type { CanaryStep, CanaryStrategy } from '../spec/types.js';
+import type { Decision } from './decision.js';
+import { abortUpdate, completeUpdate, runName } from './lifecycle.js';
+import { canaryReplicasFor } from './replica-math.js';
+
+/** @default 30 s, as Argo Rollouts' `abortScaleDownDelaySeconds`. */
+export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
+/** @default 30 s, as Argo Rollouts' `scaleDownDelaySeconds` with traffic routing. */
+export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
+
+/**
+ * One reconcile of a canary update, as Argo Rollouts' canary with traffic routing: the stable
+ * revision stays at full scale; the canary is scaled to its weight's share; a weight is sent to
+ * the router only once the canary replicas for it are ready, and a step completes only when the
+ * router is observed applying it. Steps: setWeight, pause, analysis; background analysis from
+ * `startingStep`. Requires `status.currentRevision !== status.stableRevision`.
+ */
+export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
+  const s = d.status;
+  const stable = s.stableRevision!;
+  const current = s.currentRevision;
+  const port = d.state.spec.port;
+  const steps = canary.steps ?? [];
+  d.scale(stable, d.replicas);
+
+  if (s.abort) {
+    s.weights = { canary: 0, stable: 100 };
+    d.route(port, { [stable]: 100 });
+    const delay = (canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS) * 1000;
+    d.scaleDownAt(current, (s.abortedAt ?? d.now) + delay);
+    return;
+  }
+
+  // Background analysis, from startingStep on (as Argo's canary.analysis).
+  const background = canary.analysis;
+  if (background && (s.currentStepIndex ?? 0) >= (background.startingStep ?? 0) && !s.promoteFull) {
+    const name = runName(d, 'bg');
+    const phase = d.ensureRun(name, 'background', background, current);
+    if (phase === 'Failed' || phase === 'Error') {
+      abortUpdate(d, `Background AnalysisRun ${name} ${phase}${detail(d.runMessage(name))}`);
+      reconcileCanary(d, canary);
+      return;
+    }
+    if (phase === 'Inconclusive') d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
+  }
+
+  // Advance through as many steps as the observed state allows in this reconcile.
+  for (let guard = 0; guard <= steps.length; guard++) {
+    const index = s.currentStepIndex ?? 0;
+    const step = steps[index];
+    if (s.promoteFull || step === undefined) {
+      promoteToFull(d, canary, steps.length);
+      return;
+    }
+    holdWeight(d, s.weights.canary);
+    if (d.paused || s.pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')) return;
+    if (!stepDone(d, step, index)) {
+      if (s.abort) reconcileCanary(d, canary);
+      return;
+    }
+    s.currentStepIndex = index + 1;
+    s.stepStartedAt = d.now;
+    s.lastProgressAt = d.now;
+    d.event('Normal', 'RolloutStepCompleted', `Rollout step ${index + 1}/${steps.length} completed (${describeStep(step)})`);
+  }
+}
+
+/** Scales the canary for `weight` and routes that share of the main port to it. */
+function holdWeight(d: Decision, weight: number): void {
+  const s = d.status;
+  const stable = s.stableRevision!;
+  d.scale(s.currentRevision, Math.max(canaryReplicasFor(d.replicas, weight), d.desiredReplicas(s.currentRevision)));
+  d.route(d.state.spec.port, { [stable]: 100 - weight, [s.currentRevision]: weight });
+}
+
+/** Works on one step; true once it is complete. */
+function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
+  const s = d.status;
+  const current = s.currentRevision;
+  if ('setWeight' in step) {
+    const target = step.setWeight;
+    const needed = canaryReplicasFor(d.replicas, target);
+    d.scale(current, Math.max(needed, canaryReplicasFor(d.replicas, s.weights.canary)));
+    if (d.ready(current) < needed) return false;
+    if (s.weights.canary !== target) {
+      s.weights = { canary: target, stable: 100 - target };
+      s.lastProgressAt = d.now;
+      d.event('Normal', 'SetWeight', `Set canary weight to ${target}%`);
+      holdWeight(d, target);
+    }
+    return d.observedWeight(d.state.spec.port, current) === target;
+  }
+  if ('pause' in step) {
+    const condition = s.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
+    if (!condition) {
+      d.addPause('CanaryPauseStep', `Paused at step ${index + 1}${step.pause.duration !== undefined ? ` for ${step.pause.duration}` : ''}`);
+      return false;
+    }
+    if (step.pause.duration === undefined) return false;
+    if (d.now < condition.startTime + durationToMs(step.pause.duration)) return false;
+    d.removePause('CanaryPauseStep');
+    d.event('Normal', 'RolloutResumed', `Pause of ${step.pause.duration} at step ${index + 1} ended`);
+    return true;
+  }
+  const name = runName(d, `s${index}`);
+  const phase = d.ensureRun(name, 'step', step.analysis, current);
+  if (phase === 'Successful') return true;
+  if (phase === 'Failed' || phase === 'Error') {
+    abortUpdate(d, `AnalysisRun ${name} ${phase}${detail(d.runMessage(name))}`);
+    return false;
+  }
+  if (phase === 'Inconclusive') d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
+  return false;
+}
+
+/** All steps done (or promote --full): scale the canary to full, shift 100%, then make it stable. */
+function promoteToFull(d: Decision, canary: CanaryStrategy, stepCount: number): void {
+  const s = d.status;
+  const current = s.currentRevision;
+  const stable = s.stableRevision!;
+  s.currentStepIndex = stepCount;
+  d.scale(current, d.replicas);
+  if (d.ready(current) < d.replicas) {
+    holdWeight(d, s.weights.canary);
+    d.scale(current, d.replicas);
+    return;
+  }
+  if (s.weights.canary !== 100) {
+    s.weights = { canary: 100, stable: 0 };
+    s.lastProgressAt = d.now;
+    d.event('Normal', 'SetWeight', 'Set canary weight to 100%');
+  }
+  d.route(d.state.spec.port, { [current]: 100 });
+  if (d.observedWeight(d.state.spec.port, current) !== 100) {
+    // Keep the stable up until the router has moved every request off it.
+    d.scale(stable, d.replicas);
+    return;
+  }
+  completeUpdate(d, stable, (canary.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS) * 1000);
+}
+
+function describeStep(step: CanaryStep): string {
+  if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('pause' in step) return step.pause.duration === undefined ? 'pause' : `pause ${step.pause.duration}`;
+  return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
+}
+
+function detail(message: string | undefined): string {
+  return message ? `: ${message}` : '';
+}

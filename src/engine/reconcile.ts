@@ -1,0 +1,80 @@
+import { reconcileBlueGreen } from './blue-green.js';
+import { reconcileCanary } from './canary.js';
+import { Decision } from './decision.js';
+import { applyScaleDowns, reconcileSteady, startUpdate } from './lifecycle.js';
+import { computePhase } from './phase.js';
+import { reconcileRecreate } from './recreate.js';
+import { reconcileRolling } from './rolling.js';
+import type { Observed, ReconcileResult, RolloutState, RolloutStatus } from './types.js';
+
+/**
+ * The rollout engine's decision: compares the desired state (spec, revisions), the persisted
+ * status and what the data plane and the AnalysisRuns report, and returns the next status, the
+ * whole desired data-plane state, the AnalysisRun actions and an event for every change.
+ *
+ * Pure and level-triggered: the same inputs always give the same result, and applying the result
+ * twice is the same as once. A step only advances on an *observed* fact (replicas ready, router
+ * weight applied, analysis phase), so persisted status is never ahead of reality.
+ *
+ * The current revision is `state.revisions`' last entry unless `targetRevision` names another
+ * (a return to the stable revision).
+ * @param now - ms since the epoch.
+ */
+export function reconcile(
+  state: RolloutState & { targetRevision?: number },
+  observed: Observed,
+  now: number,
+): ReconcileResult {
+  const d = new Decision(state, observed, now);
+  const s = d.status;
+  const target =
+    state.revisions.find((r) => r.number === state.targetRevision) ?? state.revisions[state.revisions.length - 1];
+  if (!target) return d.result();
+  if (s.currentRevision !== target.number) startUpdate(d, target, s.currentRevision);
+
+  const strategy = state.spec.strategy;
+  if (s.currentRevision === s.stableRevision) reconcileSteady(d);
+  else if (strategy.canary) reconcileCanary(d, strategy.canary);
+  else if (strategy.blueGreen) reconcileBlueGreen(d, strategy.blueGreen);
+  else if (strategy.rolling) reconcileRolling(d, strategy.rolling);
+  else reconcileRecreate(d);
+
+  applyScaleDowns(d);
+  computePhase(d);
+  const result = d.result();
+  if (result.events.length > 0 || changed(state.status, result.status)) result.status.updatedAt = now;
+  return result;
+}
+
+function changed(a: RolloutStatus, b: RolloutStatus): boolean {
+  return JSON.stringify({ ...a, updatedAt: 0 }) !== JSON.stringify({ ...b, updatedAt: 0 });
+}
+
+/** Status of a Rollout that has never been reconciled. */
+export function initialStatus(now: number): RolloutStatus {
+  return {
+    phase: 'Progressing',
+    message: 'waiting for the first reconcile',
+    currentRevision: 0,
+    stableRevision: null,
+    currentStepIndex: null,
+    weights: { canary: 0, stable: 100 },
+    abort: false,
+    abortedAt: null,
+    pauseConditions: [],
+    controllerPause: false,
+    promoteFull: false,
+    promoted: false,
+    attempt: 0,
+    stepStartedAt: null,
+    lastProgressAt: now,
+    activeRevision: null,
+    previewRevision: null,
+    previewReadyAt: null,
+    analysisRuns: [],
+    scaleDowns: [],
+    readyReplicas: 0,
+    replicas: 0,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Shapes of the rollout engine: persisted status, what the controller observes, and what a
+ * reconcile decides. Phases and pause reasons are Argo Rollouts' (v1alpha1).
+ */
+import type { AnalysisPhase, AnalysisRunRevisions } from '../analysis/types.js';
+import type { RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../dataplane/protocol.js';
+import type { LocalTemplate, RolloutAnalysis, RolloutSpec } from '../spec/types.js';
+
+export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
+/** As Argo Rollouts' RolloutPhase. */
+export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
+
+export const PAUSE_REASONS = ['CanaryPauseStep', 'BlueGreenPause', 'InconclusiveAnalysisRun'] as const;
+/** As Argo Rollouts' PauseReason. */
+export type PauseReason = (typeof PAUSE_REASONS)[number];
+
+export interface PauseCondition {
+  reason: PauseReason;
+  /** ms since the epoch. */
+  startTime: number;
+}
+
+/** One immutable version of a Rollout's template. */
+export interface Revision {
+  /** 1, 2, 3... in order of creation. */
+  number: number;
+  /** `templateHash` of the resolved template. */
+  hash: string;
+  template: LocalTemplate;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+/** A reference from a rollout's status to an AnalysisRun it owns. */
+export interface AnalysisRunRef {
+  name: string;
+  kind: 'step' | 'background' | 'prePromotion' | 'postPromotion';
+  /** Last phase the engine saw. */
+  phase: AnalysisPhase;
+}
+
+/** A revision kept up until `at` (ms since the epoch), then scaled to zero. */
+export interface ScaleDown {
+  revision: number;
+  at: number;
+}
+
+/** Persisted status of one Rollout; `-o json` prints it. */
+export interface RolloutStatus {
+  phase: RolloutPhase;
+  message: string;
+  /** Revision of the current template (the one being rolled out, or the stable one). 0 before the first. */
+  currentRevision: number;
+  /** Revision serving production; null until the first revision is up. */
+  stableRevision: number | null;
+  /** Canary: index of the current step; equals steps.length when all are done. Null for other strategies. */
+  currentStepIndex: number | null;
+  /** Share of the main port's traffic, percent 0..100. */
+  weights: { canary: number; stable: number };
+  /** As Argo's `status.abort`: the update was aborted; traffic is on stable. */
+  abort: boolean;
+  /** ms since the epoch. */
+  abortedAt: number | null;
+  pauseConditions: PauseCondition[];
+  /** Set by `cutover pause`, cleared by `resume` (Argo's spec.paused toggled by the plugin). */
+  controllerPause: boolean;
+  /** Set by `promote --full`: skip the remaining steps and analyses. */
+  promoteFull: boolean;
+  /** Set by `promote` while blue-green waits for promotion. */
+  promoted: boolean;
+  /** Bumped by `retry`, so a retried update gets new AnalysisRun names. */
+  attempt: number;
+  /** ms since the epoch at which the current step began. */
+  stepStartedAt: number | null;
+  /** ms since the epoch of the last observed progress (for progressDeadlineSeconds). */
+  lastProgressAt: number | null;
+  /** Blue-green: revision serving the main port, and the one on the preview port. */
+  activeRevision: number | null;
+  previewRevision: number | null;
+  /** Blue-green: ms since the epoch at which the preview became ready (autoPromotionSeconds counts from here). */
+  previewReadyAt: number | null;
+  analysisRuns: AnalysisRunRef[];
+  scaleDowns: ScaleDown[];
+  /** Replicas of the current revision that are ready / desired. */
+  readyReplicas: number;
+  replicas: number;
+  /** ms since the epoch of the last status change. */
+  updatedAt: number;
+}
+
+/** Everything the engine knows about one Rollout. */
+export interface RolloutState {
+  name: string;
+  spec: RolloutSpec;
+  /** All revisions, oldest first. */
+  revisions: Revision[];
+  status: RolloutStatus;
+}
+
+/** A run's latest assessment, as observed from the store. */
+export interface ObservedAnalysisRun {
+  phase: AnalysisPhase;
+  message?: string;
+}
+
+export interface Observed {
+  /** The data plane's view of this rollout; undefined when it has nothing for it yet. */
+  dataPlane: RolloutDataPlaneStatus | undefined;
+  analysisRuns: Record<string, ObservedAnalysisRun>;
+}
+
+export type EngineAction =
+  | {
+      type: 'createAnalysisRun';
+      name: string;
+      kind: AnalysisRunRef['kind'];
+      revision: number;
+      revisions: AnalysisRunRevisions;
+      analysis: RolloutAnalysis;
+    }
+  | { type: 'terminateAnalysisRun'; name: string };
+
+/** An entry of the event log: every change of state with its reason. */
+export interface EngineEvent {
+  /** `Normal` or `Warning`, as Kubernetes events. */
+  type: 'Normal' | 'Warning';
+  /** Argo-style reason, e.g. `RolloutAborted`, `SetWeight`. */
+  reason: string;
+  message: string;
+}
+
+export interface ReconcileResult {
+  status: RolloutStatus;
+  /** Whole desired data-plane state of the rollout; applying it is idempotent. */
+  desired: RolloutDataPlaneSpec;
+  actions: EngineAction[];
+  events: EngineEvent[];
+}

@@ -1,0 +1,124 @@
+import { dirname } from 'node:path';
+import type { Clock } from '../clock/index.js';
+import type { Controller } from '../controller/index.js';
+import { ApiError } from './errors.js';
+import {
+  locateSpecIssues,
+  parseSpec,
+  resolveTemplate,
+  SpecValidationError,
+  templateHash,
+} from '../spec/index.js';
+import type { AnalysisTemplate, Rollout, RolloutSpec } from '../spec/types.js';
+import type { RolloutApplyResult, Store } from '../store/index.js';
+import { checkTemplate, portFree } from './environment-checks.js';
+
+export interface SpecApplierOptions {
+  store: Store;
+  controller: Controller;
+  clock: Clock;
+}
+
+/**
+ * Applies spec files and `undo`: validates the whole input (YAML, schema, references, the
+ * machine: executables, directories, ports) before anything is stored, then stores it in one
+ * transaction. A rejected input changes nothing.
+ */
+export class SpecApplier {
+  constructor(readonly options: SpecApplierOptions) {}
+
+  /**
+   * @param text - the file's YAML text.
+   * @param file - absolute path of the file; relative template `cwd`s are resolved against its directory.
+   * @param actor - who applies (recorded on the events).
+   * @throws SpecValidationError with every issue (file, line, column, field path, expected).
+   */
+  async apply(text: string, file: string, actor: string): Promise<RolloutApplyResult[]> {
+    const { store, controller, clock } = this.options;
+    const known = (await store.listAnalysisTemplates()).map((t) => ({
+      name: t.metadata.name,
+      clusterScope: t.kind === 'ClusterAnalysisTemplate',
+    }));
+    return controller.exclusive(async () => {
+      const existing = await store.listRollouts();
+      const portOwners = new Map<number, string>();
+      for (const r of existing) for (const port of portsOf(r.spec)) portOwners.set(port, r.name);
+      const claimed = new Map<number, string>();
+      const resources = parseSpec(text, file, { knownTemplates: known });
+      const located: { document: number; path: (string | number)[]; message: string }[] = [];
+      for (const [index, resource] of resources.entries()) {
+        if (resource.kind !== 'Rollout') continue;
+        const issues = checkTemplate(resolveTemplate(resource.spec.template, dirname(file)));
+        const ports: [number, (string | number)[]][] = [[resource.spec.port, ['spec', 'port']]];
+        const preview = resource.spec.strategy.blueGreen?.previewPort;
+        if (preview !== undefined) ports.push([preview, ['spec', 'strategy', 'blueGreen', 'previewPort']]);
+        for (const [port, path] of ports) {
+          const owner = portOwners.get(port);
+          const sibling = claimed.get(port);
+          if (sibling !== undefined && sibling !== resource.metadata.name) {
+            issues.push({ path, message: `port ${port} is also used by rollout "${sibling}" in this file` });
+          } else if (owner !== undefined && owner !== resource.metadata.name) {
+            issues.push({ path, message: `port ${port} is already used by rollout "${owner}"` });
+          } else if (owner === undefined && !(await portFree(port))) {
+            issues.push({ path, message: `port ${port} is in use by another process` });
+          }
+          claimed.set(port, resource.metadata.name);
+        }
+        for (const issue of issues) located.push({ document: index, ...issue });
+      }
+      if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
+
+      const rollouts = resources.filter((r): r is Rollout => r.kind === 'Rollout');
+      const templates = resources.filter((r): r is AnalysisTemplate => r.kind !== 'Rollout');
+      return store.apply(
+        {
+          rollouts: rollouts.map((r) => {
+            const template = resolveTemplate(r.spec.template, dirname(file));
+            return { name: r.metadata.name, spec: { ...r.spec, template }, hash: templateHash(template) };
+          }),
+          templates,
+        },
+        actor,
+        clock.now(),
+      );
+    });
+  }
+
+  /**
+   * Argo's `undo`: applies the template of revision `toRevision` (default: the revision before the
+   * current one). Returning to the stable revision's template is immediate; any other makes a new
+   * revision that goes through the strategy.
+   * @throws ApiError 404 when the rollout or the revision does not exist.
+   */
+  async undo(name: string, toRevision: number | undefined, actor: string): Promise<RolloutApplyResult> {
+    const { store, controller, clock } = this.options;
+    return controller.exclusive(async () => {
+      const rollout = await store.getRollout(name);
+      if (!rollout) throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `rollout ${name} not found`, { path: 'name' });
+      const target = toRevision ?? previousRevision(rollout.revisions.map((r) => r.number), rollout.targetRevision);
+      const revision = rollout.revisions.find((r) => r.number === target);
+      if (!revision) {
+        throw new ApiError(404, 'CUTOVER_E_REVISION_NOT_FOUND', `rollout ${name} has no revision ${target}`, {
+          path: 'toRevision',
+        });
+      }
+      const [result] = await store.apply(
+        { rollouts: [{ name, spec: { ...rollout.spec, template: revision.template }, hash: revision.hash }], templates: [] },
+        actor,
+        clock.now(),
+      );
+      return result!;
+    });
+  }
+}
+
+function portsOf(spec: RolloutSpec): number[] {
+  const preview = spec.strategy.blueGreen?.previewPort;
+  return preview === undefined ? [spec.port] : [spec.port, preview];
+}
+
+function previousRevision(numbers: number[], current: number): number {
+  const older = numbers.filter((n) => n < current);
+  if (older.length === 0) throw new ApiError(409, 'CUTOVER_E_NO_PREVIOUS_REVISION', `no revision before ${current}`);
+  return Math.max(...older);
+}

@@ -1,0 +1,4 @@
+export { ApiError } from './errors.js';
+export { apiPort, DEFAULT_API_PORT, type HomePaths, homePaths, type ServerInfo } from './paths.js';
+export { type RolloutResource, rolloutResource } from './rollout-resource.js';
+export { isAlive, type RunningServer, type ServerOptions, startServer } from './server.js';

@@ -1,0 +1,18 @@
+import type { StoredRollout } from '../store/index.js';
+import { API_VERSION } from '../spec/types.js';
+
+/**
+ * A Rollout as the API and `-o json` print it, Kubernetes-style:
+ * `{apiVersion, kind, metadata, spec, status}`.
+ */
+export function rolloutResource(r: StoredRollout) {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Rollout' as const,
+    metadata: { name: r.name, creationTimestamp: new Date(r.createdAt).toISOString() },
+    spec: r.spec,
+    status: r.status,
+  };
+}
+
+export type RolloutResource = ReturnType<typeof rolloutResource>;

@@ -1,0 +1,219 @@
+/**
+ * Resource shapes of cutover's spec (YAML, `apiVersion: cutover.dev/v1alpha1`). Field names and
+ * semantics of `strategy` and `AnalysisTemplate` follow Argo Rollouts v1alpha1.
+ *
+ * These are the shapes *after* validation (see `schema.ts`), with defaults NOT applied: defaults
+ * are applied where they are used, so `-o json` shows the spec as the user wrote it.
+ */
+
+export const API_VERSION = 'cutover.dev/v1alpha1';
+/** Argo Rollouts' API version; AnalysisTemplates in it are accepted unchanged. */
+export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
+
+/** A duration as Argo writes it: an integer number of seconds, or a string like `30s`, `5m`, `1h`, `500ms`. */
+export type DurationValue = number | string;
+/** An integer or a percentage string such as `25%` (Kubernetes' IntOrString). */
+export type IntOrPercent = number | string;
+
+export interface ObjectMeta {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface HttpGetAction {
+  /** @default "/" */
+  path?: string;
+  /** Port to probe. @default the replica's $PORT */
+  port?: number;
+  /** @default "HTTP" */
+  scheme?: 'HTTP' | 'HTTPS';
+  httpHeaders?: { name: string; value: string }[];
+}
+
+/** A probe with Kubernetes' field names and defaults. */
+export interface Probe {
+  httpGet?: HttpGetAction;
+  tcpSocket?: { port?: number };
+  exec?: { command: string[] };
+  /** @default 0 */
+  initialDelaySeconds?: number;
+  /** @default 10 */
+  periodSeconds?: number;
+  /** @default 1 */
+  timeoutSeconds?: number;
+  /** @default 1 */
+  successThreshold?: number;
+  /** @default 3 */
+  failureThreshold?: number;
+}
+
+/** How one replica runs on the local platform. */
+export interface LocalTemplate {
+  /** argv; `$(VAR)` is expanded from the replica's environment as Kubernetes does. */
+  command: string[];
+  /** Working directory; relative paths are resolved against the spec file's directory at apply time. */
+  cwd?: string;
+  env?: Record<string, string>;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  terminationGracePeriodSeconds?: number;
+}
+
+export interface AnalysisTemplateRef {
+  templateName: string;
+  /** As Argo's ClusterAnalysisTemplate reference. @default false */
+  clusterScope?: boolean;
+}
+
+export interface AnalysisArg {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    /** cutover addition for the local platform: read an environment variable of the server. */
+    env?: string;
+    secretKeyRef?: { name: string; key: string };
+    fieldRef?: { fieldPath: string };
+    podTemplateHashValue?: 'Stable' | 'Latest';
+  };
+}
+
+/** As Argo Rollouts' RolloutAnalysis. */
+export interface RolloutAnalysis {
+  templates: AnalysisTemplateRef[];
+  args?: AnalysisArg[];
+  dryRun?: { metricName: string }[];
+  measurementRetention?: { metricName: string; limit: number }[];
+}
+
+/** Background analysis of a canary, as Argo's `canary.analysis`. */
+export interface RolloutAnalysisBackground extends RolloutAnalysis {
+  /** Step index (0-based) at which the background analysis starts. @default 0 */
+  startingStep?: number;
+}
+
+export type CanaryStep =
+  | { setWeight: number }
+  | { pause: { duration?: DurationValue } }
+  | { analysis: RolloutAnalysis };
+
+export interface CanaryStrategy {
+  steps?: CanaryStep[];
+  analysis?: RolloutAnalysisBackground;
+  /** Seconds before an aborted canary is scaled down. @default 30 */
+  abortScaleDownDelaySeconds?: number;
+  /** Seconds before the old stable is scaled down after promotion. @default 30 */
+  scaleDownDelaySeconds?: number;
+  /** @default "25%" */
+  maxSurge?: IntOrPercent;
+  /** @default 0 */
+  maxUnavailable?: IntOrPercent;
+}
+
+export interface BlueGreenStrategy {
+  /** Port on which the router serves the preview revision. */
+  previewPort?: number;
+  /** @default true */
+  autoPromotionEnabled?: boolean;
+  /** Seconds to wait before auto promotion. @default 0 */
+  autoPromotionSeconds?: number;
+  /** Replicas of the preview revision before promotion. @default spec.replicas */
+  previewReplicaCount?: number;
+  /** @default 30 */
+  scaleDownDelaySeconds?: number;
+  /** @default 30 */
+  abortScaleDownDelaySeconds?: number;
+  prePromotionAnalysis?: RolloutAnalysis;
+  postPromotionAnalysis?: RolloutAnalysis;
+}
+
+/** Kubernetes Deployment's RollingUpdate. */
+export interface RollingStrategy {
+  /** @default "25%" */
+  maxSurge?: IntOrPercent;
+  /** @default "25%" */
+  maxUnavailable?: IntOrPercent;
+}
+
+export interface RolloutStrategy {
+  canary?: CanaryStrategy;
+  blueGreen?: BlueGreenStrategy;
+  rolling?: RollingStrategy;
+  recreate?: Record<string, never>;
+}
+
+export interface RolloutSpec {
+  /** @default 1 */
+  replicas?: number;
+  /** Public port: the router serves stable / active here. */
+  port: number;
+  /** As Argo's `spec.paused`. @default false */
+  paused?: boolean;
+  /** Seconds without progress before the rollout is Degraded (ProgressDeadlineExceeded). @default 600 */
+  progressDeadlineSeconds?: number;
+  template: LocalTemplate;
+  strategy: RolloutStrategy;
+}
+
+export interface Rollout {
+  apiVersion: typeof API_VERSION;
+  kind: 'Rollout';
+  metadata: ObjectMeta;
+  spec: RolloutSpec;
+}
+
+/** Metric provider: read from cutover's router. */
+export interface BuiltinMetricProvider {
+  metric: 'error-rate' | 'request-rate' | 'latency';
+  /** For `latency`: quantile 0..1. @default 0.95 */
+  quantile?: number;
+  /** @default "canary" */
+  revision?: 'canary' | 'stable' | 'preview' | 'active';
+  /** Look-back window. @default "10s" */
+  window?: DurationValue;
+}
+
+/** Exactly one provider key per metric, as Argo Rollouts' MetricProvider. */
+export interface MetricProvider {
+  builtin?: BuiltinMetricProvider;
+  /** As Argo Rollouts' `prometheus` provider; its fields are validated by the analysis module. */
+  prometheus?: Record<string, unknown>;
+  /** As Argo Rollouts' `web` provider; its fields are validated by the analysis module. */
+  web?: Record<string, unknown>;
+  /** As Argo Rollouts' `job` provider; its fields are validated by the analysis module. */
+  job?: Record<string, unknown>;
+  /** Other providers (prometheus, web, job) are validated by the analysis module. */
+  [name: string]: unknown;
+}
+
+/** As Argo Rollouts' Metric. Integer fields may be strings so `{{args.x}}` can fill them. */
+export interface Metric {
+  name: string;
+  interval?: DurationValue;
+  initialDelay?: DurationValue;
+  count?: number | string;
+  successCondition?: string;
+  failureCondition?: string;
+  failureLimit?: number | string;
+  inconclusiveLimit?: number | string;
+  consecutiveErrorLimit?: number | string;
+  consecutiveSuccessLimit?: number | string;
+  provider: MetricProvider;
+}
+
+export interface AnalysisTemplateSpec {
+  args?: AnalysisArg[];
+  metrics: Metric[];
+  dryRun?: { metricName: string }[];
+  measurementRetention?: { metricName: string; limit: number }[];
+}
+
+export interface AnalysisTemplate {
+  apiVersion: typeof API_VERSION | typeof ARGO_API_VERSION;
+  kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+  metadata: ObjectMeta;
+  spec: AnalysisTemplateSpec;
+}
+
+export type Resource = Rollout | AnalysisTemplate;

@@ -1,0 +1,226 @@
+import { type Kysely, Migrator } from 'kysely';
+import type { AnalysisRun } from '../analysis/types.js';
+import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
+import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
+import { StoreError } from './errors.js';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+import type { EventQuery, NewEvent, RolloutApplyResult, Store, StoredEvent, StoredRollout } from './store.js';
+
+/**
+ * The Store over any Kysely dialect: SQL shared by every backend. A backend folder (`sqlite/`)
+ * only builds the dialect and sets the connection up.
+ */
+export class KyselyStore implements Store {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  /** Runs pending migrations. @throws StoreError when a migration fails. */
+  async migrate(): Promise<void> {
+    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new StoreError('CUTOVER_E_STORE_MIGRATION', `migration ${failed} failed`, { cause: error });
+    }
+  }
+
+  async apply(
+    input: { rollouts: { name: string; spec: RolloutSpec; hash: string }[]; templates: AnalysisTemplate[] },
+    actor: string,
+    now: number,
+  ): Promise<RolloutApplyResult[]> {
+    return this.db.transaction().execute(async (tx) => {
+      for (const t of input.templates) {
+        const clusterScope = t.kind === 'ClusterAnalysisTemplate' ? 1 : 0;
+        await tx
+          .insertInto('analysis_templates')
+          .values({ name: t.metadata.name, cluster_scope: clusterScope, body: JSON.stringify(t), updated_at: now })
+          .onConflict((oc) => oc.columns(['name', 'cluster_scope']).doUpdateSet({ body: JSON.stringify(t), updated_at: now }))
+          .execute();
+      }
+      const results: RolloutApplyResult[] = [];
+      const events: NewEvent[] = [];
+      const event = (rollout: string, reason: string, message: string) =>
+        events.push({ time: now, rollout, type: 'Normal', reason, message, actor });
+      for (const r of input.rollouts) {
+        const row = await tx.selectFrom('rollouts').selectAll().where('name', '=', r.name).executeTakeFirst();
+        const template = JSON.stringify(r.spec.template);
+        if (!row) {
+          await tx
+            .insertInto('rollouts')
+            .values({
+              name: r.name,
+              spec: JSON.stringify(r.spec),
+              status: JSON.stringify(initialStatus(now)),
+              target_revision: 1,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          await tx.insertInto('revisions').values({ rollout: r.name, number: 1, hash: r.hash, template, created_at: now }).execute();
+          event(r.name, 'RolloutCreated', `Rollout created with revision 1 (${r.hash})`);
+          results.push({ name: r.name, change: 'created', revision: 1 });
+          continue;
+        }
+        const revisions = await tx.selectFrom('revisions').selectAll().where('rollout', '=', r.name).orderBy('number').execute();
+        const target = revisions.find((v) => v.number === row.target_revision);
+        const status = JSON.parse(row.status) as RolloutStatus;
+        let targetRevision = row.target_revision;
+        let change: RolloutApplyResult['change'] = row.spec === JSON.stringify(r.spec) ? 'unchanged' : 'updated';
+        if (target?.hash !== r.hash) {
+          const stable = revisions.find((v) => v.number === status.stableRevision);
+          if (stable?.hash === r.hash) {
+            targetRevision = stable.number;
+            event(r.name, 'RevisionTargeted', `Template matches stable revision ${stable.number}; returning to it`);
+          } else {
+            targetRevision = Math.max(0, ...revisions.map((v) => v.number)) + 1;
+            await tx
+              .insertInto('revisions')
+              .values({ rollout: r.name, number: targetRevision, hash: r.hash, template, created_at: now })
+              .execute();
+            event(r.name, 'RevisionCreated', `Revision ${targetRevision} created (${r.hash})`);
+          }
+          change = 'revised';
+        } else if (change === 'updated') {
+          event(r.name, 'RolloutSpecUpdated', 'Spec updated; template unchanged, no new revision');
+        }
+        if (change !== 'unchanged') {
+          await tx
+            .updateTable('rollouts')
+            .set({ spec: JSON.stringify(r.spec), target_revision: targetRevision, updated_at: now })
+            .where('name', '=', r.name)
+            .execute();
+        }
+        results.push({ name: r.name, change, revision: targetRevision });
+      }
+      if (events.length > 0) await tx.insertInto('events').values(events).execute();
+      return results;
+    });
+  }
+
+  async getRollout(name: string): Promise<StoredRollout | undefined> {
+    const row = await this.db.selectFrom('rollouts').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return undefined;
+    const revisions = await this.db.selectFrom('revisions').selectAll().where('rollout', '=', name).orderBy('number').execute();
+    return toRollout(row, revisions);
+  }
+
+  async listRollouts(): Promise<StoredRollout[]> {
+    const rows = await this.db.selectFrom('rollouts').selectAll().orderBy('name').execute();
+    const revisions = await this.db.selectFrom('revisions').selectAll().orderBy('number').execute();
+    return rows.map((row) =>
+      toRollout(
+        row,
+        revisions.filter((v) => v.rollout === row.name),
+      ),
+    );
+  }
+
+  async saveStatus(name: string, status: RolloutStatus, events: NewEvent[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable('rollouts')
+        .set({ status: JSON.stringify(status), updated_at: status.updatedAt })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new StoreError('CUTOVER_E_NOT_FOUND', `rollout ${name} not found`);
+      if (events.length > 0) await tx.insertInto('events').values(events).execute();
+    });
+  }
+
+  async deleteRollout(name: string, event: NewEvent): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('rollouts').where('name', '=', name).execute();
+      await tx.deleteFrom('revisions').where('rollout', '=', name).execute();
+      await tx.insertInto('events').values(event).execute();
+    });
+  }
+
+  async getAnalysisTemplate(name: string, clusterScope: boolean): Promise<AnalysisTemplate | undefined> {
+    const row = await this.db
+      .selectFrom('analysis_templates')
+      .select('body')
+      .where('name', '=', name)
+      .where('cluster_scope', '=', clusterScope ? 1 : 0)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.body) as AnalysisTemplate) : undefined;
+  }
+
+  async listAnalysisTemplates(): Promise<AnalysisTemplate[]> {
+    const rows = await this.db.selectFrom('analysis_templates').select('body').orderBy('name').execute();
+    return rows.map((r) => JSON.parse(r.body) as AnalysisTemplate);
+  }
+
+  async createAnalysisRun(run: AnalysisRun, now: number): Promise<void> {
+    await this.db
+      .insertInto('analysis_runs')
+      .values({
+        name: run.name,
+        rollout: run.rollout,
+        revision: run.revision,
+        phase: run.status.phase,
+        body: JSON.stringify(run),
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  async saveAnalysisRun(run: AnalysisRun, now: number): Promise<void> {
+    await this.db
+      .updateTable('analysis_runs')
+      .set({ phase: run.status.phase, body: JSON.stringify(run), updated_at: now })
+      .where('name', '=', run.name)
+      .execute();
+  }
+
+  async getAnalysisRun(name: string): Promise<AnalysisRun | undefined> {
+    const row = await this.db.selectFrom('analysis_runs').select('body').where('name', '=', name).executeTakeFirst();
+    return row ? (JSON.parse(row.body) as AnalysisRun) : undefined;
+  }
+
+  async listAnalysisRuns(filter: { rollout?: string; active?: boolean } = {}): Promise<AnalysisRun[]> {
+    let q = this.db.selectFrom('analysis_runs').select('body').orderBy('created_at', 'desc').orderBy('name', 'desc');
+    if (filter.rollout !== undefined) q = q.where('rollout', '=', filter.rollout);
+    if (filter.active) q = q.where('phase', 'in', ['Pending', 'Running']);
+    const rows = await q.execute();
+    return rows.map((r) => JSON.parse(r.body) as AnalysisRun);
+  }
+
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    if (events.length > 0) await this.db.insertInto('events').values(events).execute();
+  }
+
+  async listEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
+    let q = this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(query.limit ?? 500);
+    if (query.rollout !== undefined) q = q.where('rollout', '=', query.rollout);
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    const rows = await q.execute();
+    return rows.reverse().map((r) => ({ ...r, id: Number(r.id), time: Number(r.time), type: r.type as StoredEvent['type'] }));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function toRollout(
+  row: Database['rollouts'],
+  revisions: Database['revisions'][],
+): StoredRollout {
+  return {
+    name: row.name,
+    spec: JSON.parse(row.spec) as RolloutSpec,
+    status: JSON.parse(row.status) as RolloutStatus,
+    targetRevision: row.target_revision,
+    createdAt: Number(row.created_at),
+    revisions: revisions.map(
+      (v): Revision => ({
+        number: v.number,
+        hash: v.hash,
+        template: JSON.parse(v.template) as LocalTemplate,
+        createdAt: Number(v.created_at),
+      }),
+    ),
+  };
+}

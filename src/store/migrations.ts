@@ -1,0 +1,61 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** Schema migrations, in order; run by Kysely's Migrator at open. */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('rollouts')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('target_revision', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('revisions')
+        .addColumn('rollout', 'text', (c) => c.notNull())
+        .addColumn('number', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('revisions_pk', ['rollout', 'number'])
+        .execute();
+      await db.schema
+        .createTable('analysis_templates')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cluster_scope', 'integer', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('analysis_templates_pk', ['name', 'cluster_scope'])
+        .execute();
+      await db.schema
+        .createTable('analysis_runs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('rollout', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('phase', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('analysis_runs_rollout').on('analysis_runs').columns(['rollout', 'phase']).execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('rollout', 'text')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_rollout').on('events').columns(['rollout', 'id']).execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

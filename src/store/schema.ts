@@ -1,0 +1,44 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes; JSON documents are stored as TEXT so SQLite and PostgreSQL share one schema. */
+export interface Database {
+  rollouts: {
+    name: string;
+    spec: string;
+    status: string;
+    target_revision: number;
+    created_at: number;
+    updated_at: number;
+  };
+  revisions: {
+    rollout: string;
+    number: number;
+    hash: string;
+    template: string;
+    created_at: number;
+  };
+  analysis_templates: {
+    name: string;
+    cluster_scope: number;
+    body: string;
+    updated_at: number;
+  };
+  analysis_runs: {
+    name: string;
+    rollout: string;
+    revision: number;
+    phase: string;
+    body: string;
+    created_at: number;
+    updated_at: number;
+  };
+  events: {
+    id: Generated<number>;
+    time: number;
+    rollout: string | null;
+    type: string;
+    reason: string;
+    message: string;
+    actor: string;
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The store is cutover's memory: specs, revisions, status, AnalysisRuns with their measurements,
+ * and an append-only event log. One small interface, one folder per backend (as Kysely's dialects):
+ * `sqlite/` is the embedded default.
+ */
+import type { AnalysisRun } from '../analysis/types.js';
+import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
+import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
+
+/** A Rollout as stored. */
+export interface StoredRollout {
+  name: string;
+  spec: RolloutSpec;
+  status: RolloutStatus;
+  /** Oldest first. */
+  revisions: Revision[];
+  /** The revision whose template is `spec.template`. */
+  targetRevision: number;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+/** One entry of the append-only event log. */
+export interface StoredEvent extends EngineEvent {
+  id: number;
+  /** ms since the epoch. */
+  time: number;
+  /** Rollout the event is about; null for events of the system. */
+  rollout: string | null;
+  /** Who caused it: a user (`user:alice`), an agent (`agent:...`) or `controller`. */
+  actor: string;
+}
+
+export type NewEvent = Omit<StoredEvent, 'id'>;
+
+/** What applying one Rollout changed. */
+export interface RolloutApplyResult {
+  name: string;
+  /** `created`, `updated` (spec changed, same template), `revised` (new revision), `unchanged`. */
+  change: 'created' | 'updated' | 'revised' | 'unchanged';
+  revision: number;
+}
+
+export interface EventQuery {
+  rollout?: string;
+  /** Only events with a larger id. */
+  afterId?: number;
+  /** Most recent N (returned oldest first). @default 500 */
+  limit?: number;
+}
+
+export interface Store {
+  /**
+   * Stores Rollouts and AnalysisTemplates in one transaction: all or nothing. A Rollout whose
+   * template hash differs from its target revision's gets a new revision (numbered max + 1),
+   * except that the stable revision's template makes the stable revision the target again.
+   * Idempotent: applying the same resources twice changes nothing the second time.
+   */
+  apply(
+    input: { rollouts: { name: string; spec: RolloutSpec; hash: string }[]; templates: AnalysisTemplate[] },
+    actor: string,
+    now: number,
+  ): Promise<RolloutApplyResult[]>;
+  getRollout(name: string): Promise<StoredRollout | undefined>;
+  listRollouts(): Promise<StoredRollout[]>;
+  /** Writes a new status and its events in one transaction. */
+  saveStatus(name: string, status: RolloutStatus, events: NewEvent[]): Promise<void>;
+  deleteRollout(name: string, event: NewEvent): Promise<void>;
+  getAnalysisTemplate(name: string, clusterScope: boolean): Promise<AnalysisTemplate | undefined>;
+  listAnalysisTemplates(): Promise<AnalysisTemplate[]>;
+  /** Inserts a run; a run with the same name already stored is kept (idempotent). */
+  createAnalysisRun(run: AnalysisRun, now: number): Promise<void>;
+  saveAnalysisRun(run: AnalysisRun, now: number): Promise<void>;
+  getAnalysisRun(name: string): Promise<AnalysisRun | undefined>;
+  /** Runs of a rollout (all when omitted), newest first; `active` = phase Pending or Running. */
+  listAnalysisRuns(filter?: { rollout?: string; active?: boolean }): Promise<AnalysisRun[]>;
+  appendEvents(events: NewEvent[]): Promise<void>;
+  listEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}

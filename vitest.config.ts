@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start real processes and bind real ports; two workers match the 2-core machines.
+    maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
