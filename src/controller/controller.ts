@@ -6,8 +6,7 @@ import {
   terminateRun,
 } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
-import type { DataPlaneClient } from '../dataplane/client.js';
-import type { DataPlaneState } from '../dataplane/protocol.js';
+import { type DataPlaneClient, type DataPlaneState, DataPlaneUnavailableError } from '../dataplane/index.js';
 import {
   applyCommand,
   type CommandOptions,
@@ -30,6 +29,11 @@ export interface ControllerOptions {
   intervalMs?: number;
   /** Environment for AnalysisTemplate args `valueFrom`. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Called when the data plane does not answer: starts a new one (its replicas died with it) and
+   * returns its client; the next reconcile re-sends every rollout's desired state.
+   */
+  restartDataPlane?: () => Promise<DataPlaneClient>;
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -49,7 +53,8 @@ export interface ControllerStats {
  * observed facts, and the data plane kept running meanwhile.
  */
 export class Controller {
-  readonly #o: Required<Omit<ControllerOptions, 'env'>> & { env: Record<string, string | undefined> };
+  readonly #o: Required<Omit<ControllerOptions, 'env' | 'restartDataPlane'>> &
+    Pick<ControllerOptions, 'restartDataPlane'> & { env: Record<string, string | undefined> };
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
@@ -105,7 +110,7 @@ export class Controller {
   /** One pass over every Rollout. Exposed for tests. */
   async tick(): Promise<void> {
     const started = performance.now();
-    const dataPlane = await this.#o.dataPlane.state();
+    const dataPlane = await this.#observeDataPlane();
     this.lastDataPlane = dataPlane;
     await this.#lock.run(async () => {
       const rollouts = await this.#o.store.listRollouts();
@@ -117,6 +122,27 @@ export class Controller {
     this.#measure();
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - started;
+  }
+
+  async #observeDataPlane(): Promise<DataPlaneState> {
+    try {
+      return await this.#o.dataPlane.state();
+    } catch (error) {
+      if (!(error instanceof DataPlaneUnavailableError) || !this.#o.restartDataPlane) throw error;
+      this.#o.logger.warn({ err: error }, 'data plane unavailable; starting a new one');
+      this.#o.dataPlane = await this.#o.restartDataPlane();
+      await this.#o.store.appendEvents([
+        {
+          time: this.#o.clock.now(),
+          rollout: null,
+          type: 'Warning',
+          reason: 'DataPlaneRestarted',
+          message: `Data plane did not answer (${error.message}); started a new one`,
+          actor: 'controller',
+        },
+      ]);
+      return this.#o.dataPlane.state();
+    }
   }
 
   async #reconcileOne(rollout: StoredRollout, dataPlane: DataPlaneState): Promise<void> {

@@ -76,7 +76,7 @@ export function applyCommand(
       s.weights = { canary: 0, stable: 100 };
       s.activeRevision = s.stableRevision;
       s.message = `RolloutAborted: Rollout aborted update to revision ${s.currentRevision}: aborted by command`;
-      events.push({ type: 'Warning', reason: 'RolloutAborted', message: s.message });
+      events.push({ type: 'Warning', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${s.currentRevision} by command` });
       break;
     case 'retry':
       if (!s.abort) deny('only an aborted update can be retried');

@@ -53,10 +53,11 @@ export function abortUpdate(d: Decision, reason: string): void {
   s.abort = true;
   s.abortedAt = d.now;
   s.pauseConditions = [];
-  s.message = `RolloutAborted: Rollout aborted update to revision ${s.currentRevision}: ${reason}`;
+  const message = `Rollout aborted update to revision ${s.currentRevision}: ${reason}`;
+  s.message = `RolloutAborted: ${message}`;
   s.weights = { canary: 0, stable: 100 };
   s.activeRevision = s.stableRevision;
-  d.event('Warning', 'RolloutAborted', s.message);
+  d.event('Warning', 'RolloutAborted', message);
 }
 
 /** The current revision becomes stable; the old stable goes after `delayMs`. */

@@ -51,16 +51,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' });
   const store = await openSqliteStore(paths.database);
-  const info = await ensureDataPlane({
-    home: paths.home,
-    ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
-  });
-  const dataPlane = new DataPlaneClient(`http://127.0.0.1:${info.adminPort}`);
+  const connect = async () => {
+    const info = await ensureDataPlane({
+      home: paths.home,
+      ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
+    });
+    return { info, client: new DataPlaneClient({ adminPort: info.adminPort }) };
+  };
+  const { info, client: dataPlane } = await connect();
   const controller = new Controller({
     store,
     dataPlane,
     clock,
     logger,
+    restartDataPlane: async () => (await connect()).client,
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
   const applier = new SpecApplier({ store, controller, clock });

@@ -1,0 +1,73 @@
+/** The demo's spec files, generated for the ports it found free. */
+
+export interface DemoPorts {
+  /** Public port of the demo Rollout. */
+  port: number;
+  /** Blue-green preview port. */
+  previewPort: number;
+}
+
+const analysisTemplate = `---
+apiVersion: cutover.dev/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: error-rate}
+spec:
+  args:
+  - {name: window, value: 3s}
+  metrics:
+  - name: error-rate
+    interval: 1s
+    # As Argo: only a failure condition, so no traffic yet (NaN) is not a failure.
+    failureCondition: "result >= 0.05"
+    failureLimit: 0
+    provider:
+      builtin: {metric: error-rate, revision: canary, window: "{{args.window}}"}
+`;
+
+function template(service: string, version: string, faultRate: number): string {
+  return `  template:
+    command: ["node", ${JSON.stringify(service)}]
+    env: {VERSION: ${version}, FAULT_RATE: "${faultRate}"}
+    readinessProbe: {httpGet: {path: /healthz}, periodSeconds: 1}
+    livenessProbe: {httpGet: {path: /healthz}, periodSeconds: 5}
+    terminationGracePeriodSeconds: 5
+`;
+}
+
+/** A canary Rollout of the sample service with background error-rate analysis. */
+export function canarySpec(service: string, ports: DemoPorts, version: string, faultRate = 0): string {
+  return `apiVersion: cutover.dev/v1alpha1
+kind: Rollout
+metadata: {name: demo}
+spec:
+  replicas: 2
+  port: ${ports.port}
+${template(service, version, faultRate)}  strategy:
+    canary:
+      scaleDownDelaySeconds: 2
+      abortScaleDownDelaySeconds: 2
+      analysis:
+        templates: [{templateName: error-rate}]
+      steps:
+      - setWeight: 20
+      - pause: {duration: 3s}
+      - setWeight: 50
+      - pause: {duration: 3s}
+${analysisTemplate}`;
+}
+
+/** The same Rollout switched to blue-green with manual promotion. */
+export function blueGreenSpec(service: string, ports: DemoPorts, version: string): string {
+  return `apiVersion: cutover.dev/v1alpha1
+kind: Rollout
+metadata: {name: demo}
+spec:
+  replicas: 2
+  port: ${ports.port}
+${template(service, version, 0)}  strategy:
+    blueGreen:
+      previewPort: ${ports.previewPort}
+      autoPromotionEnabled: false
+      scaleDownDelaySeconds: 2
+${analysisTemplate}`;
+}

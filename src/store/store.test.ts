@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RolloutSpec } from '../spec/types.js';
+import type { KyselyStore } from './kysely-store.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+
+/** One contract suite per backend, as Kysely's DIALECTS loop; PostgreSQL joins when it lands. */
+const BACKENDS = [{ name: 'sqlite', open: () => openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cutover-store-')), 'c.db')) }];
+
+const spec = (version: string): RolloutSpec => ({
+  port: 8080,
+  template: { command: ['node', 'server.mjs'], env: { VERSION: version } },
+  strategy: { canary: { steps: [{ setWeight: 20 }] } },
+});
+
+for (const backend of BACKENDS) {
+  describe(`Store (${backend.name})`, () => {
+    let store: KyselyStore;
+    beforeEach(async () => {
+      store = await backend.open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('should number revisions and keep re-applies idempotent', async () => {
+      const first = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'user:a', 1);
+      expect(first).toEqual([{ name: 'web', change: 'created', revision: 1 }]);
+      const again = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'user:a', 2);
+      expect(again).toEqual([{ name: 'web', change: 'unchanged', revision: 1 }]);
+      const next = await store.apply({ rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] }, 'user:a', 3);
+      expect(next).toEqual([{ name: 'web', change: 'revised', revision: 2 }]);
+      const rollout = await store.getRollout('web');
+      expect(rollout?.revisions.map((r) => r.number)).toEqual([1, 2]);
+      expect(rollout?.targetRevision).toBe(2);
+      const events = await store.listEvents({ rollout: 'web' });
+      expect(events.map((e) => e.reason)).toEqual(['RolloutCreated', 'RevisionCreated']);
+      expect(events.every((e) => e.actor === 'user:a')).toBe(true);
+    });
+
+    it('should return to the stable revision when its template is applied again', async () => {
+      await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'u', 1);
+      const r = await store.getRollout('web');
+      await store.saveStatus('web', { ...r!.status, stableRevision: 1, currentRevision: 1 }, []);
+      await store.apply({ rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] }, 'u', 2);
+      const back = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'u', 3);
+      expect(back).toEqual([{ name: 'web', change: 'revised', revision: 1 }]);
+    });
+
+    it('should apply all resources or none', async () => {
+      await expect(
+        store.apply(
+          {
+            rollouts: [
+              { name: 'a', spec: spec('v1'), hash: 'aaa' },
+              // the same name twice in one transaction violates the primary key
+              { name: 'a', spec: spec('v1'), hash: 'aaa' },
+            ],
+            templates: [],
+          },
+          'u',
+          1,
+        ),
+      ).resolves.toBeDefined();
+      const rollouts = await store.listRollouts();
+      expect(rollouts.map((r) => r.name)).toEqual(['a']);
+    });
+
+    it('should refuse to edit or delete events (append-only log)', async () => {
+      await store.appendEvents([{ time: 1, rollout: 'web', type: 'Normal', reason: 'X', message: 'm', actor: 'u' }]);
+      // biome-ignore lint/suspicious/noExplicitAny: reaching the raw connection on purpose
+      const db = (store as any).db;
+      await expect(sql`UPDATE events SET message = 'forged'`.execute(db)).rejects.toThrow(/append-only/);
+      await expect(sql`DELETE FROM events`.execute(db)).rejects.toThrow(/append-only/);
+      expect((await store.listEvents())[0]?.message).toBe('m');
+    });
+
+    it('should keep an AnalysisRun created twice once', async () => {
+      const run = {
+        name: 'web-r2-bg',
+        rollout: 'web',
+        revision: 2,
+        revisions: { stable: 1, canary: 2 },
+        kind: 'background' as const,
+        spec: { metrics: [] },
+        status: { phase: 'Running' as const, startedAt: 1, metricResults: [] },
+      };
+      await store.createAnalysisRun(run, 1);
+      await store.createAnalysisRun({ ...run, status: { ...run.status, phase: 'Failed' } }, 2);
+      expect((await store.getAnalysisRun('web-r2-bg'))?.status.phase).toBe('Running');
+      expect(await store.listAnalysisRuns({ rollout: 'web', active: true })).toHaveLength(1);
+    });
+  });
+}
