@@ -41,15 +41,23 @@ export class ApiClient {
         bodyTimeout: 30_000,
       });
     } catch (error) {
-      throw new CliError('CUTOVER_E_SERVER_UNREACHABLE', `cannot reach the cutover server at ${this.baseUrl}: ${(error as Error).message}`, 1, {
-        cause: error,
-      });
+      throw new CliError(
+        'CUTOVER_E_SERVER_UNREACHABLE',
+        `cannot reach the cutover server at ${this.baseUrl}: ${(error as Error).message}`,
+        1,
+        {
+          cause: error,
+        },
+      );
     }
     const text = await response.body.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (response.statusCode >= 400) {
       const e = (json ?? {}) as ApiErrorBody;
-      throw new CliError(e.code ?? `CUTOVER_E_HTTP_${response.statusCode}`, e.message ?? `HTTP ${response.statusCode}`);
+      throw new CliError(
+        e.code ?? `CUTOVER_E_HTTP_${response.statusCode}`,
+        e.message ?? `HTTP ${response.statusCode}`,
+      );
     }
     return json as T;
   }

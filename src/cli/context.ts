@@ -1,4 +1,4 @@
-import { homePaths, type HomePaths } from '../server/index.js';
+import { type HomePaths, homePaths } from '../server/index.js';
 import type { ApiClient } from './api-client.js';
 import { ensureServer } from './ensure-server.js';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { type HomePaths, isAlive, type ServerInfo } from '../server/index.js';
 import { ApiClient } from './api-client.js';
@@ -22,7 +22,10 @@ export function runningServer(paths: HomePaths): ServerInfo | undefined {
 
 async function healthy(port: number): Promise<boolean> {
   try {
-    const res = await request(`http://127.0.0.1:${port}/healthz`, { headersTimeout: 2000, bodyTimeout: 2000 });
+    const res = await request(`http://127.0.0.1:${port}/healthz`, {
+      headersTimeout: 2000,
+      bodyTimeout: 2000,
+    });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
@@ -52,12 +55,16 @@ export async function ensureServer(paths: HomePaths): Promise<ApiClient> {
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));
     const started = runningServer(paths);
-    if (started && (await healthy(started.port))) return new ApiClient(`http://127.0.0.1:${started.port}`, actor);
+    if (started && (await healthy(started.port)))
+      return new ApiClient(`http://127.0.0.1:${started.port}`, actor);
     if (child.exitCode !== null) break;
   }
   let tail = '';
   try {
     tail = readFileSync(paths.serverLog, 'utf8').split('\n').slice(-6).join('\n');
   } catch {}
-  throw new CliError('CUTOVER_E_SERVER_START', `the cutover server did not start; see ${paths.serverLog}\n${tail}`);
+  throw new CliError(
+    'CUTOVER_E_SERVER_START',
+    `the cutover server did not start; see ${paths.serverLog}\n${tail}`,
+  );
 }

@@ -41,25 +41,39 @@ export function formatRollout(view: RolloutView): string {
   row('Status', `${ICON[s.phase] ?? ''} ${s.phase}${s.message ? ` (${s.message})` : ''}`);
   row('Strategy', strategyName(r));
   const steps = r.spec.strategy.canary?.steps;
-  if (steps && s.currentStepIndex !== null) row('  Step', `${Math.min(s.currentStepIndex, steps.length)}/${steps.length}`);
+  if (steps && s.currentStepIndex !== null)
+    row('  Step', `${Math.min(s.currentStepIndex, steps.length)}/${steps.length}`);
   if (r.spec.strategy.canary) {
     row('  SetWeight', s.weights.canary);
     const port = r.spec.port;
-    const actual = listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === s.currentRevision)?.weight ?? 0;
+    const actual =
+      listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === s.currentRevision)
+        ?.weight ?? 0;
     row('  ActualWeight', s.currentRevision === s.stableRevision ? 100 : actual);
   }
-  row('Port', r.spec.strategy.blueGreen?.previewPort ? `${r.spec.port} (active), ${r.spec.strategy.blueGreen.previewPort} (preview)` : r.spec.port);
+  row(
+    'Port',
+    r.spec.strategy.blueGreen?.previewPort
+      ? `${r.spec.port} (active), ${r.spec.strategy.blueGreen.previewPort} (preview)`
+      : r.spec.port,
+  );
   row('Replicas', `desired ${r.spec.replicas ?? 1}, ready ${s.readyReplicas}`);
   lines.push('', 'REVISION  ROLE      READY  HASH        WEIGHT');
   const shown = revisions.filter(
-    (v) => v.number === s.currentRevision || v.number === s.stableRevision || replicaSets.some((rs) => rs.revision === v.number && rs.replicaStatuses.length > 0),
+    (v) =>
+      v.number === s.currentRevision ||
+      v.number === s.stableRevision ||
+      replicaSets.some((rs) => rs.revision === v.number && rs.replicaStatuses.length > 0),
   );
   for (const v of [...shown].reverse()) {
     const rs = replicaSets.find((x) => x.revision === v.number);
     const roles: string[] = [];
     if (v.number === s.stableRevision) roles.push(r.spec.strategy.blueGreen ? 'active' : 'stable');
-    if (v.number === s.currentRevision && v.number !== s.stableRevision) roles.push(r.spec.strategy.blueGreen ? 'preview' : 'canary');
-    const weight = listeners.find((l) => l.port === r.spec.port)?.backends.find((b) => b.revision === v.number)?.weight ?? 0;
+    if (v.number === s.currentRevision && v.number !== s.stableRevision)
+      roles.push(r.spec.strategy.blueGreen ? 'preview' : 'canary');
+    const weight =
+      listeners.find((l) => l.port === r.spec.port)?.backends.find((b) => b.revision === v.number)?.weight ??
+      0;
     lines.push(
       `${String(v.number).padEnd(10)}${(roles.join(',') || 'old').padEnd(10)}${`${rs?.readyReplicas ?? 0}/${rs?.replicas ?? 0}`.padEnd(7)}${v.hash.padEnd(12)}${weight}%`,
     );
@@ -68,7 +82,9 @@ export function formatRollout(view: RolloutView): string {
   if (current.length > 0) {
     lines.push('', 'ANALYSISRUN');
     for (const run of current) {
-      lines.push(`${ICON[run.status.phase] ?? ''} ${run.name}  ${run.status.phase}${run.status.message ? `: ${run.status.message}` : ''}`);
+      lines.push(
+        `${ICON[run.status.phase] ?? ''} ${run.name}  ${run.status.phase}${run.status.message ? `: ${run.status.message}` : ''}`,
+      );
       for (const m of run.status.metricResults) {
         const last = m.measurements[m.measurements.length - 1];
         lines.push(
@@ -82,11 +98,20 @@ export function formatRollout(view: RolloutView): string {
 
 /** `list rollouts` as a table. */
 export function formatRolloutList(items: RolloutResource[]): string {
-  const header = 'NAME'.padEnd(20) + 'STRATEGY'.padEnd(11) + 'STATUS'.padEnd(13) + 'STEP'.padEnd(7) + 'WEIGHT'.padEnd(8) + 'REVISION';
+  const header =
+    'NAME'.padEnd(20) +
+    'STRATEGY'.padEnd(11) +
+    'STATUS'.padEnd(13) +
+    'STEP'.padEnd(7) +
+    'WEIGHT'.padEnd(8) +
+    'REVISION';
   const rows = items.map((r) => {
     const s = r.status;
     const steps = r.spec.strategy.canary?.steps;
-    const step = steps && s.currentStepIndex !== null ? `${Math.min(s.currentStepIndex, steps.length)}/${steps.length}` : '-';
+    const step =
+      steps && s.currentStepIndex !== null
+        ? `${Math.min(s.currentStepIndex, steps.length)}/${steps.length}`
+        : '-';
     return (
       r.metadata.name.padEnd(20) +
       strategyName(r).padEnd(11) +
@@ -102,7 +127,10 @@ export function formatRolloutList(items: RolloutResource[]): string {
 /** One event per line: time, actor, reason, message. */
 export function formatEvents(events: StoredEvent[]): string {
   return events
-    .map((e) => `${new Date(e.time).toISOString()}  ${e.actor.padEnd(18)} ${e.type === 'Warning' ? '⚠ ' : ''}${e.reason.padEnd(22)} ${e.message}`)
+    .map(
+      (e) =>
+        `${new Date(e.time).toISOString()}  ${e.actor.padEnd(18)} ${e.type === 'Warning' ? '⚠ ' : ''}${e.reason.padEnd(22)} ${e.message}`,
+    )
     .join('\n');
 }
 
@@ -111,7 +139,12 @@ export function formatRevisions(revisions: Revision[], r: RolloutResource): stri
   return [
     'REVISION      HASH        CREATED                   COMMAND',
     ...[...revisions].reverse().map((v) => {
-      const mark = v.number === r.status.stableRevision ? ' (stable)' : v.number === r.status.currentRevision ? ' (current)' : '';
+      const mark =
+        v.number === r.status.stableRevision
+          ? ' (stable)'
+          : v.number === r.status.currentRevision
+            ? ' (current)'
+            : '';
       return `${`${v.number}${mark}`.padEnd(14)}${v.hash.padEnd(12)}${new Date(v.createdAt).toISOString().padEnd(26)}${v.template.command.join(' ')}`;
     }),
   ].join('\n');

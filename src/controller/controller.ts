@@ -1,10 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  type AnalysisRun,
-  AnalysisRunner,
-  buildAnalysisRun,
-  terminateRun,
-} from '../analysis/index.js';
+import { type AnalysisRun, AnalysisRunner, buildAnalysisRun, terminateRun } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import { type DataPlaneClient, type DataPlaneState, DataPlaneUnavailableError } from '../dataplane/index.js';
 import {
@@ -150,7 +145,11 @@ export class Controller {
     const analysisRuns: Record<string, ObservedAnalysisRun> = {};
     for (const ref of rollout.status.analysisRuns) {
       const run = await this.#o.store.getAnalysisRun(ref.name);
-      if (run) analysisRuns[ref.name] = { phase: run.status.phase, ...(run.status.message ? { message: run.status.message } : {}) };
+      if (run)
+        analysisRuns[ref.name] = {
+          phase: run.status.phase,
+          ...(run.status.message ? { message: run.status.message } : {}),
+        };
     }
     const observedDp = dataPlane.rollouts.find((r) => r.rollout === rollout.name);
     const result = reconcile(
@@ -158,7 +157,9 @@ export class Controller {
       { dataPlane: observedDp, analysisRuns },
       now,
     );
-    const events = result.events.map((e): NewEvent => ({ ...e, time: now, rollout: rollout.name, actor: 'controller' }));
+    const events = result.events.map(
+      (e): NewEvent => ({ ...e, time: now, rollout: rollout.name, actor: 'controller' }),
+    );
     if (events.some((e) => e.reason === 'RolloutAborted')) this.stats.analysisAborts++;
     // Status first, then actions: a crash in between leaves status behind reality by at most
     // these idempotent actions, which the next reconcile decides again.
@@ -214,7 +215,8 @@ export class Controller {
         const latest = await this.#o.store.getAnalysisRun(run.name);
         // A run terminated while it was being measured stays terminated.
         const result = latest?.status.terminated ? terminateRun(next, now) : next;
-        if (JSON.stringify(result) !== JSON.stringify(latest)) await this.#o.store.saveAnalysisRun(result, now);
+        if (JSON.stringify(result) !== JSON.stringify(latest))
+          await this.#o.store.saveAnalysisRun(result, now);
         if (result.status.phase !== run.status.phase) this.wake();
       });
     } catch (error) {
@@ -227,7 +229,12 @@ export class Controller {
    * the actor, and wakes the loop.
    * @throws CommandNotAllowedError when the command does not apply; nothing is written.
    */
-  async command(name: string, command: RolloutCommand, options: CommandOptions, actor: string): Promise<StoredRollout> {
+  async command(
+    name: string,
+    command: RolloutCommand,
+    options: CommandOptions,
+    actor: string,
+  ): Promise<StoredRollout> {
     return this.#lock.run(async () => {
       const rollout = await this.#o.store.getRollout(name);
       if (!rollout) throw new RolloutNotFoundError(name);

@@ -62,7 +62,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   const say = (text: string) => out(`${t()}  ${text}`);
 
-  out(`cutover demo: data in ${home}; service on http://127.0.0.1:${ports.port} (preview ${ports.previewPort})`);
+  out(
+    `cutover demo: data in ${home}; service on http://127.0.0.1:${ports.port} (preview ${ports.previewPort})`,
+  );
   const server = await startServer({ home, port: 0, adminPort: 0, logger, intervalMs: 100 });
   const load = new LoadGenerator({ url: `http://127.0.0.1:${ports.port}`, rate: options.rate ?? 200 });
   let lastEvent = 0;
@@ -79,9 +81,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const apply = async (yaml: string, what: string) => {
       writeFileSync(specFile, yaml);
       say(`$ cutover apply -f demo.yaml   # ${what}`);
-      await server.app.inject({ method: 'POST', url: '/api/v1/apply', payload: { file: specFile, text: yaml }, headers: { 'x-cutover-actor': 'user:demo' } }).then((r) => {
-        if (r.statusCode !== 200) throw new Error(`apply failed: ${r.body}`);
-      });
+      await server.app
+        .inject({
+          method: 'POST',
+          url: '/api/v1/apply',
+          payload: { file: specFile, text: yaml },
+          headers: { 'x-cutover-actor': 'user:demo' },
+        })
+        .then((r) => {
+          if (r.statusCode !== 200) throw new Error(`apply failed: ${r.body}`);
+        });
       server.controller.wake();
     };
 
@@ -96,8 +105,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     await apply(canarySpec(SERVICE, ports, 'v3', 0.2), 'v3: answers 500 on 20% of requests');
     await waitPhase(server, ['Degraded'], 60_000, 3);
     const rolledBackAt = await waitNoTraffic(server, 3, 30_000);
-    const rollbackMs = load.report.firstSeen.v3 !== undefined ? rolledBackAt - load.report.firstSeen.v3 : null;
-    say(`100% of traffic back on stable (v2), ${rollbackMs === null ? '?' : `${(rollbackMs / 1000).toFixed(2)}s`} after v3's first request`);
+    const rollbackMs =
+      load.report.firstSeen.v3 !== undefined ? rolledBackAt - load.report.firstSeen.v3 : null;
+    say(
+      `100% of traffic back on stable (v2), ${rollbackMs === null ? '?' : `${(rollbackMs / 1000).toFixed(2)}s`} after v3's first request`,
+    );
 
     await apply(blueGreenSpec(SERVICE, ports, 'v4'), 'v4: blue-green, preview first, manual promotion');
     await waitPhase(server, ['Paused'], 60_000, 4);
@@ -111,14 +123,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     await printEvents();
 
     const injected = report.serverErrorsByVersion.v3 ?? 0;
-    const failed = report.connectionErrors + Object.values(report.serverErrorsByVersion).reduce((a, b) => a + b, 0);
+    const failed =
+      report.connectionErrors + Object.values(report.serverErrorsByVersion).reduce((a, b) => a + b, 0);
     const unexpectedFailures = failed - injected;
     out('');
     out('summary');
     out(`  requests sent:                ${report.sent}`);
-    out(`  responses by version:         ${Object.entries(report.byVersion).map(([v, n]) => `${v}=${n}`).join(' ')}`);
-    out(`  failed, as the client saw:    ${failed} (${injected} are v3's injected 500s; ${unexpectedFailures} other)`);
-    out(`  v3 first request → 100% on stable: ${rollbackMs === null ? 'n/a' : `${(rollbackMs / 1000).toFixed(2)} s`}`);
+    out(
+      `  responses by version:         ${Object.entries(report.byVersion)
+        .map(([v, n]) => `${v}=${n}`)
+        .join(' ')}`,
+    );
+    out(
+      `  failed, as the client saw:    ${failed} (${injected} are v3's injected 500s; ${unexpectedFailures} other)`,
+    );
+    out(
+      `  v3 first request → 100% on stable: ${rollbackMs === null ? 'n/a' : `${(rollbackMs / 1000).toFixed(2)} s`}`,
+    );
     out(`  demo duration:                ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { load: report, unexpectedFailures, rollbackMs, durationMs: Date.now() - started, home };
   } finally {
@@ -151,11 +172,21 @@ const SHOWN = new Set([
   'PhaseDegraded',
 ]);
 
-async function waitPhase(server: RunningServer, phases: RolloutPhase[], timeoutMs: number, revision?: number): Promise<void> {
+async function waitPhase(
+  server: RunningServer,
+  phases: RolloutPhase[],
+  timeoutMs: number,
+  revision?: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const r = await server.store.getRollout('demo');
-    if (r && phases.includes(r.status.phase) && (revision === undefined || r.status.currentRevision === revision)) return;
+    if (
+      r &&
+      phases.includes(r.status.phase) &&
+      (revision === undefined || r.status.currentRevision === revision)
+    )
+      return;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`demo: rollout did not reach ${phases.join('/')} within ${timeoutMs / 1000}s`);

@@ -97,7 +97,8 @@ export class LoadGenerator {
       r.byStatus[res.statusCode] = (r.byStatus[res.statusCode] ?? 0) + 1;
       r.firstSeen[version] ??= now;
       r.lastSeen[version] = now;
-      if (res.statusCode >= 500) r.serverErrorsByVersion[version] = (r.serverErrorsByVersion[version] ?? 0) + 1;
+      if (res.statusCode >= 500)
+        r.serverErrorsByVersion[version] = (r.serverErrorsByVersion[version] ?? 0) + 1;
     } catch (error) {
       this.report.connectionErrors++;
       if (this.report.errorMessages.length < 20) this.report.errorMessages.push((error as Error).message);

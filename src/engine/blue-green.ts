@@ -63,7 +63,10 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
       const auto = bg.autoPromotionEnabled !== false;
       const waitMs = (bg.autoPromotionSeconds ?? 0) * 1000;
       if (!auto || d.now < s.previewReadyAt + waitMs) {
-        d.addPause('BlueGreenPause', `Preview revision ${current} awaits promotion${auto ? ` (automatic in ${bg.autoPromotionSeconds}s)` : ''}`);
+        d.addPause(
+          'BlueGreenPause',
+          `Preview revision ${current} awaits promotion${auto ? ` (automatic in ${bg.autoPromotionSeconds}s)` : ''}`,
+        );
         return;
       }
       s.promoted = true;
@@ -74,7 +77,11 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
     if (d.ready(current) < d.replicas) return;
     s.activeRevision = current;
     s.lastProgressAt = d.now;
-    d.event('Normal', 'SwitchService', `Switched port ${port} from revision ${stable} to revision ${current}`);
+    d.event(
+      'Normal',
+      'SwitchService',
+      `Switched port ${port} from revision ${stable} to revision ${current}`,
+    );
   }
 
   // Switched: the new revision serves the main port.

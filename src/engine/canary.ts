@@ -42,7 +42,8 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
       reconcileCanary(d, canary);
       return;
     }
-    if (phase === 'Inconclusive') d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
+    if (phase === 'Inconclusive')
+      d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
   }
 
   // Advance through as many steps as the observed state allows in this reconcile.
@@ -62,7 +63,11 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
     s.currentStepIndex = index + 1;
     s.stepStartedAt = d.now;
     s.lastProgressAt = d.now;
-    d.event('Normal', 'RolloutStepCompleted', `Rollout step ${index + 1}/${steps.length} completed (${describeStep(step)})`);
+    d.event(
+      'Normal',
+      'RolloutStepCompleted',
+      `Rollout step ${index + 1}/${steps.length} completed (${describeStep(step)})`,
+    );
   }
 }
 
@@ -70,7 +75,10 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
 function holdWeight(d: Decision, weight: number): void {
   const s = d.status;
   const stable = s.stableRevision!;
-  d.scale(s.currentRevision, Math.max(canaryReplicasFor(d.replicas, weight), d.desiredReplicas(s.currentRevision)));
+  d.scale(
+    s.currentRevision,
+    Math.max(canaryReplicasFor(d.replicas, weight), d.desiredReplicas(s.currentRevision)),
+  );
   d.route(d.state.spec.port, { [stable]: 100 - weight, [s.currentRevision]: weight });
 }
 
@@ -94,7 +102,10 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
   if ('pause' in step) {
     const condition = s.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
     if (!condition) {
-      d.addPause('CanaryPauseStep', `Paused at step ${index + 1}${step.pause.duration !== undefined ? ` for ${step.pause.duration}` : ''}`);
+      d.addPause(
+        'CanaryPauseStep',
+        `Paused at step ${index + 1}${step.pause.duration !== undefined ? ` for ${step.pause.duration}` : ''}`,
+      );
       return false;
     }
     if (step.pause.duration === undefined) return false;

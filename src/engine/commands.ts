@@ -51,7 +51,11 @@ export function applyCommand(
       if (options.full) {
         s.promoteFull = true;
         s.promoted = true;
-        events.push({ type: 'Normal', reason: 'RolloutPromoted', message: 'Full promotion: remaining steps and analyses skipped' });
+        events.push({
+          type: 'Normal',
+          reason: 'RolloutPromoted',
+          message: 'Full promotion: remaining steps and analyses skipped',
+        });
         break;
       }
       if (strategy.canary) {
@@ -59,11 +63,19 @@ export function applyCommand(
         const index = s.currentStepIndex ?? 0;
         if (index < steps.length) s.currentStepIndex = index + 1;
         s.stepStartedAt = now;
-        events.push({ type: 'Normal', reason: 'RolloutPromoted', message: `Promoted past step ${index + 1}/${steps.length}` });
+        events.push({
+          type: 'Normal',
+          reason: 'RolloutPromoted',
+          message: `Promoted past step ${index + 1}/${steps.length}`,
+        });
       } else {
         if (inconclusive) s.promoteFull = true;
         s.promoted = true;
-        events.push({ type: 'Normal', reason: 'RolloutPromoted', message: `Revision ${s.currentRevision} promoted` });
+        events.push({
+          type: 'Normal',
+          reason: 'RolloutPromoted',
+          message: `Revision ${s.currentRevision} promoted`,
+        });
       }
       break;
     }
@@ -76,7 +88,11 @@ export function applyCommand(
       s.weights = { canary: 0, stable: 100 };
       s.activeRevision = s.stableRevision;
       s.message = `RolloutAborted: Rollout aborted update to revision ${s.currentRevision}: aborted by command`;
-      events.push({ type: 'Warning', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${s.currentRevision} by command` });
+      events.push({
+        type: 'Warning',
+        reason: 'RolloutAborted',
+        message: `Rollout aborted update to revision ${s.currentRevision} by command`,
+      });
       break;
     case 'retry':
       if (!s.abort) deny('only an aborted update can be retried');
@@ -92,7 +108,11 @@ export function applyCommand(
       s.scaleDowns = s.scaleDowns.filter((x) => x.revision !== s.currentRevision);
       s.analysisRuns = [];
       s.message = '';
-      events.push({ type: 'Normal', reason: 'RolloutRetried', message: `Retrying update to revision ${s.currentRevision}` });
+      events.push({
+        type: 'Normal',
+        reason: 'RolloutRetried',
+        message: `Retrying update to revision ${s.currentRevision}`,
+      });
       break;
     case 'pause':
       if (s.controllerPause) deny('already paused');

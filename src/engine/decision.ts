@@ -122,7 +122,12 @@ export class Decision {
    * Ensures an AnalysisRun exists and returns its last observed phase. Runs not ensured during a
    * reconcile are terminated when it ends.
    */
-  ensureRun(name: string, kind: AnalysisRunRef['kind'], analysis: RolloutAnalysis, revision: number): AnalysisPhase {
+  ensureRun(
+    name: string,
+    kind: AnalysisRunRef['kind'],
+    analysis: RolloutAnalysis,
+    revision: number,
+  ): AnalysisPhase {
     this.#wantedRuns.add(name);
     let ref = this.status.analysisRuns.find((r) => r.name === name);
     if (!ref) {
@@ -135,7 +140,9 @@ export class Decision {
         kind,
         revision,
         revisions: {
-          ...(s.stableRevision !== null ? { stable: s.stableRevision, active: s.activeRevision ?? s.stableRevision } : {}),
+          ...(s.stableRevision !== null
+            ? { stable: s.stableRevision, active: s.activeRevision ?? s.stableRevision }
+            : {}),
           canary: s.currentRevision,
           preview: s.currentRevision,
         },

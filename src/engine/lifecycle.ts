@@ -39,11 +39,19 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
     s.activeRevision = revision.number;
     s.previewRevision = null;
     s.weights = { canary: 100, stable: 0 };
-    d.event('Normal', 'RolloutUpdated', `Revision ${revision.number} created; first revision comes up at full scale`);
+    d.event(
+      'Normal',
+      'RolloutUpdated',
+      `Revision ${revision.number} created; first revision comes up at full scale`,
+    );
   } else if (stable === revision.number) {
     d.event('Normal', 'RolloutUpdated', `Rolled back to stable revision ${revision.number}`);
   } else {
-    d.event('Normal', 'RolloutUpdated', `Rollout updated to revision ${revision.number}; stable is ${stable}`);
+    d.event(
+      'Normal',
+      'RolloutUpdated',
+      `Rollout updated to revision ${revision.number}; stable is ${stable}`,
+    );
   }
 }
 
@@ -82,7 +90,8 @@ export function reconcileSteady(d: Decision): void {
   const previewPort = d.state.spec.strategy.blueGreen?.previewPort;
   if (previewPort !== undefined) d.route(previewPort, { [stable]: 100 });
   d.status.weights = { canary: 100, stable: 0 };
-  if (d.status.currentStepIndex !== null) d.status.currentStepIndex = d.state.spec.strategy.canary?.steps?.length ?? 0;
+  if (d.status.currentStepIndex !== null)
+    d.status.currentStepIndex = d.state.spec.strategy.canary?.steps?.length ?? 0;
 }
 
 /**
@@ -105,7 +114,12 @@ export function applyScaleDowns(d: Decision): void {
   });
   // The aborted canary itself is scaled down when its delay ends.
   const aborted = s.scaleDowns.find((x) => x.revision === s.currentRevision);
-  if (s.abort && aborted && d.now >= aborted.at && d.observedWeight(d.state.spec.port, aborted.revision) === 0) {
+  if (
+    s.abort &&
+    aborted &&
+    d.now >= aborted.at &&
+    d.observedWeight(d.state.spec.port, aborted.revision) === 0
+  ) {
     d.scale(aborted.revision, 0);
   }
 }

@@ -21,13 +21,28 @@ export function computePhase(d: Decision): void {
   const paused = d.paused || s.pauseConditions.length > 0;
 
   if (s.abort) {
-    setPhase(d, 'Degraded', s.message.startsWith('RolloutAborted') ? s.message : `RolloutAborted: update to revision ${s.currentRevision} aborted`);
+    setPhase(
+      d,
+      'Degraded',
+      s.message.startsWith('RolloutAborted')
+        ? s.message
+        : `RolloutAborted: update to revision ${s.currentRevision} aborted`,
+    );
     return;
   }
   const deadlineMs = (d.state.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
   // As Argo, a paused rollout does not time out; ending a pause counts as progress.
-  if (!paused && (updating || ready < replicas) && s.lastProgressAt !== null && d.now - s.lastProgressAt > deadlineMs) {
-    setPhase(d, 'Degraded', `ProgressDeadlineExceeded: revision ${s.currentRevision} has made no progress for ${deadlineMs / 1000}s`);
+  if (
+    !paused &&
+    (updating || ready < replicas) &&
+    s.lastProgressAt !== null &&
+    d.now - s.lastProgressAt > deadlineMs
+  ) {
+    setPhase(
+      d,
+      'Degraded',
+      `ProgressDeadlineExceeded: revision ${s.currentRevision} has made no progress for ${deadlineMs / 1000}s`,
+    );
     return;
   }
   if (paused) {

@@ -5,7 +5,12 @@ import type { RolloutSpec } from '../spec/types.js';
 const template = { command: ['node', 'server.mjs'] };
 
 function canarySpec(steps: NonNullable<RolloutSpec['strategy']['canary']>['steps'], extra = {}): RolloutSpec {
-  return { replicas: 2, port: 8080, template, strategy: { canary: { steps, abortScaleDownDelaySeconds: 5, scaleDownDelaySeconds: 5, ...extra } } };
+  return {
+    replicas: 2,
+    port: 8080,
+    template,
+    strategy: { canary: { steps, abortScaleDownDelaySeconds: 5, scaleDownDelaySeconds: 5, ...extra } },
+  };
 }
 
 function healthy(h: EngineHarness): void {
@@ -25,7 +30,9 @@ describe('reconcile', () => {
   });
 
   it('should walk canary steps, pause until promote, and complete', () => {
-    const h = new EngineHarness(canarySpec([{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '2s' } }]));
+    const h = new EngineHarness(
+      canarySpec([{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '2s' } }]),
+    );
     healthy(h);
     h.addRevision({ V: '2' });
     h.tick();
@@ -88,7 +95,9 @@ describe('reconcile', () => {
 
   it('should abort on a failed background analysis from startingStep', () => {
     const h = new EngineHarness(
-      canarySpec([{ setWeight: 10 }, { pause: { duration: 60 } }], { analysis: { templates: [{ templateName: 't' }], startingStep: 1 } }),
+      canarySpec([{ setWeight: 10 }, { pause: { duration: 60 } }], {
+        analysis: { templates: [{ templateName: 't' }], startingStep: 1 },
+      }),
     );
     healthy(h);
     h.addRevision();
@@ -102,7 +111,9 @@ describe('reconcile', () => {
   });
 
   it('should skip the remaining steps on promote --full and terminate analyses', () => {
-    const h = new EngineHarness(canarySpec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 't' }] } }, { pause: {} }]));
+    const h = new EngineHarness(
+      canarySpec([{ setWeight: 10 }, { analysis: { templates: [{ templateName: 't' }] } }, { pause: {} }]),
+    );
     healthy(h);
     h.addRevision();
     h.until(() => 'web-r2-s1' in h.runs);
@@ -137,7 +148,11 @@ describe('reconcile', () => {
       port: 8080,
       template,
       strategy: {
-        blueGreen: { previewPort: 8081, autoPromotionSeconds: 3, postPromotionAnalysis: { templates: [{ templateName: 't' }] } },
+        blueGreen: {
+          previewPort: 8081,
+          autoPromotionSeconds: 3,
+          postPromotionAnalysis: { templates: [{ templateName: 't' }] },
+        },
       },
     });
     healthy(h);
@@ -154,7 +169,12 @@ describe('reconcile', () => {
   });
 
   it('should never exceed maxSurge nor drop below maxUnavailable in a rolling update', () => {
-    const h = new EngineHarness({ replicas: 4, port: 8080, template, strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } } });
+    const h = new EngineHarness({
+      replicas: 4,
+      port: 8080,
+      template,
+      strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } },
+    });
     healthy(h);
     h.addRevision();
     h.tick();

@@ -28,7 +28,8 @@ export function reconcile(
   const d = new Decision(state, observed, now);
   const s = d.status;
   const target =
-    state.revisions.find((r) => r.number === state.targetRevision) ?? state.revisions[state.revisions.length - 1];
+    state.revisions.find((r) => r.number === state.targetRevision) ??
+    state.revisions[state.revisions.length - 1];
   if (!target) return d.result();
   if (s.currentRevision !== target.number) startUpdate(d, target, s.currentRevision);
 

@@ -29,10 +29,15 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.join('.') ?? '';
-  throw new ApiError(400, 'CUTOVER_E_BAD_REQUEST', `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid body'}`, {
-    path,
-    issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  });
+  throw new ApiError(
+    400,
+    'CUTOVER_E_BAD_REQUEST',
+    `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid body'}`,
+    {
+      path,
+      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    },
+  );
 }
 
 /** The actor of a request: until tokens exist (issue 4), the CLI names its OS user. */
@@ -89,7 +94,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   for (const command of ROLLOUT_COMMANDS) {
     app.post<{ Params: { name: string } }>(`/api/v1/rollouts/:name/${command}`, async (req) => {
       const options = command === 'promote' ? (parse(promoteBody, req.body ?? undefined) ?? {}) : {};
-      const rollout = await controller.command(req.params.name, command as RolloutCommand, options, actorOf(req.headers));
+      const rollout = await controller.command(
+        req.params.name,
+        command as RolloutCommand,
+        options,
+        actorOf(req.headers),
+      );
       return rolloutResource(rollout);
     });
   }

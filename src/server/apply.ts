@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
-import { ApiError } from './errors.js';
 import {
   locateSpecIssues,
   parseSpec,
@@ -12,6 +11,7 @@ import {
 import type { AnalysisTemplate, Rollout, RolloutSpec } from '../spec/types.js';
 import type { RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
+import { ApiError } from './errors.js';
 
 export interface SpecApplierOptions {
   store: Store;
@@ -94,8 +94,14 @@ export class SpecApplier {
     const { store, controller, clock } = this.options;
     return controller.exclusive(async () => {
       const rollout = await store.getRollout(name);
-      if (!rollout) throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `rollout ${name} not found`, { path: 'name' });
-      const target = toRevision ?? previousRevision(rollout.revisions.map((r) => r.number), rollout.targetRevision);
+      if (!rollout)
+        throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `rollout ${name} not found`, { path: 'name' });
+      const target =
+        toRevision ??
+        previousRevision(
+          rollout.revisions.map((r) => r.number),
+          rollout.targetRevision,
+        );
       const revision = rollout.revisions.find((r) => r.number === target);
       if (!revision) {
         throw new ApiError(404, 'CUTOVER_E_REVISION_NOT_FOUND', `rollout ${name} has no revision ${target}`, {
@@ -103,7 +109,10 @@ export class SpecApplier {
         });
       }
       const [result] = await store.apply(
-        { rollouts: [{ name, spec: { ...rollout.spec, template: revision.template }, hash: revision.hash }], templates: [] },
+        {
+          rollouts: [{ name, spec: { ...rollout.spec, template: revision.template }, hash: revision.hash }],
+          templates: [],
+        },
         actor,
         clock.now(),
       );
@@ -119,6 +128,7 @@ function portsOf(spec: RolloutSpec): number[] {
 
 function previousRevision(numbers: number[], current: number): number {
   const older = numbers.filter((n) => n < current);
-  if (older.length === 0) throw new ApiError(409, 'CUTOVER_E_NO_PREVIOUS_REVISION', `no revision before ${current}`);
+  if (older.length === 0)
+    throw new ApiError(409, 'CUTOVER_E_NO_PREVIOUS_REVISION', `no revision before ${current}`);
   return Math.max(...older);
 }

@@ -17,19 +17,26 @@ export const ROUTER_HOST = '127.0.0.1';
  * executable file (a path relative to `cwd`, or a name found on `$PATH`). `$(VAR)` in command[0] is
  * not checked (it is expanded per replica).
  */
-export function checkTemplate(template: LocalTemplate, env: NodeJS.ProcessEnv = process.env): EnvironmentIssue[] {
+export function checkTemplate(
+  template: LocalTemplate,
+  env: NodeJS.ProcessEnv = process.env,
+): EnvironmentIssue[] {
   const issues: EnvironmentIssue[] = [];
   const cwd = template.cwd ?? process.cwd();
   let cwdOk = false;
   try {
     cwdOk = statSync(cwd).isDirectory();
   } catch {}
-  if (!cwdOk) issues.push({ path: ['spec', 'template', 'cwd'], message: `expected an existing directory, got ${cwd}` });
+  if (!cwdOk)
+    issues.push({ path: ['spec', 'template', 'cwd'], message: `expected an existing directory, got ${cwd}` });
   const executable = template.command[0] ?? '';
   if (executable.includes('$(')) return issues;
   const candidates = executable.includes('/')
     ? [isAbsolute(executable) ? executable : resolve(cwd, executable)]
-    : (template.env?.PATH ?? env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, executable));
+    : (template.env?.PATH ?? env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, executable));
   const found = candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);

@@ -9,17 +9,25 @@ import { ApiError } from './errors.js';
 export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
-      return reply.status(error.statusCode).send({ code: error.code, message: error.message, path: error.path, issues: error.issues });
+      return reply
+        .status(error.statusCode)
+        .send({ code: error.code, message: error.message, path: error.path, issues: error.issues });
     }
     if (error instanceof SpecValidationError) {
       return reply.status(400).send({ code: error.code, message: error.message, issues: error.issues });
     }
-    if (error instanceof SpecError) return reply.status(400).send({ code: error.code, message: error.message });
-    if (error instanceof RolloutNotFoundError) return reply.status(404).send({ code: error.code, message: error.message });
-    if (error instanceof EngineError) return reply.status(409).send({ code: error.code, message: error.message });
+    if (error instanceof SpecError)
+      return reply.status(400).send({ code: error.code, message: error.message });
+    if (error instanceof RolloutNotFoundError)
+      return reply.status(404).send({ code: error.code, message: error.message });
+    if (error instanceof EngineError)
+      return reply.status(409).send({ code: error.code, message: error.message });
     const fastifyError = error as FastifyError;
     if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-      return reply.status(fastifyError.statusCode).send({ code: `CUTOVER_E_HTTP_${fastifyError.code ?? fastifyError.statusCode}`, message: error.message });
+      return reply.status(fastifyError.statusCode).send({
+        code: `CUTOVER_E_HTTP_${fastifyError.code ?? fastifyError.statusCode}`,
+        message: error.message,
+      });
     }
     logger.error({ err: error }, 'request failed');
     return reply.status(500).send({ code: 'CUTOVER_E_INTERNAL', message: error.message });

@@ -6,7 +6,12 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly path: string | undefined;
   readonly issues: unknown[] | undefined;
-  constructor(statusCode: number, code: string, message: string, extra: { path?: string; issues?: unknown[] } = {}) {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    extra: { path?: string; issues?: unknown[] } = {},
+  ) {
     super(message);
     this.name = 'ApiError';
     this.statusCode = statusCode;

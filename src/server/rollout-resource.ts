@@ -1,5 +1,5 @@
-import type { StoredRollout } from '../store/index.js';
 import { API_VERSION } from '../spec/types.js';
+import type { StoredRollout } from '../store/index.js';
 
 /**
  * A Rollout as the API and `-o json` print it, Kubernetes-style:

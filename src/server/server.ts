@@ -1,15 +1,15 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { systemClock, type Clock } from '../clock/index.js';
+import { type Clock, systemClock } from '../clock/index.js';
 import { Controller } from '../controller/index.js';
 import { DataPlaneClient, ensureDataPlane } from '../dataplane/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
+import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
 import { errorHandler } from './error-handler.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
-import { VERSION } from '../version.js';
 
 export interface ServerOptions {
   /** Data directory. @default $CUTOVER_HOME or ~/.cutover */

@@ -16,7 +16,10 @@ export class KyselyStore implements Store {
 
   /** Runs pending migrations. @throws StoreError when a migration fails. */
   async migrate(): Promise<void> {
-    const { error, results } = await new Migrator({ db: this.db, provider: migrationProvider }).migrateToLatest();
+    const { error, results } = await new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+    }).migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new StoreError('CUTOVER_E_STORE_MIGRATION', `migration ${failed} failed`, { cause: error });
@@ -33,8 +36,15 @@ export class KyselyStore implements Store {
         const clusterScope = t.kind === 'ClusterAnalysisTemplate' ? 1 : 0;
         await tx
           .insertInto('analysis_templates')
-          .values({ name: t.metadata.name, cluster_scope: clusterScope, body: JSON.stringify(t), updated_at: now })
-          .onConflict((oc) => oc.columns(['name', 'cluster_scope']).doUpdateSet({ body: JSON.stringify(t), updated_at: now }))
+          .values({
+            name: t.metadata.name,
+            cluster_scope: clusterScope,
+            body: JSON.stringify(t),
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc.columns(['name', 'cluster_scope']).doUpdateSet({ body: JSON.stringify(t), updated_at: now }),
+          )
           .execute();
       }
       const results: RolloutApplyResult[] = [];
@@ -56,21 +66,34 @@ export class KyselyStore implements Store {
               updated_at: now,
             })
             .execute();
-          await tx.insertInto('revisions').values({ rollout: r.name, number: 1, hash: r.hash, template, created_at: now }).execute();
+          await tx
+            .insertInto('revisions')
+            .values({ rollout: r.name, number: 1, hash: r.hash, template, created_at: now })
+            .execute();
           event(r.name, 'RolloutCreated', `Rollout created with revision 1 (${r.hash})`);
           results.push({ name: r.name, change: 'created', revision: 1 });
           continue;
         }
-        const revisions = await tx.selectFrom('revisions').selectAll().where('rollout', '=', r.name).orderBy('number').execute();
+        const revisions = await tx
+          .selectFrom('revisions')
+          .selectAll()
+          .where('rollout', '=', r.name)
+          .orderBy('number')
+          .execute();
         const target = revisions.find((v) => v.number === row.target_revision);
         const status = JSON.parse(row.status) as RolloutStatus;
         let targetRevision = row.target_revision;
-        let change: RolloutApplyResult['change'] = row.spec === JSON.stringify(r.spec) ? 'unchanged' : 'updated';
+        let change: RolloutApplyResult['change'] =
+          row.spec === JSON.stringify(r.spec) ? 'unchanged' : 'updated';
         if (target?.hash !== r.hash) {
           const stable = revisions.find((v) => v.number === status.stableRevision);
           if (stable?.hash === r.hash) {
             targetRevision = stable.number;
-            event(r.name, 'RevisionTargeted', `Template matches stable revision ${stable.number}; returning to it`);
+            event(
+              r.name,
+              'RevisionTargeted',
+              `Template matches stable revision ${stable.number}; returning to it`,
+            );
           } else {
             targetRevision = Math.max(0, ...revisions.map((v) => v.number)) + 1;
             await tx
@@ -100,7 +123,12 @@ export class KyselyStore implements Store {
   async getRollout(name: string): Promise<StoredRollout | undefined> {
     const row = await this.db.selectFrom('rollouts').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) return undefined;
-    const revisions = await this.db.selectFrom('revisions').selectAll().where('rollout', '=', name).orderBy('number').execute();
+    const revisions = await this.db
+      .selectFrom('revisions')
+      .selectAll()
+      .where('rollout', '=', name)
+      .orderBy('number')
+      .execute();
     return toRollout(row, revisions);
   }
 
@@ -122,7 +150,8 @@ export class KyselyStore implements Store {
         .set({ status: JSON.stringify(status), updated_at: status.updatedAt })
         .where('name', '=', name)
         .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) throw new StoreError('CUTOVER_E_NOT_FOUND', `rollout ${name} not found`);
+      if (updated.numUpdatedRows === 0n)
+        throw new StoreError('CUTOVER_E_NOT_FOUND', `rollout ${name} not found`);
       if (events.length > 0) await tx.insertInto('events').values(events).execute();
     });
   }
@@ -175,12 +204,20 @@ export class KyselyStore implements Store {
   }
 
   async getAnalysisRun(name: string): Promise<AnalysisRun | undefined> {
-    const row = await this.db.selectFrom('analysis_runs').select('body').where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('analysis_runs')
+      .select('body')
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ? (JSON.parse(row.body) as AnalysisRun) : undefined;
   }
 
   async listAnalysisRuns(filter: { rollout?: string; active?: boolean } = {}): Promise<AnalysisRun[]> {
-    let q = this.db.selectFrom('analysis_runs').select('body').orderBy('created_at', 'desc').orderBy('name', 'desc');
+    let q = this.db
+      .selectFrom('analysis_runs')
+      .select('body')
+      .orderBy('created_at', 'desc')
+      .orderBy('name', 'desc');
     if (filter.rollout !== undefined) q = q.where('rollout', '=', filter.rollout);
     if (filter.active) q = q.where('phase', 'in', ['Pending', 'Running']);
     const rows = await q.execute();
@@ -192,11 +229,17 @@ export class KyselyStore implements Store {
   }
 
   async listEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
-    let q = this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(query.limit ?? 500);
+    let q = this.db
+      .selectFrom('events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(query.limit ?? 500);
     if (query.rollout !== undefined) q = q.where('rollout', '=', query.rollout);
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
     const rows = await q.execute();
-    return rows.reverse().map((r) => ({ ...r, id: Number(r.id), time: Number(r.time), type: r.type as StoredEvent['type'] }));
+    return rows
+      .reverse()
+      .map((r) => ({ ...r, id: Number(r.id), time: Number(r.time), type: r.type as StoredEvent['type'] }));
   }
 
   async close(): Promise<void> {
@@ -204,10 +247,7 @@ export class KyselyStore implements Store {
   }
 }
 
-function toRollout(
-  row: Database['rollouts'],
-  revisions: Database['revisions'][],
-): StoredRollout {
+function toRollout(row: Database['rollouts'], revisions: Database['revisions'][]): StoredRollout {
   return {
     name: row.name,
     spec: JSON.parse(row.spec) as RolloutSpec,

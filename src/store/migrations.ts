@@ -40,7 +40,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('analysis_runs_rollout').on('analysis_runs').columns(['rollout', 'phase']).execute();
+      await db.schema
+        .createIndex('analysis_runs_rollout')
+        .on('analysis_runs')
+        .columns(['rollout', 'phase'])
+        .execute();
       await db.schema
         .createTable('events')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())

@@ -8,7 +8,12 @@ import type { KyselyStore } from './kysely-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 /** One contract suite per backend, as Kysely's DIALECTS loop; PostgreSQL joins when it lands. */
-const BACKENDS = [{ name: 'sqlite', open: () => openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cutover-store-')), 'c.db')) }];
+const BACKENDS = [
+  {
+    name: 'sqlite',
+    open: () => openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cutover-store-')), 'c.db')),
+  },
+];
 
 const spec = (version: string): RolloutSpec => ({
   port: 8080,
@@ -27,11 +32,23 @@ for (const backend of BACKENDS) {
     });
 
     it('should number revisions and keep re-applies idempotent', async () => {
-      const first = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'user:a', 1);
+      const first = await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] },
+        'user:a',
+        1,
+      );
       expect(first).toEqual([{ name: 'web', change: 'created', revision: 1 }]);
-      const again = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'user:a', 2);
+      const again = await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] },
+        'user:a',
+        2,
+      );
       expect(again).toEqual([{ name: 'web', change: 'unchanged', revision: 1 }]);
-      const next = await store.apply({ rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] }, 'user:a', 3);
+      const next = await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] },
+        'user:a',
+        3,
+      );
       expect(next).toEqual([{ name: 'web', change: 'revised', revision: 2 }]);
       const rollout = await store.getRollout('web');
       expect(rollout?.revisions.map((r) => r.number)).toEqual([1, 2]);
@@ -42,11 +59,23 @@ for (const backend of BACKENDS) {
     });
 
     it('should return to the stable revision when its template is applied again', async () => {
-      await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'u', 1);
+      await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] },
+        'u',
+        1,
+      );
       const r = await store.getRollout('web');
       await store.saveStatus('web', { ...r!.status, stableRevision: 1, currentRevision: 1 }, []);
-      await store.apply({ rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] }, 'u', 2);
-      const back = await store.apply({ rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] }, 'u', 3);
+      await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v2'), hash: 'bbb' }], templates: [] },
+        'u',
+        2,
+      );
+      const back = await store.apply(
+        { rollouts: [{ name: 'web', spec: spec('v1'), hash: 'aaa' }], templates: [] },
+        'u',
+        3,
+      );
       expect(back).toEqual([{ name: 'web', change: 'revised', revision: 1 }]);
     });
 
@@ -70,7 +99,9 @@ for (const backend of BACKENDS) {
     });
 
     it('should refuse to edit or delete events (append-only log)', async () => {
-      await store.appendEvents([{ time: 1, rollout: 'web', type: 'Normal', reason: 'X', message: 'm', actor: 'u' }]);
+      await store.appendEvents([
+        { time: 1, rollout: 'web', type: 'Normal', reason: 'X', message: 'm', actor: 'u' },
+      ]);
       // biome-ignore lint/suspicious/noExplicitAny: reaching the raw connection on purpose
       const db = (store as any).db;
       await expect(sql`UPDATE events SET message = 'forged'`.execute(db)).rejects.toThrow(/append-only/);

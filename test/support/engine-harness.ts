@@ -1,9 +1,9 @@
 import type { AnalysisPhase } from '../../src/analysis/types.js';
 import type { ListenerSpec, RolloutDataPlaneStatus } from '../../src/dataplane/protocol.js';
-import type { RolloutSpec } from '../../src/spec/types.js';
 import { applyCommand, type RolloutCommand } from '../../src/engine/commands.js';
 import { initialStatus, reconcile } from '../../src/engine/reconcile.js';
 import type { EngineAction, EngineEvent, Revision, RolloutStatus } from '../../src/engine/types.js';
+import type { RolloutSpec } from '../../src/spec/types.js';
 
 /**
  * A simulated data plane for unit tests of the pure engine (the real one is exercised by the
@@ -30,7 +30,12 @@ export class EngineHarness {
 
   addRevision(env: Record<string, string> = {}): number {
     const number = this.revisions.length + 1;
-    this.revisions.push({ number, hash: `h${number}`, template: { ...this.spec.template, env }, createdAt: this.now });
+    this.revisions.push({
+      number,
+      hash: `h${number}`,
+      template: { ...this.spec.template, env },
+      createdAt: this.now,
+    });
     return number;
   }
 
@@ -60,7 +65,13 @@ export class EngineHarness {
   /** One reconcile, its desired state applied, then time moves by `stepMs`. */
   tick(stepMs = 500): void {
     const result = reconcile(
-      { name: 'web', spec: this.spec, revisions: this.revisions, status: this.status, targetRevision: this.targetRevision },
+      {
+        name: 'web',
+        spec: this.spec,
+        revisions: this.revisions,
+        status: this.status,
+        targetRevision: this.targetRevision,
+      },
       { dataPlane: this.observed(), analysisRuns: this.runs },
       this.now,
     );
@@ -107,7 +118,9 @@ export class EngineHarness {
   }
 
   weight(port: number, revision: number): number {
-    return this.#listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === revision)?.weight ?? 0;
+    return (
+      this.#listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === revision)?.weight ?? 0
+    );
   }
 
   replicas(revision: number): number {

@@ -10,7 +10,13 @@ import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { formatEvents, formatRevisions, formatRollout, formatRolloutList, type RolloutView } from '../format.js';
+import {
+  formatEvents,
+  formatRevisions,
+  formatRollout,
+  formatRolloutList,
+  type RolloutView,
+} from '../format.js';
 import { outputFormat, parseTimeout } from '../output.js';
 
 async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
@@ -21,7 +27,13 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
     api.get<{ items: Revision[] }>(`${path}/revisions`),
     api.get<{ items: AnalysisRun[] }>(`${path}/analysisruns`),
   ]);
-  return { rollout, replicaSets: rs.items, listeners: rs.listeners, revisions: revisions.items, analysisRuns: runs.items };
+  return {
+    rollout,
+    replicaSets: rs.items,
+    listeners: rs.listeners,
+    revisions: revisions.items,
+    analysisRuns: runs.items,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,12 +50,17 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        throw new CliError('CUTOVER_E_SPEC_FILE', `cannot read spec file ${opts.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new CliError(
+          'CUTOVER_E_SPEC_FILE',
+          `cannot read spec file ${opts.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       const api = await ctx.api();
       const { results } = await api.post<{ results: RolloutApplyResult[] }>('/api/v1/apply', { file, text });
       for (const r of results) {
-        ctx.out(`rollout.cutover.dev/${r.name} ${r.change}${r.change === 'unchanged' ? '' : ` (revision ${r.revision})`}`);
+        ctx.out(
+          `rollout.cutover.dev/${r.name} ${r.change}${r.change === 'unchanged' ? '' : ` (revision ${r.revision})`}`,
+        );
       }
     });
 
@@ -87,8 +104,13 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     const cmd = program.command(`${verb} <name>`).description(description);
     return cmd.action(async (name: string, opts: Record<string, unknown>) => {
       const api = await ctx.api();
-      const r = await api.post<RolloutResource>(`/api/v1/rollouts/${encodeURIComponent(name)}/${verb}`, body?.(opts));
-      ctx.out(`rollout '${name}' ${verb === 'retry' ? 'retried' : `${verb}${verb.endsWith('e') ? 'd' : 'ed'}`} (${r.status.phase})`);
+      const r = await api.post<RolloutResource>(
+        `/api/v1/rollouts/${encodeURIComponent(name)}/${verb}`,
+        body?.(opts),
+      );
+      ctx.out(
+        `rollout '${name}' ${verb === 'retry' ? 'retried' : `${verb}${verb.endsWith('e') ? 'd' : 'ed'}`} (${r.status.phase})`,
+      );
     });
   };
   op('promote', 'leave the current pause or step; --full skips every remaining step and analysis', (o) => ({
@@ -106,11 +128,20 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .action(async (name: string, opts: { toRevision?: string }) => {
       const toRevision = opts.toRevision === undefined ? undefined : Number(opts.toRevision);
       if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
-        throw new CliError('CUTOVER_E_USAGE', `--to-revision: expected a revision number ≥ 1, got ${opts.toRevision}`, 2);
+        throw new CliError(
+          'CUTOVER_E_USAGE',
+          `--to-revision: expected a revision number ≥ 1, got ${opts.toRevision}`,
+          2,
+        );
       }
       const api = await ctx.api();
-      const r = await api.post<RolloutApplyResult>(`/api/v1/rollouts/${encodeURIComponent(name)}/undo`, toRevision ? { toRevision } : {});
-      ctx.out(`rollout '${name}' undone to the template of revision ${toRevision ?? 'previous'}: ${r.change} (revision ${r.revision})`);
+      const r = await api.post<RolloutApplyResult>(
+        `/api/v1/rollouts/${encodeURIComponent(name)}/undo`,
+        toRevision ? { toRevision } : {},
+      );
+      ctx.out(
+        `rollout '${name}' undone to the template of revision ${toRevision ?? 'previous'}: ${r.change} (revision ${r.revision})`,
+      );
     });
 
   program

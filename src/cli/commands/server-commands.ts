@@ -53,6 +53,8 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
         while (isAlive(info.pid) && Date.now() < deadline) await sleep(100);
         dataPlane = true;
       }
-      ctx.out(`${stopped ? 'server stopped' : 'no server running'}; ${dataPlane ? 'data plane and replicas stopped' : 'no data plane running'}`);
+      ctx.out(
+        `${stopped ? 'server stopped' : 'no server running'}; ${dataPlane ? 'data plane and replicas stopped' : 'no data plane running'}`,
+      );
     });
 }

@@ -20,7 +20,11 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const store = new KyselyStore(db);
   await store.migrate();
-  await sql`CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(db);
-  await sql`CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(db);
+  await sql`CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(
+    db,
+  );
   return store;
 }
