@@ -1,0 +1,139 @@
+/**
+ * Errors of the analysis module. Every error has a stable `code` (`CUTOVER_E_...`) so callers and
+ * the docs' error table can match on it rather than on the message.
+ */
+
+/** Stable codes of the analysis module's errors (see docs/analysis.md, "Error codes"). */
+export const ANALYSIS_ERROR_CODES = [
+  'CUTOVER_E_EXPRESSION_SYNTAX',
+  'CUTOVER_E_EXPRESSION_EVALUATION',
+  'CUTOVER_E_ANALYSIS_TEMPLATE',
+  'CUTOVER_E_ANALYSIS_METRIC_INVALID',
+  'CUTOVER_E_ANALYSIS_UNKNOWN_METRIC',
+  'CUTOVER_E_METRIC_PROVIDER',
+  'CUTOVER_E_MEASUREMENT_TIMEOUT',
+] as const;
+/** One of {@link ANALYSIS_ERROR_CODES}. */
+export type AnalysisErrorCode = (typeof ANALYSIS_ERROR_CODES)[number];
+
+/** Base class of every error thrown by the analysis module. */
+export class AnalysisError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: AnalysisErrorCode;
+  /** Whether repeating the same operation later may succeed (a provider outage) or not (bad input). */
+  readonly retryable: boolean;
+
+  constructor(code: AnalysisErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/**
+ * A condition expression that does not parse, as expr-lang's compile error (Argo Rollouts compiles
+ * `successCondition` / `failureCondition` with expr). Not retryable: the spec must be fixed.
+ */
+export class ExpressionSyntaxError extends AnalysisError {
+  /** The expression as written. */
+  readonly source: string;
+  /** 1-based column of the offending character (source.length + 1 for "end of input"). */
+  readonly column: number;
+
+  constructor(source: string, column: number, message: string) {
+    super('CUTOVER_E_EXPRESSION_SYNTAX', `${message} (column ${column} of ${JSON.stringify(source)})`);
+    this.source = source;
+    this.column = column;
+  }
+}
+
+/**
+ * An expression that parsed but could not be evaluated against the given environment (unknown name,
+ * index out of range, mismatched types), as expr-lang's runtime error. Argo Rollouts turns it into a
+ * measurement in phase Error.
+ */
+export class ExpressionEvaluationError extends AnalysisError {
+  /** The expression as written. */
+  readonly source: string;
+
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super('CUTOVER_E_EXPRESSION_EVALUATION', message, options);
+    this.source = source;
+  }
+}
+
+/**
+ * An AnalysisTemplate (or the RolloutAnalysis referencing it) that cannot be turned into an
+ * AnalysisRun: duplicate metric name, missing required arg, unresolvable `valueFrom`, an arg
+ * substituted into a field that then is not a valid number.
+ */
+export class AnalysisTemplateError extends AnalysisError {
+  /** Field path of the offending value, e.g. `spec.args[1].value` or `templates[0]`. */
+  readonly fieldPath: string;
+  /** Name of the template concerned, when known. */
+  readonly template: string | undefined;
+
+  constructor(fieldPath: string, message: string, options?: { template?: string; cause?: unknown }) {
+    const where = options?.template === undefined ? fieldPath : `${options.template}: ${fieldPath}`;
+    super('CUTOVER_E_ANALYSIS_TEMPLATE', `${where}: ${message}`, options);
+    this.fieldPath = fieldPath;
+    this.template = options?.template;
+  }
+}
+
+/** A metric whose spec breaks Argo's rules (see `validateMetric`), raised when a run is built. */
+export class MetricValidationError extends AnalysisError {
+  /** Every problem found, each prefixed with its field path. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super('CUTOVER_E_ANALYSIS_METRIC_INVALID', `invalid metric: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** A metric provider could not take a measurement (unreachable data plane, unknown revision role). */
+export class MetricProviderError extends AnalysisError {
+  /** Provider type, e.g. `builtin`. */
+  readonly provider: string;
+
+  constructor(provider: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super('CUTOVER_E_METRIC_PROVIDER', `${provider}: ${message}`, options);
+    this.provider = provider;
+  }
+}
+
+/** A measurement did not finish within the runner's timeout; it is recorded as phase Error. */
+export class MeasurementTimeoutError extends AnalysisError {
+  /** Name of the metric being measured. */
+  readonly metric: string;
+  /** The timeout that elapsed, ms. */
+  readonly timeoutMs: number;
+
+  constructor(metric: string, timeoutMs: number) {
+    super(
+      'CUTOVER_E_MEASUREMENT_TIMEOUT',
+      `measurement of metric ${metric} timed out after ${timeoutMs} ms`,
+      {
+        retryable: true,
+      },
+    );
+    this.metric = metric;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A measurement was recorded for a metric the run does not have. A programming error of the caller. */
+export class UnknownMetricError extends AnalysisError {
+  /** Name of the run. */
+  readonly run: string;
+  /** The metric name given. */
+  readonly metric: string;
+
+  constructor(run: string, metric: string) {
+    super('CUTOVER_E_ANALYSIS_UNKNOWN_METRIC', `analysis run ${run} has no metric ${JSON.stringify(metric)}`);
+    this.run = run;
+    this.metric = metric;
+  }
+}

@@ -1,0 +1,113 @@
+import { durationToMs, isDuration } from '../../../spec/duration.js';
+import type { BuiltinMetricProvider, Metric } from '../../../spec/types.js';
+import { MetricProviderError } from '../../errors.js';
+import type { MeasureContext, MetricProviderPlugin } from '../provider.js';
+
+/** Metrics the builtin provider reads from cutover's router. */
+export const BUILTIN_METRICS = ['error-rate', 'request-rate', 'latency'] as const;
+/** Roles a builtin metric can measure, resolved through `run.revisions`. */
+export const BUILTIN_REVISION_ROLES = ['canary', 'stable', 'preview', 'active'] as const;
+/** Latency quantile when none is given, 0..1. */
+export const DEFAULT_BUILTIN_QUANTILE = 0.95;
+/** Revision role when none is given. */
+export const DEFAULT_BUILTIN_REVISION = 'canary';
+/** Look-back window when none is given. */
+export const DEFAULT_BUILTIN_WINDOW = '10s';
+
+const isArgPlaceholder = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
+
+/**
+ * The `builtin` metric provider: reads per-revision traffic statistics measured by cutover's router.
+ *
+ * `result` is, for `error-rate`, the ratio of failed requests (5xx and proxy errors) 0..1, NaN when
+ * the revision had no traffic in the window; for `request-rate`, requests per second; for `latency`,
+ * the `quantile` of response latency in seconds, NaN when there was no traffic. A role with no
+ * revision in `run.revisions` (e.g. `preview` during a canary) makes the measurement Error.
+ *
+ * @example
+ * ```yaml
+ * provider:
+ *   builtin: { metric: error-rate, revision: canary, window: 30s }
+ * successCondition: isNaN(result) || result < 0.05
+ * ```
+ */
+export const builtinProvider: MetricProviderPlugin = {
+  type: 'builtin',
+
+  validate(config: unknown, path: string): string[] {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      return [`${path}: expected an object with metric: ${BUILTIN_METRICS.join(' | ')}`];
+    }
+    const c = config as Record<string, unknown>;
+    const problems: string[] = [];
+    const known = new Set(['metric', 'quantile', 'revision', 'window']);
+    for (const key of Object.keys(c)) {
+      if (!known.has(key))
+        problems.push(`${path}.${key}: unknown field (expected metric, quantile, revision, window)`);
+    }
+    if (!isArgPlaceholder(c.metric) && !(BUILTIN_METRICS as readonly unknown[]).includes(c.metric)) {
+      problems.push(
+        `${path}.metric: expected one of ${BUILTIN_METRICS.join(', ')}, got ${JSON.stringify(c.metric)}`,
+      );
+    }
+    if (c.quantile !== undefined && !isArgPlaceholder(c.quantile)) {
+      const q = typeof c.quantile === 'string' ? Number(c.quantile) : c.quantile;
+      if (typeof q !== 'number' || !(q > 0 && q <= 1)) {
+        problems.push(`${path}.quantile: expected a number in (0, 1], got ${JSON.stringify(c.quantile)}`);
+      }
+    }
+    if (
+      c.revision !== undefined &&
+      !isArgPlaceholder(c.revision) &&
+      !(BUILTIN_REVISION_ROLES as readonly unknown[]).includes(c.revision)
+    ) {
+      problems.push(
+        `${path}.revision: expected one of ${BUILTIN_REVISION_ROLES.join(', ')}, got ${JSON.stringify(c.revision)}`,
+      );
+    }
+    if (c.window !== undefined && !isArgPlaceholder(c.window)) {
+      if (!isDuration(c.window) || durationToMs(c.window) <= 0) {
+        problems.push(
+          `${path}.window: expected a positive duration such as 10s or 1m, got ${JSON.stringify(c.window)}`,
+        );
+      }
+    }
+    return problems;
+  },
+
+  async measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
+    const config = metric.provider.builtin as BuiltinMetricProvider | undefined;
+    if (config === undefined)
+      throw new MetricProviderError('builtin', `metric ${metric.name} has no builtin provider`);
+    const role = config.revision ?? DEFAULT_BUILTIN_REVISION;
+    const revision = ctx.run.revisions[role];
+    if (revision === undefined) {
+      throw new MetricProviderError('builtin', `no ${role} revision in analysis run ${ctx.run.name}`);
+    }
+    const quantile = Number(config.quantile ?? DEFAULT_BUILTIN_QUANTILE);
+    const windowSeconds = durationToMs(config.window ?? DEFAULT_BUILTIN_WINDOW) / 1000;
+    let stats: Awaited<ReturnType<MeasureContext['stats']>>;
+    try {
+      stats = await ctx.stats(revision, windowSeconds, quantile);
+    } catch (error) {
+      throw new MetricProviderError(
+        'builtin',
+        `cannot read stats of revision ${revision}: ${String(error)}`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
+    }
+    switch (config.metric) {
+      case 'error-rate':
+        return stats.errorRate ?? Number.NaN;
+      case 'request-rate':
+        return stats.requestRate;
+      case 'latency':
+        return stats.latency ?? Number.NaN;
+      default:
+        throw new MetricProviderError('builtin', `unknown metric ${JSON.stringify(config.metric)}`);
+    }
+  },
+};

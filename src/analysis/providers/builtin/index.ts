@@ -1,0 +1,8 @@
+export {
+  BUILTIN_METRICS,
+  BUILTIN_REVISION_ROLES,
+  builtinProvider,
+  DEFAULT_BUILTIN_QUANTILE,
+  DEFAULT_BUILTIN_REVISION,
+  DEFAULT_BUILTIN_WINDOW,
+} from './builtin-provider.js';

@@ -1,0 +1,62 @@
+/**
+ * The extension point for metric providers (as Argo Rollouts' `metricproviders.Provider`): one small
+ * interface, one folder per implementation under `providers/<type>/`.
+ */
+import type { RevisionStats } from '../../dataplane/protocol.js';
+import type { Metric } from '../../spec/types.js';
+import type { AnalysisRun } from '../types.js';
+
+/** What a provider may use while measuring. */
+export interface MeasureContext {
+  /** The run being measured (read-only; e.g. `run.revisions` maps roles to revision numbers). */
+  run: AnalysisRun;
+  /** Aborted when the measurement times out or the runner stops; providers should pass it on to I/O. */
+  signal: AbortSignal;
+  /**
+   * Traffic statistics of one revision from cutover's router, wired by the controller to the data
+   * plane client.
+   *
+   * @param revision - revision number of the rollout being analysed
+   * @param windowSeconds - look-back window, s
+   * @param quantile - latency quantile, 0..1
+   */
+  stats(revision: number, windowSeconds: number, quantile: number): Promise<RevisionStats>;
+}
+
+/**
+ * A metric provider, as Argo Rollouts' Provider interface reduced to what cutover needs (measurements
+ * complete within one call; no Resume / Terminate / GarbageCollect).
+ */
+export interface MetricProviderPlugin {
+  /** The key under `metric.provider`, e.g. `builtin`. */
+  readonly type: string;
+  /**
+   * Checks the provider's configuration (the value under `metric.provider.<type>`). Pure.
+   *
+   * @param config - the configuration as written (args already substituted, or not yet: a
+   *   `{{args.x}}` placeholder must be accepted where a value is expected)
+   * @param path - field path of `config`, e.g. `spec.metrics[0].provider.builtin`
+   * @returns problems, each prefixed with its field path; empty when valid
+   */
+  validate(config: unknown, path: string): string[];
+  /**
+   * Takes one measurement and returns the value conditions see as `result` (number, number[],
+   * string, object, or null). Throws to record a measurement in phase Error.
+   */
+  measure(metric: Metric, ctx: MeasureContext): Promise<unknown>;
+}
+
+/** Providers by type. */
+export type MetricProviderRegistry = ReadonlyMap<string, MetricProviderPlugin>;
+
+/** Builds a registry from plugins; a later plugin with the same type replaces an earlier one. Pure. */
+export function createProviderRegistry(plugins: Iterable<MetricProviderPlugin>): MetricProviderRegistry {
+  return new Map([...plugins].map((plugin) => [plugin.type, plugin] as const));
+}
+
+/** The provider types named under `metric.provider` (valid metrics name exactly one). Pure. */
+export function providerTypes(metric: Metric): string[] {
+  const provider: object =
+    typeof metric.provider === 'object' && metric.provider !== null ? metric.provider : {};
+  return Object.keys(provider).filter((key) => (provider as Record<string, unknown>)[key] !== undefined);
+}

@@ -1,0 +1,356 @@
+/**
+ * From AnalysisTemplates to an AnalysisRun's spec, as Argo Rollouts' `NewAnalysisRunFromTemplates`
+ * (utils/analysis/helpers.go): templates' metrics merged, args resolved and substituted.
+ */
+import type {
+  AnalysisArg,
+  AnalysisTemplate,
+  AnalysisTemplateRef,
+  Metric,
+  RolloutAnalysis,
+} from '../spec/types.js';
+import { createAnalysisRun } from './analysis-run.js';
+import { intField } from './defaults.js';
+import { AnalysisTemplateError } from './errors.js';
+import { compileSafeRegex } from './expression/safe-regex.js';
+import { validateMetrics } from './metric-validation.js';
+import type { AnalysisRun, AnalysisRunRevisions, AnalysisRunSpec } from './types.js';
+
+/** Options of {@link buildAnalysisRunSpec}. */
+export interface BuildAnalysisRunSpecOptions {
+  /** Where `valueFrom.env` and `valueFrom.secretKeyRef` are read (the server's environment). */
+  env: Record<string, string | undefined>;
+  /** Rollout name, for `valueFrom.fieldRef: {fieldPath: metadata.name}`. */
+  rollout?: string;
+  /** Revisions, for `valueFrom.podTemplateHashValue` (`Stable` → stable, `Latest` → the judged revision). */
+  revisions?: AnalysisRunRevisions;
+  /** The revision the run judges, for `podTemplateHashValue: Latest`. */
+  revision?: number;
+}
+
+/**
+ * The environment variable a `secretKeyRef` reads: `CUTOVER_SECRET_<NAME>_<KEY>`, upper-cased, every
+ * character other than A-Z and 0-9 replaced by `_`. Pure.
+ *
+ * @example secretEnvName('db-creds', 'api.token') // 'CUTOVER_SECRET_DB_CREDS_API_TOKEN'
+ */
+export function secretEnvName(name: string, key: string): string {
+  return `CUTOVER_SECRET_${name}_${key}`.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+const INT_FIELDS = [
+  'count',
+  'failureLimit',
+  'inconclusiveLimit',
+  'consecutiveErrorLimit',
+  'consecutiveSuccessLimit',
+] as const;
+const PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+?)\s*\}\}/g;
+
+interface ResolvedArg {
+  name: string;
+  value: string;
+  secret: boolean;
+}
+
+/** As Argo's `flattenArgs`: same-named args across templates must agree; a valued one wins over an unvalued one. */
+function flattenArgs(templates: readonly AnalysisTemplate[]): AnalysisArg[] {
+  const combined: AnalysisArg[] = [];
+  templates.forEach((template, t) => {
+    (template.spec.args ?? []).forEach((arg, a) => {
+      const i = combined.findIndex((c) => c.name === arg.name);
+      const previous = combined[i];
+      if (previous === undefined) {
+        combined.push({ ...arg });
+        return;
+      }
+      if (previous.value !== undefined && arg.value !== undefined && previous.value !== arg.value) {
+        throw new AnalysisTemplateError(
+          `templates[${t}].spec.args[${a}].value`,
+          `argument ${arg.name} specified multiple times with different values: ${JSON.stringify(previous.value)}, ${JSON.stringify(arg.value)}`,
+          { template: template.metadata.name },
+        );
+      }
+      if (previous.value === undefined && previous.valueFrom === undefined) combined[i] = { ...arg };
+    });
+  });
+  return combined;
+}
+
+function resolveArg(arg: AnalysisArg, path: string, options: BuildAnalysisRunSpecOptions): ResolvedArg {
+  if (arg.value !== undefined) return { name: arg.name, value: arg.value, secret: false };
+  const from = arg.valueFrom;
+  if (from === undefined)
+    throw new AnalysisTemplateError(path, `args.${arg.name} was not resolved: it has no value`);
+  if (from.env !== undefined) {
+    const value = options.env[from.env];
+    if (value === undefined) {
+      throw new AnalysisTemplateError(`${path}.valueFrom.env`, `environment variable ${from.env} is not set`);
+    }
+    return { name: arg.name, value, secret: false };
+  }
+  if (from.secretKeyRef !== undefined) {
+    const variable = secretEnvName(from.secretKeyRef.name, from.secretKeyRef.key);
+    const value = options.env[variable];
+    if (value === undefined) {
+      throw new AnalysisTemplateError(
+        `${path}.valueFrom.secretKeyRef`,
+        `secret ${from.secretKeyRef.name}/${from.secretKeyRef.key} not found: set environment variable ${variable}`,
+      );
+    }
+    return { name: arg.name, value, secret: true };
+  }
+  if (from.fieldRef !== undefined) {
+    if (from.fieldRef.fieldPath === 'metadata.name' && options.rollout !== undefined) {
+      return { name: arg.name, value: options.rollout, secret: false };
+    }
+    throw new AnalysisTemplateError(
+      `${path}.valueFrom.fieldRef.fieldPath`,
+      `unsupported fieldPath ${JSON.stringify(from.fieldRef.fieldPath)} (supported: metadata.name)`,
+    );
+  }
+  if (from.podTemplateHashValue !== undefined) {
+    const revision = from.podTemplateHashValue === 'Stable' ? options.revisions?.stable : options.revision;
+    if (revision === undefined) {
+      throw new AnalysisTemplateError(
+        `${path}.valueFrom.podTemplateHashValue`,
+        `no ${from.podTemplateHashValue} revision known when the run was created`,
+      );
+    }
+    return { name: arg.name, value: String(revision), secret: false };
+  }
+  throw new AnalysisTemplateError(`${path}.valueFrom`, `args.${arg.name} was not resolved: empty valueFrom`);
+}
+
+function substitute(
+  value: unknown,
+  args: ReadonlyMap<string, ResolvedArg>,
+  path: string,
+  template: string,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (_match, name: string) => {
+      const arg = args.get(name);
+      if (arg === undefined) {
+        throw new AnalysisTemplateError(
+          path,
+          `{{args.${name}}} refers to an argument the templates do not declare`,
+          {
+            template,
+          },
+        );
+      }
+      return arg.value;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substitute(item, args, `${path}[${i}]`, template));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      out[key] = substitute(item, args, `${path}.${key}`, template);
+    return out;
+  }
+  return value;
+}
+
+function matchesAny(rule: string, names: readonly string[]): boolean {
+  if (rule === '*') return names.length > 0;
+  let regex: RegExp | undefined;
+  try {
+    regex = compileSafeRegex(rule);
+  } catch {
+    regex = undefined;
+  }
+  return names.some((name) => (regex ? regex.test(name) : name === rule));
+}
+
+/**
+ * Builds the spec of an AnalysisRun from the templates a RolloutAnalysis references, as Argo
+ * Rollouts' `NewAnalysisRunFromTemplates`:
+ * - metrics of all templates, in order; a metric name used twice is an error;
+ * - args: declared by the templates (same-named args must agree); a rollout-provided `value` or
+ *   `valueFrom` overrides the template's; an arg the templates do not declare is ignored; every arg
+ *   must end with a value: `value`, `valueFrom.env` (the variable in `options.env`),
+ *   `valueFrom.secretKeyRef` (the variable `CUTOVER_SECRET_<NAME>_<KEY>`, see {@link secretEnvName}),
+ *   `valueFrom.fieldRef` (`metadata.name` only), or `valueFrom.podTemplateHashValue` (the stable or
+ *   judged revision number);
+ * - `{{args.name}}` (spaces allowed inside the braces) is replaced in every string of every metric,
+ *   providers included; integer fields (`count`, the limits) that were strings become numbers;
+ * - dryRun and measurementRetention rules of the rollout and the templates are concatenated; a
+ *   rule that matches no metric is an error;
+ * - the resulting metrics must pass `validateMetrics`.
+ *
+ * Unlike Argo, which substitutes at each measurement, args are substituted once here, so a secret's
+ * value is stored in the run's metrics; `spec.args` records secret values as `*****`.
+ *
+ * Pure (reads only `options.env`).
+ *
+ * @throws {AnalysisTemplateError} code `CUTOVER_E_ANALYSIS_TEMPLATE`, with the field path
+ */
+export function buildAnalysisRunSpec(
+  templates: readonly AnalysisTemplate[],
+  rolloutAnalysis: RolloutAnalysis,
+  options: BuildAnalysisRunSpecOptions,
+): AnalysisRunSpec {
+  if (templates.length === 0)
+    throw new AnalysisTemplateError('templates', 'expected at least one AnalysisTemplate');
+  const declared = flattenArgs(templates);
+  const merged = declared.map((arg) => {
+    const incoming = rolloutAnalysis.args?.find((a) => a.name === arg.name);
+    if (incoming?.value !== undefined) return { name: arg.name, value: incoming.value };
+    if (incoming?.valueFrom !== undefined) return { name: arg.name, valueFrom: incoming.valueFrom };
+    return arg;
+  });
+  const resolved = new Map<string, ResolvedArg>();
+  merged.forEach((arg) => {
+    const index = rolloutAnalysis.args?.findIndex((a) => a.name === arg.name) ?? -1;
+    const path =
+      index >= 0 ? `args[${index}]` : `spec.args[${declared.findIndex((d) => d.name === arg.name)}]`;
+    resolved.set(arg.name, resolveArg(arg, path, options));
+  });
+
+  const metrics: Metric[] = [];
+  const seen = new Map<string, string>();
+  templates.forEach((template) => {
+    const templateName = template.metadata.name;
+    template.spec.metrics.forEach((raw, m) => {
+      const path = `spec.metrics[${m}]`;
+      const previous = seen.get(raw.name);
+      if (previous !== undefined) {
+        throw new AnalysisTemplateError(
+          `${path}.name`,
+          `two metrics have the same name ${JSON.stringify(raw.name)} (also in template ${previous})`,
+          { template: templateName },
+        );
+      }
+      seen.set(raw.name, templateName);
+      const metric = substitute(structuredClone(raw), resolved, path, templateName) as Metric;
+      for (const field of INT_FIELDS) {
+        const value = metric[field];
+        if (typeof value !== 'string') continue;
+        const parsed = intField(value);
+        if (parsed === undefined || Number.isNaN(parsed)) {
+          throw new AnalysisTemplateError(
+            `${path}.${field}`,
+            `expected an integer, got ${JSON.stringify(value)}`,
+            {
+              template: templateName,
+            },
+          );
+        }
+        metric[field] = parsed;
+      }
+      const builtin = metric.provider.builtin;
+      if (builtin !== undefined && typeof builtin.quantile === 'string') {
+        const quantile = Number(builtin.quantile);
+        if (!Number.isFinite(quantile)) {
+          throw new AnalysisTemplateError(
+            `${path}.provider.builtin.quantile`,
+            `expected a number, got ${JSON.stringify(builtin.quantile)}`,
+            { template: templateName },
+          );
+        }
+        builtin.quantile = quantile;
+      }
+      metrics.push(metric);
+    });
+  });
+
+  const names = metrics.map((m) => m.name);
+  const dryRun = [...(rolloutAnalysis.dryRun ?? []), ...templates.flatMap((t) => t.spec.dryRun ?? [])];
+  dryRun.forEach((rule, i) => {
+    if (!matchesAny(rule.metricName, names)) {
+      throw new AnalysisTemplateError(
+        `dryRun[${i}].metricName`,
+        `rule ${JSON.stringify(rule.metricName)} matches no metric`,
+      );
+    }
+  });
+  const measurementRetention = [
+    ...(rolloutAnalysis.measurementRetention ?? []),
+    ...templates.flatMap((t) => t.spec.measurementRetention ?? []),
+  ];
+  measurementRetention.forEach((rule, i) => {
+    if (!matchesAny(rule.metricName, names)) {
+      throw new AnalysisTemplateError(
+        `measurementRetention[${i}].metricName`,
+        `rule ${JSON.stringify(rule.metricName)} matches no metric`,
+      );
+    }
+  });
+
+  const problems = validateMetrics(metrics, 'spec.metrics');
+  if (problems.length > 0) throw new AnalysisTemplateError('spec.metrics', problems.join('; '));
+
+  const spec: AnalysisRunSpec = { metrics };
+  if (dryRun.length > 0) spec.dryRun = dryRun;
+  if (measurementRetention.length > 0) spec.measurementRetention = measurementRetention;
+  if (resolved.size > 0) {
+    spec.args = [...resolved.values()].map((a) => ({ name: a.name, value: a.secret ? '*****' : a.value }));
+  }
+  return spec;
+}
+
+/** Inputs of {@link buildAnalysisRun}. */
+export interface BuildAnalysisRunOptions {
+  name: string;
+  rollout: string;
+  revision: number;
+  revisions: AnalysisRunRevisions;
+  kind: AnalysisRun['kind'];
+  /** The referenced templates as looked up; `template` is `undefined` when not found. */
+  templates: readonly { ref: AnalysisTemplateRef; template: AnalysisTemplate | undefined }[];
+  analysis: RolloutAnalysis;
+  env: Record<string, string | undefined>;
+  /** ms since the epoch. */
+  now: number;
+}
+
+/**
+ * Builds a new AnalysisRun for a rollout: {@link buildAnalysisRunSpec} then `createAnalysisRun`.
+ *
+ * Never throws: a missing template or an {@link AnalysisTemplateError} gives a run that is already
+ * completed in phase Error with the reason as message (as Argo Rollouts marks an AnalysisRun with an
+ * invalid spec Error), so the rollout reacts to it like to any failed analysis. Pure.
+ */
+export function buildAnalysisRun(options: BuildAnalysisRunOptions): AnalysisRun {
+  const base = {
+    name: options.name,
+    rollout: options.rollout,
+    revision: options.revision,
+    revisions: options.revisions,
+    kind: options.kind,
+    now: options.now,
+  };
+  const errorRun = (message: string): AnalysisRun => {
+    const run = createAnalysisRun({ ...base, spec: { metrics: [] } });
+    run.status = {
+      phase: 'Error',
+      message,
+      startedAt: options.now,
+      finishedAt: options.now,
+      metricResults: [],
+    };
+    return run;
+  };
+  const missing = options.templates.filter((t) => t.template === undefined).map((t) => t.ref.templateName);
+  if (missing.length > 0) {
+    return errorRun(`AnalysisTemplate${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}`);
+  }
+  try {
+    const spec = buildAnalysisRunSpec(
+      options.templates.map((t) => t.template as AnalysisTemplate),
+      options.analysis,
+      {
+        env: options.env,
+        rollout: options.rollout,
+        revisions: options.revisions,
+        revision: options.revision,
+      },
+    );
+    return createAnalysisRun({ ...base, spec });
+  } catch (error) {
+    if (error instanceof AnalysisTemplateError) return errorRun(`analysis spec invalid: ${error.message}`);
+    throw error;
+  }
+}
