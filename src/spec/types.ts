@@ -183,7 +183,7 @@ export interface MetricProvider {
   web?: Record<string, unknown>;
   /** As Argo Rollouts' `job` provider; its fields are validated by the analysis module. */
   job?: Record<string, unknown>;
-  /** Other providers (prometheus, web, job) are validated by the analysis module. */
+  /** Any other key is rejected by the schema; the index signature lets callers look a provider up by name. */
   [name: string]: unknown;
 }
 

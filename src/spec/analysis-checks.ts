@@ -1,0 +1,112 @@
+/**
+ * The spec's two calls into the analysis module: does a condition compile, and does a metric follow
+ * Argo Rollouts' rules. Kept in one file so the schema does not depend on how the analysis module
+ * words its errors.
+ */
+import {
+  compileExpression,
+  createProviderRegistry,
+  DEFAULT_PROVIDER_REGISTRY,
+  ExpressionSyntaxError,
+  MetricProviderError,
+  type MetricProviderPlugin,
+  type MetricProviderRegistry,
+  validateMetric,
+} from '../analysis/index.js';
+import type { Metric } from './types.js';
+
+/**
+ * Compiles a `successCondition` / `failureCondition` with the analysis module's expression
+ * compiler (expr-lang's syntax, as Argo Rollouts).
+ *
+ * Pure.
+ *
+ * @returns `undefined` when it compiles, otherwise the compiler's message (it names the column)
+ * @example checkExpression('result <=') // 'unexpected end of input ... (column 10 of "result <=")'
+ */
+export function checkExpression(source: string): string | undefined {
+  try {
+    compileExpression(source);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ExpressionSyntaxError) return error.message;
+    throw error;
+  }
+}
+
+/** Providers the spec accepts before the analysis module validates them (issue 3): any mapping. */
+const ACCEPTED_PROVIDERS = ['prometheus', 'web', 'job'] as const;
+
+/** The analysis module's providers, plus accept-anything entries for {@link ACCEPTED_PROVIDERS} it lacks. */
+function validationRegistry(): MetricProviderRegistry {
+  const missing = ACCEPTED_PROVIDERS.filter((type) => !DEFAULT_PROVIDER_REGISTRY.has(type));
+  return createProviderRegistry([
+    ...DEFAULT_PROVIDER_REGISTRY.values(),
+    ...missing.map(
+      (type): MetricProviderPlugin => ({
+        type,
+        validate: () => [],
+        measure: () => Promise.reject(new MetricProviderError(type, 'this provider is not implemented yet')),
+      }),
+    ),
+  ]);
+}
+
+/** A problem of a metric, at a path relative to the metric. */
+export interface MetricProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Argo Rollouts' `ValidateMetric` rules, as the analysis module's `validateMetric` implements them
+ * (`count` >= `failureLimit`, `interval` required when `count` > 1, `failureLimit: -1` only with
+ * `consecutiveSuccessLimit`, provider configuration...). Condition syntax is left out: the schema
+ * checks it with {@link checkExpression}, with the template's args substituted.
+ *
+ * Pure. `metric` may still be partly invalid (the schema reports that): `validateMetric` reads
+ * each field defensively and never throws.
+ */
+export function checkMetric(metric: Readonly<Record<string, unknown>>): MetricProblem[] {
+  const problems: MetricProblem[] = [];
+  // Only fields of the types validateMetric reads are passed on (the schema reports the others);
+  // conditions are left out, checkExpression covers them.
+  const checked: Record<string, unknown> = {
+    ...metric,
+    successCondition: undefined,
+    failureCondition: undefined,
+  };
+  for (const field of INTEGER_FIELDS) {
+    if (typeof checked[field] !== 'number' && typeof checked[field] !== 'string') checked[field] = undefined;
+  }
+  for (const problem of validateMetric(checked as unknown as Metric, ROOT, {
+    providers: validationRegistry(),
+  })) {
+    const separator = problem.indexOf(': ');
+    const where = separator === -1 ? ROOT : problem.slice(0, separator);
+    const path = parsePath(where.startsWith(ROOT) ? where.slice(ROOT.length) : '');
+    problems.push({ path, message: separator === -1 ? problem : problem.slice(separator + 2) });
+  }
+  return problems;
+}
+
+const INTEGER_FIELDS = [
+  'count',
+  'failureLimit',
+  'inconclusiveLimit',
+  'consecutiveErrorLimit',
+  'consecutiveSuccessLimit',
+] as const;
+
+/** The path prefix given to `validateMetric`, stripped from the paths of its problems. */
+const ROOT = 'metric';
+
+/** `.provider.builtin.window` or `.headers[0].key` to path segments. */
+function parsePath(text: string): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (const match of text.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)) {
+    if (match[1] !== undefined) path.push(match[1]);
+    else if (match[2] !== undefined) path.push(Number(match[2]));
+  }
+  return path;
+}

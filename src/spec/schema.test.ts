@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { type AnalysisTemplate, type FieldIssue, type Rollout, validateResource } from './index.js';
+
+const rollout = (spec: Record<string, unknown> = {}): Record<string, unknown> => ({
+  apiVersion: 'cutover.dev/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'web' },
+  spec: { port: 8080, template: { command: ['node', 'server.js'] }, strategy: { recreate: {} }, ...spec },
+});
+
+const template = (
+  metric: Record<string, unknown> = {},
+  spec: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AnalysisTemplate',
+  metadata: { name: 'error-rate' },
+  spec: {
+    metrics: [{ name: 'error-rate', provider: { builtin: { metric: 'error-rate' } }, ...metric }],
+    ...spec,
+  },
+});
+
+function issues(value: unknown): { path: string; message: string }[] {
+  const result = validateResource(value);
+  if (result.ok) return [];
+  return result.issues.map((issue: FieldIssue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+describe('validateResource', () => {
+  it('should return the typed resource as written, without defaults', () => {
+    const result = validateResource(rollout());
+    expect(result).toEqual({ ok: true, resource: rollout() as unknown as Rollout });
+    const analysis = validateResource(template());
+    expect(analysis.ok && (analysis.resource as AnalysisTemplate).spec.metrics[0]?.count).toBeUndefined();
+  });
+
+  it('should reject a previewPort equal to port', () => {
+    expect(issues(rollout({ strategy: { blueGreen: { previewPort: 8080 } } }))).toEqual([
+      {
+        path: 'spec.strategy.blueGreen.previewPort',
+        message: 'expected a port other than spec.port (8080), got 8080',
+      },
+    ]);
+  });
+
+  it('should reject ports and replicas out of range', () => {
+    expect(issues(rollout({ port: 70_000, replicas: 1.5 })).map((issue) => issue.path)).toEqual([
+      'spec.replicas',
+      'spec.port',
+    ]);
+  });
+
+  it('should require exactly one probe handler and thresholds >= 1', () => {
+    const probe = { httpGet: { path: '/' }, exec: { command: ['true'] }, failureThreshold: 0 };
+    expect(issues(rollout({ template: { command: ['x'], readinessProbe: probe } }))).toEqual([
+      { path: 'spec.template.readinessProbe.failureThreshold', message: 'expected an integer >= 1, got 0' },
+      {
+        path: 'spec.template.readinessProbe',
+        message: 'a probe must have exactly one of httpGet, tcpSocket, exec, got httpGet and exec',
+      },
+    ]);
+  });
+
+  it('should reject a liveness probe whose successThreshold is not 1, as Kubernetes does', () => {
+    const livenessProbe = { tcpSocket: {}, successThreshold: 2 };
+    expect(issues(rollout({ template: { command: ['x'], livenessProbe } }))[0]?.path).toBe(
+      'spec.template.livenessProbe.successThreshold',
+    );
+  });
+
+  it('should reject a command with an empty argument and an env value that is not a string', () => {
+    expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
+      {
+        path: 'spec.template.command.1',
+        message: 'expected a non-empty list of non-empty strings, e.g. ["node", "server.js"], got ""',
+      },
+      {
+        path: 'spec.template.env.PORT_HINT',
+        message: 'expected a string (quote numbers and booleans, e.g. "8080", "true"), got 8080',
+      },
+    ]);
+  });
+
+  it('should reject canary maxSurge and maxUnavailable both 0, counting the defaults', () => {
+    expect(issues(rollout({ strategy: { canary: { maxSurge: '0%' } } }))[0]?.path).toBe(
+      'spec.strategy.canary.maxSurge',
+    );
+    expect(issues(rollout({ strategy: { canary: { maxSurge: 0, maxUnavailable: 1 } } }))).toEqual([]);
+    expect(issues(rollout({ strategy: { canary: { maxUnavailable: '150%' } } }))[0]?.message).toBe(
+      'expected an integer >= 0 or a percentage 0%..100%, got "150%"',
+    );
+  });
+
+  it('should keep startingStep within the steps', () => {
+    const canary = {
+      steps: [{ setWeight: 10 }, { pause: {} }],
+      analysis: { templates: [{ templateName: 'error-rate' }], startingStep: 2 },
+    };
+    expect(issues(rollout({ strategy: { canary } }))).toEqual([
+      {
+        path: 'spec.strategy.canary.analysis.startingStep',
+        message: 'expected a step index 0..1, got 2 (the canary has 2 steps)',
+      },
+    ]);
+  });
+
+  it('should report a null pause with what a pause looks like', () => {
+    expect(issues(rollout({ strategy: { canary: { steps: [{ pause: null }] } } }))).toEqual([
+      {
+        path: 'spec.strategy.canary.steps.0.pause',
+        message:
+          'expected a mapping: {} to pause until promoted, or {duration: 30s}, got null (an empty value)',
+      },
+    ]);
+  });
+
+  it('should report each of several unknown fields at its own path', () => {
+    const value = rollout();
+    (value['metadata'] as Record<string, unknown>)['namespace'] = 'default';
+    (value['metadata'] as Record<string, unknown>)['lables'] = {};
+    expect(issues(value).map((issue) => issue.path)).toEqual(['metadata.namespace', 'metadata.lables']);
+    expect(issues(value)[1]?.message).toContain('did you mean "labels"?');
+  });
+
+  it('should reject an Argo Rollout with one issue on apiVersion', () => {
+    expect(issues({ ...rollout(), apiVersion: 'argoproj.io/v1alpha1' }).map((issue) => issue.path)).toEqual([
+      'apiVersion',
+    ]);
+  });
+
+  it('should validate the builtin provider and reject unknown providers', () => {
+    const builtin = { metric: 'latency', quantile: 1, revision: 'green', window: '10 s' };
+    expect(issues(template({ provider: { builtin } })).map((issue) => issue.path)).toEqual([
+      'spec.metrics.0.provider.builtin.quantile',
+      'spec.metrics.0.provider.builtin.revision',
+      'spec.metrics.0.provider.builtin.window',
+    ]);
+    expect(issues(template({ provider: { datadog: {} } })).map((issue) => issue.path)).toEqual([
+      'spec.metrics.0.provider.datadog',
+      'spec.metrics.0.provider',
+    ]);
+  });
+
+  it('should accept prometheus, web and job providers as mappings for now', () => {
+    for (const provider of ['prometheus', 'web', 'job']) {
+      expect(issues(template({ provider: { [provider]: { anything: 1 } } }))).toEqual([]);
+    }
+  });
+
+  it('should accept {{args.x}} where an integer or a duration is expected, and only declared args', () => {
+    const metric = {
+      count: '{{args.count}}',
+      interval: '{{ args.interval }}',
+      failureLimit: '{{args.limit}}',
+    };
+    const args = [{ name: 'count', value: '3' }, { name: 'interval' }];
+    expect(issues(template(metric, { args }))).toEqual([
+      {
+        path: 'spec.metrics.0.failureLimit',
+        message: 'unknown arg "limit" in {{args.limit}} (declared args: count, interval)',
+      },
+    ]);
+  });
+
+  it("should apply Argo's metric rules (count > 1 needs an interval)", () => {
+    expect(issues(template({ count: 3 }))).toEqual([
+      { path: 'spec.metrics.0.count', message: 'count > 1 needs an interval' },
+    ]);
+    expect(issues(template({ count: 3, interval: '5s', failureLimit: 1 }))).toEqual([]);
+  });
+
+  it('should compile a condition with the args defaults substituted', () => {
+    const args = [{ name: 'threshold', value: '0.05' }];
+    expect(issues(template({ successCondition: 'result < {{args.threshold}}' }, { args }))).toEqual([]);
+    const bad = issues(template({ successCondition: 'result < {{args.threshold}} &&' }, { args }));
+    expect(bad[0]?.message).toMatch(/^invalid expression \(with the args' default values substituted\)/);
+  });
+
+  it('should reject duplicate metric names and arg names', () => {
+    const value = template({}, { args: [{ name: 'a' }, { name: 'a' }] });
+    const spec = value['spec'] as { metrics: unknown[] };
+    spec.metrics.push({ name: 'error-rate', provider: { web: {} } });
+    expect(issues(value).map((issue) => issue.message)).toEqual([
+      'duplicate arg "a"',
+      'duplicate metric name "error-rate"',
+    ]);
+  });
+});

@@ -1,0 +1,836 @@
+/**
+ * zod schemas of cutover's spec. The interfaces in `types.ts` are the source of truth; every schema
+ * here is checked at compile time to infer exactly that interface (see the end of the file).
+ *
+ * Every object is strict (an unknown field is an error naming the field, as `kubectl apply
+ * --validate=strict`). Rules that span fields (exactly one strategy, `previewPort` != `port`,
+ * `startingStep` within `steps`, conditions that compile...) run even when a sibling field is
+ * invalid, so one pass reports every problem.
+ *
+ * Messages of leaf schemas are *expectation phrases* ("an integer 0..100"); {@link validateResource}
+ * turns them into `expected an integer 0..100, got 150`. Use it (or `parseSpec`) rather than a
+ * schema's own `safeParse`, whose messages for unknown fields and unions are zod's.
+ */
+import { z } from 'zod';
+import { checkExpression, checkMetric } from './analysis-checks.js';
+import { DURATION_EXPECTED, isDuration } from './duration.js';
+import {
+  type AnalysisArg,
+  type AnalysisTemplate,
+  type AnalysisTemplateRef,
+  type AnalysisTemplateSpec,
+  API_VERSION,
+  ARGO_API_VERSION,
+  type BlueGreenStrategy,
+  type BuiltinMetricProvider,
+  type CanaryStep,
+  type CanaryStrategy,
+  type HttpGetAction,
+  type LocalTemplate,
+  type Metric,
+  type MetricProvider,
+  type ObjectMeta,
+  type Probe,
+  type Resource,
+  type RollingStrategy,
+  type Rollout,
+  type RolloutAnalysis,
+  type RolloutAnalysisBackground,
+  type RolloutSpec,
+  type RolloutStrategy,
+} from './types.js';
+
+/** Kinds of resource a spec file may hold. */
+export const RESOURCE_KINDS = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'] as const;
+/** One of {@link RESOURCE_KINDS}. */
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** Metric providers a metric may name; `builtin` reads cutover's router. */
+export const METRIC_PROVIDERS = ['builtin', 'prometheus', 'web', 'job'] as const;
+
+/** Matches an `{{args.name}}` placeholder (Argo trims spaces inside the braces); group 1 is the name. */
+const ARG_PLACEHOLDER = /\{\{\s*args\.([^\s}]+)\s*\}\}/g;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+type Path = (string | number)[];
+
+/** Refinements that span fields run even when a field inside failed, so every problem is reported. */
+const ALWAYS = { when: () => true };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** How an input value is named in a message: `150`, `"abc"`, `null (an empty value)`, `a list`. */
+function describeInput(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (an empty value)';
+  if (typeof value === 'string') {
+    const quoted = JSON.stringify(value);
+    return quoted.length > 60 ? `${quoted.slice(0, 57)}..."` : quoted;
+  }
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return 'an empty mapping';
+    return `a mapping with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
+  }
+  return String(value);
+}
+
+/** Adds an issue saying what was expected and what was found. */
+function expect(ctx: Ctx, path: Path, expected: string, input: unknown, because?: string): void {
+  const message = `expected ${expected}, got ${describeInput(input)}${because === undefined ? '' : ` (${because})`}`;
+  ctx.addIssue({ code: 'custom', path, message, params: { expected }, input });
+}
+
+/** Adds an issue whose message is a sentence of its own. */
+function problem(ctx: Ctx, path: Path, message: string, expected?: string): void {
+  ctx.addIssue({
+    code: 'custom',
+    path,
+    message,
+    params: expected === undefined ? {} : { expected },
+    input: undefined,
+  });
+}
+
+/** A strict object; `expected` names it when the value is not a mapping at all. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T, expected = 'a mapping') {
+  return z.strictObject(shape, { error: (issue) => (issue.code === 'invalid_type' ? expected : undefined) });
+}
+
+/** Exactly one of `keys` must be set; reported on the object itself. */
+function exactlyOneOf(keys: readonly string[], what: string) {
+  return (value: unknown, ctx: Ctx): void => {
+    if (!isRecord(value)) return;
+    const present = keys.filter((key) => value[key] !== undefined);
+    if (present.length === 1) return;
+    const expected = `exactly one of ${keys.join(', ')}`;
+    problem(
+      ctx,
+      [],
+      present.length === 0
+        ? `${what} must have ${expected}, got none`
+        : `${what} must have ${expected}, got ${present.join(' and ')}`,
+      expected,
+    );
+  };
+}
+
+function int(min: number, max?: number, expected?: string) {
+  const phrase = expected ?? (max === undefined ? `an integer >= ${min}` : `an integer ${min}..${max}`);
+  const schema = z.number({ error: phrase }).int({ error: phrase }).min(min, { error: phrase });
+  return max === undefined ? schema : schema.max(max, { error: phrase });
+}
+
+const nonEmptyString = (expected = 'a non-empty string') =>
+  z.string({ error: expected }).min(1, { error: expected });
+
+/** Keys of a record must be unique by a field (`name`, `metricName`): later duplicates are reported. */
+function uniqueBy(field: string, what: string) {
+  return (value: unknown, ctx: Ctx): void => {
+    if (!Array.isArray(value)) return;
+    const seen = new Set<unknown>();
+    value.forEach((item, index) => {
+      if (!isRecord(item) || typeof item[field] !== 'string') return;
+      if (seen.has(item[field]))
+        problem(ctx, [index, field], `duplicate ${what} ${JSON.stringify(item[field])}`);
+      seen.add(item[field]);
+    });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaves
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const NAME_EXPECTED =
+  'a DNS-1123 label: at most 63 lowercase letters, digits and -, starting and ending alphanumeric';
+/** A resource name: a DNS-1123 label, as Kubernetes names. */
+export const nameSchema = z
+  .string({ error: NAME_EXPECTED })
+  .max(63, { error: NAME_EXPECTED })
+  .regex(DNS_LABEL, { error: NAME_EXPECTED });
+
+/** A TCP port, 1..65535. */
+export const portSchema = int(1, 65_535, 'a port number 1..65535');
+
+/** A duration: integer seconds or `500ms`, `30s`, `5m`, `1h`, `1m30s` (see `durationToMs`). */
+export const durationSchema = z
+  .union([z.number(), z.string()], { error: DURATION_EXPECTED })
+  .superRefine((value, ctx) => {
+    if (!isDuration(value)) expect(ctx, [], DURATION_EXPECTED, value);
+  });
+
+function hasArgPlaceholder(value: string): boolean {
+  return new RegExp(ARG_PLACEHOLDER.source).test(value);
+}
+
+const DURATION_OR_ARG_EXPECTED = `${DURATION_EXPECTED}, or an {{args.name}} placeholder`;
+/** A duration in an AnalysisTemplate, where `{{args.name}}` may stand for it. */
+export const durationOrArgSchema = z
+  .union([z.number(), z.string()], { error: DURATION_OR_ARG_EXPECTED })
+  .superRefine((value, ctx) => {
+    if (!isDuration(value) && !(typeof value === 'string' && hasArgPlaceholder(value))) {
+      expect(ctx, [], DURATION_OR_ARG_EXPECTED, value);
+    }
+  });
+
+/** An integer in an AnalysisTemplate (Kubernetes' IntOrString), where `{{args.name}}` may stand for it. */
+function intOrArg(min: number) {
+  const expected = `an integer >= ${min}, or an {{args.name}} placeholder`;
+  return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
+    const ok =
+      typeof value === 'number'
+        ? Number.isSafeInteger(value) && value >= min
+        : (/^-?\d+$/.test(value) && Number(value) >= min) || hasArgPlaceholder(value);
+    if (!ok) expect(ctx, [], expected, value);
+  });
+}
+
+const PERCENT = /^(\d+)%$/;
+/** Kubernetes' IntOrString for surge / unavailability: an integer >= 0 or `25%`. */
+function intOrPercent(maxPercent?: number) {
+  const expected =
+    maxPercent === undefined
+      ? 'an integer >= 0 or a percentage such as 25%'
+      : `an integer >= 0 or a percentage 0%..${maxPercent}%`;
+  return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
+    const percent = typeof value === 'string' ? PERCENT.exec(value)?.[1] : undefined;
+    const ok =
+      typeof value === 'number'
+        ? Number.isSafeInteger(value) && value >= 0
+        : percent !== undefined && (maxPercent === undefined || Number(percent) <= maxPercent);
+    if (!ok) expect(ctx, [], expected, value);
+  });
+}
+
+function isZero(value: unknown): boolean {
+  return value === 0 || value === '0%';
+}
+
+/** A record whose own message (`expected`) is used only when the value is not a mapping at all. */
+function record<K extends z.core.$ZodRecordKey, V extends z.core.SomeType>(
+  key: K,
+  value: V,
+  expected: string,
+) {
+  return z.record(key, value, { error: (issue) => (issue.code === 'invalid_type' ? expected : undefined) });
+}
+
+const STRING_VALUE = 'a string (quote numbers and booleans, e.g. "8080", "true")';
+const stringMap = record(z.string(), z.string({ error: STRING_VALUE }), 'a mapping of strings');
+
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const ENV_NAME_EXPECTED =
+  'an environment variable name (letters, digits, _, - and ., not starting with a digit)';
+const envMap = record(
+  z.string().regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
+  z.string({ error: STRING_VALUE }),
+  'a mapping of environment variable names to strings',
+);
+
+const COMMAND_EXPECTED = 'a non-empty list of non-empty strings, e.g. ["node", "server.js"]';
+const commandSchema = z
+  .array(nonEmptyString(COMMAND_EXPECTED), { error: COMMAND_EXPECTED })
+  .min(1, { error: COMMAND_EXPECTED });
+
+// ---------------------------------------------------------------------------------------------
+// Rollout
+
+/** Schema of {@link ObjectMeta}. */
+export const objectMetaSchema = strict({
+  name: nameSchema,
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+});
+
+/** Schema of {@link HttpGetAction}. */
+export const httpGetActionSchema = strict({
+  path: z
+    .string({ error: 'an absolute URL path such as /healthz' })
+    .startsWith('/', {
+      error: 'an absolute URL path such as /healthz',
+    })
+    .optional(),
+  port: portSchema.optional(),
+  scheme: z.enum(['HTTP', 'HTTPS'], { error: 'HTTP or HTTPS' }).optional(),
+  httpHeaders: z
+    .array(strict({ name: nonEmptyString(), value: z.string({ error: STRING_VALUE }) }), {
+      error: 'a list of {name, value}',
+    })
+    .optional(),
+});
+
+const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec'] as const;
+/** Schema of {@link Probe}: Kubernetes' probe fields, exactly one handler. */
+export const probeSchema = strict({
+  httpGet: httpGetActionSchema.optional(),
+  tcpSocket: strict({ port: portSchema.optional() }).optional(),
+  exec: strict({ command: commandSchema }).optional(),
+  initialDelaySeconds: int(0).optional(),
+  periodSeconds: int(1).optional(),
+  timeoutSeconds: int(1).optional(),
+  successThreshold: int(1).optional(),
+  failureThreshold: int(1).optional(),
+}).superRefine(exactlyOneOf(PROBE_HANDLERS, 'a probe'), ALWAYS);
+
+/** Schema of {@link LocalTemplate}. */
+export const localTemplateSchema = strict({
+  command: commandSchema,
+  cwd: nonEmptyString('a directory path (relative to the spec file)').optional(),
+  env: envMap.optional(),
+  readinessProbe: probeSchema.optional(),
+  livenessProbe: probeSchema.optional(),
+  terminationGracePeriodSeconds: int(0).optional(),
+}).superRefine((value: unknown, ctx) => {
+  // Kubernetes: "livenessProbe.successThreshold must be 1" (a liveness probe has no notion of recovering).
+  const liveness = isRecord(value) ? value['livenessProbe'] : undefined;
+  const threshold = isRecord(liveness) ? liveness['successThreshold'] : undefined;
+  if (typeof threshold === 'number' && threshold !== 1) {
+    expect(
+      ctx,
+      ['livenessProbe', 'successThreshold'],
+      '1 (the only value Kubernetes allows for a liveness probe)',
+      threshold,
+    );
+  }
+}, ALWAYS);
+
+/** Schema of {@link AnalysisTemplateRef}. */
+export const analysisTemplateRefSchema = strict({
+  templateName: nameSchema,
+  clusterScope: z.boolean({ error: 'true or false' }).optional(),
+});
+
+const VALUE_FROM_KEYS = ['env', 'secretKeyRef', 'fieldRef', 'podTemplateHashValue'] as const;
+/** Schema of {@link AnalysisArg}: a `value`, a `valueFrom`, or neither (a required arg of a template). */
+export const analysisArgSchema = strict({
+  name: nonEmptyString(),
+  value: z.string({ error: STRING_VALUE }).optional(),
+  valueFrom: strict({
+    env: nonEmptyString('an environment variable name').optional(),
+    secretKeyRef: strict({ name: nonEmptyString(), key: nonEmptyString() }).optional(),
+    fieldRef: strict({ fieldPath: nonEmptyString() }).optional(),
+    podTemplateHashValue: z.enum(['Stable', 'Latest'], { error: 'Stable or Latest' }).optional(),
+  })
+    .superRefine(exactlyOneOf(VALUE_FROM_KEYS, 'valueFrom'), ALWAYS)
+    .optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (isRecord(value) && value['value'] !== undefined && value['valueFrom'] !== undefined) {
+    problem(ctx, ['valueFrom'], 'an arg has either value or valueFrom, not both', 'value or valueFrom');
+  }
+}, ALWAYS);
+
+const argsSchema = z
+  .array(analysisArgSchema, { error: 'a list of args' })
+  .superRefine(uniqueBy('name', 'arg'), ALWAYS);
+const dryRunSchema = z.array(strict({ metricName: nonEmptyString() }), { error: 'a list of {metricName}' });
+const measurementRetentionSchema = z.array(strict({ metricName: nonEmptyString(), limit: int(1) }), {
+  error: 'a list of {metricName, limit}',
+});
+
+const rolloutAnalysisShape = {
+  templates: z
+    .array(analysisTemplateRefSchema, { error: 'a list of {templateName}' })
+    .min(1, { error: 'at least one {templateName}' }),
+  args: argsSchema.optional(),
+  dryRun: dryRunSchema.optional(),
+  measurementRetention: measurementRetentionSchema.optional(),
+};
+/** Schema of {@link RolloutAnalysis}. */
+export const rolloutAnalysisSchema = strict(rolloutAnalysisShape);
+/** Schema of {@link RolloutAnalysisBackground}. */
+export const rolloutAnalysisBackgroundSchema = strict({
+  ...rolloutAnalysisShape,
+  startingStep: int(0).optional(),
+});
+
+const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
+/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`. */
+export const canaryStepSchema = z.union(
+  [
+    strict({ setWeight: int(0, 100) }),
+    strict({ pause: strict({ duration: durationSchema.optional() }, PAUSE_EXPECTED) }),
+    strict({ analysis: rolloutAnalysisSchema }),
+  ],
+  { error: 'a step with exactly one of setWeight, pause, analysis' },
+);
+
+/** Schema of {@link CanaryStrategy}. */
+export const canaryStrategySchema = strict({
+  steps: z.array(canaryStepSchema, { error: 'a list of steps' }).optional(),
+  analysis: rolloutAnalysisBackgroundSchema.optional(),
+  abortScaleDownDelaySeconds: int(0).optional(),
+  scaleDownDelaySeconds: int(0).optional(),
+  maxSurge: intOrPercent().optional(),
+  maxUnavailable: intOrPercent(100).optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value)) return;
+  const analysis = value['analysis'];
+  const startingStep = isRecord(analysis) ? analysis['startingStep'] : undefined;
+  const steps = value['steps'];
+  if (typeof startingStep === 'number' && Number.isInteger(startingStep) && startingStep > 0) {
+    const count = Array.isArray(steps) ? steps.length : 0;
+    if (startingStep >= count) {
+      const expected = count === 0 ? '0 (the canary has no steps)' : `a step index 0..${count - 1}`;
+      expect(ctx, ['analysis', 'startingStep'], expected, startingStep, `the canary has ${count} steps`);
+    }
+  }
+  // As Argo Rollouts (and Kubernetes' Deployment): with both 0 no replica could ever be replaced.
+  if (isZero(value['maxSurge'] ?? '25%') && isZero(value['maxUnavailable'] ?? 0)) {
+    const field = value['maxUnavailable'] === undefined ? 'maxSurge' : 'maxUnavailable';
+    problem(
+      ctx,
+      [field],
+      'maxSurge and maxUnavailable cannot both be 0 (maxSurge defaults to 25%, maxUnavailable to 0)',
+    );
+  }
+}, ALWAYS);
+
+/** Schema of {@link BlueGreenStrategy}. */
+export const blueGreenStrategySchema = strict({
+  previewPort: portSchema.optional(),
+  autoPromotionEnabled: z.boolean({ error: 'true or false' }).optional(),
+  autoPromotionSeconds: int(0).optional(),
+  previewReplicaCount: int(1).optional(),
+  scaleDownDelaySeconds: int(0).optional(),
+  abortScaleDownDelaySeconds: int(0).optional(),
+  prePromotionAnalysis: rolloutAnalysisSchema.optional(),
+  postPromotionAnalysis: rolloutAnalysisSchema.optional(),
+});
+
+/** Schema of {@link RollingStrategy}. */
+export const rollingStrategySchema = strict({
+  maxSurge: intOrPercent().optional(),
+  maxUnavailable: intOrPercent(100).optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value)) return;
+  if (isZero(value['maxSurge'] ?? '25%') && isZero(value['maxUnavailable'] ?? '25%')) {
+    const field = value['maxUnavailable'] === undefined ? 'maxSurge' : 'maxUnavailable';
+    problem(ctx, [field], 'maxSurge and maxUnavailable cannot both be 0 (both default to 25%)');
+  }
+}, ALWAYS);
+
+const STRATEGIES = ['canary', 'blueGreen', 'rolling', 'recreate'] as const;
+/** Schema of {@link RolloutStrategy}: exactly one strategy. */
+export const rolloutStrategySchema = strict({
+  canary: canaryStrategySchema.optional(),
+  blueGreen: blueGreenStrategySchema.optional(),
+  rolling: rollingStrategySchema.optional(),
+  recreate: strict({}, 'an empty mapping: {}').optional(),
+}).superRefine(exactlyOneOf(STRATEGIES, 'a strategy'), ALWAYS);
+
+/** Schema of {@link RolloutSpec}. */
+export const rolloutSpecSchema = strict({
+  replicas: int(0).optional(),
+  port: portSchema,
+  paused: z.boolean({ error: 'true or false' }).optional(),
+  progressDeadlineSeconds: int(1).optional(),
+  template: localTemplateSchema,
+  strategy: rolloutStrategySchema,
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value)) return;
+  const strategy = value['strategy'];
+  const blueGreen = isRecord(strategy) ? strategy['blueGreen'] : undefined;
+  const previewPort = isRecord(blueGreen) ? blueGreen['previewPort'] : undefined;
+  if (typeof previewPort === 'number' && previewPort === value['port']) {
+    expect(
+      ctx,
+      ['strategy', 'blueGreen', 'previewPort'],
+      `a port other than spec.port (${previewPort})`,
+      previewPort,
+    );
+  }
+}, ALWAYS);
+
+/** Schema of {@link Rollout}. */
+export const rolloutSchema = strict({
+  apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
+  kind: z.literal('Rollout', { error: 'Rollout' }),
+  metadata: objectMetaSchema,
+  spec: rolloutSpecSchema,
+});
+
+// ---------------------------------------------------------------------------------------------
+// AnalysisTemplate
+
+const METRIC_EXPECTED = 'error-rate, request-rate or latency';
+const REVISION_EXPECTED = 'canary, stable, preview or active';
+/** Schema of {@link BuiltinMetricProvider}: a metric of cutover's router. */
+export const builtinMetricProviderSchema = strict({
+  metric: z.enum(['error-rate', 'request-rate', 'latency'], { error: METRIC_EXPECTED }),
+  quantile: z
+    .number({ error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
+    .gt(0, { error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
+    .lt(1, { error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
+    .optional(),
+  revision: z.enum(['canary', 'stable', 'preview', 'active'], { error: REVISION_EXPECTED }).optional(),
+  window: durationOrArgSchema.optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (isRecord(value) && value['quantile'] !== undefined && value['metric'] !== 'latency') {
+    problem(
+      ctx,
+      ['quantile'],
+      `quantile applies to metric latency only, not ${describeInput(value['metric'])}`,
+    );
+  }
+}, ALWAYS);
+
+const providerFields = record(z.string(), z.unknown(), 'a mapping of provider fields');
+/** Schema of {@link MetricProvider}: exactly one provider. */
+export const metricProviderSchema = strict({
+  builtin: builtinMetricProviderSchema.optional(),
+  prometheus: providerFields.optional(),
+  web: providerFields.optional(),
+  job: providerFields.optional(),
+}).superRefine(exactlyOneOf(METRIC_PROVIDERS, 'a metric provider'), ALWAYS);
+
+/** Schema of {@link Metric}. Integer fields also accept `{{args.name}}`. */
+export const metricSchema = strict({
+  name: nonEmptyString(),
+  interval: durationOrArgSchema.optional(),
+  initialDelay: durationOrArgSchema.optional(),
+  count: intOrArg(0).optional(),
+  successCondition: z.string({ error: 'an expression such as result < 0.05' }).optional(),
+  failureCondition: z.string({ error: 'an expression such as result >= 0.05' }).optional(),
+  // -1 (no limit) is Argo's way to rely on consecutiveSuccessLimit alone.
+  failureLimit: intOrArg(-1).optional(),
+  inconclusiveLimit: intOrArg(0).optional(),
+  consecutiveErrorLimit: intOrArg(0).optional(),
+  consecutiveSuccessLimit: intOrArg(0).optional(),
+  provider: metricProviderSchema,
+}).superRefine((metric: unknown, ctx) => {
+  if (!isRecord(metric) || !isRecord(metric['provider'])) return;
+  // The analysis module's rules may repeat, in other words, an issue the schema found at the same
+  // place (a metric with no provider, say): only problems elsewhere are added.
+  const taken = ctx.issues.map((issue) => (issue.path ?? []).map(String));
+  const overlaps = (path: Path) =>
+    taken.some((other) =>
+      other.every((key, index) => path[index] === undefined || String(path[index]) === key),
+    );
+  for (const found of checkMetric(metric)) {
+    if (!overlaps(found.path)) problem(ctx, found.path, found.message);
+  }
+}, ALWAYS);
+
+/** Schema of {@link AnalysisTemplateSpec}. */
+export const analysisTemplateSpecSchema = strict({
+  args: argsSchema.optional(),
+  metrics: z
+    .array(metricSchema, { error: 'a list of metrics' })
+    .min(1, { error: 'at least one metric' })
+    .superRefine(uniqueBy('name', 'metric name'), ALWAYS),
+  dryRun: dryRunSchema.optional(),
+  measurementRetention: measurementRetentionSchema.optional(),
+}).superRefine(checkTemplateArgsAndConditions, ALWAYS);
+
+/** Schema of {@link AnalysisTemplate} (kind `AnalysisTemplate` or `ClusterAnalysisTemplate`). */
+export const analysisTemplateSchema = strict({
+  apiVersion: z.enum([API_VERSION, ARGO_API_VERSION], { error: `${API_VERSION} or ${ARGO_API_VERSION}` }),
+  kind: z.enum(['AnalysisTemplate', 'ClusterAnalysisTemplate'], {
+    error: 'AnalysisTemplate or ClusterAnalysisTemplate',
+  }),
+  metadata: objectMetaSchema,
+  spec: analysisTemplateSpecSchema,
+});
+
+/**
+ * Every `{{args.x}}` in the metrics names a declared arg, and every condition compiles. A condition
+ * holding placeholders is compiled with the args' default values substituted (Argo substitutes before
+ * compiling); when an arg has no default its check is left to the run, which knows the value.
+ */
+function checkTemplateArgsAndConditions(value: unknown, ctx: Ctx): void {
+  if (!isRecord(value) || !Array.isArray(value['metrics'])) return;
+  const defaults = new Map<string, string | undefined>();
+  for (const arg of Array.isArray(value['args']) ? value['args'] : []) {
+    if (isRecord(arg) && typeof arg['name'] === 'string') {
+      defaults.set(arg['name'], typeof arg['value'] === 'string' ? arg['value'] : undefined);
+    }
+  }
+  const declared = [...defaults.keys()];
+  value['metrics'].forEach((metric: unknown, index) => {
+    forEachString(metric, ['metrics', index], (text, path) => {
+      for (const match of text.matchAll(ARG_PLACEHOLDER)) {
+        const name = match[1] ?? '';
+        if (!defaults.has(name)) {
+          const known =
+            declared.length === 0 ? 'the template declares no args' : `declared args: ${declared.join(', ')}`;
+          problem(
+            ctx,
+            path,
+            `unknown arg ${JSON.stringify(name)} in ${match[0]} (${known})`,
+            'a declared arg',
+          );
+        }
+      }
+    });
+    if (!isRecord(metric)) return;
+    for (const field of ['successCondition', 'failureCondition'] as const) {
+      const source = metric[field];
+      if (typeof source !== 'string') continue;
+      let guessed = false;
+      const substituted = source.replace(ARG_PLACEHOLDER, (_whole, name: string) => {
+        const fallback = defaults.get(name);
+        if (fallback === undefined) guessed = true;
+        return fallback ?? '0';
+      });
+      const error = checkExpression(substituted);
+      if (error !== undefined && !guessed) {
+        const note = substituted === source ? '' : " (with the args' default values substituted)";
+        problem(
+          ctx,
+          ['metrics', index, field],
+          `invalid expression${note}: ${error}`,
+          'an expression that compiles',
+        );
+      }
+    }
+  });
+}
+
+function forEachString(value: unknown, path: Path, visit: (text: string, path: Path) => void): void {
+  if (typeof value === 'string') {
+    visit(value, path);
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) forEachString(item, [...path, index], visit);
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) forEachString(item, [...path, key], visit);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation entry point
+
+/** A problem in one document, located by field path only (the loader adds file, line and column). */
+export interface FieldIssue {
+  /** Path from the document's root, e.g. `['spec', 'strategy', 'canary', 'steps', 1, 'setWeight']`. */
+  path: (string | number)[];
+  /** What is wrong, e.g. `expected an integer 0..100, got 150`. */
+  message: string;
+  /** What would have been accepted, when it can be said in a phrase. */
+  expected?: string;
+}
+
+/** Outcome of {@link validateResource}: the typed resource, or every problem found. */
+export type ResourceValidation = { ok: true; resource: Resource } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Validates one parsed document (the `toJS()` of a YAML document, or a JSON body) as a Resource:
+ * `kind` first (an unknown kind is the only issue reported), an Argo Rollout `apiVersion` next, then
+ * the kind's schema with every issue collected. Cross-document rules (unique names, templateName
+ * references) are the loader's.
+ *
+ * Pure. Never throws for bad input.
+ */
+export function validateResource(value: unknown): ResourceValidation {
+  if (!isRecord(value)) {
+    return fail(
+      [],
+      `expected a mapping with apiVersion, kind, metadata and spec, got ${describeInput(value)}`,
+    );
+  }
+  const kind = value['kind'];
+  const kinds = RESOURCE_KINDS.join(', ');
+  if (!(RESOURCE_KINDS as readonly unknown[]).includes(kind)) {
+    const message =
+      kind === undefined
+        ? `required field is missing; expected one of ${kinds}`
+        : `unknown kind ${describeInput(kind)}; expected one of ${kinds}`;
+    return fail(['kind'], message, `one of ${kinds}`);
+  }
+  if (kind === 'Rollout' && value['apiVersion'] === ARGO_API_VERSION) {
+    return fail(
+      ['apiVersion'],
+      `an Argo Rollouts Rollout (${ARGO_API_VERSION}) runs pods; cutover's Rollout is ${API_VERSION} with a local template (docs/spec-reference.md)`,
+      API_VERSION,
+    );
+  }
+  const schema = kind === 'Rollout' ? rolloutSchema : analysisTemplateSchema;
+  const allowedFields = new WeakMap<object, readonly string[]>();
+  const result = schema.safeParse(value, {
+    reportInput: true,
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys' && isRecord(issue.input)) {
+        const def = issue.inst?._zod.def as { shape?: Record<string, unknown> } | undefined;
+        // Accumulated: the branches of a union of strict objects (a canary step) see the same input.
+        const previous = allowedFields.get(issue.input) ?? [];
+        allowedFields.set(issue.input, [...new Set([...previous, ...Object.keys(def?.shape ?? {})])]);
+        return 'an allowed field';
+      }
+      return genericExpectation(issue);
+    },
+  });
+  if (result.success) return { ok: true, resource: result.data };
+  return { ok: false, issues: result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields)) };
+}
+
+function fail(path: Path, message: string, expected?: string): ResourceValidation {
+  return { ok: false, issues: [expected === undefined ? { path, message } : { path, message, expected }] };
+}
+
+const TYPE_PHRASES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+  never: 'nothing (no fields)',
+};
+
+/** The expectation phrase for an issue raised by a schema that has no message of its own. */
+function genericExpectation(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return TYPE_PHRASES[issue.expected] ?? `a ${issue.expected}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map((item) => JSON.stringify(item)).join(', ')}`;
+    default:
+      return 'a valid value';
+  }
+}
+
+/** Turns one zod issue into field issues; an issue about several unknown keys becomes one per key. */
+function toFieldIssues(
+  issue: z.core.$ZodIssue,
+  allowedFields: WeakMap<object, readonly string[]>,
+): FieldIssue[] {
+  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = isRecord(issue.input) ? (allowedFields.get(issue.input) ?? []) : [];
+    const expected = allowed.length === 0 ? 'no fields' : `one of ${allowed.join(', ')}`;
+    return issue.keys.map((key) => {
+      const guess = closest(key, allowed);
+      const hint = guess === undefined ? '' : ` (did you mean ${JSON.stringify(guess)}?)`;
+      return {
+        path: [...path, key],
+        message: `unknown field ${JSON.stringify(key)}${hint}; expected ${expected}`,
+        expected,
+      };
+    });
+  }
+  if (issue.code === 'custom') {
+    const expected = typeof issue.params?.['expected'] === 'string' ? issue.params['expected'] : undefined;
+    return [
+      expected === undefined ? { path, message: issue.message } : { path, message: issue.message, expected },
+    ];
+  }
+  const expected = issue.message;
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [{ path, message: `required field is missing; expected ${expected}`, expected }];
+  }
+  if (issue.code === 'invalid_key') {
+    // A record's key is wrong (an env variable name): the key schema's phrase says what a key must be.
+    const keyExpected = issue.issues[0]?.message ?? expected;
+    return [
+      { path, message: `expected ${keyExpected}, got ${describeInput(issue.input)}`, expected: keyExpected },
+    ];
+  }
+  if (issue.code === 'invalid_union') {
+    // A union of strict objects (a canary step): when the keys select one branch, its issues are
+    // more precise than "expected a step with exactly one of ..." (`pause:` left empty, say).
+    const selected = issue.errors.filter(
+      (branch) => !branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0),
+    );
+    if (selected.length === 1 && isRecord(issue.input) && Object.keys(issue.input).length === 1) {
+      return (selected[0] ?? []).flatMap((inner) =>
+        toFieldIssues({ ...inner, path: [...issue.path, ...inner.path] }, allowedFields),
+      );
+    }
+    if (isRecord(issue.input)) {
+      const allowed = allowedFields.get(issue.input) ?? [];
+      const hints = Object.keys(issue.input).flatMap((key) => {
+        const guess = allowed.includes(key) ? undefined : closest(key, allowed);
+        return guess === undefined
+          ? []
+          : [`did you mean ${JSON.stringify(guess)} for ${JSON.stringify(key)}?`];
+      });
+      const hint = hints.length === 0 ? '' : ` (${hints.join(' ')})`;
+      return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}${hint}`, expected }];
+    }
+  }
+  return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}`, expected }];
+}
+
+/** The allowed field closest to a misspelt one (Levenshtein distance <= 2, or a case difference). */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// types.ts stays the source of truth: each schema must infer exactly its interface.
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const shapesMatchTypes: [
+  Same<z.infer<typeof objectMetaSchema>, ObjectMeta>,
+  Same<z.infer<typeof httpGetActionSchema>, HttpGetAction>,
+  Same<z.infer<typeof probeSchema>, Probe>,
+  Same<z.infer<typeof localTemplateSchema>, LocalTemplate>,
+  Same<z.infer<typeof analysisTemplateRefSchema>, AnalysisTemplateRef>,
+  Same<z.infer<typeof analysisArgSchema>, AnalysisArg>,
+  Same<z.infer<typeof rolloutAnalysisSchema>, RolloutAnalysis>,
+  Same<z.infer<typeof rolloutAnalysisBackgroundSchema>, RolloutAnalysisBackground>,
+  Same<z.infer<typeof canaryStepSchema>, CanaryStep>,
+  Same<z.infer<typeof canaryStrategySchema>, CanaryStrategy>,
+  Same<z.infer<typeof blueGreenStrategySchema>, BlueGreenStrategy>,
+  Same<z.infer<typeof rollingStrategySchema>, RollingStrategy>,
+  Same<z.infer<typeof rolloutStrategySchema>, RolloutStrategy>,
+  Same<z.infer<typeof rolloutSpecSchema>, RolloutSpec>,
+  Same<z.infer<typeof rolloutSchema>, Rollout>,
+  Same<z.infer<typeof builtinMetricProviderSchema>, BuiltinMetricProvider>,
+  Same<z.infer<typeof metricProviderSchema>, MetricProvider>,
+  Same<z.infer<typeof metricSchema>, Metric>,
+  Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
+  Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];
+void shapesMatchTypes;
