@@ -38,7 +38,14 @@ export interface RolloutDataPlaneSpec {
   listeners: ListenerSpec[];
 }
 
-export const REPLICA_STATES = ['Starting', 'Running', 'Draining', 'Terminating', 'Crashed', 'Stopped'] as const;
+export const REPLICA_STATES = [
+  'Starting',
+  'Running',
+  'Draining',
+  'Terminating',
+  'Crashed',
+  'Stopped',
+] as const;
 export type ReplicaState = (typeof REPLICA_STATES)[number];
 
 export interface ReplicaStatus {

@@ -1,0 +1,33 @@
+/**
+ * Benchmark helper: a cutover Router in its own process (pinned by the caller), one listener with a
+ * 90/10 split over two upstreams, recording on. Prints `ready` when it accepts requests.
+ * Usage: node --import tsx bench/router-server.ts <listenPort> <upstreamPort1> <upstreamPort2>
+ */
+import { Router } from '../src/traffic/index.js';
+
+const [listen, u1, u2] = process.argv.slice(2).map(Number);
+if (listen === undefined || u1 === undefined || u2 === undefined)
+  throw new Error('usage: router-server.ts <listen> <u1> <u2>');
+const router = new Router();
+await router.applyRollout('bench', [
+  {
+    port: listen,
+    backends: [
+      { revision: 1, weight: 90 },
+      { revision: 2, weight: 10 },
+    ],
+  },
+]);
+router.setEndpoints('bench', 1, [{ id: 'bench-r1-0', host: '127.0.0.1', port: u1 }]);
+router.setEndpoints('bench', 2, [{ id: 'bench-r2-0', host: '127.0.0.1', port: u2 }]);
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => {
+  process.stderr.write(
+    `${router
+      .metricsText()
+      .split('\n')
+      .filter((l) => l.startsWith('cutover_router_requests_total') && !l.endsWith(' 0'))
+      .join('\n')}\n`,
+  );
+  void router.close().then(() => process.exit(0));
+});

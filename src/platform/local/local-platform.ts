@@ -1,0 +1,184 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReplicaSetSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
+import type { EndpointSink, Platform } from '../platform.js';
+import { freePort } from './free-port.js';
+import { Replica } from './replica.js';
+import type { RestartBackoffOptions } from './restart-backoff.js';
+
+/** Options of the {@link LocalPlatform}. */
+export interface LocalPlatformOptions {
+  /** Data directory; replica logs go to `<home>/logs/<rollout>-r<revision>-<n>.log`. */
+  home: string;
+  /** The router (receives endpoints, drains them before a replica stops). */
+  sink: EndpointSink;
+  /** Address replicas are reached on. @default '127.0.0.1' */
+  host?: string;
+  /** Crash-loop backoff. @default 1 s doubling to 30 s, reset after 60 s */
+  backoff?: RestartBackoffOptions;
+  /** Called after any replica changes state or readiness. */
+  onChange?: (rollout: string) => void;
+}
+
+interface ReplicaSetState {
+  spec: ReplicaSetSpec;
+  /** Replicas that count toward the desired count. */
+  replicas: Replica[];
+  /** Replicas being stopped (scale down, removed revision); shown in status until Stopped. */
+  stopping: Set<Replica>;
+  nextOrdinal: number;
+  /** Replicas whose port is being allocated. */
+  pending: number;
+}
+
+/**
+ * The local platform: each replica is a supervised child process on a free port of this machine,
+ * with Kubernetes-style probes, crash-loop backoff and graceful stop. Desired state is applied
+ * level-triggered; every call is idempotent.
+ */
+export class LocalPlatform implements Platform {
+  readonly #options: LocalPlatformOptions;
+  readonly #host: string;
+  readonly #rollouts = new Map<string, Map<number, ReplicaSetState>>();
+  readonly #logDir: string;
+
+  constructor(options: LocalPlatformOptions) {
+    this.#options = options;
+    this.#host = options.host ?? '127.0.0.1';
+    this.#logDir = join(options.home, 'logs');
+    mkdirSync(this.#logDir, { recursive: true });
+  }
+
+  rollouts(): string[] {
+    return [...this.#rollouts.keys()];
+  }
+
+  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[]): void {
+    let sets = this.#rollouts.get(rollout);
+    if (sets === undefined) {
+      sets = new Map();
+      this.#rollouts.set(rollout, sets);
+    }
+    const wanted = new Set<number>();
+    for (const spec of replicaSets) {
+      wanted.add(spec.revision);
+      let state = sets.get(spec.revision);
+      if (state !== undefined && state.spec.hash !== spec.hash) {
+        // Same number, different template: a different revision; replace its replicas.
+        this.#retire(rollout, state, state.replicas.length);
+      }
+      if (state === undefined) {
+        state = { spec, replicas: [], stopping: new Set(), nextOrdinal: 0, pending: 0 };
+        sets.set(spec.revision, state);
+      }
+      state.spec = spec;
+      this.#scale(rollout, state);
+    }
+    for (const state of sets.values()) {
+      if (wanted.has(state.spec.revision)) continue;
+      state.spec = { ...state.spec, replicas: 0 };
+      this.#scale(rollout, state);
+    }
+  }
+
+  #scale(rollout: string, state: ReplicaSetState): void {
+    const desired = state.spec.replicas;
+    const missing = desired - state.replicas.length - state.pending;
+    for (let i = 0; i < missing; i++) void this.#startReplica(rollout, state);
+    const excess = state.replicas.length - desired;
+    if (excess > 0) this.#retire(rollout, state, excess);
+    this.#publish(rollout, state);
+  }
+
+  async #startReplica(rollout: string, state: ReplicaSetState): Promise<void> {
+    state.pending++;
+    let port: number;
+    try {
+      port = await freePort(this.#host);
+    } finally {
+      state.pending--;
+    }
+    // The desired count may have dropped while the port was allocated.
+    if (
+      state.replicas.length >= state.spec.replicas ||
+      this.#rollouts.get(rollout)?.get(state.spec.revision) !== state
+    ) {
+      return;
+    }
+    const ordinal = state.nextOrdinal++;
+    const replica = new Replica({
+      rollout,
+      revision: state.spec.revision,
+      ordinal,
+      template: state.spec.template,
+      host: this.#host,
+      port,
+      logPath: join(this.#logDir, `${rollout}-r${state.spec.revision}-${ordinal}.log`),
+      sink: this.#options.sink,
+      onChange: () => this.#publish(rollout, state),
+      ...(this.#options.backoff !== undefined ? { backoff: this.#options.backoff } : {}),
+    });
+    state.replicas.push(replica);
+    replica.start();
+  }
+
+  /** Stop `count` replicas: not-ready ones first, then the newest. */
+  #retire(rollout: string, state: ReplicaSetState, count: number): void {
+    const victims = [...state.replicas]
+      .sort((a, b) => Number(a.ready) - Number(b.ready) || b.ordinal - a.ordinal)
+      .slice(0, count);
+    for (const replica of victims) {
+      state.replicas.splice(state.replicas.indexOf(replica), 1);
+      state.stopping.add(replica);
+      void replica.stop().then(() => {
+        state.stopping.delete(replica);
+        this.#forgetIfEmpty(rollout, state);
+        this.#publish(rollout, state);
+      });
+    }
+  }
+
+  #forgetIfEmpty(rollout: string, state: ReplicaSetState): void {
+    if (state.spec.replicas > 0 || state.replicas.length > 0 || state.stopping.size > 0 || state.pending > 0)
+      return;
+    const sets = this.#rollouts.get(rollout);
+    if (sets?.get(state.spec.revision) === state) sets.delete(state.spec.revision);
+  }
+
+  #publish(rollout: string, state: ReplicaSetState): void {
+    const endpoints = state.replicas.filter((r) => r.routable).map((r) => r.endpoint);
+    this.#options.sink.setEndpoints(rollout, state.spec.revision, endpoints);
+    this.#options.onChange?.(rollout);
+  }
+
+  status(rollout: string): ReplicaSetStatus[] {
+    const sets = this.#rollouts.get(rollout);
+    if (sets === undefined) return [];
+    return [...sets.values()]
+      .sort((a, b) => a.spec.revision - b.spec.revision)
+      .map((state) => ({
+        revision: state.spec.revision,
+        hash: state.spec.hash,
+        replicas: state.spec.replicas,
+        readyReplicas: state.replicas.filter((r) => r.routable).length,
+        replicaStatuses: [...state.replicas, ...state.stopping].map((r) => r.status()),
+      }));
+  }
+
+  async remove(rollout: string): Promise<void> {
+    const sets = this.#rollouts.get(rollout);
+    if (sets === undefined) return;
+    const stops: Promise<void>[] = [];
+    for (const state of sets.values()) {
+      state.spec = { ...state.spec, replicas: 0 };
+      for (const r of [...state.replicas, ...state.stopping]) stops.push(r.stop());
+      this.#retire(rollout, state, state.replicas.length);
+    }
+    await Promise.all(stops);
+    this.#rollouts.delete(rollout);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.rollouts().map((r) => this.remove(r)));
+  }
+}

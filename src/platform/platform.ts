@@ -1,0 +1,46 @@
+import type { ReplicaSetSpec, ReplicaSetStatus } from '../dataplane/protocol.js';
+
+/** Where one replica listens; what the router needs to send it requests. */
+export interface ReplicaEndpoint {
+  /** Stable replica id, `<rollout>-r<revision>-<n>`. */
+  id: string;
+  host: string;
+  /** TCP port, 1..65535. */
+  port: number;
+}
+
+/**
+ * What a platform needs from the router: it publishes the endpoints that may receive new
+ * requests and, before it stops a replica, waits for the replica's in-flight requests to finish.
+ * The built-in `Router` implements it.
+ */
+export interface EndpointSink {
+  /** Replace the endpoints of one revision that receive new requests (ready, not draining). */
+  setEndpoints(rollout: string, revision: number, endpoints: readonly ReplicaEndpoint[]): void;
+  /**
+   * Resolve when no request is in flight to the endpoint (bounded by `timeoutMs`), after closing
+   * its idle keep-alive sockets. Resolves with the requests still in flight (0 when drained).
+   */
+  drainEndpoint(id: string, timeoutMs: number): Promise<number>;
+}
+
+/**
+ * Runs the replicas of revisions (one extension point, one folder per implementation:
+ * `platform/local/`; Kubernetes comes later). All methods are idempotent in their desired state.
+ */
+export interface Platform {
+  /**
+   * Make the Rollout's replica sets exactly `replicaSets`: start missing replicas, scale down
+   * (not-ready replicas first, then the newest), stop revisions no longer listed. Returns at once;
+   * stopping continues in the background (visible in {@link status}).
+   */
+  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[]): void;
+  /** Observed replica sets of the Rollout, including revisions still stopping. */
+  status(rollout: string): ReplicaSetStatus[];
+  /** Names of the Rollouts the platform runs replicas for. */
+  rollouts(): string[];
+  /** Gracefully stop every replica of the Rollout and forget it. */
+  remove(rollout: string): Promise<void>;
+  /** Gracefully stop every replica of every Rollout. */
+  stopAll(): Promise<void>;
+}

@@ -1,0 +1,109 @@
+import type { ListenerSpec } from '../dataplane/protocol.js';
+import { HISTOGRAM_BOUNDS, HISTOGRAM_BUCKETS } from './latency-histogram.js';
+import { OUTCOME_CLASSES } from './revision-recorder.js';
+import type { RevisionTarget } from './revision-target.js';
+
+/** `le` bounds of the exposed latency histogram, s (Prometheus client defaults, plus 1 ms). */
+export const EXPOSED_LATENCY_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+const CODE_CLASS_LABELS = ['1xx', '2xx', '3xx', '4xx', '5xx', 'proxy_error'] as const;
+
+/**
+ * For each exposed bound, the number of fine buckets it covers: a fine bucket counts toward `le`
+ * when its upper bound is at most `le` (plus rounding), so a count is exact up to one fine bucket
+ * (a 20 % wide band of latencies just below `le` may be counted in the next bound).
+ */
+const COVERED = EXPOSED_LATENCY_BUCKETS.map((le) => {
+  let n = 0;
+  while (n < HISTOGRAM_BOUNDS.length && HISTOGRAM_BOUNDS[n]! <= le * (1 + 1e-9)) n++;
+  return n;
+});
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** One Rollout's router state, as rendered. */
+export interface RolloutMetricsView {
+  rollout: string;
+  targets: readonly RevisionTarget[];
+  listeners: readonly ListenerSpec[];
+}
+
+/**
+ * The router's hot-path metrics in the Prometheus text format 0.0.4, written by hand (no client
+ * library on the data path): requests by code class, latency histogram, in-flight, backend
+ * weights and ready replicas.
+ */
+export function renderRouterMetrics(rollouts: readonly RolloutMetricsView[]): string {
+  const requests: string[] = [];
+  const duration: string[] = [];
+  const inFlight: string[] = [];
+  const weights: string[] = [];
+  const ready: string[] = [];
+  for (const { rollout, targets, listeners } of rollouts) {
+    const r = escapeLabel(rollout);
+    for (const target of targets) {
+      const labels = `rollout="${r}",revision="${target.revision}"`;
+      const rec = target.recorder;
+      for (let c = 0; c < OUTCOME_CLASSES.length; c++) {
+        requests.push(
+          `cutover_router_requests_total{${labels},code_class="${CODE_CLASS_LABELS[c]}"} ${rec.totals[c]}`,
+        );
+      }
+      let total = 0;
+      for (let b = 0; b < HISTOGRAM_BUCKETS; b++) total += rec.histogram[b]!;
+      let cumulative = 0;
+      let fine = 0;
+      for (let i = 0; i < EXPOSED_LATENCY_BUCKETS.length; i++) {
+        for (; fine < COVERED[i]!; fine++) cumulative += rec.histogram[fine]!;
+        duration.push(
+          `cutover_router_request_duration_seconds_bucket{${labels},le="${EXPOSED_LATENCY_BUCKETS[i]}"} ${cumulative}`,
+        );
+      }
+      duration.push(`cutover_router_request_duration_seconds_bucket{${labels},le="+Inf"} ${total}`);
+      duration.push(`cutover_router_request_duration_seconds_sum{${labels}} ${rec.latencySum}`);
+      duration.push(`cutover_router_request_duration_seconds_count{${labels}} ${total}`);
+      inFlight.push(`cutover_router_in_flight{${labels}} ${target.inFlight}`);
+      ready.push(`cutover_replica_ready{${labels}} ${target.endpoints.length}`);
+    }
+    for (const listener of listeners) {
+      for (const b of listener.backends) {
+        weights.push(
+          `cutover_router_backend_weight{rollout="${r}",listener_port="${listener.port}",revision="${b.revision}"} ${b.weight}`,
+        );
+      }
+    }
+  }
+  const family = (name: string, type: string, help: string, lines: string[]): string =>
+    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`;
+  return (
+    family(
+      'cutover_router_requests_total',
+      'counter',
+      'Requests proxied by the router, by status class (proxy_error: failures the router generated).',
+      requests,
+    ) +
+    family(
+      'cutover_router_request_duration_seconds',
+      'histogram',
+      'Time from request to the end of the response, seconds.',
+      duration,
+    ) +
+    family('cutover_router_in_flight', 'gauge', 'Requests in flight to the revision.', inFlight) +
+    family(
+      'cutover_router_backend_weight',
+      'gauge',
+      'Weight of the revision on the listener, percent.',
+      weights,
+    ) +
+    family(
+      'cutover_replica_ready',
+      'gauge',
+      'Replicas of the revision receiving traffic (ready, not draining).',
+      ready,
+    )
+  );
+}

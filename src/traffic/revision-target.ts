@@ -1,0 +1,38 @@
+import type { Endpoint } from './endpoint.js';
+import { RevisionRecorder } from './revision-recorder.js';
+
+/**
+ * One revision of one Rollout as a routing target: its ready endpoints, chosen round-robin, its
+ * in-flight count and its traffic recorder. Shared by every listener that routes to the revision.
+ */
+export class RevisionTarget {
+  readonly rollout: string;
+  readonly revision: number;
+  /** Endpoints that receive new requests (ready, not draining). Replaced, never mutated. */
+  endpoints: readonly Endpoint[] = [];
+  /** Requests in flight to any endpoint of this revision, including draining ones. */
+  inFlight = 0;
+  readonly recorder: RevisionRecorder;
+  #next = 0;
+
+  /** @param nowMs - creation time, ms since the epoch. */
+  constructor(rollout: string, revision: number, nowMs: number) {
+    this.rollout = rollout;
+    this.revision = revision;
+    this.recorder = new RevisionRecorder(nowMs);
+  }
+
+  /**
+   * The next endpoint, round-robin; `avoid` is skipped when another one exists.
+   * @returns undefined when the revision has no ready endpoint.
+   */
+  pick(avoid?: Endpoint): Endpoint | undefined {
+    const list = this.endpoints;
+    const n = list.length;
+    if (n === 0) return undefined;
+    let i = this.#next++ % n;
+    if (this.#next > 1e9) this.#next = 0;
+    if (list[i] === avoid && n > 1) i = (i + 1) % n;
+    return list[i];
+  }
+}

@@ -1,0 +1,50 @@
+import type { RevisionTarget } from './revision-target.js';
+
+/**
+ * The weighted backends of one listener. Picks with nginx's smooth weighted round-robin, which is
+ * exact over every window of 100 requests (a 90/10 split sends exactly 10 of each 100 to the 10 %
+ * side) and interleaves them evenly. A backend without a ready endpoint is skipped for the pick, so
+ * its share falls back to the other weighted backends; backends of weight 0 never receive traffic.
+ */
+export class RouteTable {
+  readonly targets: readonly RevisionTarget[];
+  readonly weights: readonly number[];
+  readonly #current: Float64Array;
+
+  /**
+   * @param targets - one per backend.
+   * @param weights - percent 0..100 per backend, same order.
+   */
+  constructor(targets: readonly RevisionTarget[], weights: readonly number[]) {
+    this.targets = targets;
+    this.weights = weights;
+    this.#current = new Float64Array(targets.length);
+  }
+
+  /** The target for the next request, or undefined when no weighted backend has a ready endpoint. */
+  pick(): RevisionTarget | undefined {
+    const targets = this.targets;
+    const current = this.#current;
+    let best = -1;
+    let total = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const w = this.weights[i]!;
+      if (w <= 0 || targets[i]!.endpoints.length === 0) continue;
+      current[i]! += w;
+      total += w;
+      if (best < 0 || current[i]! > current[best]!) best = i;
+    }
+    if (best < 0) return undefined;
+    current[best]! -= total;
+    return targets[best];
+  }
+
+  /** The backend with the largest weight (to which a request that found no endpoint is counted). */
+  primary(): RevisionTarget | undefined {
+    let best = -1;
+    for (let i = 0; i < this.targets.length; i++) {
+      if (best < 0 || this.weights[i]! > this.weights[best]!) best = i;
+    }
+    return best < 0 ? undefined : this.targets[best];
+  }
+}

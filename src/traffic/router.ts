@@ -1,0 +1,295 @@
+import type { ListenerSpec, RevisionSecond, RevisionStats } from '../dataplane/protocol.js';
+import { Endpoint, type EndpointAddress } from './endpoint.js';
+import { PortInUseError } from './errors.js';
+import { Listener } from './listener.js';
+import { renderRouterMetrics } from './prometheus-exposition.js';
+import { PROXY_ERROR } from './revision-recorder.js';
+import { RevisionTarget } from './revision-target.js';
+import { RouteTable } from './route-table.js';
+
+/** Tuning of the {@link Router}; every field has a default. */
+export interface RouterOptions {
+  /** Address the public listeners bind. @default '127.0.0.1' (env `CUTOVER_ROUTER_HOST` in the data plane) */
+  host?: string;
+  /** How long a request waits for a ready endpoint before 503, ms. @default 10000 */
+  holdTimeoutMs?: number;
+  /** Upstream connect timeout, ms (then 502). @default 5000 */
+  connectTimeoutMs?: number;
+  /** Wait for upstream response headers, ms (then 504). @default 60000 */
+  headersTimeoutMs?: number;
+  /** Maximum idle time between two upstream body chunks, ms. @default 300000 */
+  bodyTimeoutMs?: number;
+  /** Upper bound on the wait for in-flight requests of a closing listener, ms. @default 30000 */
+  closeTimeoutMs?: number;
+  /** Clock, ms since the epoch. @default Date.now */
+  now?: () => number;
+}
+
+interface RolloutRoutes {
+  targets: Map<number, RevisionTarget>;
+  listeners: Map<number, Listener>;
+  specs: ListenerSpec[];
+}
+
+/** A target without endpoints, listener or traffic for this long is forgotten, ms. */
+const TARGET_RETENTION_MS = 310_000;
+
+/**
+ * The built-in router: one HTTP/1.1 reverse-proxy listener per public port of each Rollout,
+ * weighted across revisions, recording per-revision traffic. Endpoints are pushed by the platform
+ * with {@link Router.setEndpoints}; {@link Router.drainEndpoint} waits for an endpoint's in-flight
+ * requests before the platform stops its replica.
+ */
+export class Router {
+  readonly #options: Required<Omit<RouterOptions, 'now'>>;
+  readonly #now: () => number;
+  readonly #rollouts = new Map<string, RolloutRoutes>();
+  /** Every bound port, across Rollouts. */
+  readonly #ports = new Map<number, Listener>();
+  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #closing = new Set<Promise<void>>();
+
+  constructor(options: RouterOptions = {}) {
+    this.#options = {
+      host: options.host ?? '127.0.0.1',
+      holdTimeoutMs: options.holdTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 300_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
+    };
+    this.#now = options.now ?? Date.now;
+  }
+
+  #routes(rollout: string): RolloutRoutes {
+    let routes = this.#rollouts.get(rollout);
+    if (routes === undefined) {
+      routes = { targets: new Map(), listeners: new Map(), specs: [] };
+      this.#rollouts.set(rollout, routes);
+    }
+    return routes;
+  }
+
+  #target(routes: RolloutRoutes, rollout: string, revision: number): RevisionTarget {
+    let target = routes.targets.get(revision);
+    if (target === undefined) {
+      target = new RevisionTarget(rollout, revision, this.#now());
+      routes.targets.set(revision, target);
+    }
+    return target;
+  }
+
+  /**
+   * Make the Rollout's listeners exactly `listeners`: bind new ports first, then swap the routes,
+   * then close listeners of ports no longer wanted (gracefully, in the background). Idempotent.
+   * @throws PortInUseError when a port is bound by another Rollout or another process; ListenError
+   *   on other bind failures. The previous listeners and routes are then unchanged.
+   */
+  async applyRollout(rollout: string, listeners: readonly ListenerSpec[]): Promise<void> {
+    const routes = this.#routes(rollout);
+    const added: Listener[] = [];
+    try {
+      for (const spec of listeners) {
+        if (routes.listeners.has(spec.port)) continue;
+        const owner = this.#ports.get(spec.port);
+        if (owner !== undefined) {
+          throw new PortInUseError(rollout, spec.port, `it is the port of rollout ${owner.rollout}`);
+        }
+        const listener = new Listener(rollout, spec.port, this.#options);
+        await listener.listen();
+        added.push(listener);
+      }
+    } catch (err) {
+      await Promise.all(added.map((l) => l.close()));
+      if (routes.listeners.size === 0 && routes.targets.size === 0) this.#rollouts.delete(rollout);
+      throw err;
+    }
+    for (const listener of added) {
+      routes.listeners.set(listener.port, listener);
+      this.#ports.set(listener.port, listener);
+    }
+    const wanted = new Set<number>();
+    for (const spec of listeners) {
+      wanted.add(spec.port);
+      const targets = spec.backends.map((b) => this.#target(routes, rollout, b.revision));
+      routes.listeners.get(spec.port)!.table = new RouteTable(
+        targets,
+        spec.backends.map((b) => b.weight),
+      );
+    }
+    routes.specs = listeners.map((l) => ({ port: l.port, backends: l.backends.map((b) => ({ ...b })) }));
+    for (const [port, listener] of routes.listeners) {
+      if (wanted.has(port)) continue;
+      routes.listeners.delete(port);
+      this.#ports.delete(port);
+      this.#track(listener.close());
+    }
+    this.#prune(routes);
+    for (const listener of routes.listeners.values()) listener.releaseHeld();
+  }
+
+  #track(closing: Promise<void>): void {
+    this.#closing.add(closing);
+    void closing.finally(() => this.#closing.delete(closing));
+  }
+
+  #prune(routes: RolloutRoutes): void {
+    const referenced = new Set<number>();
+    for (const spec of routes.specs) for (const b of spec.backends) referenced.add(b.revision);
+    const now = this.#now();
+    for (const [revision, target] of routes.targets) {
+      if (referenced.has(revision) || target.endpoints.length > 0 || target.inFlight > 0) continue;
+      const last = Math.max(target.recorder.lastRecordAt, target.recorder.createdAt);
+      if (now - last > TARGET_RETENTION_MS) routes.targets.delete(revision);
+    }
+  }
+
+  /** The listeners of a Rollout as last applied (bound). */
+  listeners(rollout: string): ListenerSpec[] {
+    return this.#rollouts.get(rollout)?.specs.map((l) => ({ port: l.port, backends: [...l.backends] })) ?? [];
+  }
+
+  /**
+   * Close the Rollout's listeners (in-flight requests finish) and forget its routes and statistics.
+   */
+  async removeRollout(rollout: string): Promise<void> {
+    const routes = this.#rollouts.get(rollout);
+    if (routes === undefined) return;
+    this.#rollouts.delete(rollout);
+    const closing: Promise<void>[] = [];
+    for (const listener of routes.listeners.values()) {
+      this.#ports.delete(listener.port);
+      closing.push(listener.close());
+    }
+    await Promise.all(closing);
+  }
+
+  /**
+   * Replace the set of endpoints that receive new requests for one revision (ready, not draining).
+   * Requests in flight to a removed endpoint are not affected. Held requests are dispatched if they
+   * can now be routed.
+   */
+  setEndpoints(rollout: string, revision: number, addresses: readonly EndpointAddress[]): void {
+    const routes = this.#routes(rollout);
+    const target = this.#target(routes, rollout, revision);
+    const list: Endpoint[] = [];
+    for (const address of addresses) {
+      let endpoint = this.#endpoints.get(address.id);
+      if (endpoint !== undefined && (endpoint.port !== address.port || endpoint.host !== address.host)) {
+        const stale = endpoint;
+        this.#track(stale.whenIdle(this.#options.closeTimeoutMs).then(() => stale.close()));
+        endpoint = undefined;
+      }
+      if (endpoint === undefined) {
+        endpoint = new Endpoint(address, this.#options);
+        this.#endpoints.set(address.id, endpoint);
+      }
+      list.push(endpoint);
+    }
+    target.endpoints = list;
+    for (const listener of routes.listeners.values()) listener.releaseHeld();
+  }
+
+  /**
+   * Wait until no request is in flight to the endpoint (it must already be out of
+   * {@link setEndpoints}), bounded by `timeoutMs`, then close its keep-alive sockets and forget it.
+   * @returns the requests still in flight when it gave up (0 when drained).
+   */
+  async drainEndpoint(id: string, timeoutMs: number): Promise<number> {
+    const endpoint = this.#endpoints.get(id);
+    if (endpoint === undefined) return 0;
+    for (const routes of this.#rollouts.values()) {
+      for (const target of routes.targets.values()) {
+        if (target.endpoints.includes(endpoint))
+          target.endpoints = target.endpoints.filter((e) => e !== endpoint);
+      }
+    }
+    const remaining = await endpoint.whenIdle(timeoutMs);
+    if (this.#endpoints.get(id) === endpoint) this.#endpoints.delete(id);
+    await endpoint.close();
+    return remaining;
+  }
+
+  /** Requests in flight to one endpoint (0 if unknown). */
+  endpointInFlight(id: string): number {
+    return this.#endpoints.get(id)?.inFlight ?? 0;
+  }
+
+  /**
+   * Statistics of one revision over a trailing window.
+   * @param windowSeconds - 1..300, s.
+   * @param quantile - ratio 0..1 for `latency`.
+   */
+  stats(rollout: string, revision: number, windowSeconds: number, quantile: number): RevisionStats {
+    const target = this.#rollouts.get(rollout)?.targets.get(revision);
+    const window = target?.recorder.window(windowSeconds, quantile, this.#now());
+    const counts = window?.counts ?? [0, 0, 0, 0, 0, 0];
+    const requests = window?.requests ?? 0;
+    const errors = counts[4]! + counts[PROXY_ERROR]!;
+    const covered = window?.coveredSeconds ?? windowSeconds;
+    return {
+      rollout,
+      revision,
+      windowSeconds: covered,
+      requests,
+      errors,
+      status: statusOf(counts),
+      requestRate: requests / covered,
+      errorRate: requests === 0 ? null : errors / requests,
+      latency: requests === 0 ? null : (window?.latency ?? null),
+      quantile,
+    };
+  }
+
+  /** Per-revision traffic of the whole second `sec` (s since the epoch), for every known revision. */
+  second(sec: number): RevisionSecond[] {
+    const out: RevisionSecond[] = [];
+    for (const [rollout, routes] of this.#rollouts) {
+      for (const target of routes.targets.values()) {
+        const s = target.recorder.second(sec);
+        const counts = s?.counts ?? [0, 0, 0, 0, 0, 0];
+        let requests = 0;
+        for (const n of counts) requests += n;
+        out.push({
+          rollout,
+          revision: target.revision,
+          requests,
+          errors: counts[4]! + counts[PROXY_ERROR]!,
+          status: statusOf(counts),
+          latencyP95: s?.latencySeconds ?? null,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Prometheus text exposition (format 0.0.4) of the router's metrics. */
+  metricsText(): string {
+    const rollouts = [...this.#rollouts].map(([rollout, routes]) => ({
+      rollout,
+      targets: [...routes.targets.values()],
+      listeners: routes.specs,
+    }));
+    return renderRouterMetrics(rollouts);
+  }
+
+  /** Close every listener (in-flight requests finish) and every upstream pool. */
+  async close(): Promise<void> {
+    const rollouts = [...this.#rollouts.keys()];
+    await Promise.all(rollouts.map((r) => this.removeRollout(r)));
+    await Promise.all([...this.#closing]);
+    await Promise.all([...this.#endpoints.values()].map((e) => e.close()));
+    this.#endpoints.clear();
+  }
+}
+
+function statusOf(counts: readonly number[]): RevisionStats['status'] {
+  return {
+    '1xx': counts[0] ?? 0,
+    '2xx': counts[1] ?? 0,
+    '3xx': counts[2] ?? 0,
+    '4xx': counts[3] ?? 0,
+    '5xx': counts[4] ?? 0,
+    proxyError: counts[PROXY_ERROR] ?? 0,
+  };
+}
