@@ -1,5 +1,20 @@
-/** `npm run bench`: runs every benchmark in turn and exits. */
+/** `npm run bench`: runs every benchmark in turn, prints their figures and exits. */
+import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 
 await benchRouter();
+
+console.log('\n== rollout: failed requests and fault-to-stable time ==');
+const r = await benchRollout();
+const max = Math.max(...r.rollbackMs);
+const median = [...r.rollbackMs].sort((a, b) => a - b)[Math.floor(r.rollbackMs.length / 2)] ?? 0;
+console.log(
+  `requests sent ${r.sent} at ${r.rate} req/s across a canary, a control-plane kill -9 and ${r.rollbackMs.length} rollbacks`,
+);
+console.log(
+  `failed requests (other than the injected faults): ${r.failed}  (goal 0)${r.failed === 0 ? '' : '  MISSED'}`,
+);
+console.log(
+  `fault onset -> 100% on stable: median ${(median / 1000).toFixed(2)} s, max ${(max / 1000).toFixed(2)} s  (goal <= 5 s)${max <= 5000 ? '' : `  MISSED by ${((max - 5000) / 1000).toFixed(2)} s`}`,
+);
 process.exit(0);
