@@ -25,8 +25,9 @@ export interface ControllerOptions {
   /** Environment for AnalysisTemplate args `valueFrom`. @default process.env */
   env?: Record<string, string | undefined>;
   /**
-   * Called when the data plane does not answer: starts a new one (its replicas died with it) and
-   * returns its client; the next reconcile re-sends every rollout's desired state.
+   * Called when the data plane does not answer: starts a new one (which stops the replicas its
+   * predecessor left running) and returns its client; the next reconcile re-sends every rollout's
+   * desired state.
    */
   restartDataPlane?: () => Promise<DataPlaneClient>;
 }
@@ -53,6 +54,8 @@ export class Controller {
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
+  /** Last reconcile error per rollout, so a persisting error is recorded once. */
+  readonly #errors = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #wake: (() => void) | undefined;
@@ -109,7 +112,15 @@ export class Controller {
     this.lastDataPlane = dataPlane;
     await this.#lock.run(async () => {
       const rollouts = await this.#o.store.listRollouts();
-      for (const rollout of rollouts) await this.#reconcileOne(rollout, dataPlane);
+      for (const rollout of rollouts) {
+        try {
+          await this.#reconcileOne(rollout, dataPlane);
+          this.#errors.delete(rollout.name);
+        } catch (error) {
+          // One rollout's failure (e.g. its port taken by another process) must not stall the others.
+          await this.#recordError(rollout.name, error as Error);
+        }
+      }
       for (const dp of dataPlane.rollouts) {
         if (!rollouts.some((r) => r.name === dp.rollout)) await this.#o.dataPlane.remove(dp.rollout);
       }
@@ -117,6 +128,24 @@ export class Controller {
     this.#measure();
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - started;
+  }
+
+  /** Logs every reconcile error, and records an event when a rollout's error changes. */
+  async #recordError(name: string, error: Error): Promise<void> {
+    this.#o.logger.error({ err: error, rollout: name }, 'reconcile failed');
+    const message = error.message;
+    if (this.#errors.get(name) === message) return;
+    this.#errors.set(name, message);
+    await this.#o.store.appendEvents([
+      {
+        time: this.#o.clock.now(),
+        rollout: name,
+        type: 'Warning',
+        reason: 'ReconcileError',
+        message: `${(error as { code?: string }).code ?? error.name}: ${message}`,
+        actor: 'controller',
+      },
+    ]);
   }
 
   async #observeDataPlane(): Promise<DataPlaneState> {
@@ -161,13 +190,14 @@ export class Controller {
       (e): NewEvent => ({ ...e, time: now, rollout: rollout.name, actor: 'controller' }),
     );
     if (events.some((e) => e.reason === 'RolloutAborted')) this.stats.analysisAborts++;
-    // Status first, then actions: a crash in between leaves status behind reality by at most
-    // these idempotent actions, which the next reconcile decides again.
+    // Actions first, then status: a decision (a weight set, an abort) is only recorded once it was
+    // carried out, so status on disk is never ahead of reality. A crash in between leaves it behind
+    // by these idempotent actions, which the next reconcile decides again from the same facts.
+    for (const action of result.actions) await this.#perform(rollout, action, now);
+    if (!dataPlaneMatches(result.desired, observedDp)) await this.#o.dataPlane.apply(result.desired);
     if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
       await this.#o.store.saveStatus(rollout.name, result.status, events);
     }
-    for (const action of result.actions) await this.#perform(rollout, action, now);
-    if (!dataPlaneMatches(result.desired, observedDp)) await this.#o.dataPlane.apply(result.desired);
   }
 
   async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {

@@ -42,8 +42,10 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
       reconcileCanary(d, canary);
       return;
     }
-    if (phase === 'Inconclusive')
+    const acknowledged = s.analysisRuns.find((r) => r.name === name)?.acknowledged === true;
+    if (phase === 'Inconclusive' && !acknowledged) {
       d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
+    }
   }
 
   // Advance through as many steps as the observed state allows in this reconcile.

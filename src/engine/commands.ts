@@ -48,6 +48,8 @@ export function applyCommand(
       s.lastProgressAt = now;
       const inconclusive = s.pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun');
       s.pauseConditions = [];
+      // An Inconclusive run the person promoted past no longer pauses the rollout.
+      for (const ref of s.analysisRuns) if (ref.phase === 'Inconclusive') ref.acknowledged = true;
       if (options.full) {
         s.promoteFull = true;
         s.promoted = true;
@@ -61,12 +63,18 @@ export function applyCommand(
       if (strategy.canary) {
         const steps = strategy.canary.steps ?? [];
         const index = s.currentStepIndex ?? 0;
-        if (index < steps.length) s.currentStepIndex = index + 1;
+        const step = steps[index];
+        // A pause held by a background run does not belong to the current step: resume it, don't skip it.
+        const onStepPause = step !== undefined && ('pause' in step || 'analysis' in step);
+        if (index < steps.length && (onStepPause || !inconclusive)) s.currentStepIndex = index + 1;
         s.stepStartedAt = now;
         events.push({
           type: 'Normal',
           reason: 'RolloutPromoted',
-          message: `Promoted past step ${index + 1}/${steps.length}`,
+          message:
+            s.currentStepIndex === index
+              ? `Resumed at step ${index + 1}/${steps.length}`
+              : `Promoted past step ${index + 1}/${steps.length}`,
         });
       } else {
         if (inconclusive) s.promoteFull = true;
@@ -80,6 +88,9 @@ export function applyCommand(
       break;
     }
     case 'abort':
+      if (!state.spec.strategy.canary && !state.spec.strategy.blueGreen) {
+        deny('abort applies to canary and blueGreen rollouts (as Argo Rollouts); use undo to go back');
+      }
       if (!updating) deny('no update in progress');
       if (s.abort) deny('already aborted');
       s.abort = true;

@@ -233,3 +233,30 @@ describe('reconcile', () => {
     expect(h.status.message).toContain('ProgressDeadlineExceeded');
   });
 });
+
+describe('reconcile (regressions)', () => {
+  it('should let promote pass an Inconclusive background analysis (plain promote used to pause again)', () => {
+    const h = new EngineHarness(
+      canarySpec([{ setWeight: 20 }, { pause: { duration: 1 } }], {
+        analysis: { templates: [{ templateName: 't' }] },
+      }),
+    );
+    h.until(() => h.status.phase === 'Healthy');
+    h.addRevision();
+    h.until(() => 'web-r2-bg' in h.runs);
+    h.runs['web-r2-bg'] = { phase: 'Inconclusive' };
+    h.tick();
+    expect(h.status.phase).toBe('Paused');
+    h.command('promote');
+    h.until(() => h.status.phase === 'Healthy');
+    expect(h.status.stableRevision).toBe(2);
+  });
+
+  it('should refuse abort for rolling and recreate (abort used to be accepted and ignored)', () => {
+    const h = new EngineHarness({ replicas: 1, port: 8080, template, strategy: { rolling: {} } }, 60_000);
+    h.until(() => h.status.phase === 'Healthy', 400);
+    h.addRevision();
+    h.tick();
+    expect(() => h.command('abort')).toThrow(/canary and blueGreen/);
+  });
+});

@@ -37,6 +37,8 @@ export interface AnalysisRunRef {
   kind: 'step' | 'background' | 'prePromotion' | 'postPromotion';
   /** Last phase the engine saw. */
   phase: AnalysisPhase;
+  /** Set by `promote` on an Inconclusive run: it no longer pauses the rollout. */
+  acknowledged?: boolean;
 }
 
 /** A revision kept up until `at` (ms since the epoch), then scaled to zero. */

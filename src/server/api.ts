@@ -58,6 +58,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/healthz', async () => ({ ok: true }));
 
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .send({ code: 'CUTOVER_E_NOT_FOUND', message: `no route ${req.method} ${req.url}` });
+  });
+
   app.get('/api/v1/rollouts', async () => {
     const rollouts = await store.listRollouts();
     return { items: rollouts.map(rolloutResource) };
@@ -86,9 +92,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post('/api/v1/apply', async (req) => {
     const body = parse(applyBody, req.body);
-    const results = await applier.apply(body.text, body.file, actorOf(req.headers));
+    const applied = await applier.apply(body.text, body.file, actorOf(req.headers));
     controller.wake();
-    return { results };
+    return applied;
   });
 
   for (const command of ROLLOUT_COMMANDS) {

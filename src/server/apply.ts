@@ -13,6 +13,12 @@ import type { RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
 
+/** What an apply stored: each Rollout's change, and the AnalysisTemplates (created or replaced). */
+export interface ApplyResult {
+  results: RolloutApplyResult[];
+  templates: { kind: AnalysisTemplate['kind']; name: string }[];
+}
+
 export interface SpecApplierOptions {
   store: Store;
   controller: Controller;
@@ -33,7 +39,7 @@ export class SpecApplier {
    * @param actor - who applies (recorded on the events).
    * @throws SpecValidationError with every issue (file, line, column, field path, expected).
    */
-  async apply(text: string, file: string, actor: string): Promise<RolloutApplyResult[]> {
+  async apply(text: string, file: string, actor: string): Promise<ApplyResult> {
     const { store, controller, clock } = this.options;
     const known = (await store.listAnalysisTemplates()).map((t) => ({
       name: t.metadata.name,
@@ -70,7 +76,7 @@ export class SpecApplier {
 
       const rollouts = resources.filter((r): r is Rollout => r.kind === 'Rollout');
       const templates = resources.filter((r): r is AnalysisTemplate => r.kind !== 'Rollout');
-      return store.apply(
+      const results = await store.apply(
         {
           rollouts: rollouts.map((r) => {
             const template = resolveTemplate(r.spec.template, dirname(file));
@@ -81,6 +87,7 @@ export class SpecApplier {
         actor,
         clock.now(),
       );
+      return { results, templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })) };
     });
   }
 
@@ -90,7 +97,11 @@ export class SpecApplier {
    * revision that goes through the strategy.
    * @throws ApiError 404 when the rollout or the revision does not exist.
    */
-  async undo(name: string, toRevision: number | undefined, actor: string): Promise<RolloutApplyResult> {
+  async undo(
+    name: string,
+    toRevision: number | undefined,
+    actor: string,
+  ): Promise<RolloutApplyResult & { toRevision: number }> {
     const { store, controller, clock } = this.options;
     return controller.exclusive(async () => {
       const rollout = await store.getRollout(name);
@@ -116,7 +127,7 @@ export class SpecApplier {
         actor,
         clock.now(),
       );
-      return result!;
+      return { ...result!, toRevision: target };
     });
   }
 }

@@ -20,3 +20,15 @@ export class ApiError extends Error {
     this.issues = extra.issues;
   }
 }
+
+/** Another `cutover server` of the same data directory is running. */
+export class ServerRunningError extends Error {
+  readonly code = 'CUTOVER_E_SERVER_RUNNING';
+  constructor(
+    readonly pid: number,
+    readonly home: string,
+  ) {
+    super(`a cutover server (pid ${pid}) is already running for ${home}`);
+    this.name = 'ServerRunningError';
+  }
+}

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
 import { errorHandler } from './error-handler.js';
+import { ServerRunningError } from './errors.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 
 export interface ServerOptions {
@@ -46,7 +47,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   mkdirSync(paths.logs, { recursive: true });
   const existing = readServerPid(paths);
   if (existing !== undefined && existing !== process.pid && isAlive(existing)) {
-    throw new Error(`a cutover server (pid ${existing}) is already running for ${paths.home}`);
+    throw new ServerRunningError(existing, paths.home);
   }
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' });
@@ -105,12 +106,21 @@ function readServerPid(paths: HomePaths): number | undefined {
   }
 }
 
-/** Whether a process exists (signal 0 checks without sending). */
+/**
+ * Whether a process is running: it exists (signal 0 checks without sending) and, where /proc
+ * tells, is not a zombie (killed but not yet reaped by its parent).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may contain spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }

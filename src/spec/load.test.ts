@@ -127,6 +127,13 @@ describe('parseSpec', () => {
     expect(resources).toHaveLength(1);
   });
 
+  it('should reject an input without any document (an empty file used to apply nothing, silently)', () => {
+    const issues = issuesOf('# only a comment\n');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ file: 'web.yaml', line: 1, column: 1 });
+    expect(issues[0]?.message).toMatch(/no resources/);
+  });
+
   it('should accept an Argo Rollouts AnalysisTemplate unchanged', () => {
     const argo = edit(TEMPLATE, 'cutover.dev/v1alpha1', 'argoproj.io/v1alpha1');
     expect(parseSpec(argo, 'analysis.yaml')[0]?.apiVersion).toBe('argoproj.io/v1alpha1');

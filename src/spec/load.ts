@@ -115,6 +115,21 @@ export function parseSpecs(sources: readonly SpecSource[], options?: ParseSpecOp
     }
   }
 
+  // As `kubectl apply`: an input without any document is a mistake (the wrong file, a truncated write).
+  for (const [sourceIndex, source] of sources.entries()) {
+    const hasIssue = issues.some((i) => i.file === source.file);
+    if (!hasIssue && !parsed.some((entry) => entry.sourceIndex === sourceIndex)) {
+      issues.push({
+        file: source.file,
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'no resources: expected at least one YAML document (a Rollout or an AnalysisTemplate)',
+        expected: 'at least one resource',
+      });
+    }
+  }
+
   for (const entry of parsed) {
     const result = validateResource(entry.value);
     if (result.ok) entry.resource = result.resource;

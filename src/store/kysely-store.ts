@@ -160,6 +160,8 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('rollouts').where('name', '=', name).execute();
       await tx.deleteFrom('revisions').where('rollout', '=', name).execute();
+      // Run names are deterministic: a re-created rollout must not find its predecessor's runs.
+      await tx.deleteFrom('analysis_runs').where('rollout', '=', name).execute();
       await tx.insertInto('events').values(event).execute();
     });
   }

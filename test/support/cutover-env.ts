@@ -413,16 +413,29 @@ export class CutoverEnv {
    * (`GET /api/v1/rollouts/<name>`): a CLI run costs ~1 s of CPU, too much to poll with. Does not
    * start a server; throws when none answers.
    */
-  async rolloutFromApi(name: string): Promise<RolloutJson> {
+  rolloutFromApi(name: string): Promise<RolloutJson> {
+    return this.apiGet<RolloutJson>(`/api/v1/rollouts/${encodeURIComponent(name)}`);
+  }
+
+  /** `GET <path>` on the running server's API, parsed; throws unless 200. Does not start a server. */
+  async apiGet<T>(path: string): Promise<T> {
     const port = this.apiPort();
     if (port === undefined) throw new Error('no server.json: the server is not running');
-    const res = await request(`http://127.0.0.1:${port}/api/v1/rollouts/${encodeURIComponent(name)}`, {
+    const res = await request(`http://127.0.0.1:${port}${path}`, {
       headersTimeout: 5_000,
       bodyTimeout: 5_000,
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`GET rollout ${name}: HTTP ${res.statusCode} ${text}`);
-    return JSON.parse(text) as RolloutJson;
+    if (res.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${res.statusCode} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  /** Ready replicas per revision as the data plane last reported them (`GET .../replicasets`). */
+  async readyByRevision(name: string): Promise<Record<number, number>> {
+    const { items } = await this.apiGet<{ items: { revision: number; readyReplicas: number }[] }>(
+      `/api/v1/rollouts/${encodeURIComponent(name)}/replicasets`,
+    );
+    return Object.fromEntries(items.map((rs) => [rs.revision, rs.readyReplicas]));
   }
 
   /**

@@ -56,7 +56,11 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
         );
       }
       const api = await ctx.api();
-      const { results } = await api.post<{ results: RolloutApplyResult[] }>('/api/v1/apply', { file, text });
+      const { results, templates } = await api.post<{
+        results: RolloutApplyResult[];
+        templates: { kind: string; name: string }[];
+      }>('/api/v1/apply', { file, text });
+      for (const t of templates) ctx.out(`${t.kind.toLowerCase()}.cutover.dev/${t.name} configured`);
       for (const r of results) {
         ctx.out(
           `rollout.cutover.dev/${r.name} ${r.change}${r.change === 'unchanged' ? '' : ` (revision ${r.revision})`}`,
@@ -104,12 +108,9 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     const cmd = program.command(`${verb} <name>`).description(description);
     return cmd.action(async (name: string, opts: Record<string, unknown>) => {
       const api = await ctx.api();
-      const r = await api.post<RolloutResource>(
-        `/api/v1/rollouts/${encodeURIComponent(name)}/${verb}`,
-        body?.(opts),
-      );
+      await api.post<RolloutResource>(`/api/v1/rollouts/${encodeURIComponent(name)}/${verb}`, body?.(opts));
       ctx.out(
-        `rollout '${name}' ${verb === 'retry' ? 'retried' : `${verb}${verb.endsWith('e') ? 'd' : 'ed'}`} (${r.status.phase})`,
+        `rollout '${name}' ${verb === 'retry' ? 'retried' : `${verb}${verb.endsWith('e') ? 'd' : 'ed'}`}`,
       );
     });
   };
@@ -135,13 +136,13 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
         );
       }
       const api = await ctx.api();
-      const r = await api.post<RolloutApplyResult>(
+      const r = await api.post<RolloutApplyResult & { toRevision: number }>(
         `/api/v1/rollouts/${encodeURIComponent(name)}/undo`,
         toRevision ? { toRevision } : {},
       );
-      ctx.out(
-        `rollout '${name}' undone to the template of revision ${toRevision ?? 'previous'}: ${r.change} (revision ${r.revision})`,
-      );
+      const outcome =
+        r.revision === r.toRevision ? `back on revision ${r.revision}` : `as new revision ${r.revision}`;
+      ctx.out(`rollout '${name}' undone to the template of revision ${r.toRevision}, ${outcome}`);
     });
 
   program
@@ -169,22 +170,41 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .description('print the phase; exit 0 when Healthy, 3 when Degraded (see docs/cli-reference.md)')
     .option('-w, --watch', 'wait until Healthy or Degraded')
     .option('-t, --timeout <duration>', 'with --watch: give up after this long (exit 4)', '60s')
-    .action(async (name: string, opts: { watch?: boolean; timeout: string }) => {
+    .option('-o, --output <format>', 'text or json (the final {phase, message} as JSON)')
+    .action(async (name: string, opts: { watch?: boolean; timeout: string; output?: string }) => {
       const timeoutMs = parseTimeout(opts.timeout);
+      const json = outputFormat(opts.output) === 'json';
       const api = await ctx.api();
       const deadline = Date.now() + timeoutMs;
       let last = '';
       for (;;) {
         const r = await api.get<RolloutResource>(`/api/v1/rollouts/${encodeURIComponent(name)}`);
         const line = `${r.status.phase}${r.status.message ? ` - ${r.status.message}` : ''}`;
-        if (line !== last) ctx.out(line);
+        if (line !== last && !json) ctx.out(line);
         last = line;
-        if (r.status.phase === 'Healthy') return;
-        if (r.status.phase === 'Degraded') process.exit(EXIT.degraded);
-        if (!opts.watch) process.exit(EXIT.notHealthy);
-        if (Date.now() >= deadline) {
-          ctx.out(`timed out after ${opts.timeout} waiting for rollout ${name} to be Healthy`);
-          process.exit(EXIT.timeout);
+        const done =
+          r.status.phase === 'Healthy'
+            ? EXIT.ok
+            : r.status.phase === 'Degraded'
+              ? EXIT.degraded
+              : !opts.watch
+                ? EXIT.notHealthy
+                : Date.now() >= deadline
+                  ? EXIT.timeout
+                  : undefined;
+        if (done !== undefined) {
+          if (json)
+            ctx.out(
+              JSON.stringify({
+                phase: r.status.phase,
+                message: r.status.message,
+                timedOut: done === EXIT.timeout,
+              }),
+            );
+          else if (done === EXIT.timeout)
+            ctx.out(`timed out after ${opts.timeout} waiting for rollout ${name} to be Healthy`);
+          process.exitCode = done;
+          return;
         }
         await sleep(250);
       }

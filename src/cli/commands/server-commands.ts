@@ -3,6 +3,7 @@ import { DataPlaneClient, readDataPlaneInfo } from '../../dataplane/index.js';
 import { isAlive, startServer } from '../../server/index.js';
 import type { CliContext } from '../context.js';
 import { runningServer } from '../ensure-server.js';
+import { CliError } from '../errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,9 +24,18 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .description('run the control plane in the foreground (pid in $CUTOVER_HOME/server.pid)')
     .option('-p, --port <port>', 'API port (0 = any free port); default $CUTOVER_API_PORT or 7400')
     .action(async (opts: { port?: string }) => {
+      const port = opts.port ?? process.env.CUTOVER_API_PORT;
+      const given = port !== undefined && port !== '';
+      if (given && !(/^\d+$/.test(port) && Number(port) <= 65_535)) {
+        throw new CliError(
+          'CUTOVER_E_USAGE',
+          `--port / CUTOVER_API_PORT: expected a port number 0..65535, got ${JSON.stringify(port)}`,
+          2,
+        );
+      }
       const running = await startServer({
         home: ctx.paths.home,
-        ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
+        ...(given ? { port: Number(port) } : {}),
       });
       ctx.out(`cutover server listening on http://127.0.0.1:${running.port} (data: ${ctx.paths.home})`);
       const stop = () => void running.close().then(() => process.exit(0));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ReplicaSetSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
 import type { EndpointSink, Platform } from '../platform.js';
 import { freePort } from './free-port.js';
+import { PidRegistry } from './pid-registry.js';
 import { Replica } from './replica.js';
 import type { RestartBackoffOptions } from './restart-backoff.js';
 
@@ -41,13 +42,20 @@ export class LocalPlatform implements Platform {
   readonly #host: string;
   readonly #rollouts = new Map<string, Map<number, ReplicaSetState>>();
   readonly #logDir: string;
+  readonly #pids: PidRegistry;
 
   constructor(options: LocalPlatformOptions) {
     this.#options = options;
     this.#host = options.host ?? '127.0.0.1';
     this.#logDir = join(options.home, 'logs');
     mkdirSync(this.#logDir, { recursive: true });
+    this.#pids = new PidRegistry(join(options.home, 'run', 'replicas'));
+    // Replicas of a data plane that died without stopping them: nothing routes to them any more.
+    this.orphansStopped = this.#pids.reapOrphans();
   }
+
+  /** Process groups of a previous data plane's replicas that were stopped at start-up. */
+  readonly orphansStopped: number[];
 
   rollouts(): string[] {
     return [...this.#rollouts.keys()];
@@ -116,6 +124,7 @@ export class LocalPlatform implements Platform {
       logPath: join(this.#logDir, `${rollout}-r${state.spec.revision}-${ordinal}.log`),
       sink: this.#options.sink,
       onChange: () => this.#publish(rollout, state),
+      pids: this.#pids,
       ...(this.#options.backoff !== undefined ? { backoff: this.#options.backoff } : {}),
     });
     state.replicas.push(replica);

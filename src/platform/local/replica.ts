@@ -6,6 +6,7 @@ import type { LocalTemplate, Probe } from '../../spec/types.js';
 import { ReplicaLogError } from '../errors.js';
 import type { EndpointSink, ReplicaEndpoint } from '../platform.js';
 import { expandVars, replicaEnv } from './expand.js';
+import type { PidRegistry } from './pid-registry.js';
 import type { ProbeContext } from './probe.js';
 import { ProbeLoop } from './probe-loop.js';
 import { RestartBackoff, type RestartBackoffOptions } from './restart-backoff.js';
@@ -34,6 +35,8 @@ export interface ReplicaOptions {
   /** Called whenever readiness or state changes. */
   onChange: () => void;
   backoff?: RestartBackoffOptions;
+  /** Records live process groups so a later data plane can stop orphans. */
+  pids?: PidRegistry;
 }
 
 function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -170,6 +173,7 @@ export class Replica {
       closeSync(fd);
     }
     this.#child = child;
+    if (child.pid !== undefined) this.#options.pids?.add(child.pid, this.id);
     let exited = false;
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (exited) return;
@@ -253,6 +257,7 @@ export class Replica {
     this.#stopProbes();
     // Members of the group the leader left behind (e.g. a shell's children) must not hold the port.
     killGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined) this.#options.pids?.remove(child.pid);
     if (this.#stopping !== null) return;
     this.#ready = false;
     this.#state = 'Crashed';

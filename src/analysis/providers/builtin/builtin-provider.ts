@@ -52,8 +52,10 @@ export const builtinProvider: MetricProviderPlugin = {
     }
     if (c.quantile !== undefined && !isArgPlaceholder(c.quantile)) {
       const q = typeof c.quantile === 'string' ? Number(c.quantile) : c.quantile;
-      if (typeof q !== 'number' || !(q > 0 && q <= 1)) {
-        problems.push(`${path}.quantile: expected a number in (0, 1], got ${JSON.stringify(c.quantile)}`);
+      if (typeof q !== 'number' || !(q > 0 && q < 1)) {
+        problems.push(
+          `${path}.quantile: expected a number in (0, 1) exclusive, got ${JSON.stringify(c.quantile)}`,
+        );
       }
     }
     if (
