@@ -69,10 +69,12 @@ export {
   providerTypes,
 } from './providers/index.js';
 export {
+  ARG_PLACEHOLDER,
   type BuildAnalysisRunOptions,
   type BuildAnalysisRunSpecOptions,
   buildAnalysisRun,
   buildAnalysisRunSpec,
+  METRIC_INTEGER_FIELDS,
   secretEnvName,
 } from './template.js';
 export * from './types.js';

@@ -38,14 +38,16 @@ export function secretEnvName(name: string, key: string): string {
   return `CUTOVER_SECRET_${name}_${key}`.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
-const INT_FIELDS = [
+/** Metric fields that are integers but may be written as `{{args.x}}` strings (Argo's IntOrString). */
+export const METRIC_INTEGER_FIELDS = [
   'count',
   'failureLimit',
   'inconclusiveLimit',
   'consecutiveErrorLimit',
   'consecutiveSuccessLimit',
 ] as const;
-const PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+?)\s*\}\}/g;
+/** `{{args.name}}` as Argo Rollouts substitutes it; group 1 is the arg's name. */
+export const ARG_PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+?)\s*\}\}/g;
 
 interface ResolvedArg {
   name: string;
@@ -129,7 +131,7 @@ function substitute(
   template: string,
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (_match, name: string) => {
+    return value.replace(ARG_PLACEHOLDER, (_match, name: string) => {
       const arg = args.get(name);
       if (arg === undefined) {
         throw new AnalysisTemplateError(
@@ -225,7 +227,7 @@ export function buildAnalysisRunSpec(
       }
       seen.set(raw.name, templateName);
       const metric = substitute(structuredClone(raw), resolved, path, templateName) as Metric;
-      for (const field of INT_FIELDS) {
+      for (const field of METRIC_INTEGER_FIELDS) {
         const value = metric[field];
         if (typeof value !== 'string') continue;
         const parsed = intField(value);

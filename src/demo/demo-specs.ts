@@ -34,8 +34,13 @@ function template(service: string, version: string, faultRate: number): string {
 `;
 }
 
-/** A canary Rollout of the sample service with background error-rate analysis. */
-export function canarySpec(service: string, ports: DemoPorts, version: string, faultRate = 0): string {
+function rollout(
+  service: string,
+  ports: DemoPorts,
+  version: string,
+  faultRate: number,
+  strategy: string,
+): string {
   return `apiVersion: cutover.dev/v1alpha1
 kind: Rollout
 metadata: {name: demo}
@@ -43,7 +48,17 @@ spec:
   replicas: 2
   port: ${ports.port}
 ${template(service, version, faultRate)}  strategy:
-    canary:
+${strategy}${analysisTemplate}`;
+}
+
+/** A canary Rollout of the sample service with background error-rate analysis. */
+export function canarySpec(service: string, ports: DemoPorts, version: string, faultRate = 0): string {
+  return rollout(
+    service,
+    ports,
+    version,
+    faultRate,
+    `    canary:
       scaleDownDelaySeconds: 2
       abortScaleDownDelaySeconds: 2
       analysis:
@@ -53,21 +68,21 @@ ${template(service, version, faultRate)}  strategy:
       - pause: {duration: 3s}
       - setWeight: 50
       - pause: {duration: 3s}
-${analysisTemplate}`;
+`,
+  );
 }
 
 /** The same Rollout switched to blue-green with manual promotion. */
 export function blueGreenSpec(service: string, ports: DemoPorts, version: string): string {
-  return `apiVersion: cutover.dev/v1alpha1
-kind: Rollout
-metadata: {name: demo}
-spec:
-  replicas: 2
-  port: ${ports.port}
-${template(service, version, 0)}  strategy:
-    blueGreen:
+  return rollout(
+    service,
+    ports,
+    version,
+    0,
+    `    blueGreen:
       previewPort: ${ports.previewPort}
       autoPromotionEnabled: false
       scaleDownDelaySeconds: 2
-${analysisTemplate}`;
+`,
+  );
 }

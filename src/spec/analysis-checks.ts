@@ -8,6 +8,7 @@ import {
   createProviderRegistry,
   DEFAULT_PROVIDER_REGISTRY,
   ExpressionSyntaxError,
+  METRIC_INTEGER_FIELDS,
   MetricProviderError,
   type MetricProviderPlugin,
   type MetricProviderRegistry,
@@ -76,7 +77,7 @@ export function checkMetric(metric: Readonly<Record<string, unknown>>): MetricPr
     successCondition: undefined,
     failureCondition: undefined,
   };
-  for (const field of INTEGER_FIELDS) {
+  for (const field of METRIC_INTEGER_FIELDS) {
     if (typeof checked[field] !== 'number' && typeof checked[field] !== 'string') checked[field] = undefined;
   }
   for (const problem of validateMetric(checked as unknown as Metric, ROOT, {
@@ -89,14 +90,6 @@ export function checkMetric(metric: Readonly<Record<string, unknown>>): MetricPr
   }
   return problems;
 }
-
-const INTEGER_FIELDS = [
-  'count',
-  'failureLimit',
-  'inconclusiveLimit',
-  'consecutiveErrorLimit',
-  'consecutiveSuccessLimit',
-] as const;
 
 /** The path prefix given to `validateMetric`, stripped from the paths of its problems. */
 const ROOT = 'metric';

@@ -12,6 +12,7 @@
  * schema's own `safeParse`, whose messages for unknown fields and unions are zod's.
  */
 import { z } from 'zod';
+import { ARG_PLACEHOLDER } from '../analysis/index.js';
 import { checkExpression, checkMetric } from './analysis-checks.js';
 import { DURATION_EXPECTED, isDuration } from './duration.js';
 import {
@@ -47,9 +48,6 @@ export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** Metric providers a metric may name; `builtin` reads cutover's router. */
 export const METRIC_PROVIDERS = ['builtin', 'prometheus', 'web', 'job'] as const;
-
-/** Matches an `{{args.name}}` placeholder (Argo trims spaces inside the braces); group 1 is the name. */
-const ARG_PLACEHOLDER = /\{\{\s*args\.([^\s}]+)\s*\}\}/g;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
