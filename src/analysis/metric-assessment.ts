@@ -7,7 +7,7 @@ import { effectiveCount, metricLimits } from './defaults.js';
 import type { AnalysisPhase, MetricResult } from './types.js';
 
 /** Phases in which a measurement, metric or run is finished (Argo's `AnalysisPhase.Completed()`). */
-export const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
+const COMPLETED_PHASES: readonly AnalysisPhase[] = ['Successful', 'Failed', 'Error', 'Inconclusive'];
 
 /** Whether `phase` is final (Successful, Failed, Error, Inconclusive). Pure. */
 export function isCompletedPhase(phase: AnalysisPhase): boolean {

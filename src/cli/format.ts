@@ -26,7 +26,7 @@ const ICON: Record<string, string> = {
   Inconclusive: '?',
 };
 
-export function strategyName(r: RolloutResource): string {
+function strategyName(r: RolloutResource): string {
   const s = r.spec.strategy;
   return s.canary ? 'Canary' : s.blueGreen ? 'BlueGreen' : s.rolling ? 'Rolling' : 'Recreate';
 }

@@ -1,7 +1,7 @@
 import { CliError } from './errors.js';
 
 /** Output formats of read commands (`-o`). */
-export const OUTPUT_FORMATS = ['text', 'json'] as const;
+const OUTPUT_FORMATS = ['text', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function outputFormat(value: string | undefined): OutputFormat {

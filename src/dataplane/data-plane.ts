@@ -34,7 +34,7 @@ export interface DataPlaneOptions {
 }
 
 /** The package version, read from package.json next to src/ or dist/. */
-export function packageVersion(): string {
+function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version?: string;

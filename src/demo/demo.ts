@@ -8,7 +8,6 @@ import { request } from 'undici';
 import { DataPlaneClient, readDataPlaneInfo } from '../dataplane/index.js';
 import type { RolloutPhase } from '../engine/index.js';
 import { type RunningServer, startServer } from '../server/index.js';
-import type { StoredEvent } from '../store/index.js';
 import { blueGreenSpec, canarySpec, type DemoPorts } from './demo-specs.js';
 import { LoadGenerator, type LoadReport } from './load-generator.js';
 
@@ -203,5 +202,3 @@ async function waitNoTraffic(server: RunningServer, revision: number, timeoutMs:
   }
   throw new Error(`demo: revision ${revision} still had traffic after ${timeoutMs / 1000}s`);
 }
-
-export type { StoredEvent };

@@ -10,7 +10,7 @@ export interface EnvironmentIssue {
 }
 
 /** Host the built-in router binds its listeners on. */
-export const ROUTER_HOST = '127.0.0.1';
+const ROUTER_HOST = '127.0.0.1';
 
 /**
  * Checks that a resolved template can run here: its `cwd` is a directory and `command[0]` is an

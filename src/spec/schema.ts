@@ -149,16 +149,16 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAME_EXPECTED =
   'a DNS-1123 label: at most 63 lowercase letters, digits and -, starting and ending alphanumeric';
 /** A resource name: a DNS-1123 label, as Kubernetes names. */
-export const nameSchema = z
+const nameSchema = z
   .string({ error: NAME_EXPECTED })
   .max(63, { error: NAME_EXPECTED })
   .regex(DNS_LABEL, { error: NAME_EXPECTED });
 
 /** A TCP port, 1..65535. */
-export const portSchema = int(1, 65_535, 'a port number 1..65535');
+const portSchema = int(1, 65_535, 'a port number 1..65535');
 
 /** A duration: integer seconds or `500ms`, `30s`, `5m`, `1h`, `1m30s` (see `durationToMs`). */
-export const durationSchema = z
+const durationSchema = z
   .union([z.number(), z.string()], { error: DURATION_EXPECTED })
   .superRefine((value, ctx) => {
     if (!isDuration(value)) expect(ctx, [], DURATION_EXPECTED, value);
@@ -170,7 +170,7 @@ function hasArgPlaceholder(value: string): boolean {
 
 const DURATION_OR_ARG_EXPECTED = `${DURATION_EXPECTED}, or an {{args.name}} placeholder`;
 /** A duration in an AnalysisTemplate, where `{{args.name}}` may stand for it. */
-export const durationOrArgSchema = z
+const durationOrArgSchema = z
   .union([z.number(), z.string()], { error: DURATION_OR_ARG_EXPECTED })
   .superRefine((value, ctx) => {
     if (!isDuration(value) && !(typeof value === 'string' && hasArgPlaceholder(value))) {
@@ -241,14 +241,14 @@ const commandSchema = z
 // Rollout
 
 /** Schema of {@link ObjectMeta}. */
-export const objectMetaSchema = strict({
+const objectMetaSchema = strict({
   name: nameSchema,
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
 });
 
 /** Schema of {@link HttpGetAction}. */
-export const httpGetActionSchema = strict({
+const httpGetActionSchema = strict({
   path: z
     .string({ error: 'an absolute URL path such as /healthz' })
     .startsWith('/', {
@@ -266,7 +266,7 @@ export const httpGetActionSchema = strict({
 
 const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'exec'] as const;
 /** Schema of {@link Probe}: Kubernetes' probe fields, exactly one handler. */
-export const probeSchema = strict({
+const probeSchema = strict({
   httpGet: httpGetActionSchema.optional(),
   tcpSocket: strict({ port: portSchema.optional() }).optional(),
   exec: strict({ command: commandSchema }).optional(),
@@ -278,7 +278,7 @@ export const probeSchema = strict({
 }).superRefine(exactlyOneOf(PROBE_HANDLERS, 'a probe'), ALWAYS);
 
 /** Schema of {@link LocalTemplate}. */
-export const localTemplateSchema = strict({
+const localTemplateSchema = strict({
   command: commandSchema,
   cwd: nonEmptyString('a directory path (relative to the spec file)').optional(),
   env: envMap.optional(),
@@ -300,14 +300,14 @@ export const localTemplateSchema = strict({
 }, ALWAYS);
 
 /** Schema of {@link AnalysisTemplateRef}. */
-export const analysisTemplateRefSchema = strict({
+const analysisTemplateRefSchema = strict({
   templateName: nameSchema,
   clusterScope: z.boolean({ error: 'true or false' }).optional(),
 });
 
 const VALUE_FROM_KEYS = ['env', 'secretKeyRef', 'fieldRef', 'podTemplateHashValue'] as const;
 /** Schema of {@link AnalysisArg}: a `value`, a `valueFrom`, or neither (a required arg of a template). */
-export const analysisArgSchema = strict({
+const analysisArgSchema = strict({
   name: nonEmptyString(),
   value: z.string({ error: STRING_VALUE }).optional(),
   valueFrom: strict({
@@ -341,16 +341,16 @@ const rolloutAnalysisShape = {
   measurementRetention: measurementRetentionSchema.optional(),
 };
 /** Schema of {@link RolloutAnalysis}. */
-export const rolloutAnalysisSchema = strict(rolloutAnalysisShape);
+const rolloutAnalysisSchema = strict(rolloutAnalysisShape);
 /** Schema of {@link RolloutAnalysisBackground}. */
-export const rolloutAnalysisBackgroundSchema = strict({
+const rolloutAnalysisBackgroundSchema = strict({
   ...rolloutAnalysisShape,
   startingStep: int(0).optional(),
 });
 
 const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
 /** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`. */
-export const canaryStepSchema = z.union(
+const canaryStepSchema = z.union(
   [
     strict({ setWeight: int(0, 100) }),
     strict({ pause: strict({ duration: durationSchema.optional() }, PAUSE_EXPECTED) }),
@@ -360,7 +360,7 @@ export const canaryStepSchema = z.union(
 );
 
 /** Schema of {@link CanaryStrategy}. */
-export const canaryStrategySchema = strict({
+const canaryStrategySchema = strict({
   steps: z.array(canaryStepSchema, { error: 'a list of steps' }).optional(),
   analysis: rolloutAnalysisBackgroundSchema.optional(),
   abortScaleDownDelaySeconds: int(0).optional(),
@@ -391,7 +391,7 @@ export const canaryStrategySchema = strict({
 }, ALWAYS);
 
 /** Schema of {@link BlueGreenStrategy}. */
-export const blueGreenStrategySchema = strict({
+const blueGreenStrategySchema = strict({
   previewPort: portSchema.optional(),
   autoPromotionEnabled: z.boolean({ error: 'true or false' }).optional(),
   autoPromotionSeconds: int(0).optional(),
@@ -403,7 +403,7 @@ export const blueGreenStrategySchema = strict({
 });
 
 /** Schema of {@link RollingStrategy}. */
-export const rollingStrategySchema = strict({
+const rollingStrategySchema = strict({
   maxSurge: intOrPercent().optional(),
   maxUnavailable: intOrPercent(100).optional(),
 }).superRefine((value: unknown, ctx) => {
@@ -416,7 +416,7 @@ export const rollingStrategySchema = strict({
 
 const STRATEGIES = ['canary', 'blueGreen', 'rolling', 'recreate'] as const;
 /** Schema of {@link RolloutStrategy}: exactly one strategy. */
-export const rolloutStrategySchema = strict({
+const rolloutStrategySchema = strict({
   canary: canaryStrategySchema.optional(),
   blueGreen: blueGreenStrategySchema.optional(),
   rolling: rollingStrategySchema.optional(),
@@ -424,7 +424,7 @@ export const rolloutStrategySchema = strict({
 }).superRefine(exactlyOneOf(STRATEGIES, 'a strategy'), ALWAYS);
 
 /** Schema of {@link RolloutSpec}. */
-export const rolloutSpecSchema = strict({
+const rolloutSpecSchema = strict({
   replicas: int(0).optional(),
   port: portSchema,
   paused: z.boolean({ error: 'true or false' }).optional(),
@@ -460,7 +460,7 @@ export const rolloutSchema = strict({
 const METRIC_EXPECTED = 'error-rate, request-rate or latency';
 const REVISION_EXPECTED = 'canary, stable, preview or active';
 /** Schema of {@link BuiltinMetricProvider}: a metric of cutover's router. */
-export const builtinMetricProviderSchema = strict({
+const builtinMetricProviderSchema = strict({
   metric: z.enum(['error-rate', 'request-rate', 'latency'], { error: METRIC_EXPECTED }),
   quantile: z
     .number({ error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
@@ -481,7 +481,7 @@ export const builtinMetricProviderSchema = strict({
 
 const providerFields = record(z.string(), z.unknown(), 'a mapping of provider fields');
 /** Schema of {@link MetricProvider}: exactly one provider. */
-export const metricProviderSchema = strict({
+const metricProviderSchema = strict({
   builtin: builtinMetricProviderSchema.optional(),
   prometheus: providerFields.optional(),
   web: providerFields.optional(),
@@ -517,7 +517,7 @@ export const metricSchema = strict({
 }, ALWAYS);
 
 /** Schema of {@link AnalysisTemplateSpec}. */
-export const analysisTemplateSpecSchema = strict({
+const analysisTemplateSpecSchema = strict({
   args: argsSchema.optional(),
   metrics: z
     .array(metricSchema, { error: 'a list of metrics' })

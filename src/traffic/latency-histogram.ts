@@ -5,9 +5,9 @@
  */
 
 /** Upper bound of the first bucket, s. */
-export const HISTOGRAM_MIN_SECONDS = 50e-6;
+const HISTOGRAM_MIN_SECONDS = 50e-6;
 /** Ratio between consecutive bucket bounds. */
-export const HISTOGRAM_GROWTH = 1.2;
+const HISTOGRAM_GROWTH = 1.2;
 const LOG_GROWTH = Math.log(HISTOGRAM_GROWTH);
 
 function buildBounds(): Float64Array {

@@ -7,7 +7,7 @@ export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 export const PROXY_ERROR = 5;
 
 /** Seconds kept in the per-second ring; windows up to 300 s are answered exactly. */
-export const RING_SECONDS = 302;
+const RING_SECONDS = 302;
 const SLOT = OUTCOME_CLASSES.length + HISTOGRAM_BUCKETS;
 
 /** Totals over a trailing window, as computed by {@link RevisionRecorder.window}. */

@@ -22,9 +22,9 @@ import { Pool, request } from 'undici';
 import { stringify } from 'yaml';
 
 /** Root of the repository (bin/cutover.js runs from dist/, built by test/global-setup.ts). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The CLI entry point. */
-export const CLI = join(REPO_ROOT, 'bin', 'cutover.js');
+const CLI = join(REPO_ROOT, 'bin', 'cutover.js');
 /** The sample service: env PORT, VERSION, FAULT_RATE (0..1), LATENCY_MS; `hello from VERSION`, header x-version. */
 export const SAMPLE_SERVICE = join(REPO_ROOT, 'examples', 'sample-service', 'server.mjs');
 
@@ -58,7 +58,7 @@ export interface RolloutJson {
 }
 
 /** One entry of `history -o json`'s event log. */
-export interface HistoryEvent {
+interface HistoryEvent {
   time: number;
   rollout: string | null;
   type: 'Normal' | 'Warning';
@@ -158,7 +158,7 @@ export async function fetchOnce(
 }
 
 /** Counts of what the load generator's client saw. */
-export interface LoadCounts {
+interface LoadCounts {
   total: number;
   /** 2xx responses. */
   ok: number;

@@ -7,8 +7,6 @@ import type { Node } from './ast.js';
 import { evaluate } from './evaluator.js';
 import { parse } from './parser.js';
 
-export { ExpressionEvaluationError, ExpressionSyntaxError } from '../errors.js';
-
 /** A parsed expression, reusable across evaluations. Opaque: only {@link evaluateExpression} reads it. */
 export interface CompiledExpression {
   /** The expression as written. */

@@ -1,7 +1,7 @@
 import { ExpressionSyntaxError } from '../errors.js';
 
 /** Kinds of token of the condition language. */
-export type TokenKind = 'number' | 'string' | 'identifier' | 'operator' | 'eof';
+type TokenKind = 'number' | 'string' | 'identifier' | 'operator' | 'eof';
 
 /** One token; `column` is 1-based. */
 export interface Token {
