@@ -6,6 +6,7 @@ import {
   measurementFromError,
   measurementFromValue,
 } from './measurement.js';
+import { verdict } from './providers/provider.js';
 
 const metric = (successCondition?: string, failureCondition?: string): Metric => ({
   name: 'm',
@@ -85,5 +86,13 @@ describe('measurementFromValue / measurementFromError', () => {
       finishedAt: 2,
       message: 'boom',
     });
+  });
+});
+
+describe('measurementFromValue (provider verdicts)', () => {
+  it('should take the phase of a provider verdict and ignore the conditions', () => {
+    const metric = { name: 'job', successCondition: 'result == 0', provider: { job: {} } };
+    const m = measurementFromValue(metric, verdict('Failed', 1, 'exit code 1'), 10, 20);
+    expect(m).toEqual({ phase: 'Failed', startedAt: 10, finishedAt: 20, value: '1', message: 'exit code 1' });
   });
 });

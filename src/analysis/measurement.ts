@@ -2,9 +2,11 @@
  * One measurement: judging a provider's value against a metric's conditions, as Argo Rollouts'
  * `evaluate.EvaluateResult` (utils/evaluate/evaluate.go), and recording it as a Measurement.
  */
+
 import type { Metric } from '../spec/types.js';
 import { AnalysisError } from './errors.js';
 import { type CompiledExpression, compileExpression, evaluateExpression } from './expression/index.js';
+import { isVerdict } from './providers/provider.js';
 import type { AnalysisPhase, Measurement } from './types.js';
 
 /** Outcome of judging one value. */
@@ -95,7 +97,8 @@ export function formatMeasurementValue(value: unknown): string {
 }
 
 /**
- * Builds the completed Measurement for a value the provider returned: assesses it and stamps it.
+ * Builds the completed Measurement for a value the provider returned: assesses it against the
+ * conditions (or takes the phase of a provider verdict) and stamps it.
  * Pure.
  *
  * @param startedAt - when the provider was called, ms since the epoch
@@ -107,6 +110,16 @@ export function measurementFromValue(
   startedAt: number,
   finishedAt: number,
 ): Measurement {
+  if (isVerdict(value)) {
+    const measurement: Measurement = {
+      phase: value.phase,
+      startedAt,
+      finishedAt,
+      value: formatMeasurementValue(value.value),
+    };
+    if (value.message !== undefined) measurement.message = value.message;
+    return measurement;
+  }
   const assessment = assessMeasurement(metric, value);
   const measurement: Measurement = {
     phase: assessment.phase,

@@ -41,9 +41,35 @@ export interface MetricProviderPlugin {
   validate(config: unknown, path: string): string[];
   /**
    * Takes one measurement and returns the value conditions see as `result` (number, number[],
-   * string, object, or null). Throws to record a measurement in phase Error.
+   * string, object, or null), or a {@link ProviderVerdict} when the provider decides the phase
+   * itself. Throws to record a measurement in phase Error.
    */
   measure(metric: Metric, ctx: MeasureContext): Promise<unknown>;
+}
+
+const kVerdict = Symbol('cutover.verdict');
+
+/**
+ * A measurement whose phase the provider decides, bypassing `successCondition` and
+ * `failureCondition`, as Argo Rollouts' job provider (job succeeded or failed) and Kayenta provider
+ * (score against the pass / marginal thresholds) do.
+ */
+export interface ProviderVerdict {
+  readonly [kVerdict]: true;
+  readonly phase: 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+  /** Stored as the measurement's value. */
+  readonly value: unknown;
+  readonly message?: string;
+}
+
+/** Builds a {@link ProviderVerdict}. Pure. */
+export function verdict(phase: ProviderVerdict['phase'], value: unknown, message?: string): ProviderVerdict {
+  return { [kVerdict]: true, phase, value, ...(message !== undefined ? { message } : {}) };
+}
+
+/** Whether a provider's result is a {@link ProviderVerdict}. */
+export function isVerdict(result: unknown): result is ProviderVerdict {
+  return typeof result === 'object' && result !== null && kVerdict in result;
 }
 
 /** Providers by type. */
