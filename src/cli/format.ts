@@ -3,6 +3,7 @@ import type { ListenerSpec, ReplicaSetStatus } from '../dataplane/protocol.js';
 import type { Revision } from '../engine/index.js';
 import type { RolloutResource } from '../server/index.js';
 import type { StoredEvent } from '../store/index.js';
+import { compactMeasurements } from './analysis-format.js';
 
 /** Everything `get rollout` shows. */
 export interface RolloutView {
@@ -86,9 +87,9 @@ export function formatRollout(view: RolloutView): string {
         `${ICON[run.status.phase] ?? ''} ${run.name}  ${run.status.phase}${run.status.message ? `: ${run.status.message}` : ''}`,
       );
       for (const m of run.status.metricResults) {
-        const last = m.measurements[m.measurements.length - 1];
+        const latest = compactMeasurements(m.measurements);
         lines.push(
-          `    ${m.name}: ${m.phase}  ✔ ${m.successful}  ✖ ${m.failed}  ? ${m.inconclusive}  ⚠ ${m.error}${last ? `  last=${last.value ?? '-'}` : ''}`,
+          `    ${m.name}: ${ICON[m.phase] ?? ''} ${m.phase}  ✔ ${m.successful}  ✖ ${m.failed}  ? ${m.inconclusive}  ⚠ ${m.error}${latest ? `  [${latest}]` : ''}`,
         );
       }
     }

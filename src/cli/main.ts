@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAnalysisCommands } from './commands/analysis-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .showHelpAfterError();
   registerRolloutCommands(program, ctx);
+  registerAnalysisCommands(program, ctx);
   registerServerCommands(program, ctx);
   registerDemoCommand(program, ctx);
   try {

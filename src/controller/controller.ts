@@ -11,6 +11,7 @@ import {
   reconcile,
 } from '../engine/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
+import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
 import { RolloutNotFoundError } from './errors.js';
 import { Mutex } from './mutex.js';
@@ -30,6 +31,8 @@ export interface ControllerOptions {
    * desired state.
    */
   restartDataPlane?: () => Promise<DataPlaneClient>;
+  /** Called after every reconcile pass with its duration, seconds (for the /metrics histogram). */
+  onReconcile?: (durationSeconds: number) => void;
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -37,6 +40,8 @@ export interface ControllerStats {
   reconciles: number;
   lastReconcileMs: number;
   analysisAborts: number;
+  /** Aborts decided by the controller, per rollout, per reason (`AnalysisRunFailed`, `AnalysisRunError`, ...). */
+  analysisAbortsBy: Record<string, Record<string, number>>;
 }
 
 /**
@@ -49,8 +54,8 @@ export interface ControllerStats {
  * observed facts, and the data plane kept running meanwhile.
  */
 export class Controller {
-  readonly #o: Required<Omit<ControllerOptions, 'env' | 'restartDataPlane'>> &
-    Pick<ControllerOptions, 'restartDataPlane'> & { env: Record<string, string | undefined> };
+  readonly #o: Required<Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile'>> &
+    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile'> & { env: Record<string, string | undefined> };
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
@@ -60,7 +65,12 @@ export class Controller {
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
-  readonly stats: ControllerStats = { reconciles: 0, lastReconcileMs: 0, analysisAborts: 0 };
+  readonly stats: ControllerStats = {
+    reconciles: 0,
+    lastReconcileMs: 0,
+    analysisAborts: 0,
+    analysisAbortsBy: {},
+  };
   /** The data plane's state as last observed (replica readiness for the API). */
   lastDataPlane: DataPlaneState | undefined;
 
@@ -70,6 +80,7 @@ export class Controller {
       clock: options.clock,
       stats: (run, revision, windowSeconds, quantile) =>
         this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile),
+      traffic: (run, range) => this.#o.dataPlane.traffic(run.rollout, range),
     });
   }
 
@@ -128,6 +139,7 @@ export class Controller {
     this.#measure();
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - started;
+    this.#o.onReconcile?.(this.stats.lastReconcileMs / 1000);
   }
 
   /** Logs every reconcile error, and records an event when a rollout's error changes. */
@@ -174,11 +186,9 @@ export class Controller {
     const analysisRuns: Record<string, ObservedAnalysisRun> = {};
     for (const ref of rollout.status.analysisRuns) {
       const run = await this.#o.store.getAnalysisRun(ref.name);
-      if (run)
-        analysisRuns[ref.name] = {
-          phase: run.status.phase,
-          ...(run.status.message ? { message: run.status.message } : {}),
-        };
+      // The engine puts this message into abort events: it names the metric, value and condition.
+      const message = run ? analysisFailureReason(run) : undefined;
+      if (run) analysisRuns[ref.name] = { phase: run.status.phase, ...(message ? { message } : {}) };
     }
     const observedDp = dataPlane.rollouts.find((r) => r.rollout === rollout.name);
     const result = reconcile(
@@ -189,7 +199,6 @@ export class Controller {
     const events = result.events.map(
       (e): NewEvent => ({ ...e, time: now, rollout: rollout.name, actor: 'controller' }),
     );
-    if (events.some((e) => e.reason === 'RolloutAborted')) this.stats.analysisAborts++;
     // Actions first, then status: a decision (a weight set, an abort) is only recorded once it was
     // carried out, so status on disk is never ahead of reality. A crash in between leaves it behind
     // by these idempotent actions, which the next reconcile decides again from the same facts.
@@ -198,6 +207,19 @@ export class Controller {
     if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
       await this.#o.store.saveStatus(rollout.name, result.status, events);
     }
+    // Counted once recorded: an abort whose reconcile failed half-way is decided again next pass.
+    if (events.some((e) => e.reason === 'RolloutAborted')) this.#countAbort(rollout.name, result.status);
+  }
+
+  #countAbort(rollout: string, status: StoredRollout['status']): void {
+    this.stats.analysisAborts++;
+    const run = status.analysisRuns.find(
+      (r) => r.phase === 'Failed' || r.phase === 'Error' || r.phase === 'Inconclusive',
+    );
+    const reason = run ? `AnalysisRun${run.phase}` : 'Unknown';
+    const byReason = this.stats.analysisAbortsBy[rollout] ?? {};
+    byReason[reason] = (byReason[reason] ?? 0) + 1;
+    this.stats.analysisAbortsBy[rollout] = byReason;
   }
 
   async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { BlueGreenStrategy } from '../spec/types.js';
 import type { Decision } from './decision.js';
-import { abortUpdate, completeUpdate, runName } from './lifecycle.js';
+import { abortForAnalysis, completeUpdate, runName } from './lifecycle.js';
 
 /** @default 30 s, as Argo Rollouts' blue-green `scaleDownDelaySeconds`. */
 export const DEFAULT_BLUE_GREEN_SCALE_DOWN_DELAY_SECONDS = 30;
@@ -48,7 +48,7 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
       const name = runName(d, 'pre');
       const phase = d.ensureRun(name, 'prePromotion', bg.prePromotionAnalysis, current);
       if (phase === 'Failed' || phase === 'Error') {
-        abortUpdate(d, `PrePromotionAnalysis ${name} ${phase}`);
+        abortForAnalysis(d, 'PrePromotionAnalysis', name, phase);
         reconcileBlueGreen(d, bg);
         return;
       }
@@ -93,7 +93,7 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
     const name = runName(d, 'post');
     const phase = d.ensureRun(name, 'postPromotion', bg.postPromotionAnalysis, current);
     if (phase === 'Failed' || phase === 'Error') {
-      abortUpdate(d, `PostPromotionAnalysis ${name} ${phase}`);
+      abortForAnalysis(d, 'PostPromotionAnalysis', name, phase);
       reconcileBlueGreen(d, bg);
       return;
     }

@@ -1,7 +1,7 @@
 import { durationToMs } from '../spec/duration.js';
 import type { CanaryStep, CanaryStrategy } from '../spec/types.js';
 import type { Decision } from './decision.js';
-import { abortUpdate, completeUpdate, runName } from './lifecycle.js';
+import { abortForAnalysis, completeUpdate, runName } from './lifecycle.js';
 import { canaryReplicasFor } from './replica-math.js';
 
 /** @default 30 s, as Argo Rollouts' `abortScaleDownDelaySeconds`. */
@@ -38,7 +38,7 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
     const name = runName(d, 'bg');
     const phase = d.ensureRun(name, 'background', background, current);
     if (phase === 'Failed' || phase === 'Error') {
-      abortUpdate(d, `Background AnalysisRun ${name} ${phase}${detail(d.runMessage(name))}`);
+      abortForAnalysis(d, 'Background AnalysisRun', name, phase);
       reconcileCanary(d, canary);
       return;
     }
@@ -120,7 +120,7 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
   const phase = d.ensureRun(name, 'step', step.analysis, current);
   if (phase === 'Successful') return true;
   if (phase === 'Failed' || phase === 'Error') {
-    abortUpdate(d, `AnalysisRun ${name} ${phase}${detail(d.runMessage(name))}`);
+    abortForAnalysis(d, 'AnalysisRun', name, phase);
     return false;
   }
   if (phase === 'Inconclusive') d.addPause('InconclusiveAnalysisRun', `AnalysisRun ${name} is Inconclusive`);
@@ -157,8 +157,4 @@ function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause' : `pause ${step.pause.duration}`;
   return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
-}
-
-function detail(message: string | undefined): string {
-  return message ? `: ${message}` : '';
 }

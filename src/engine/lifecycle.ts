@@ -1,3 +1,4 @@
+import type { AnalysisPhase } from '../analysis/types.js';
 import type { Decision } from './decision.js';
 import type { Revision } from './types.js';
 
@@ -56,7 +57,7 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
 }
 
 /** Aborts the update: all traffic back to stable (as Argo's `status.abort`). */
-export function abortUpdate(d: Decision, reason: string): void {
+function abortUpdate(d: Decision, reason: string): void {
   const s = d.status;
   s.abort = true;
   s.abortedAt = d.now;
@@ -66,6 +67,16 @@ export function abortUpdate(d: Decision, reason: string): void {
   s.weights = { canary: 0, stable: 100 };
   s.activeRevision = s.stableRevision;
   d.event('Warning', 'RolloutAborted', message);
+}
+
+/**
+ * Aborts because AnalysisRun `name` ended `phase`. The reason is `<what> <name> <phase>: <message>`,
+ * where the message is the run's as observed: the controller gives the metric, the measured value
+ * and the condition that failed. Pure (on the decision).
+ */
+export function abortForAnalysis(d: Decision, what: string, name: string, phase: AnalysisPhase): void {
+  const message = d.runMessage(name);
+  abortUpdate(d, `${what} ${name} ${phase}${message ? `: ${message}` : ''}`);
 }
 
 /** The current revision becomes stable; the old stable goes after `delayMs`. */

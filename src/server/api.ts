@@ -4,6 +4,7 @@ import type { Controller } from '../controller/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
+import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import { rolloutResource } from './rollout-resource.js';
 
@@ -11,6 +12,8 @@ export interface ApiDeps {
   store: Store;
   controller: Controller;
   applier: SpecApplier;
+  /** Served at `GET /metrics`. */
+  metrics: ControlPlaneMetrics;
   /** Stops the server (for `POST /api/v1/shutdown`). */
   shutdown: () => void;
 }
@@ -18,6 +21,7 @@ export interface ApiDeps {
 const applyBody = z.strictObject({ file: z.string().min(1), text: z.string() });
 const promoteBody = z.strictObject({ full: z.boolean().optional() }).optional();
 const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() }).optional();
+const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
 const eventsQuery = z.strictObject({
   rollout: z.string().optional(),
   after: z.coerce.number().int().nonnegative().optional(),
@@ -57,6 +61,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   const { store, controller, applier } = deps;
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await deps.metrics.text();
+    return reply.type(contentType).send(body);
+  });
 
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -131,6 +140,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { name: string } }>('/api/v1/rollouts/:name/analysisruns', async (req) => {
     await rolloutOr404(store, req.params.name);
     return { items: await store.listAnalysisRuns({ rollout: req.params.name }) };
+  });
+
+  app.get('/api/v1/analysisruns', async (req) => {
+    const q = parse(analysisRunsQuery, req.query);
+    if (q.rollout !== undefined) await rolloutOr404(store, q.rollout);
+    return { items: await store.listAnalysisRuns(q.rollout !== undefined ? { rollout: q.rollout } : {}) };
   });
 
   app.get<{ Params: { name: string } }>('/api/v1/analysisruns/:name', async (req) => {

@@ -1,3 +1,4 @@
+export { type AnalysisRunResource, analysisRunResource } from './analysis-run-resource.js';
 export { ApiError } from './errors.js';
 export { apiPort, DEFAULT_API_PORT, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 export { type RolloutResource, rolloutResource } from './rollout-resource.js';

@@ -8,6 +8,7 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
+import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
@@ -60,12 +61,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return { info, client: new DataPlaneClient({ adminPort: info.adminPort }) };
   };
   const { info, client: dataPlane } = await connect();
+  const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
   const controller = new Controller({
     store,
     dataPlane,
     clock,
     logger,
     restartDataPlane: async () => (await connect()).client,
+    onReconcile: (seconds) => metrics.observeReconcile(seconds),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
   const applier = new SpecApplier({ store, controller, clock });
@@ -84,7 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })();
     return closing;
   };
-  registerApi(app, { store, controller, applier, shutdown: () => void close() });
+  registerApi(app, { store, controller, applier, metrics, shutdown: () => void close() });
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
