@@ -1,8 +1,10 @@
 /** `npm run bench`: runs every benchmark in turn, prints their figures and exits. */
+import { printJudgesBench } from './judges.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 
 await benchRouter();
+printJudgesBench();
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');
 const r = await benchRollout();

@@ -3,7 +3,7 @@
  * AnalysisRun controller) and returns the updated run. The controller persists it.
  */
 import type { Clock } from '../clock/index.js';
-import type { RevisionStats } from '../dataplane/protocol.js';
+import type { RevisionStats, TrafficSeconds } from '../dataplane/protocol.js';
 import type { Metric } from '../spec/types.js';
 import { dueMetrics, isRunCompleted, reassessRun, recordMeasurement } from './analysis-run.js';
 import { MeasurementTimeoutError, MetricProviderError } from './errors.js';
@@ -20,6 +20,8 @@ export interface AnalysisRunnerOptions {
   clock: Clock;
   /** Traffic statistics of a revision of the run's rollout (the controller wires the data plane client). */
   stats(run: AnalysisRun, revision: number, windowSeconds: number, quantile: number): Promise<RevisionStats>;
+  /** Per-second traffic of the run's rollout (see `MeasureContext.traffic`); without it the judges' measurements are Error. */
+  traffic?(run: AnalysisRun, range: { from: number } | { window: number }): Promise<TrafficSeconds>;
   /** @default DEFAULT_PROVIDER_REGISTRY (builtin) */
   providers?: MetricProviderRegistry;
   /** Bound on one measurement, ms. @default DEFAULT_MEASUREMENT_TIMEOUT_MS */
@@ -51,6 +53,7 @@ function realDelay(ms: number, signal: AbortSignal): Promise<void> {
 export class AnalysisRunner {
   readonly #clock: Clock;
   readonly #stats: AnalysisRunnerOptions['stats'];
+  readonly #traffic: AnalysisRunnerOptions['traffic'];
   readonly #providers: MetricProviderRegistry;
   readonly #timeoutMs: number;
   readonly #delay: NonNullable<AnalysisRunnerOptions['delay']>;
@@ -58,6 +61,7 @@ export class AnalysisRunner {
   constructor(options: AnalysisRunnerOptions) {
     this.#clock = options.clock;
     this.#stats = options.stats;
+    this.#traffic = options.traffic;
     this.#providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_MEASUREMENT_TIMEOUT_MS;
     this.#delay = options.delay ?? realDelay;
@@ -119,6 +123,7 @@ export class AnalysisRunner {
           run,
           signal: controller.signal,
           stats: (revision, windowSeconds, quantile) => this.#stats(run, revision, windowSeconds, quantile),
+          ...(this.#traffic !== undefined ? { traffic: (range) => this.#traffic!(run, range) } : {}),
         }),
         timeout,
         aborted,

@@ -61,10 +61,14 @@ describe('validateMetric', () => {
     [{ successCondition: 'result <= 0.01' }, []],
     [{ successCondition: 'result < {{args.max}}' }, []],
     [{ name: '' }, ['spec.metrics[0].name: expected a non-empty name']],
-    [{ provider: {} }, ['spec.metrics[0].provider: expected one provider (builtin)']],
+    [{ provider: {} }, ['spec.metrics[0].provider: expected one provider (builtin, prometheus, web, job, judge, sequential)']],
     [
-      { provider: { prometheus: { query: 'up' } } },
-      ['spec.metrics[0].provider.prometheus: unknown provider (known: builtin)'],
+      { provider: { datadog: { query: 'up' } } },
+      ['spec.metrics[0].provider.datadog: unknown provider (known: builtin, prometheus, web, job, judge, sequential)'],
+    ],
+    [
+      { provider: { prometheus: { query: 'up', timeout: -1 } } },
+      ['spec.metrics[0].provider.prometheus.timeout: expected a number of seconds >= 0, got -1'],
     ],
     [
       { provider: { builtin: { metric: 'error-rate' }, web: {} } },

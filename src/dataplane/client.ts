@@ -10,9 +10,11 @@ import type {
   DataPlaneErrorBody,
   DataPlaneSecond,
   DataPlaneState,
+  HttpSdTargetGroup,
   RevisionStats,
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
+  TrafficSeconds,
 } from './protocol.js';
 
 /** Where the client connects and how long it waits. */
@@ -166,6 +168,24 @@ export class DataPlaneClient {
       quantile: String(quantile),
     });
     return this.#json('GET', `/v1/stats?${q}`);
+  }
+
+  /** Every running replica as Prometheus HTTP service discovery target groups (`GET /v1/sd`). */
+  serviceDiscovery(): Promise<HttpSdTargetGroup[]> {
+    return this.#json('GET', '/v1/sd');
+  }
+
+  /**
+   * Per-second traffic of every revision of a Rollout with latency histograms (`GET /v1/traffic`):
+   * the whole seconds from `range.from` (s since the epoch) up to now, or the last `range.window`
+   * seconds (1..300). The answer's `from` / `to` say which seconds it covers.
+   */
+  traffic(rollout: string, range: { from: number } | { window: number }): Promise<TrafficSeconds> {
+    const q = new URLSearchParams({
+      rollout,
+      ...('from' in range ? { from: String(range.from) } : { window: String(range.window) }),
+    });
+    return this.#json('GET', `/v1/traffic?${q}`);
   }
 
   /** The Prometheus exposition of the router (`GET /metrics`). */

@@ -2,15 +2,25 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LocalPlatform, type RestartBackoffOptions } from '../platform/index.js';
-import { ListenError, PortInUseError, Router, type RouterOptions } from '../traffic/index.js';
+import {
+  HISTOGRAM_BOUNDS,
+  ListenError,
+  PortInUseError,
+  Router,
+  type RouterOptions,
+} from '../traffic/index.js';
+import { withSecondHistograms } from '../traffic/revision-recorder.js';
 import { DataPlaneError, InvalidDataPlaneSpecError } from './errors.js';
 import type {
   DataPlaneErrorBody,
   DataPlaneInfo,
   DataPlaneSecond,
   DataPlaneState,
+  HttpSdTargetGroup,
+  RevisionSecondDetail,
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
+  TrafficSeconds,
 } from './protocol.js';
 import { validateRolloutSpec } from './validate-spec.js';
 
@@ -20,6 +30,8 @@ export const DEFAULT_ADMIN_PORT = 7401;
 export const DATAPLANE_INFO_FILE = 'dataplane.json';
 /** Largest accepted admin request body, bytes. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Seconds `GET /v1/traffic` can look back: the router's per-second ring answers 300 s exactly. */
+const TRAFFIC_RING_SECONDS = 300;
 
 /** Options of a {@link DataPlane}. */
 export interface DataPlaneOptions {
@@ -196,6 +208,24 @@ export class DataPlane {
     };
   }
 
+  /**
+   * Every running replica as a Prometheus HTTP service discovery target group (`GET /v1/sd`), one
+   * group per replica labelled with its rollout, revision and replica id, so a Prometheus scraping
+   * the replicas' own `/metrics` can tell revisions apart. Pure read of the platform's state.
+   */
+  serviceDiscovery(): HttpSdTargetGroup[] {
+    return this.platform.rollouts().flatMap((rollout) =>
+      this.platform.status(rollout).flatMap((replicaSet) =>
+        replicaSet.replicaStatuses
+          .filter((replica) => replica.state === 'Running' && replica.port > 0)
+          .map((replica) => ({
+            targets: [`127.0.0.1:${replica.port}`],
+            labels: { rollout, revision: String(replicaSet.revision), replica: replica.id },
+          })),
+      ),
+    );
+  }
+
   /** Desired states are applied by name; a helper for in-process callers. */
   applySpec(spec: RolloutDataPlaneSpec): Promise<RolloutDataPlaneStatus> {
     return this.apply(spec.rollout, spec);
@@ -214,7 +244,9 @@ export class DataPlane {
     }
     if (method === 'GET' && path === '/v1/state') return sendJson(res, 200, this.state());
     if (method === 'GET' && path === '/v1/stats') return this.#stats(url, res);
+    if (method === 'GET' && path === '/v1/sd') return sendJson(res, 200, this.serviceDiscovery());
     if (method === 'GET' && path === '/v1/stream') return this.#stream(req, res);
+    if (method === 'GET' && path === '/v1/traffic') return this.#traffic(url, res);
     if (method === 'POST' && path === '/v1/shutdown') {
       sendJson(res, 202, { ok: true });
       res.once('finish', () => {
@@ -290,6 +322,73 @@ export class DataPlane {
       return;
     }
     sendJson(res, 200, this.router.stats(rollout, revision, window, quantile));
+  }
+
+  /**
+   * `GET /v1/traffic?rollout=R&from=S` (or `&window=N`): per-second traffic of every revision of the
+   * Rollout over the whole seconds `[S, now)` (or the last N), with latency histograms, for the
+   * judges (see {@link TrafficSeconds}). Seconds older than the router's ring (300 s) are left out
+   * and `from` says where the answer starts.
+   */
+  #traffic(url: URL, res: ServerResponse): void {
+    const rollout = url.searchParams.get('rollout') ?? '';
+    const fromParam = url.searchParams.get('from');
+    const windowParam = url.searchParams.get('window');
+    const from = Number(fromParam);
+    const window = Number(windowParam);
+    let problem: [string, string] | null = null;
+    if (rollout === '') problem = ['rollout', 'a Rollout name'];
+    else if ((fromParam === null) === (windowParam === null)) problem = ['from', 'either from or window'];
+    else if (fromParam !== null && !(Number.isInteger(from) && from >= 0))
+      problem = ['from', 'an integer number of seconds since the epoch'];
+    else if (
+      windowParam !== null &&
+      !(Number.isInteger(window) && window >= 1 && window <= TRAFFIC_RING_SECONDS)
+    )
+      problem = ['window', `an integer number of seconds, 1..${TRAFFIC_RING_SECONDS}`];
+    if (problem !== null) {
+      const [field, expected] = problem;
+      sendError(res, 400, {
+        code: 'CUTOVER_E_DATAPLANE_INVALID_QUERY',
+        message: `${field}: expected ${expected}`,
+        path: field,
+      });
+      return;
+    }
+    const to = Math.floor(Date.now() / 1000);
+    const start = Math.max(fromParam !== null ? from : to - window, to - TRAFFIC_RING_SECONDS);
+    const byRevision = new Map<number, RevisionSecondDetail[]>();
+    for (let second = start; second < to; second++) {
+      const histograms: (ArrayLike<number> | null)[] = [];
+      const revisions = withSecondHistograms(
+        () => this.router.second(second),
+        (h) => histograms.push(h === null ? null : Array.from(h)),
+      );
+      // router.second reads each revision's recorder once, in order.
+      if (histograms.length !== revisions.length)
+        throw new Error('router.second read an unexpected number of recorders');
+      revisions.forEach((r, i) => {
+        if (r.rollout !== rollout) return;
+        let list = byRevision.get(r.revision);
+        if (list === undefined) {
+          list = [];
+          byRevision.set(r.revision, list);
+        }
+        if (r.requests === 0) return;
+        const latency: [number, number][] = [];
+        const h = histograms[i] ?? [];
+        for (let b = 0; b < h.length; b++) if ((h[b] ?? 0) > 0) latency.push([b, h[b]!]);
+        list.push({ second, requests: r.requests, errors: r.errors, latency });
+      });
+    }
+    const body: TrafficSeconds = {
+      rollout,
+      from: start,
+      to,
+      latencyBounds: Array.from(HISTOGRAM_BOUNDS),
+      revisions: [...byRevision].map(([revision, seconds]) => ({ revision, seconds })),
+    };
+    sendJson(res, 200, body);
   }
 
   #stream(req: IncomingMessage, res: ServerResponse): void {

@@ -107,6 +107,15 @@ export interface RevisionStats {
   quantile: number;
 }
 
+/**
+ * One target group of `GET /v1/sd`, in Prometheus' HTTP service discovery format (`http_sd_configs`):
+ * `targets` are `host:port`, `labels` are attached to every series scraped from them.
+ */
+export interface HttpSdTargetGroup {
+  targets: string[];
+  labels: { rollout: string; revision: string; replica: string };
+}
+
 /** Where a data plane listens; written to `$CUTOVER_HOME/dataplane.json`. */
 export interface DataPlaneInfo {
   pid: number;
@@ -146,4 +155,34 @@ export interface DataPlaneErrorBody {
     path?: string;
     rollout?: string;
   };
+}
+
+/** One whole second of one revision's traffic with its latency histogram, as `GET /v1/traffic` answers. */
+export interface RevisionSecondDetail {
+  /** Start of the second, s since the epoch. */
+  second: number;
+  requests: number;
+  /** Responses with status 5xx plus proxy-generated failures. */
+  errors: number;
+  /**
+   * Non-empty latency buckets as `[bucket, count]` pairs, bucket ascending; bucket i holds latencies
+   * in (latencyBounds[i - 1], latencyBounds[i]] s, the last one (i = latencyBounds.length) above them.
+   */
+  latency: [number, number][];
+}
+
+/**
+ * Per-second traffic of every revision of one Rollout over whole seconds `[from, to)`
+ * (`GET /v1/traffic?rollout=R&from=S` or `&window=N`), from the router's 300 s ring. Seconds without
+ * requests are left out.
+ */
+export interface TrafficSeconds {
+  rollout: string;
+  /** First second covered, s since the epoch; later than asked when older seconds have left the ring. */
+  from: number;
+  /** End (exclusive), s since the epoch: the current second, still incomplete, is never included. */
+  to: number;
+  /** Upper bounds of the router's latency buckets, s, ascending (log-spaced, ×1.2). */
+  latencyBounds: number[];
+  revisions: { revision: number; seconds: RevisionSecondDetail[] }[];
 }

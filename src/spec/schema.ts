@@ -47,7 +47,7 @@ export const RESOURCE_KINDS = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTe
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** Metric providers a metric may name; `builtin` reads cutover's router. */
-export const METRIC_PROVIDERS = ['builtin', 'prometheus', 'web', 'job'] as const;
+export const METRIC_PROVIDERS = ['builtin', 'prometheus', 'web', 'job', 'judge', 'sequential'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -486,6 +486,8 @@ const metricProviderSchema = strict({
   prometheus: providerFields.optional(),
   web: providerFields.optional(),
   job: providerFields.optional(),
+  judge: providerFields.optional(),
+  sequential: providerFields.optional(),
 }).superRefine(exactlyOneOf(METRIC_PROVIDERS, 'a metric provider'), ALWAYS);
 
 /** Schema of {@link Metric}. Integer fields also accept `{{args.name}}`. */

@@ -183,6 +183,10 @@ export interface MetricProvider {
   web?: Record<string, unknown>;
   /** As Argo Rollouts' `job` provider; its fields are validated by the analysis module. */
   job?: Record<string, unknown>;
+  /** Fixed-sample comparison of canary with stable, as Kayenta's judge (docs/judges.md). */
+  judge?: Record<string, unknown>;
+  /** Sequential, anytime-valid comparison of canary with stable (docs/judges.md). */
+  sequential?: Record<string, unknown>;
   /** Any other key is rejected by the schema; the index signature lets callers look a provider up by name. */
   [name: string]: unknown;
 }

@@ -22,6 +22,34 @@ export interface WindowTotals {
 }
 
 /**
+ * Receives the latency bucket counts of every {@link RevisionRecorder.second} call made while
+ * {@link withSecondHistograms} runs (null for a second with nothing recorded). Module state, set
+ * and reset synchronously, so no other caller can observe it.
+ */
+let secondHistogramTap: ((histogram: ArrayLike<number> | null) => void) | null = null;
+
+/**
+ * Runs `read` (which calls {@link RevisionRecorder.second} through the Router) and hands
+ * `onSecond` the latency histogram (counts per bucket of latency-histogram.ts, a view valid only
+ * during the call) of each of those calls, in call order. Lets the data plane's admin API read
+ * per-second histograms without widening the Router's interface.
+ *
+ * @returns what `read` returned
+ */
+export function withSecondHistograms<T>(
+  read: () => T,
+  onSecond: (histogram: ArrayLike<number> | null) => void,
+): T {
+  const previous = secondHistogramTap;
+  secondHistogramTap = onSecond;
+  try {
+    return read();
+  } finally {
+    secondHistogramTap = previous;
+  }
+}
+
+/**
  * Traffic counters of one revision of one Rollout: cumulative totals (for Prometheus) and a ring
  * of per-second slots (for trailing windows up to 300 s). `record` allocates nothing.
  *
@@ -113,8 +141,12 @@ export class RevisionRecorder {
    */
   second(sec: number): { counts: number[]; latencySeconds: number | null } | null {
     const index = sec % RING_SECONDS;
-    if (this.#stamps[index] !== sec) return null;
+    if (this.#stamps[index] !== sec) {
+      secondHistogramTap?.(null);
+      return null;
+    }
     const base = index * SLOT;
+    secondHistogramTap?.(this.#ring.subarray(base + OUTCOME_CLASSES.length, base + SLOT));
     const counts: number[] = [];
     for (let c = 0; c < OUTCOME_CLASSES.length; c++) counts.push(this.#ring[base + c]!);
     return {

@@ -2,7 +2,7 @@
  * The extension point for metric providers (as Argo Rollouts' `metricproviders.Provider`): one small
  * interface, one folder per implementation under `providers/<type>/`.
  */
-import type { RevisionStats } from '../../dataplane/protocol.js';
+import type { RevisionStats, TrafficSeconds } from '../../dataplane/protocol.js';
 import type { Metric } from '../../spec/types.js';
 import type { AnalysisRun } from '../types.js';
 
@@ -21,6 +21,13 @@ export interface MeasureContext {
    * @param quantile - latency quantile, 0..1
    */
   stats(revision: number, windowSeconds: number, quantile: number): Promise<RevisionStats>;
+  /**
+   * Per-second traffic of every revision of the run's rollout, with latency histograms, from cutover's
+   * router (the judges compare revisions over the same seconds): whole seconds from `range.from` (s
+   * since the epoch) up to the current one, or the last `range.window` seconds (1..300). Absent when
+   * the runner has no data plane; providers that need it then fail the measurement (Error).
+   */
+  traffic?(range: { from: number } | { window: number }): Promise<TrafficSeconds>;
 }
 
 /**

@@ -1,0 +1,1 @@
+export { judgeProvider } from './judge-provider.js';
