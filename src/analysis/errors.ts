@@ -11,6 +11,9 @@ export const ANALYSIS_ERROR_CODES = [
   'CUTOVER_E_ANALYSIS_METRIC_INVALID',
   'CUTOVER_E_ANALYSIS_UNKNOWN_METRIC',
   'CUTOVER_E_METRIC_PROVIDER',
+  'CUTOVER_E_PROVIDER_HTTP',
+  'CUTOVER_E_PROVIDER_RESPONSE',
+  'CUTOVER_E_JOB_SANDBOX',
   'CUTOVER_E_MEASUREMENT_TIMEOUT',
 ] as const;
 /** One of {@link ANALYSIS_ERROR_CODES}. */
@@ -98,9 +101,70 @@ export class MetricProviderError extends AnalysisError {
   /** Provider type, e.g. `builtin`. */
   readonly provider: string;
 
-  constructor(provider: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
-    super('CUTOVER_E_METRIC_PROVIDER', `${provider}: ${message}`, options);
+  constructor(
+    provider: string,
+    message: string,
+    options?: { cause?: unknown; retryable?: boolean; code?: ProviderErrorCode },
+  ) {
+    super(options?.code ?? 'CUTOVER_E_METRIC_PROVIDER', `${provider}: ${message}`, options);
     this.provider = provider;
+  }
+}
+
+/** Codes of {@link MetricProviderError} and its subclasses. */
+type ProviderErrorCode = Extract<
+  AnalysisErrorCode,
+  | 'CUTOVER_E_METRIC_PROVIDER'
+  | 'CUTOVER_E_PROVIDER_HTTP'
+  | 'CUTOVER_E_PROVIDER_RESPONSE'
+  | 'CUTOVER_E_JOB_SANDBOX'
+>;
+
+/**
+ * A provider's HTTP request failed: the backend was unreachable, timed out, or answered with a status
+ * other than 2xx (as Argo Rollouts' web and prometheus providers, a measurement in phase Error).
+ * Retryable unless the status is 4xx.
+ */
+export class ProviderHttpError extends MetricProviderError {
+  /** The URL requested (without credentials). */
+  readonly url: string;
+  /** HTTP status, when the backend answered. */
+  readonly status: number | undefined;
+
+  constructor(
+    provider: string,
+    url: string,
+    message: string,
+    options?: { status?: number; cause?: unknown },
+  ) {
+    const status = options?.status;
+    super(provider, message, {
+      code: 'CUTOVER_E_PROVIDER_HTTP',
+      cause: options?.cause,
+      retryable: status === undefined || status >= 500 || status === 429,
+    });
+    this.url = url;
+    this.status = status;
+  }
+}
+
+/**
+ * A provider's backend answered, but the answer cannot be used: Prometheus returned `status: error`
+ * or an unsupported result type, a web response has no value at `jsonPath`.
+ */
+export class ProviderResponseError extends MetricProviderError {
+  constructor(provider: string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(provider, message, { ...options, code: 'CUTOVER_E_PROVIDER_RESPONSE' });
+  }
+}
+
+/**
+ * A job metric cannot run as its `sandbox` setting requires: `sandbox: required` without bubblewrap,
+ * or the sandbox failed to start. Not retryable until the host is fixed.
+ */
+export class JobSandboxError extends MetricProviderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('job', message, { ...options, code: 'CUTOVER_E_JOB_SANDBOX' });
   }
 }
 

@@ -5,13 +5,8 @@
  */
 import {
   compileExpression,
-  createProviderRegistry,
-  DEFAULT_PROVIDER_REGISTRY,
   ExpressionSyntaxError,
   METRIC_INTEGER_FIELDS,
-  MetricProviderError,
-  type MetricProviderPlugin,
-  type MetricProviderRegistry,
   validateMetric,
 } from '../analysis/index.js';
 import type { Metric } from './types.js';
@@ -33,24 +28,6 @@ export function checkExpression(source: string): string | undefined {
     if (error instanceof ExpressionSyntaxError) return error.message;
     throw error;
   }
-}
-
-/** Providers the spec accepts before the analysis module validates them (issue 3): any mapping. */
-const ACCEPTED_PROVIDERS = ['prometheus', 'web', 'job'] as const;
-
-/** The analysis module's providers, plus accept-anything entries for {@link ACCEPTED_PROVIDERS} it lacks. */
-function validationRegistry(): MetricProviderRegistry {
-  const missing = ACCEPTED_PROVIDERS.filter((type) => !DEFAULT_PROVIDER_REGISTRY.has(type));
-  return createProviderRegistry([
-    ...DEFAULT_PROVIDER_REGISTRY.values(),
-    ...missing.map(
-      (type): MetricProviderPlugin => ({
-        type,
-        validate: () => [],
-        measure: () => Promise.reject(new MetricProviderError(type, 'this provider is not implemented yet')),
-      }),
-    ),
-  ]);
 }
 
 /** A problem of a metric, at a path relative to the metric. */
@@ -80,9 +57,7 @@ export function checkMetric(metric: Readonly<Record<string, unknown>>): MetricPr
   for (const field of METRIC_INTEGER_FIELDS) {
     if (typeof checked[field] !== 'number' && typeof checked[field] !== 'string') checked[field] = undefined;
   }
-  for (const problem of validateMetric(checked as unknown as Metric, ROOT, {
-    providers: validationRegistry(),
-  })) {
+  for (const problem of validateMetric(checked as unknown as Metric, ROOT)) {
     const separator = problem.indexOf(': ');
     const where = separator === -1 ? ROOT : problem.slice(0, separator);
     const path = parsePath(where.startsWith(ROOT) ? where.slice(ROOT.length) : '');

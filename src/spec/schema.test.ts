@@ -142,10 +142,27 @@ describe('validateResource', () => {
     ]);
   });
 
-  it('should accept prometheus, web and job providers as mappings for now', () => {
-    for (const provider of ['prometheus', 'web', 'job']) {
-      expect(issues(template({ provider: { [provider]: { anything: 1 } } }))).toEqual([]);
-    }
+  it('should validate prometheus, web and job providers with the field path of each problem', () => {
+    expect(issues(template({ provider: { prometheus: { address: 'http://p:9090', query: 'up' } } }))).toEqual(
+      [],
+    );
+    expect(issues(template({ provider: { web: { url: 'http://w/x', jsonPath: '{$.a}' } } }))).toEqual([]);
+    expect(issues(template({ provider: { job: { command: ['true'] } } }))).toEqual([]);
+    expect(
+      issues(template({ provider: { prometheus: { query: 'up', anything: 1 } } })).map((i) => i.path),
+    ).toEqual(['spec.metrics.0.provider.prometheus.anything']);
+    expect(
+      issues(template({ provider: { web: { url: 'ftp://w', headers: [{ key: 'a b' }] } } })).map(
+        (i) => i.path,
+      ),
+    ).toEqual([
+      'spec.metrics.0.provider.web.url',
+      'spec.metrics.0.provider.web.headers.0.key',
+      'spec.metrics.0.provider.web.headers.0.value',
+    ]);
+    expect(
+      issues(template({ provider: { job: { command: [], sandbox: 'maybe' } } })).map((i) => i.path),
+    ).toEqual(['spec.metrics.0.provider.job.command', 'spec.metrics.0.provider.job.sandbox']);
   });
 
   it('should accept {{args.x}} where an integer or a duration is expected, and only declared args', () => {
@@ -180,7 +197,7 @@ describe('validateResource', () => {
   it('should reject duplicate metric names and arg names', () => {
     const value = template({}, { args: [{ name: 'a' }, { name: 'a' }] });
     const spec = value['spec'] as { metrics: unknown[] };
-    spec.metrics.push({ name: 'error-rate', provider: { web: {} } });
+    spec.metrics.push({ name: 'error-rate', provider: { web: { url: 'http://w/' } } });
     expect(issues(value).map((issue) => issue.message)).toEqual([
       'duplicate arg "a"',
       'duplicate metric name "error-rate"',

@@ -1,0 +1,1 @@
+export { createJobProvider, jobProvider } from './job-provider.js';

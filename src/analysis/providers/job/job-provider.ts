@@ -1,0 +1,317 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { Metric } from '../../../spec/types.js';
+import { JobSandboxError, MetricProviderError } from '../../errors.js';
+import { type MeasureContext, type MetricProviderPlugin, verdict } from '../provider.js';
+import {
+  checkBoolean,
+  checkNumber,
+  isPlaceholder,
+  isRecord,
+  toBoolean,
+  toNumber,
+  unknownFields,
+} from '../web/http.js';
+import { findOnPath, isExecutable, parseMemory, sandboxArgv } from './sandbox.js';
+
+/** Wall-clock limit when `timeoutSeconds` is unset, s: below the runner's 30 s measurement timeout. */
+const DEFAULT_JOB_TIMEOUT_SECONDS = 25;
+/** Address-space limit when `resources.memory` is unset. */
+const DEFAULT_JOB_MEMORY = '1Gi';
+/** Values of `sandbox`. */
+const JOB_SANDBOX_MODES = ['auto', 'required', 'none'] as const;
+/** Bytes of stdout and of stderr kept for the measurement's message. */
+const OUTPUT_TAIL_BYTES = 2048;
+
+/** The `job` provider's configuration (cutover's local counterpart of Argo Rollouts' Job metric). */
+interface JobMetricProvider {
+  /** argv; resolved on `$PATH`. */
+  command: string[];
+  /** Absolute directory the command starts in (read-only). @default the private work directory */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Wall-clock limit, s. @default 25 */
+  timeoutSeconds?: number | string;
+  /** Keep the host's network. @default false */
+  network?: boolean | string;
+  /** @default "auto" */
+  sandbox?: (typeof JOB_SANDBOX_MODES)[number];
+  resources?: {
+    /** Address-space limit (RLIMIT_AS), a Kubernetes quantity. @default "1Gi" */
+    memory?: string | number;
+    /** CPU-time limit (RLIMIT_CPU), s. @default timeoutSeconds */
+    cpu?: string | number;
+  };
+}
+
+/** Options of {@link createJobProvider} (tests inject the programs). */
+interface JobProviderOptions {
+  /** bwrap to use; `null` as if it were not installed. @default `bwrap` on `$PATH` */
+  bwrap?: string | null;
+  /** prlimit to use; `null` to run without resource limits. @default `prlimit` on `$PATH` */
+  prlimit?: string | null;
+  /** Parent of the work directories. @default os.tmpdir() */
+  tmpDir?: string;
+}
+
+const KNOWN = ['command', 'cwd', 'env', 'timeoutSeconds', 'network', 'sandbox', 'resources'] as const;
+
+function validate(config: unknown, path: string): string[] {
+  if (!isRecord(config)) return [`${path}: expected an object with command: [program, args...]`];
+  const problems = unknownFields(config, KNOWN, path);
+  const command = config.command;
+  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
+    problems.push(`${path}.command: expected a non-empty list of strings, e.g. [python3, check.py]`);
+  } else if (command[0] === '') {
+    problems.push(`${path}.command[0]: expected a program name`);
+  }
+  if (config.cwd !== undefined && !isPlaceholder(config.cwd)) {
+    if (typeof config.cwd !== 'string' || !isAbsolute(config.cwd)) {
+      problems.push(`${path}.cwd: expected an absolute directory, got ${JSON.stringify(config.cwd)}`);
+    }
+  }
+  if (config.env !== undefined) {
+    if (!isRecord(config.env)) problems.push(`${path}.env: expected a mapping of NAME: value`);
+    else {
+      for (const [name, value] of Object.entries(config.env)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+          problems.push(`${path}.env.${name}: not a valid variable name`);
+        if (typeof value !== 'string') {
+          problems.push(`${path}.env.${name}: expected a string, got ${JSON.stringify(value)} (quote it)`);
+        }
+      }
+    }
+  }
+  problems.push(
+    ...checkNumber(config.timeoutSeconds, `${path}.timeoutSeconds`, 1e-3, 'a number of seconds > 0'),
+  );
+  problems.push(...checkBoolean(config.network, `${path}.network`));
+  const sandbox = config.sandbox;
+  if (
+    sandbox !== undefined &&
+    !isPlaceholder(sandbox) &&
+    !(JOB_SANDBOX_MODES as readonly unknown[]).includes(sandbox)
+  ) {
+    problems.push(
+      `${path}.sandbox: expected one of ${JOB_SANDBOX_MODES.join(', ')}, got ${JSON.stringify(sandbox)}`,
+    );
+  }
+  const resources = config.resources;
+  if (resources !== undefined) {
+    if (!isRecord(resources)) problems.push(`${path}.resources: expected {memory, cpu}`);
+    else {
+      problems.push(...unknownFields(resources, ['memory', 'cpu'], `${path}.resources`));
+      if (
+        resources.memory !== undefined &&
+        !isPlaceholder(resources.memory) &&
+        parseMemory(resources.memory) === undefined
+      ) {
+        problems.push(
+          `${path}.resources.memory: expected a quantity such as 256Mi or 1Gi, got ${JSON.stringify(resources.memory)}`,
+        );
+      }
+      problems.push(
+        ...checkNumber(
+          resources.cpu,
+          `${path}.resources.cpu`,
+          1,
+          'CPU time in whole seconds >= 1 (cutover limits CPU time, not cores)',
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** Keeps the last {@link OUTPUT_TAIL_BYTES} bytes of a stream. */
+class Tail {
+  #buffer = Buffer.alloc(0);
+  push(chunk: Buffer): void {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    if (this.#buffer.length > OUTPUT_TAIL_BYTES) this.#buffer = this.#buffer.subarray(-OUTPUT_TAIL_BYTES);
+  }
+  toString(): string {
+    return this.#buffer.toString('utf8').trim();
+  }
+}
+
+function outputOf(stdout: Tail, stderr: Tail): string {
+  const parts = [];
+  if (stderr.toString() !== '') parts.push(`stderr: ${stderr}`);
+  if (stdout.toString() !== '') parts.push(`stdout: ${stdout}`);
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
+}
+
+interface RunOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  spawnError: Error | undefined;
+}
+
+/**
+ * Builds a `job` metric provider. `bwrap` and `prlimit` are looked up on `$PATH` at each measurement
+ * unless given.
+ */
+export function createJobProvider(options: JobProviderOptions = {}): MetricProviderPlugin {
+  const locate = (name: 'bwrap' | 'prlimit'): string | undefined => {
+    const given = options[name];
+    if (given === null) return undefined;
+    if (given !== undefined) return isExecutable(given) ? given : undefined;
+    return findOnPath(name, process.env.PATH);
+  };
+
+  async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
+    const config = metric.provider.job as JobMetricProvider | undefined;
+    if (config === undefined)
+      throw new MetricProviderError('job', `metric ${metric.name} has no job provider`);
+    const problems = validate(config, 'job');
+    if (problems.length > 0) throw new MetricProviderError('job', problems.join('; '));
+    const mode = config.sandbox ?? 'auto';
+    const bwrap = mode === 'none' ? undefined : locate('bwrap');
+    if (mode === 'required' && bwrap === undefined) {
+      throw new JobSandboxError(
+        `sandbox: required, but bubblewrap is not installed${typeof options.bwrap === 'string' ? ` at ${options.bwrap}` : ' (no bwrap on $PATH)'}: install the bubblewrap package (apt-get install bubblewrap)`,
+      );
+    }
+    const prlimit = locate('prlimit');
+    const timeoutSeconds = toNumber(config.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS;
+    const network = toBoolean(config.network) ?? false;
+    const workDir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'cutover-job-'));
+    try {
+      const argv = sandboxArgv({
+        command: config.command,
+        workDir,
+        cwd: config.cwd ?? workDir,
+        network,
+        bwrap,
+        prlimit,
+        memoryBytes: parseMemory(config.resources?.memory ?? DEFAULT_JOB_MEMORY) ?? 2 ** 30,
+        cpuSeconds: toNumber(config.resources?.cpu) ?? timeoutSeconds,
+      });
+      const stdout = new Tail();
+      const stderr = new Tail();
+      const outcome = await run(argv, {
+        cwd: bwrap === undefined ? (config.cwd ?? workDir) : workDir,
+        // Only PATH of the server's environment: its secrets stay out of the job.
+        env: {
+          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          LANG: 'C.UTF-8',
+          ...config.env,
+          HOME: workDir,
+          TMPDIR: workDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        signal: ctx.signal,
+        stdout,
+        stderr,
+      });
+      const unsandboxed =
+        bwrap === undefined ? ' (not sandboxed: bubblewrap not installed or sandbox: none)' : '';
+      if (outcome.spawnError !== undefined) {
+        throw new MetricProviderError('job', `cannot start ${argv[0]}: ${outcome.spawnError.message}`, {
+          cause: outcome.spawnError,
+        });
+      }
+      if (outcome.timedOut) {
+        return verdict(
+          'Error',
+          null,
+          `job timed out after ${timeoutSeconds} s and was killed${unsandboxed}${outputOf(stdout, stderr)}`,
+        );
+      }
+      if (ctx.signal.aborted) throw new MetricProviderError('job', 'measurement aborted; job killed');
+      const exit =
+        outcome.code !== null
+          ? `exit code ${outcome.code}${outcome.code > 128 ? ` (signal ${outcome.code - 128}: a resource limit or a kill)` : ''}`
+          : `killed by ${outcome.signal ?? 'a signal'}`;
+      return verdict(
+        outcome.code === 0 ? 'Successful' : 'Failed',
+        outcome.code ?? outcome.signal,
+        `job ${exit}${unsandboxed}${outputOf(stdout, stderr)}`,
+      );
+    } finally {
+      rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
+    }
+  }
+
+  return { type: 'job', validate, measure };
+}
+
+function run(
+  argv: readonly string[],
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    signal: AbortSignal;
+    stdout: Tail;
+    stderr: Tail;
+  },
+): Promise<RunOutcome> {
+  return new Promise((resolve) => {
+    const [file, ...args] = argv as [string, ...string[]];
+    let timedOut = false;
+    let spawnError: Error | undefined;
+    // detached: the job leads its own process group, so a kill reaches what it started (without
+    // bubblewrap; with it, --die-with-parent and the PID namespace end everything).
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const kill = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, options.timeoutMs);
+    const onAbort = (): void => kill();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    if (options.signal.aborted) kill();
+    child.stdout.on('data', (chunk: Buffer) => options.stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => options.stderr.push(chunk));
+    child.on('error', (error) => {
+      spawnError = error;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+      resolve({ code, signal, timedOut, spawnError });
+    });
+  });
+}
+
+/**
+ * The `job` metric provider: runs a command, as Argo Rollouts' job provider runs a Kubernetes Job.
+ * Exit code 0 gives a **Successful** measurement, any other exit (or a kill by a resource limit)
+ * **Failed**, a timeout **Error**; the conditions are not evaluated (the provider decides, as Argo's
+ * job provider does). The value is the exit code; the message ends with the tail of stderr and stdout.
+ *
+ * The sandbox (bubblewrap, when installed; `sandbox: required` makes it mandatory, `none` skips it):
+ * read-only host filesystem, a fresh private work directory (the cwd, `$HOME` and `$TMPDIR`,
+ * removed afterwards), no network unless `network: true`, no capabilities, its own PID namespace;
+ * prlimit (util-linux) limits address space (`resources.memory`, default 1Gi) and CPU time
+ * (`resources.cpu` seconds, default `timeoutSeconds`). Only `PATH` and `env` reach the job.
+ *
+ * @example
+ * ```yaml
+ * provider:
+ *   job:
+ *     command: [python3, -c, "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz')"]
+ *     network: true
+ *     timeoutSeconds: 20
+ *     resources: {memory: 256Mi, cpu: 10}
+ * ```
+ */
+export const jobProvider: MetricProviderPlugin = createJobProvider();

@@ -1,0 +1,1 @@
+export { prometheusProvider } from './prometheus-provider.js';

@@ -1,0 +1,1 @@
+export { webProvider } from './web-provider.js';
