@@ -149,6 +149,31 @@ describe('AnalysisRunner', () => {
     expect(provider.signals[0]?.aborted).toBe(true);
   });
 
+  it('should give a provider its declared timeout plus grace (a job timeoutSeconds of 40 used to be cut at 30 s)', async () => {
+    const clock = new SimulatedClock(0);
+    const slow = new FakeProvider(clock, async () => 0.01);
+    const provider: MetricProviderPlugin = {
+      type: 'fake',
+      validate: () => [],
+      measure: (metric, ctx) => slow.measure(metric, ctx),
+      timeoutMs: () => 40_000,
+    };
+    const bounds: number[] = [];
+    const runner = new AnalysisRunner({
+      clock,
+      stats: noStats,
+      providers: createProviderRegistry([provider]),
+      timeoutMs: 30_000,
+      delay: (ms) => {
+        bounds.push(ms);
+        return new Promise<void>(() => {});
+      },
+    });
+    const run = await runner.step(newRun([fakeMetric()], 0));
+    expect(bounds).toEqual([45_000]);
+    expect(run.status.metricResults[0]?.measurements[0]?.phase).toBe('Successful');
+  });
+
   it('should measure due metrics concurrently', async () => {
     const clock = new SimulatedClock(0);
     const started: string[] = [];

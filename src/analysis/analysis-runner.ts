@@ -8,7 +8,12 @@ import type { Metric } from '../spec/types.js';
 import { dueMetrics, isRunCompleted, reassessRun, recordMeasurement } from './analysis-run.js';
 import { MeasurementTimeoutError, MetricProviderError } from './errors.js';
 import { measurementFromError, measurementFromValue } from './measurement.js';
-import { DEFAULT_PROVIDER_REGISTRY, type MetricProviderRegistry, providerTypes } from './providers/index.js';
+import {
+  DEFAULT_PROVIDER_REGISTRY,
+  type MetricProviderRegistry,
+  PROVIDER_TIMEOUT_GRACE_MS,
+  providerTypes,
+} from './providers/index.js';
 import type { AnalysisRun, Measurement } from './types.js';
 
 /** Longest a single measurement may take before it is recorded as Error, ms. @default 30000 */
@@ -108,9 +113,14 @@ export class AnalysisRunner {
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     if (outer?.aborted) controller.abort(outer.reason);
     const stopTimer = new AbortController();
+    const declared = provider.timeoutMs?.(metric);
+    const limitMs = Math.max(
+      this.#timeoutMs,
+      declared === undefined ? 0 : declared + PROVIDER_TIMEOUT_GRACE_MS,
+    );
     try {
-      const timeout = this.#delay(this.#timeoutMs, stopTimer.signal).then(() => {
-        const error = new MeasurementTimeoutError(metric.name, this.#timeoutMs);
+      const timeout = this.#delay(limitMs, stopTimer.signal).then(() => {
+        const error = new MeasurementTimeoutError(metric.name, limitMs);
         controller.abort(error);
         throw error;
       });

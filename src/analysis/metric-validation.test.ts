@@ -61,10 +61,15 @@ describe('validateMetric', () => {
     [{ successCondition: 'result <= 0.01' }, []],
     [{ successCondition: 'result < {{args.max}}' }, []],
     [{ name: '' }, ['spec.metrics[0].name: expected a non-empty name']],
-    [{ provider: {} }, ['spec.metrics[0].provider: expected one provider (builtin, prometheus, web, job, judge, sequential)']],
+    [
+      { provider: {} },
+      ['spec.metrics[0].provider: expected one provider (builtin, prometheus, web, job, judge, sequential)'],
+    ],
     [
       { provider: { datadog: { query: 'up' } } },
-      ['spec.metrics[0].provider.datadog: unknown provider (known: builtin, prometheus, web, job, judge, sequential)'],
+      [
+        'spec.metrics[0].provider.datadog: unknown provider (known: builtin, prometheus, web, job, judge, sequential)',
+      ],
     ],
     [
       { provider: { prometheus: { query: 'up', timeout: -1 } } },

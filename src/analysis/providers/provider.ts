@@ -52,7 +52,16 @@ export interface MetricProviderPlugin {
    * itself. Throws to record a measurement in phase Error.
    */
   measure(metric: Metric, ctx: MeasureContext): Promise<unknown>;
+  /**
+   * The provider's own bound on one measurement of `metric`, ms (e.g. a job's `timeoutSeconds`).
+   * The runner then allows this plus a grace of {@link PROVIDER_TIMEOUT_GRACE_MS}, so the provider's
+   * timeout fires first and reports itself. Omitted: the runner's default bound applies.
+   */
+  timeoutMs?(metric: Metric): number | undefined;
 }
+
+/** Extra time the runner gives a provider beyond its own declared timeout, ms. */
+export const PROVIDER_TIMEOUT_GRACE_MS = 5_000;
 
 const kVerdict = Symbol('cutover.verdict');
 

@@ -16,8 +16,8 @@ import {
 } from '../web/http.js';
 import { findOnPath, isExecutable, parseMemory, sandboxArgv } from './sandbox.js';
 
-/** Wall-clock limit when `timeoutSeconds` is unset, s: below the runner's 30 s measurement timeout. */
-const DEFAULT_JOB_TIMEOUT_SECONDS = 25;
+/** Wall-clock limit when `timeoutSeconds` is unset, s. */
+const DEFAULT_JOB_TIMEOUT_SECONDS = 60;
 /** Address-space limit when `resources.memory` is unset. */
 const DEFAULT_JOB_MEMORY = '1Gi';
 /** Values of `sandbox`. */
@@ -33,7 +33,7 @@ interface JobMetricProvider {
   cwd?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
-  /** Wall-clock limit, s. @default 25 */
+  /** Wall-clock limit, s. @default 60 */
   timeoutSeconds?: number | string;
   /** Keep the host's network. @default false */
   network?: boolean | string;
@@ -238,7 +238,11 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
     }
   }
 
-  return { type: 'job', validate, measure };
+  const timeoutMs = (metric: Metric): number => {
+    const config = metric.provider.job as JobMetricProvider | undefined;
+    return (toNumber(config?.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS) * 1000;
+  };
+  return { type: 'job', validate, measure, timeoutMs };
 }
 
 function run(

@@ -239,4 +239,10 @@ async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
  * successCondition: len(result) == 0 || result[0] < 0.05
  * ```
  */
-export const prometheusProvider: MetricProviderPlugin = { type: 'prometheus', validate, measure };
+/** The query's own timeout, ms, so the runner does not cut a long `timeout` short. */
+function timeoutMs(metric: Metric): number {
+  const config = metric.provider.prometheus as PrometheusMetricProvider | undefined;
+  return (toNumber(config?.timeout) ?? DEFAULT_PROMETHEUS_TIMEOUT_SECONDS) * 1000;
+}
+
+export const prometheusProvider: MetricProviderPlugin = { type: 'prometheus', validate, measure, timeoutMs };

@@ -166,4 +166,10 @@ async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
  * successCondition: result >= 0.9
  * ```
  */
-export const webProvider: MetricProviderPlugin = { type: 'web', validate, measure };
+/** The request's own timeout, ms, so the runner does not cut a long `timeoutSeconds` short. */
+function timeoutMs(metric: Metric): number {
+  const seconds = toNumber((metric.provider.web as WebMetricProvider | undefined)?.timeoutSeconds) ?? 0;
+  return (seconds > 0 ? seconds : DEFAULT_WEB_TIMEOUT_SECONDS) * 1000;
+}
+
+export const webProvider: MetricProviderPlugin = { type: 'web', validate, measure, timeoutMs };
