@@ -26,13 +26,17 @@ for (const [path, entry] of Object.entries(packages)) {
 }
 if (check) {
   if (missing.length > 0) {
-    console.error(`package-lock.json lacks ${missing.length} optional dependencies (npm ci would fail): ${missing.join(', ')}`);
+    console.error(
+      `package-lock.json lacks ${missing.length} optional dependencies (npm ci would fail): ${missing.join(', ')}`,
+    );
     console.error('fix: node scripts/lockfile-optional.mjs');
     process.exit(1);
   }
   process.exit(0);
 }
-const sorted = Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+const sorted = Object.entries(packages).sort(([a], [b]) =>
+  a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+);
 lock.packages = Object.fromEntries(sorted);
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: added ${missing.length} optional entries`);
