@@ -71,7 +71,10 @@ describe('Analysis visibility', () => {
   async function scrape(): Promise<string> {
     const apiPort = env.apiPort();
     if (apiPort === undefined) throw new Error('no server.json');
-    const res = await request(`http://127.0.0.1:${apiPort}/metrics`, { headersTimeout: 5_000 });
+    const res = await request(`http://127.0.0.1:${apiPort}/metrics`, {
+      headers: { authorization: `Bearer ${env.apiToken()}` },
+      headersTimeout: 5_000,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     return res.body.text();

@@ -13,9 +13,13 @@ interface ApiErrorBody {
  * carrying the API's code and message.
  */
 export class ApiClient {
+  /**
+   * @param baseUrl - `http://127.0.0.1:<port>`.
+   * @param token - bearer token; the server records its user as the actor of every change.
+   */
   constructor(
     readonly baseUrl: string,
-    readonly actor: string,
+    private readonly token: string,
   ) {}
 
   get<T>(path: string): Promise<T> {
@@ -35,8 +39,11 @@ export class ApiClient {
     try {
       response = await request(`${this.baseUrl}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', 'x-cutover-actor': this.actor },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : method === 'POST' ? { body: '{}' } : {}),
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(method === 'POST' ? { body: body === undefined ? '{}' : JSON.stringify(body) } : {}),
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });

@@ -1,6 +1,8 @@
+import { AuthError, readTokenFile } from '../auth/index.js';
 import { type HomePaths, homePaths } from '../server/index.js';
 import type { ApiClient } from './api-client.js';
 import { ensureServer } from './ensure-server.js';
+import { CliError } from './errors.js';
 
 /** What every command needs: the data directory and a client of its server (started on demand). */
 export interface CliContext {
@@ -9,13 +11,36 @@ export interface CliContext {
   out(text: string): void;
 }
 
-export function createContext(home?: string): CliContext {
+/**
+ * The CLI's token: `$CUTOVER_TOKEN`, else the file of `--token-file`, else `$CUTOVER_HOME/token`
+ * (written by the server at its first start). A token file readable by group or others is refused.
+ * @throws CliError `CUTOVER_E_TOKEN_FILE` when the file is missing or too open.
+ */
+function resolveToken(paths: HomePaths, tokenFile: string | undefined): string {
+  const env = process.env.CUTOVER_TOKEN;
+  if (env !== undefined && env.trim() !== '') return env.trim();
+  try {
+    return readTokenFile(tokenFile ?? paths.token);
+  } catch (error) {
+    if (error instanceof AuthError) throw new CliError(error.code, error.message, 1, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * @param tokenFile - the global `--token-file` option, read when the first request is made (after
+ * the command line is parsed).
+ */
+export function createContext(
+  home?: string,
+  tokenFile: () => string | undefined = () => undefined,
+): CliContext {
   const paths = homePaths(home);
   let client: Promise<ApiClient> | undefined;
   return {
     paths,
     api: () => {
-      client ??= ensureServer(paths);
+      client ??= ensureServer(paths, () => resolveToken(paths, tokenFile()));
       return client;
     },
     out: (text) => process.stdout.write(`${text}\n`),

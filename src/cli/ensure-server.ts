@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { type HomePaths, isAlive, type ServerInfo } from '../server/index.js';
@@ -35,13 +34,13 @@ async function healthy(port: number): Promise<boolean> {
 
 /**
  * Returns a client of this data directory's server, starting `cutover server` in the background
- * first when none is running (as pm2 does). Its output goes to `logs/server.log`.
+ * first when none is running (as pm2 does). Its output goes to `logs/server.log`. The token is read
+ * once the server answers: a new server writes the bootstrap token file first.
  * @throws CliError when the server does not answer within 20 s.
  */
-export async function ensureServer(paths: HomePaths): Promise<ApiClient> {
-  const actor = `user:${userInfo().username}`;
+export async function ensureServer(paths: HomePaths, token: () => string): Promise<ApiClient> {
   const info = runningServer(paths);
-  if (info && (await healthy(info.port))) return new ApiClient(`http://127.0.0.1:${info.port}`, actor);
+  if (info && (await healthy(info.port))) return new ApiClient(`http://127.0.0.1:${info.port}`, token());
   mkdirSync(paths.logs, { recursive: true });
   const log = openSync(paths.serverLog, 'a');
   const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
@@ -56,7 +55,7 @@ export async function ensureServer(paths: HomePaths): Promise<ApiClient> {
     await new Promise((r) => setTimeout(r, 100));
     const started = runningServer(paths);
     if (started && (await healthy(started.port)))
-      return new ApiClient(`http://127.0.0.1:${started.port}`, actor);
+      return new ApiClient(`http://127.0.0.1:${started.port}`, token());
     if (child.exitCode !== null) break;
   }
   let tail = '';

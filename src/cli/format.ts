@@ -48,8 +48,9 @@ export function formatRollout(view: RolloutView): string {
     row('  SetWeight', s.weights.canary);
     const port = r.spec.port;
     const actual =
-      listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === s.currentRevision)
-        ?.weight ?? 0;
+      listeners
+        .find((l) => l.port === port)
+        ?.backends.find((b) => b.revision === s.currentRevision && b.set === undefined)?.weight ?? 0;
     row('  ActualWeight', s.currentRevision === s.stableRevision ? 100 : actual);
   }
   row(
@@ -64,17 +65,20 @@ export function formatRollout(view: RolloutView): string {
     (v) =>
       v.number === s.currentRevision ||
       v.number === s.stableRevision ||
-      replicaSets.some((rs) => rs.revision === v.number && rs.replicaStatuses.length > 0),
+      replicaSets.some(
+        (rs) => rs.revision === v.number && rs.set === undefined && rs.replicaStatuses.length > 0,
+      ),
   );
   for (const v of [...shown].reverse()) {
-    const rs = replicaSets.find((x) => x.revision === v.number);
+    const rs = replicaSets.find((x) => x.revision === v.number && x.set === undefined);
     const roles: string[] = [];
     if (v.number === s.stableRevision) roles.push(r.spec.strategy.blueGreen ? 'active' : 'stable');
     if (v.number === s.currentRevision && v.number !== s.stableRevision)
       roles.push(r.spec.strategy.blueGreen ? 'preview' : 'canary');
     const weight =
-      listeners.find((l) => l.port === r.spec.port)?.backends.find((b) => b.revision === v.number)?.weight ??
-      0;
+      listeners
+        .find((l) => l.port === r.spec.port)
+        ?.backends.find((b) => b.revision === v.number && b.set === undefined)?.weight ?? 0;
     lines.push(
       `${String(v.number).padEnd(10)}${(roles.join(',') || 'old').padEnd(10)}${`${rs?.readyReplicas ?? 0}/${rs?.replicas ?? 0}`.padEnd(7)}${v.hash.padEnd(12)}${weight}%`,
     );

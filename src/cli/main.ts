@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAnalysisCommands } from './commands/analysis-commands.js';
+import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
@@ -13,15 +14,20 @@ import { EXIT } from './exit-codes.js';
  * plane's API and starts the server in the background when none runs.
  */
 export async function main(argv: string[]): Promise<void> {
-  const ctx = createContext();
   const program = new Command('cutover')
     .description('progressive delivery: canary, blue-green, rolling and recreate with live analysis')
     .version(VERSION)
+    .option(
+      '--token-file <file>',
+      'bearer token file (mode 0600); default $CUTOVER_TOKEN, else $CUTOVER_HOME/token',
+    )
     .exitOverride()
     .showHelpAfterError();
+  const ctx = createContext(undefined, () => program.opts<{ tokenFile?: string }>().tokenFile);
   registerRolloutCommands(program, ctx);
   registerAnalysisCommands(program, ctx);
   registerServerCommands(program, ctx);
+  registerAuthCommands(program, ctx);
   registerDemoCommand(program, ctx);
   try {
     await program.parseAsync(argv);

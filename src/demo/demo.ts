@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           method: 'POST',
           url: '/api/v1/apply',
           payload: { file: specFile, text: yaml },
-          headers: { 'x-cutover-actor': 'user:demo' },
+          headers: { authorization: `Bearer ${readFileSync(server.paths.token, 'utf8').trim()}` },
         })
         .then((r) => {
           if (r.statusCode !== 200) throw new Error(`apply failed: ${r.body}`);
@@ -115,7 +115,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const preview = await request(`http://127.0.0.1:${ports.previewPort}/`);
     say(`preview port ${ports.previewPort} answers: ${(await preview.body.text()).trim()}`);
     say('$ cutover promote demo');
-    await server.controller.command('demo', 'promote', {}, 'user:demo');
+    await server.controller.command('demo', 'promote', {}, 'user:admin');
     await waitPhase(server, ['Healthy'], 60_000, 4);
     await new Promise((r) => setTimeout(r, 1000));
     const report = await load.stop();
@@ -196,7 +196,8 @@ async function waitNoTraffic(server: RunningServer, revision: number, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const dp = server.controller.lastDataPlane?.rollouts.find((r) => r.rollout === 'demo');
-    const weight = dp?.listeners[0]?.backends.find((b) => b.revision === revision)?.weight ?? 0;
+    const weight =
+      dp?.listeners[0]?.backends.find((b) => b.revision === revision && b.set === undefined)?.weight ?? 0;
     if (dp && weight === 0) return Date.now();
     await new Promise((res) => setTimeout(res, 20));
   }

@@ -1,12 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import {
+  mintToken,
+  QUALIFIERS,
+  type Qualifier,
+  ROLE_PERMISSIONS,
+  ROLES,
+  USER_KINDS,
+  verifyAuditChain,
+} from '../auth/index.js';
 import type { Controller } from '../controller/index.js';
+import type { DataPlaneClient } from '../dataplane/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, StoredToken } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
+import { principalOf } from './auth.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
+import type { EventStreams } from './event-stream.js';
+import { openApiDocument } from './openapi.js';
 import { rolloutResource } from './rollout-resource.js';
+import { rolloutStats } from './rollout-stats.js';
+import { RouteRegistry } from './route-registry.js';
 
 export interface ApiDeps {
   store: Store;
@@ -14,16 +29,46 @@ export interface ApiDeps {
   applier: SpecApplier;
   /** Served at `GET /metrics`. */
   metrics: ControlPlaneMetrics;
+  /** The live event streams (`GET /api/v1/events/stream`). */
+  streams: EventStreams;
+  /** The data plane's client as of now (it changes when the data plane is restarted). */
+  dataPlane: () => DataPlaneClient;
+  now: () => number;
+  version: string;
   /** Stops the server (for `POST /api/v1/shutdown`). */
   shutdown: () => void;
 }
 
 const applyBody = z.strictObject({ file: z.string().min(1), text: z.string() });
-const promoteBody = z.strictObject({ full: z.boolean().optional() }).optional();
-const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() }).optional();
+const promoteBody = z.strictObject({ full: z.boolean().optional() });
+const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() });
 const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
 const eventsQuery = z.strictObject({
   rollout: z.string().optional(),
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().positive().max(5000).optional(),
+});
+const streamQuery = z.strictObject({
+  after: z.coerce.number().int().nonnegative().optional(),
+  access_token: z.string().optional(),
+});
+const statsQuery = z.strictObject({
+  window: z.coerce.number().int().min(1).max(300).optional(),
+  quantile: z.coerce.number().gt(0).lt(1).optional(),
+  series: z.enum(['true', 'false']).optional(),
+});
+const tokenBody = z
+  .strictObject({
+    user: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a name of letters, digits, . _ -'),
+    role: z.enum(ROLES),
+    qualifier: z.enum(QUALIFIERS).optional(),
+    kind: z.enum(USER_KINDS).optional(),
+  })
+  .refine((b) => (b.role === 'approver') === (b.qualifier !== undefined), {
+    path: ['qualifier'],
+    message: `an approver needs a qualifier (${QUALIFIERS.join(', ')}); other roles take none`,
+  });
+const auditQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().positive().max(5000).optional(),
 });
@@ -44,11 +89,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   );
 }
 
-/** The actor of a request: until tokens exist (issue 4), the CLI names its OS user. */
-function actorOf(headers: Record<string, unknown>): string {
-  const actor = headers['x-cutover-actor'];
-  return typeof actor === 'string' && /^[\w.:@-]{1,64}$/.test(actor) ? actor : 'user:anonymous';
-}
+/** An optional JSON body: absent or `null` is `{}`. */
+const bodyOf = (body: unknown) => body ?? {};
 
 async function rolloutOr404(store: Store, name: string) {
   const rollout = await store.getRollout(name);
@@ -56,16 +98,28 @@ async function rolloutOr404(store: Store, name: string) {
   return rollout;
 }
 
-/** Registers the versioned REST API (`/api/v1/...`). */
-export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+/** A token as listed: everything but the hash of its secret. */
+function tokenView(t: StoredToken) {
+  return {
+    id: t.id,
+    user: t.user,
+    kind: t.kind,
+    role: t.role,
+    qualifier: t.qualifier,
+    createdAt: t.createdAt,
+    revokedAt: t.revokedAt,
+  };
+}
+
+type NameParams = { name: string };
+
+/**
+ * Registers the versioned REST API (`/api/v1/...`), `/healthz` and `/metrics`; every route goes
+ * through a {@link RouteRegistry} so `GET /api/v1/openapi.json` describes exactly what is served.
+ */
+export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry {
   const { store, controller, applier } = deps;
-
-  app.get('/healthz', async () => ({ ok: true }));
-
-  app.get('/metrics', async (_req, reply) => {
-    const { contentType, body } = await deps.metrics.text();
-    return reply.type(contentType).send(body);
-  });
+  const routes = new RouteRegistry();
 
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -73,102 +127,494 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
       .send({ code: 'CUTOVER_E_NOT_FOUND', message: `no route ${req.method} ${req.url}` });
   });
 
-  app.get('/api/v1/rollouts', async () => {
-    const rollouts = await store.listRollouts();
-    return { items: rollouts.map(rolloutResource) };
-  });
-
-  app.get<{ Params: { name: string } }>('/api/v1/rollouts/:name', async (req) =>
-    rolloutResource(await rolloutOr404(store, req.params.name)),
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/healthz',
+      permission: 'public',
+      tag: 'system',
+      summary: 'Liveness: 200 while the API answers (no token needed)',
+      response: { type: 'object', properties: { ok: { type: 'boolean' } } },
+    },
+    async () => ({ ok: true }),
   );
 
-  app.delete<{ Params: { name: string } }>('/api/v1/rollouts/:name', async (req) => {
-    const name = req.params.name;
-    await controller.exclusive(async () => {
-      await rolloutOr404(store, name);
-      await store.deleteRollout(name, {
-        time: Date.now(),
-        rollout: name,
-        type: 'Normal',
-        reason: 'RolloutDeleted',
-        message: `Rollout ${name} deleted`,
-        actor: actorOf(req.headers),
-      });
-    });
-    controller.wake();
-    return { deleted: name };
-  });
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/metrics',
+      permission: 'read',
+      tag: 'system',
+      summary: 'Prometheus metrics of the control plane',
+      produces: 'text/plain',
+    },
+    async (_req, reply) => {
+      const { contentType, body } = await deps.metrics.text();
+      return reply.type(contentType).send(body);
+    },
+  );
 
-  app.post('/api/v1/apply', async (req) => {
-    const body = parse(applyBody, req.body);
-    const applied = await applier.apply(body.text, body.file, actorOf(req.headers));
-    controller.wake();
-    return applied;
-  });
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/openapi.json',
+      permission: 'read',
+      tag: 'system',
+      summary: 'This API as an OpenAPI 3.1 document',
+    },
+    async () => openApiDocument(routes.routes, deps.version),
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/whoami',
+      permission: 'read',
+      tag: 'auth',
+      summary: "The caller's identity, role and permissions (a UI shows only the actions allowed)",
+      response: 'Principal',
+    },
+    async (req) => {
+      const p = principalOf(req);
+      return {
+        user: p.user,
+        kind: p.kind,
+        role: p.role,
+        qualifier: p.qualifier,
+        actor: p.actor,
+        tokenId: p.tokenId,
+        permissions: ROLE_PERMISSIONS[p.role],
+      };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts',
+      permission: 'read',
+      tag: 'rollouts',
+      summary: 'Every Rollout',
+      response: {
+        type: 'object',
+        properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Rollout' } } },
+      },
+    },
+    async () => {
+      const rollouts = await store.listRollouts();
+      return { items: rollouts.map(rolloutResource) };
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name',
+      permission: 'read',
+      tag: 'rollouts',
+      summary: 'One Rollout: spec and status',
+      response: 'Rollout',
+    },
+    async (req) => rolloutResource(await rolloutOr404(store, req.params.name)),
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'DELETE',
+      url: '/api/v1/rollouts/:name',
+      permission: 'deploy',
+      tag: 'rollouts',
+      summary: 'Delete a Rollout (its replicas are stopped)',
+    },
+    async (req) => {
+      const name = req.params.name;
+      const actor = principalOf(req).actor;
+      await controller.exclusive(async () => {
+        await rolloutOr404(store, name);
+        await store.deleteRollout(name, {
+          time: deps.now(),
+          rollout: name,
+          type: 'Normal',
+          reason: 'RolloutDeleted',
+          message: `Rollout ${name} deleted`,
+          actor,
+        });
+      });
+      controller.wake();
+      return { deleted: name };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/apply',
+      permission: 'deploy',
+      tag: 'rollouts',
+      summary: 'Create or update Rollouts and AnalysisTemplates from YAML text (validated whole first)',
+      body: applyBody,
+      bodyRequired: true,
+    },
+    async (req) => {
+      const body = parse(applyBody, req.body);
+      const applied = await applier.apply(body.text, body.file, principalOf(req).actor);
+      controller.wake();
+      return applied;
+    },
+  );
 
   for (const command of ROLLOUT_COMMANDS) {
-    app.post<{ Params: { name: string } }>(`/api/v1/rollouts/:name/${command}`, async (req) => {
-      const options = command === 'promote' ? (parse(promoteBody, req.body ?? undefined) ?? {}) : {};
-      const rollout = await controller.command(
-        req.params.name,
-        command as RolloutCommand,
-        options,
-        actorOf(req.headers),
-      );
-      return rolloutResource(rollout);
-    });
+    routes.add<NameParams>(
+      app,
+      {
+        method: 'POST',
+        url: `/api/v1/rollouts/:name/${command}`,
+        permission: 'deploy',
+        tag: 'rollouts',
+        summary: `${command} the Rollout (as kubectl argo rollouts ${command})`,
+        ...(command === 'promote' ? { body: promoteBody } : {}),
+        response: 'Rollout',
+      },
+      async (req) => {
+        const options = command === 'promote' ? parse(promoteBody, bodyOf(req.body)) : {};
+        const rollout = await controller.command(
+          req.params.name,
+          command as RolloutCommand,
+          options,
+          principalOf(req).actor,
+        );
+        return rolloutResource(rollout);
+      },
+    );
   }
 
-  app.post<{ Params: { name: string } }>('/api/v1/rollouts/:name/undo', async (req) => {
-    const body = parse(undoBody, req.body ?? undefined) ?? {};
-    const result = await applier.undo(req.params.name, body.toRevision, actorOf(req.headers));
-    controller.wake();
-    return result;
-  });
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/rollouts/:name/undo',
+      permission: 'deploy',
+      tag: 'rollouts',
+      summary: 'Roll back to the previous revision (or toRevision) by applying its template',
+      body: undoBody,
+    },
+    async (req) => {
+      const body = parse(undoBody, bodyOf(req.body));
+      const result = await applier.undo(req.params.name, body.toRevision, principalOf(req).actor);
+      controller.wake();
+      return result;
+    },
+  );
 
-  app.get<{ Params: { name: string } }>('/api/v1/rollouts/:name/replicasets', async (req) => {
-    await rolloutOr404(store, req.params.name);
-    const observed = controller.lastDataPlane?.rollouts.find((r) => r.rollout === req.params.name);
-    return { items: observed?.replicaSets ?? [], listeners: observed?.listeners ?? [] };
-  });
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name/replicasets',
+      permission: 'read',
+      tag: 'rollouts',
+      summary: "The Rollout's replica sets and listeners as the data plane last reported them",
+    },
+    async (req) => {
+      await rolloutOr404(store, req.params.name);
+      const observed = controller.lastDataPlane?.rollouts.find((r) => r.rollout === req.params.name);
+      return { items: observed?.replicaSets ?? [], listeners: observed?.listeners ?? [] };
+    },
+  );
 
-  app.get<{ Params: { name: string } }>('/api/v1/rollouts/:name/revisions', async (req) => {
-    const rollout = await rolloutOr404(store, req.params.name);
-    return { items: rollout.revisions };
-  });
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name/revisions',
+      permission: 'read',
+      tag: 'rollouts',
+      summary: "The Rollout's revisions, oldest first",
+    },
+    async (req) => {
+      const rollout = await rolloutOr404(store, req.params.name);
+      return { items: rollout.revisions };
+    },
+  );
 
-  app.get<{ Params: { name: string } }>('/api/v1/rollouts/:name/analysisruns', async (req) => {
-    await rolloutOr404(store, req.params.name);
-    return { items: await store.listAnalysisRuns({ rollout: req.params.name }) };
-  });
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name/analysisruns',
+      permission: 'read',
+      tag: 'analysis',
+      summary: "The Rollout's AnalysisRuns, newest first",
+    },
+    async (req) => {
+      await rolloutOr404(store, req.params.name);
+      return { items: await store.listAnalysisRuns({ rollout: req.params.name }) };
+    },
+  );
 
-  app.get('/api/v1/analysisruns', async (req) => {
-    const q = parse(analysisRunsQuery, req.query);
-    if (q.rollout !== undefined) await rolloutOr404(store, q.rollout);
-    return { items: await store.listAnalysisRuns(q.rollout !== undefined ? { rollout: q.rollout } : {}) };
-  });
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name/stats',
+      permission: 'read',
+      tag: 'rollouts',
+      summary:
+        'Traffic per revision (stable, current/canary, active, preview): request rate, error rate, latency quantile; with series=true also per-second counts',
+      query: statsQuery,
+      response: 'RolloutStats',
+    },
+    async (req) => {
+      const q = parse(statsQuery, req.query);
+      const rollout = await rolloutOr404(store, req.params.name);
+      return rolloutStats(deps.dataPlane(), rollout, {
+        windowSeconds: q.window ?? 60,
+        quantile: q.quantile ?? 0.95,
+        series: q.series === 'true',
+      });
+    },
+  );
 
-  app.get<{ Params: { name: string } }>('/api/v1/analysisruns/:name', async (req) => {
-    const run = await store.getAnalysisRun(req.params.name);
-    if (!run) throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `analysis run ${req.params.name} not found`);
-    return run;
-  });
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/analysisruns',
+      permission: 'read',
+      tag: 'analysis',
+      summary: 'AnalysisRuns (of one Rollout with ?rollout=), newest first',
+      query: analysisRunsQuery,
+    },
+    async (req) => {
+      const q = parse(analysisRunsQuery, req.query);
+      if (q.rollout !== undefined) await rolloutOr404(store, q.rollout);
+      return { items: await store.listAnalysisRuns(q.rollout !== undefined ? { rollout: q.rollout } : {}) };
+    },
+  );
 
-  app.get('/api/v1/analysistemplates', async () => ({ items: await store.listAnalysisTemplates() }));
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/analysisruns/:name',
+      permission: 'read',
+      tag: 'analysis',
+      summary: 'One AnalysisRun with its measurements',
+    },
+    async (req) => {
+      const run = await store.getAnalysisRun(req.params.name);
+      if (!run)
+        throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `analysis run ${req.params.name} not found`, {
+          path: 'name',
+        });
+      return run;
+    },
+  );
 
-  app.get('/api/v1/events', async (req) => {
-    const q = parse(eventsQuery, req.query);
-    return {
-      items: await store.listEvents({
-        ...(q.rollout !== undefined ? { rollout: q.rollout } : {}),
-        ...(q.after !== undefined ? { afterId: q.after } : {}),
-        ...(q.limit !== undefined ? { limit: q.limit } : {}),
-      }),
-    };
-  });
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/analysistemplates',
+      permission: 'read',
+      tag: 'analysis',
+      summary: 'Every AnalysisTemplate and ClusterAnalysisTemplate',
+    },
+    async () => ({ items: await store.listAnalysisTemplates() }),
+  );
 
-  app.post('/api/v1/shutdown', async () => {
-    setImmediate(deps.shutdown);
-    return { stopping: true };
-  });
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/events',
+      permission: 'read',
+      tag: 'events',
+      summary: 'The event log: the most recent `limit` events (after `after`), oldest first',
+      query: eventsQuery,
+      response: {
+        type: 'object',
+        properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Event' } } },
+      },
+    },
+    async (req) => {
+      const q = parse(eventsQuery, req.query);
+      return {
+        items: await store.listEvents({
+          ...(q.rollout !== undefined ? { rollout: q.rollout } : {}),
+          ...(q.after !== undefined ? { afterId: q.after } : {}),
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        }),
+      };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/events/stream',
+      permission: 'read',
+      tag: 'events',
+      summary:
+        'Server-sent events: `rollout-event` (id = event id; resumes after Last-Event-ID or ?after=) and `rollout` (a Rollout whose status changed). Token also as ?access_token=',
+      query: streamQuery,
+      produces: 'text/event-stream',
+      sse: true,
+    },
+    async (req, reply) => {
+      const q = parse(streamQuery, req.query);
+      await deps.streams.serve(req, reply, q.after);
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/tokens',
+      permission: 'admin',
+      tag: 'auth',
+      summary: 'Create a token for a user (created when new); the answer holds the token, shown once',
+      body: tokenBody,
+      bodyRequired: true,
+      response: 'CreatedToken',
+    },
+    async (req) => {
+      const body = parse(tokenBody, req.body);
+      const kind = body.kind ?? 'user';
+      const existing = (await store.listTokens()).find((t) => t.user === body.user);
+      if (existing && existing.kind !== kind) {
+        throw new ApiError(
+          409,
+          'CUTOVER_E_CONFLICT',
+          `${body.user} is an existing ${existing.kind}, not a ${kind}`,
+          { path: 'kind' },
+        );
+      }
+      const minted = mintToken();
+      const token: Omit<StoredToken, 'revokedAt'> = {
+        id: minted.id,
+        user: body.user,
+        kind,
+        role: body.role,
+        qualifier: (body.qualifier ?? null) as Qualifier | null,
+        hash: minted.hash,
+        createdAt: deps.now(),
+      };
+      await store.createToken(token);
+      return { ...tokenView({ ...token, revokedAt: null }), token: minted.token };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/tokens',
+      permission: 'admin',
+      tag: 'auth',
+      summary: 'Every token (revoked ones included), without secrets',
+      response: {
+        type: 'object',
+        properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Token' } } },
+      },
+    },
+    async () => ({ items: (await store.listTokens()).map(tokenView) }),
+  );
+
+  routes.add<{ id: string }>(
+    app,
+    {
+      method: 'DELETE',
+      url: '/api/v1/tokens/:id',
+      permission: 'admin',
+      tag: 'auth',
+      summary: 'Revoke one token (idempotent)',
+    },
+    async (req) => {
+      if (!(await store.getToken(req.params.id)))
+        throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `token ${req.params.id} not found`, { path: 'id' });
+      return { revoked: await store.revokeTokens({ id: req.params.id }, deps.now()) };
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'DELETE',
+      url: '/api/v1/users/:name/tokens',
+      permission: 'admin',
+      tag: 'auth',
+      summary: 'Revoke every token of a user (idempotent)',
+    },
+    async (req) => {
+      if (!(await store.listTokens()).some((t) => t.user === req.params.name))
+        throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `user ${req.params.name} not found`, { path: 'name' });
+      return { revoked: await store.revokeTokens({ user: req.params.name }, deps.now()) };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/audit',
+      permission: 'admin',
+      tag: 'audit',
+      summary: 'The audit log, oldest first (`limit` entries after `after`)',
+      query: auditQuery,
+      response: {
+        type: 'object',
+        properties: { items: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } } },
+      },
+    },
+    async (req) => {
+      const q = parse(auditQuery, req.query);
+      return {
+        items: await store.listAudit({
+          ...(q.after !== undefined ? { afterId: q.after } : {}),
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        }),
+      };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/audit/verify',
+      permission: 'admin',
+      tag: 'audit',
+      summary: 'Recompute the hash chain; names the first edited entry or the one after a deleted entry',
+      response: 'AuditVerification',
+    },
+    async () => verifyAuditChain(await store.listAudit()),
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/shutdown',
+      permission: 'admin',
+      tag: 'system',
+      summary: 'Stop the control plane (the data plane keeps serving)',
+    },
+    async () => {
+      setImmediate(deps.shutdown);
+      return { stopping: true };
+    },
+  );
+
+  return routes;
 }

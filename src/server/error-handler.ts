@@ -25,7 +25,10 @@ export function errorHandler(logger: Logger) {
     const fastifyError = error as FastifyError;
     if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
       return reply.status(fastifyError.statusCode).send({
-        code: `CUTOVER_E_HTTP_${fastifyError.code ?? fastifyError.statusCode}`,
+        code:
+          fastifyError.statusCode === 413
+            ? 'CUTOVER_E_BODY_TOO_LARGE'
+            : `CUTOVER_E_HTTP_${fastifyError.code ?? fastifyError.statusCode}`,
         message: error.message,
       });
     }

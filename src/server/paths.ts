@@ -15,6 +15,8 @@ export interface HomePaths {
   serverInfo: string;
   logs: string;
   serverLog: string;
+  /** The bootstrap admin token (mode 0600), written by the server; the local CLI's default token. */
+  token: string;
 }
 
 /** Resolves the data directory: `explicit`, else `$CUTOVER_HOME`, else `~/.cutover`. */
@@ -27,6 +29,7 @@ export function homePaths(explicit?: string): HomePaths {
     serverInfo: join(home, 'server.json'),
     logs: join(home, 'logs'),
     serverLog: join(home, 'logs', 'server.log'),
+    token: join(home, 'token'),
   };
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { mintToken, writeTokenFile } from '../auth/index.js';
 import { type Clock, systemClock } from '../clock/index.js';
 import { Controller } from '../controller/index.js';
 import { DataPlaneClient, ensureDataPlane } from '../dataplane/index.js';
@@ -8,10 +9,14 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
+import { registerAuth } from './auth.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
+import { EventStreams } from './event-stream.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { registerUiRoutes } from './ui-routes.js';
 
 export interface ServerOptions {
   /** Data directory. @default $CUTOVER_HOME or ~/.cutover */
@@ -24,7 +29,14 @@ export interface ServerOptions {
   logger?: Logger;
   /** Reconcile period, ms. @default 200 */
   intervalMs?: number;
+  /** Requests per token. @default 50 req/s, burst 100 */
+  rateLimit?: RateLimitOptions;
 }
+
+/** Longest a client may take to send a whole request, ms (Node's `requestTimeout`). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Idle socket timeout, ms: above the event stream's 15 s heartbeat so open streams stay up. */
+const CONNECTION_TIMEOUT_MS = 60_000;
 
 /** A running control plane. */
 export interface RunningServer {
@@ -60,20 +72,39 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     return { info, client: new DataPlaneClient({ adminPort: info.adminPort }) };
   };
-  const { info, client: dataPlane } = await connect();
+  const first = await connect();
+  const { info } = first;
+  let dataPlane = first.client;
   const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
   const controller = new Controller({
     store,
     dataPlane,
     clock,
     logger,
-    restartDataPlane: async () => (await connect()).client,
+    restartDataPlane: async () => {
+      dataPlane = (await connect()).client;
+      return dataPlane;
+    },
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
   const applier = new SpecApplier({ store, controller, clock });
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  await bootstrapAdminToken(store, paths, clock);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+  });
   app.setErrorHandler(errorHandler(logger));
+  const streams = new EventStreams({ store });
+  app.addHook('preClose', async () => streams.closeAll());
+  registerAuth(app, {
+    store,
+    limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => clock.now()),
+    logger,
+    now: () => clock.now(),
+  });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -87,7 +118,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })();
     return closing;
   };
-  registerApi(app, { store, controller, applier, metrics, shutdown: () => void close() });
+  registerApi(app, {
+    store,
+    controller,
+    applier,
+    metrics,
+    streams,
+    dataPlane: () => dataPlane,
+    now: () => clock.now(),
+    version: VERSION,
+    shutdown: () => void close(),
+  });
+  registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -98,6 +140,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   renameSync(`${paths.serverInfo}.tmp`, paths.serverInfo); // atomic: a reader never sees half a file
   logger.info({ port, home: paths.home, dataPlane: info }, 'cutover server started');
   return { port, paths, app, store, controller, close };
+}
+
+/**
+ * Without a valid admin token in the store (a new data directory, or every admin token revoked),
+ * creates one for user `admin` and writes it to `$CUTOVER_HOME/token` (mode 0600), where the local
+ * CLI finds it.
+ */
+async function bootstrapAdminToken(store: Store, paths: HomePaths, clock: Clock): Promise<void> {
+  const tokens = await store.listTokens();
+  if (tokens.some((t) => t.role === 'admin' && t.revokedAt === null)) return;
+  const minted = mintToken();
+  const existing = tokens.find((t) => t.user === 'admin');
+  await store.createToken({
+    id: minted.id,
+    user: 'admin',
+    kind: existing?.kind ?? 'user',
+    role: 'admin',
+    qualifier: null,
+    hash: minted.hash,
+    createdAt: clock.now(),
+  });
+  writeTokenFile(paths.token, minted.token);
 }
 
 function readServerPid(paths: HomePaths): number | undefined {

@@ -1,4 +1,13 @@
 export { StoreError } from './errors.js';
 export { KyselyStore } from './kysely-store.js';
 export { openSqliteStore } from './sqlite/sqlite-store.js';
-export type { EventQuery, NewEvent, RolloutApplyResult, Store, StoredEvent, StoredRollout } from './store.js';
+export type {
+  EventQuery,
+  NewAuditEntry,
+  NewEvent,
+  RolloutApplyResult,
+  Store,
+  StoredEvent,
+  StoredRollout,
+  StoredToken,
+} from './store.js';

@@ -1,11 +1,21 @@
 import { type Kysely, Migrator } from 'kysely';
 import type { AnalysisRun } from '../analysis/types.js';
+import { type AuditEntry, GENESIS_HASH, type Qualifier, type Role, type UserKind } from '../auth/index.js';
 import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
 import { StoreError } from './errors.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
-import type { EventQuery, NewEvent, RolloutApplyResult, Store, StoredEvent, StoredRollout } from './store.js';
+import type {
+  EventQuery,
+  NewAuditEntry,
+  NewEvent,
+  RolloutApplyResult,
+  Store,
+  StoredEvent,
+  StoredRollout,
+  StoredToken,
+} from './store.js';
 
 /**
  * The Store over any Kysely dialect: SQL shared by every backend. A backend folder (`sqlite/`)
@@ -244,9 +254,120 @@ export class KyselyStore implements Store {
       .map((r) => ({ ...r, id: Number(r.id), time: Number(r.time), type: r.type as StoredEvent['type'] }));
   }
 
+  async createToken(token: Omit<StoredToken, 'revokedAt'>): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('users')
+        .values({ name: token.user, kind: token.kind, created_at: token.createdAt })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      await tx
+        .insertInto('tokens')
+        .values({
+          id: token.id,
+          user: token.user,
+          role: token.role,
+          qualifier: token.qualifier,
+          hash: token.hash,
+          created_at: token.createdAt,
+          revoked_at: null,
+        })
+        .execute();
+    });
+  }
+
+  async getToken(id: string): Promise<StoredToken | undefined> {
+    const row = await this.#tokens().where('tokens.id', '=', id).executeTakeFirst();
+    return row ? toToken(row) : undefined;
+  }
+
+  async listTokens(): Promise<StoredToken[]> {
+    const rows = await this.#tokens().orderBy('tokens.created_at').orderBy('tokens.id').execute();
+    return rows.map(toToken);
+  }
+
+  #tokens() {
+    return this.db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.name', 'tokens.user')
+      .selectAll('tokens')
+      .select('users.kind');
+  }
+
+  async revokeTokens(which: { id: string } | { user: string }, now: number): Promise<number> {
+    let q = this.db.updateTable('tokens').set({ revoked_at: now }).where('revoked_at', 'is', null);
+    q = 'id' in which ? q.where('id', '=', which.id) : q.where('user', '=', which.user);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async appendAudit(
+    entry: NewAuditEntry,
+    seal: (entry: Omit<AuditEntry, 'hash'>) => string,
+  ): Promise<AuditEntry> {
+    return this.db.transaction().execute(async (tx) => {
+      const last = await tx
+        .selectFrom('audit')
+        .select(['id', 'hash'])
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const unsealed = { id: Number(last?.id ?? 0) + 1, ...entry, prevHash: last?.hash ?? GENESIS_HASH };
+      const sealed: AuditEntry = { ...unsealed, hash: seal(unsealed) };
+      await tx
+        .insertInto('audit')
+        .values({
+          id: sealed.id,
+          time: sealed.time,
+          actor: sealed.actor,
+          role: sealed.role,
+          method: sealed.method,
+          path: sealed.path,
+          summary: sealed.summary,
+          status: sealed.status,
+          prev_hash: sealed.prevHash,
+          hash: sealed.hash,
+        })
+        .execute();
+      return sealed;
+    });
+  }
+
+  async listAudit(query: { afterId?: number; limit?: number } = {}): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit').selectAll().orderBy('id');
+    if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      time: Number(r.time),
+      actor: r.actor,
+      role: r.role,
+      method: r.method,
+      path: r.path,
+      summary: r.summary,
+      status: Number(r.status),
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function toToken(row: Database['tokens'] & { kind: string }): StoredToken {
+  return {
+    id: row.id,
+    user: row.user,
+    kind: row.kind as UserKind,
+    role: row.role as Role,
+    qualifier: row.qualifier as Qualifier | null,
+    hash: row.hash,
+    createdAt: Number(row.created_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
 }
 
 function toRollout(row: Database['rollouts'], revisions: Database['revisions'][]): StoredRollout {

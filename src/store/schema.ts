@@ -41,4 +41,32 @@ export interface Database {
     message: string;
     actor: string;
   };
+  users: {
+    name: string;
+    /** `user` or `agent`. */
+    kind: string;
+    created_at: number;
+  };
+  tokens: {
+    id: string;
+    user: string;
+    role: string;
+    qualifier: string | null;
+    /** sha256 (hex) of the token's secret. */
+    hash: string;
+    created_at: number;
+    revoked_at: number | null;
+  };
+  audit: {
+    id: number;
+    time: number;
+    actor: string;
+    role: string;
+    method: string;
+    path: string;
+    summary: string;
+    status: number;
+    prev_hash: string;
+    hash: string;
+  };
 }

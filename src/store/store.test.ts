@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditHash, GENESIS_HASH, verifyAuditChain } from '../auth/index.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { KyselyStore } from './kysely-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
@@ -107,6 +108,53 @@ for (const backend of BACKENDS) {
       await expect(sql`UPDATE events SET message = 'forged'`.execute(db)).rejects.toThrow(/append-only/);
       await expect(sql`DELETE FROM events`.execute(db)).rejects.toThrow(/append-only/);
       expect((await store.listEvents())[0]?.message).toBe('m');
+    });
+
+    it('should chain audit entries and refuse to edit or delete them', async () => {
+      const entry = (status: number) => ({
+        time: 1,
+        actor: 'user:a',
+        role: 'admin',
+        method: 'POST',
+        path: '/api/v1/tokens',
+        summary: '',
+        status,
+      });
+      const first = await store.appendAudit(entry(200), auditHash);
+      const second = await store.appendAudit(entry(400), auditHash);
+      expect(first).toMatchObject({ id: 1, prevHash: GENESIS_HASH });
+      expect(second).toMatchObject({ id: 2, prevHash: first.hash });
+      expect(await store.listAudit()).toEqual([first, second]);
+      expect(await store.listAudit({ afterId: 1 })).toEqual([second]);
+      expect(verifyAuditChain(await store.listAudit()).ok).toBe(true);
+      // biome-ignore lint/suspicious/noExplicitAny: reaching the raw connection on purpose
+      const db = (store as any).db;
+      await expect(sql`UPDATE audit SET status = 200`.execute(db)).rejects.toThrow(/append-only/);
+      await expect(sql`DELETE FROM audit`.execute(db)).rejects.toThrow(/append-only/);
+    });
+
+    it('should store tokens with their user and revoke them by id or by user', async () => {
+      const token = (id: string, user: string) => ({
+        id,
+        user,
+        kind: 'agent' as const,
+        role: 'deployer' as const,
+        qualifier: null,
+        hash: 'h',
+        createdAt: 1,
+      });
+      await store.createToken(token('a1', 'bot'));
+      await store.createToken(token('a2', 'bot'));
+      await store.createToken(token('b1', 'eve'));
+      expect(await store.getToken('a1')).toEqual({ ...token('a1', 'bot'), revokedAt: null });
+      expect(await store.revokeTokens({ id: 'a1' }, 5)).toBe(1);
+      expect(await store.revokeTokens({ id: 'a1' }, 6)).toBe(0);
+      expect(await store.revokeTokens({ user: 'bot' }, 7)).toBe(1);
+      expect((await store.listTokens()).map((t) => [t.id, t.revokedAt])).toEqual([
+        ['a1', 5],
+        ['a2', 7],
+        ['b1', null],
+      ]);
     });
 
     it('should keep an AnalysisRun created twice once', async () => {

@@ -4,6 +4,7 @@
  * `sqlite/` is the embedded default.
  */
 import type { AnalysisRun } from '../analysis/types.js';
+import type { AuditEntry, Qualifier, Role, UserKind } from '../auth/index.js';
 import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
 import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
 
@@ -49,6 +50,26 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A bearer token as stored: never the token itself, only the hash of its secret. */
+export interface StoredToken {
+  /** Public id, the `<id>` of `cut_<id>_<secret>`. */
+  id: string;
+  user: string;
+  kind: UserKind;
+  role: Role;
+  /** An approver's qualification; null for other roles. */
+  qualifier: Qualifier | null;
+  /** sha256 (hex) of the secret. */
+  hash: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** ms since the epoch; null while valid. */
+  revokedAt: number | null;
+}
+
+/** An audit entry before it is chained (the store assigns `id`, `prevHash` and `hash`). */
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'prevHash' | 'hash'>;
+
 export interface Store {
   /**
    * Stores Rollouts and AnalysisTemplates in one transaction: all or nothing. A Rollout whose
@@ -76,5 +97,19 @@ export interface Store {
   listAnalysisRuns(filter?: { rollout?: string; active?: boolean }): Promise<AnalysisRun[]>;
   appendEvents(events: NewEvent[]): Promise<void>;
   listEvents(query?: EventQuery): Promise<StoredEvent[]>;
+  /** Stores a token, creating its user (with `kind`) when new. */
+  createToken(token: Omit<StoredToken, 'revokedAt'>): Promise<void>;
+  getToken(id: string): Promise<StoredToken | undefined>;
+  /** Every token, revoked ones included, oldest first. */
+  listTokens(): Promise<StoredToken[]>;
+  /** Revokes one token or every token of a user. Idempotent. @returns tokens newly revoked. */
+  revokeTokens(which: { id: string } | { user: string }, now: number): Promise<number>;
+  /**
+   * Appends an entry to the audit log in one transaction: its id is the last id + 1, its
+   * `prevHash` the last entry's hash, its hash `seal(entry)`.
+   */
+  appendAudit(entry: NewAuditEntry, seal: (entry: Omit<AuditEntry, 'hash'>) => string): Promise<AuditEntry>;
+  /** Audit entries, oldest first: all of them, or `limit` after `afterId`. */
+  listAudit(query?: { afterId?: number; limit?: number }): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }

@@ -417,11 +417,17 @@ export class CutoverEnv {
     return this.apiGet<RolloutJson>(`/api/v1/rollouts/${encodeURIComponent(name)}`);
   }
 
+  /** The bootstrap admin token the server wrote at its first start (every API route but /healthz needs one). */
+  apiToken(): string {
+    return readFileSync(this.path('token'), 'utf8').trim();
+  }
+
   /** `GET <path>` on the running server's API, parsed; throws unless 200. Does not start a server. */
   async apiGet<T>(path: string): Promise<T> {
     const port = this.apiPort();
     if (port === undefined) throw new Error('no server.json: the server is not running');
     const res = await request(`http://127.0.0.1:${port}${path}`, {
+      headers: { authorization: `Bearer ${this.apiToken()}` },
       headersTimeout: 5_000,
       bodyTimeout: 5_000,
     });

@@ -7,7 +7,7 @@ import type { Database } from '../schema.js';
 
 /**
  * The embedded default store: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
- * The event log is append-only, enforced by triggers.
+ * The event log and the audit log are append-only, enforced by triggers.
  * @param path - database file, e.g. `$CUTOVER_HOME/cutover.db`; `:memory:` for tests.
  * @throws StoreError when the schema cannot be migrated.
  */
@@ -20,11 +20,20 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const store = new KyselyStore(db);
   await store.migrate();
-  await sql`CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(
-    db,
-  );
-  await sql`CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END`.execute(
-    db,
-  );
+  for (const [table, message] of [
+    ['events', 'events are append-only'],
+    ['audit', 'the audit log is append-only'],
+  ] as const) {
+    await sql
+      .raw(
+        `CREATE TRIGGER IF NOT EXISTS ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      )
+      .execute(db);
+  }
   return store;
 }

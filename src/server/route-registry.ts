@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Permission } from '../auth/index.js';
+
+/** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
+export type JsonSchema = Record<string, unknown>;
+
+/** One route of the API as the OpenAPI document describes it. */
+export interface RouteDoc {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Fastify path, `:param` for parameters. */
+  url: string;
+  permission: Permission | 'public';
+  summary: string;
+  tag: string;
+  /** zod schema of the JSON body (validated by the handler with it). */
+  body?: z.ZodType;
+  /** Whether a body must be sent. @default false */
+  bodyRequired?: boolean;
+  /** zod object schema of the query string. */
+  query?: z.ZodType;
+  /** JSON Schema of the 200 answer, or a `$ref` name of `components.schemas`. */
+  response?: JsonSchema | string;
+  /** Content type of the 200 answer. @default application/json */
+  produces?: string;
+  /** Server-sent events: accepts `?access_token=`. */
+  sse?: boolean;
+}
+
+/**
+ * Registers routes with Fastify and remembers their documentation, so the OpenAPI document lists
+ * exactly the routes served (a test compares it with Fastify's own route list).
+ */
+export class RouteRegistry {
+  readonly routes: RouteDoc[] = [];
+
+  add<P = Record<string, string>>(
+    app: FastifyInstance,
+    doc: RouteDoc,
+    handler: (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => Promise<unknown>,
+  ): void {
+    this.routes.push(doc);
+    app.route<{ Params: P }>({
+      method: doc.method,
+      url: doc.url,
+      config: { permission: doc.permission, ...(doc.sse ? { sse: true } : {}) },
+      handler,
+    });
+  }
+}
