@@ -1,4 +1,5 @@
-import { Client, Pool } from 'undici';
+import { performance } from 'node:perf_hooks';
+import { UpstreamConnection } from './upstream-connection.js';
 
 /** Where one replica listens, as the platform reports it to the router. */
 export interface EndpointAddress {
@@ -19,51 +20,122 @@ export interface EndpointPoolOptions {
   bodyTimeoutMs: number;
 }
 
+/** Idle keep-alive sockets kept per endpoint; more are closed when released. */
+const DEFAULT_MAX_IDLE_SOCKETS = 256;
+/**
+ * How long an idle socket is kept, ms: below the 5 s keep-alive timeout of Node's HTTP server, the
+ * most common upstream, so that the router rarely reuses a socket the upstream is closing.
+ */
+const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
+/** Margin kept below an upstream's `Keep-Alive: timeout=N` hint, ms. */
+const HINT_MARGIN_MS = 1_000;
+/** Period of the timeout sweep, ms: timeouts are enforced with this granularity. */
+const SWEEP_MS = 1_000;
+
 /**
  * One replica as the router sees it: its keep-alive connection pool and the number of requests in
  * flight to it (the platform waits for that number to reach 0 before it stops the replica).
+ *
+ * The pool: idle sockets are reused last-in first-out (the most recently used socket is the least
+ * likely to have been closed by the upstream), at most {@link DEFAULT_MAX_IDLE_SOCKETS} are kept,
+ * each for {@link DEFAULT_IDLE_TIMEOUT_MS} (less if the upstream's Keep-Alive hint says so). The
+ * number of busy sockets is not bounded: it follows the client concurrency, as nginx does without
+ * `max_conns` (a cap would queue requests inside the proxy). Timeouts (connect, response head,
+ * body idle) are enforced by one sweep per second over the endpoint's sockets rather than a timer
+ * per request.
  */
 export class Endpoint {
   readonly id: string;
   readonly host: string;
   readonly port: number;
-  /** undici Pool: measured ~1.7x the throughput of node:http's Agent for this proxy. */
-  readonly pool: Pool;
+  readonly options: EndpointPoolOptions;
+  /** `Host` field line for requests that came without one (HTTP/1.0), with CRLF. */
+  readonly hostField: string;
   /** Requests dispatched to this endpoint and not finished. */
   inFlight = 0;
   #idleWaiters: (() => void)[] = [];
-
-  readonly #options: EndpointPoolOptions;
+  readonly #idle: UpstreamConnection[] = [];
+  readonly #sockets = new Set<UpstreamConnection>();
+  #sweep: NodeJS.Timeout | null = null;
+  #closed = false;
+  #onEmpty: (() => void) | null = null;
 
   constructor(address: EndpointAddress, options: EndpointPoolOptions) {
-    this.#options = options;
+    this.options = options;
     this.id = address.id;
     this.host = address.host;
     this.port = address.port;
-    this.pool = new Pool(`http://${address.host}:${address.port}`, {
-      // Unbounded by design: the number of upstream sockets follows the client concurrency, as nginx
-      // does without `max_conns`; a cap would queue requests inside the proxy.
-      connections: null,
-      pipelining: 1,
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 60_000,
-      headersTimeout: options.headersTimeoutMs,
-      bodyTimeout: options.bodyTimeoutMs,
-      connect: { timeout: options.connectTimeoutMs },
-    });
+    this.hostField = `host: ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}\r\n`;
+  }
+
+  /** An idle pooled connection (most recently used first), or a new one. */
+  acquire(): UpstreamConnection {
+    const idle = this.#idle;
+    while (idle.length > 0) {
+      const conn = idle.pop()!;
+      if (!conn.closed) return conn;
+    }
+    return this.connect();
   }
 
   /**
-   * A one-request connection for a retry: a fresh socket cannot be a stale keep-alive socket, which
-   * is what the first attempt most likely failed on. The caller closes it.
+   * A new connection, never a pooled one: used for a retry, since a fresh socket cannot be a stale
+   * keep-alive socket, which is what the first attempt most likely failed on.
    */
-  freshClient(): Client {
-    return new Client(`http://${this.host}:${this.port}`, {
-      pipelining: 1,
-      headersTimeout: this.#options.headersTimeoutMs,
-      bodyTimeout: this.#options.bodyTimeoutMs,
-      connect: { timeout: this.#options.connectTimeoutMs },
-    });
+  connect(): UpstreamConnection {
+    const conn = new UpstreamConnection(this);
+    this.#sockets.add(conn);
+    if (this.#sweep === null) {
+      this.#sweep = setInterval(() => this.#sweepNow(), SWEEP_MS);
+      this.#sweep.unref();
+    }
+    return conn;
+  }
+
+  /**
+   * Return a connection whose exchange completed cleanly to the pool (or close it when the pool is
+   * closed or full).
+   * @param keepAliveHintMs - the upstream's `Keep-Alive: timeout`, ms, or -1.
+   */
+  park(conn: UpstreamConnection, keepAliveHintMs: number): void {
+    conn.owner = null;
+    conn.deadline = Number.POSITIVE_INFINITY;
+    if (this.#closed || conn.closed || this.#idle.length >= DEFAULT_MAX_IDLE_SOCKETS) {
+      conn.socket.destroy();
+      return;
+    }
+    conn.idleTimeoutMs =
+      keepAliveHintMs < 0
+        ? DEFAULT_IDLE_TIMEOUT_MS
+        : Math.min(DEFAULT_IDLE_TIMEOUT_MS, keepAliveHintMs - HINT_MARGIN_MS);
+    if (conn.idleTimeoutMs <= 0) {
+      conn.socket.destroy();
+      return;
+    }
+    conn.idleSince = performance.now();
+    this.#idle.push(conn);
+  }
+
+  /** A connection closed (called by the connection). */
+  forget(conn: UpstreamConnection): void {
+    this.#sockets.delete(conn);
+    const i = this.#idle.lastIndexOf(conn);
+    if (i >= 0) this.#idle.splice(i, 1);
+    if (this.#sockets.size === 0) {
+      if (this.#sweep !== null) clearInterval(this.#sweep);
+      this.#sweep = null;
+      this.#onEmpty?.();
+    }
+  }
+
+  #sweepNow(): void {
+    const now = performance.now();
+    for (const conn of this.#sockets) {
+      const owner = conn.owner;
+      if (owner !== null) {
+        if (now > conn.deadline) owner.upstreamTimeout();
+      } else if (now - conn.idleSince > conn.idleTimeoutMs) conn.socket.destroy();
+    }
   }
 
   /** One request finished (successfully or not). */
@@ -95,15 +167,21 @@ export class Endpoint {
     });
   }
 
-  /** Close the idle keep-alive sockets (and any others after `timeoutMs`). */
+  /**
+   * Close the idle keep-alive sockets at once; busy sockets close when their request finishes, and
+   * any still open after `timeoutMs` are destroyed. Idempotent.
+   */
   async close(timeoutMs = 1_000): Promise<void> {
+    this.#closed = true;
+    for (const conn of this.#idle.splice(0)) conn.socket.destroy();
+    if (this.#sockets.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    const closed = this.pool.close().then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    await new Promise<void>((resolve) => {
+      this.#onEmpty = resolve;
+      timer = setTimeout(resolve, timeoutMs);
     });
-    const ok = await Promise.race([closed, timedOut]).catch(() => false);
     clearTimeout(timer);
-    if (!ok) await this.pool.destroy().catch(() => undefined);
+    this.#onEmpty = null;
+    for (const conn of this.#sockets) conn.socket.destroy();
   }
 }

@@ -1,18 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ClientConnection, type ClientConnectionHost } from './client-connection.js';
 import type { Endpoint } from './endpoint.js';
 import { ListenError, PortInUseError } from './errors.js';
-import { ProxyExchange } from './proxy-exchange.js';
+import { headerLookupOf } from './header-route.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
-
-interface HeldRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
-  timer: NodeJS.Timeout;
-  since: number;
-}
 
 /** Behaviour of a listener, from `RouterOptions`. */
 export interface ListenerOptions {
@@ -25,40 +19,46 @@ export interface ListenerOptions {
 }
 
 /**
- * One public port of one Rollout: an HTTP/1.1 server whose requests are routed by the listener's
- * current {@link RouteTable}. Replacing the table never affects requests already dispatched.
+ * Idle time after which a client keep-alive connection is closed, ms: the router sits in front of
+ * long-lived clients, so longer than Node's 5 s (and than the 60 s of common load balancers).
+ */
+const CLIENT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Time allowed to receive a whole request head, ms (then 408), as Node's `headersTimeout`. */
+const CLIENT_HEAD_TIMEOUT_MS = 66_000;
+/** Period of the client timeout sweep, ms. */
+const SWEEP_MS = 1_000;
+const NO_ENDPOINT_BODY = 'no ready endpoint\n';
+
+/**
+ * One public port of one Rollout: a TCP server whose connections are {@link ClientConnection}s,
+ * each request routed by the listener's current {@link RouteTable}. Replacing the table never
+ * affects requests already dispatched.
  *
  * A request that finds no weighted backend with a ready endpoint is held (for up to
  * `holdTimeoutMs`) until one becomes ready, then answered 503: this is what makes `recreate`
  * lossless and a brief period without ready replicas invisible to clients.
  */
-export class Listener {
+export class Listener implements ClientConnectionHost {
   readonly rollout: string;
   readonly port: number;
   table: RouteTable = new RouteTable([], []);
+  closing = false;
   readonly #server: Server;
   readonly #options: ListenerOptions;
-  readonly #held = new Set<HeldRequest>();
-  readonly #retryRoute = (failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined => {
-    if (target.endpoints.some((e) => e !== failed)) return target;
-    const other = this.table.pick();
-    return other ?? (target.endpoints.length > 0 ? target : undefined);
-  };
+  readonly #connections = new Set<ClientConnection>();
+  readonly #held = new Set<ClientConnection>();
+  #sweep: NodeJS.Timeout | null = null;
 
   constructor(rollout: string, port: number, options: ListenerOptions) {
     this.rollout = rollout;
     this.port = port;
     this.#options = options;
-    this.#server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.#onRequest(req, res));
-    // The router sits in front of long-lived clients: keep their connections longer than Node's 5 s.
-    this.#server.keepAliveTimeout = 65_000;
-    this.#server.headersTimeout = 66_000;
-    this.#server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-      if (err.code === 'ECONNRESET' || !socket.writable) {
+    this.#server = createServer({ noDelay: true }, (socket: Socket) => {
+      if (this.closing) {
         socket.destroy();
         return;
       }
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      this.#connections.add(new ClientConnection(socket, this));
     });
   }
 
@@ -76,6 +76,8 @@ export class Listener {
       };
       const onListening = (): void => {
         this.#server.off('error', onError);
+        this.#sweep = setInterval(() => this.#sweepNow(), SWEEP_MS);
+        this.#sweep.unref();
         resolve();
       };
       this.#server.once('error', onError);
@@ -84,77 +86,101 @@ export class Listener {
     });
   }
 
-  #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const target = this.table.pick();
-    if (target === undefined) {
-      this.#hold(req, res);
-      return;
-    }
-    new ProxyExchange(target, target.pick()!, req, res, this.#retryRoute).start();
+  #sweepNow(): void {
+    const now = performance.now();
+    for (const conn of this.#connections)
+      conn.checkTimeouts(now, CLIENT_KEEP_ALIVE_TIMEOUT_MS, CLIENT_HEAD_TIMEOUT_MS);
   }
 
-  #hold(req: IncomingMessage, res: ServerResponse): void {
-    const held: HeldRequest = {
-      req,
-      res,
-      since: Date.now(),
-      timer: setTimeout(() => {
-        this.#held.delete(held);
-        if (res.destroyed) return;
-        const body = 'no ready endpoint\n';
-        res.writeHead(503, {
-          'content-type': 'text/plain',
-          'content-length': body.length,
-          'retry-after': '1',
-        });
-        res.end(body);
-        this.table.primary()?.recorder.record(PROXY_ERROR, (Date.now() - held.since) / 1000, Date.now());
-      }, this.#options.holdTimeoutMs),
-    };
-    this.#held.add(held);
+  /** Route a parsed request, or hold it while no weighted backend has a ready endpoint. */
+  dispatch(conn: ClientConnection): void {
+    const target = this.#route(conn);
+    if (target !== undefined) {
+      conn.start(target, target.pick()!);
+      return;
+    }
+    conn.heldSince = Date.now();
+    conn.holdTimer = setTimeout(() => this.#holdExpired(conn), this.#options.holdTimeoutMs);
+    this.#held.add(conn);
+  }
+
+  /** Header routes first (only when the listener has some: no per-request cost otherwise), then weights. */
+  #route(conn: ClientConnection): RevisionTarget | undefined {
+    const table = this.table;
+    return table.headerRoutes.length > 0 ? table.route(headerLookupOf(conn.requestHead)) : table.pick();
+  }
+
+  #holdExpired(conn: ClientConnection): void {
+    this.#held.delete(conn);
+    conn.holdTimer = null;
+    if (!conn.held) return;
+    const since = conn.heldSince;
+    conn.answer(503, NO_ENDPOINT_BODY, 'retry-after: 1\r\n');
+    this.table.primary()?.recorder.record(PROXY_ERROR, (Date.now() - since) / 1000, Date.now());
+  }
+
+  /** Target for the retry of a request that failed on `failed`: the same revision if it has another
+   * endpoint, else another weighted revision, else the same endpoint again. */
+  retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined {
+    if (target.endpoints.some((e) => e !== failed)) return target;
+    const other = this.table.pick();
+    return other ?? (target.endpoints.length > 0 ? target : undefined);
+  }
+
+  forget(conn: ClientConnection): void {
+    this.#connections.delete(conn);
+    if (this.#held.delete(conn) && conn.holdTimer !== null) {
+      clearTimeout(conn.holdTimer);
+      conn.holdTimer = null;
+    }
   }
 
   /** Dispatch the held requests that can now be routed (called when endpoints or weights change). */
   releaseHeld(): void {
     if (this.#held.size === 0) return;
-    for (const held of this.#held) {
-      if (held.res.destroyed) {
-        clearTimeout(held.timer);
-        this.#held.delete(held);
+    for (const conn of this.#held) {
+      if (!conn.held) {
+        this.#held.delete(conn);
+        if (conn.holdTimer !== null) clearTimeout(conn.holdTimer);
+        conn.holdTimer = null;
         continue;
       }
-      const target = this.table.pick();
+      const target = this.#route(conn);
       if (target === undefined) return;
-      clearTimeout(held.timer);
-      this.#held.delete(held);
-      new ProxyExchange(target, target.pick()!, held.req, held.res, this.#retryRoute).start();
+      if (conn.holdTimer !== null) clearTimeout(conn.holdTimer);
+      conn.holdTimer = null;
+      this.#held.delete(conn);
+      conn.start(target, target.pick()!);
     }
   }
 
   /**
    * Stop accepting connections and let in-flight requests finish (up to `closeTimeoutMs`); idle
-   * keep-alive connections are closed at once and busy ones as soon as they become idle.
+   * keep-alive connections are closed at once and busy ones as soon as their response is out (it
+   * says `Connection: close`).
    */
   async close(): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeIdleConnections();
     const deadline = Date.now() + this.#options.closeTimeoutMs;
-    let done = false;
-    void closed.then(() => {
-      done = true;
-    });
-    while (!done && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      this.#server.closeIdleConnections();
+    for (;;) {
+      for (const conn of this.#connections) conn.closeIfIdle();
+      if (this.#connections.size === this.#held.size || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
     }
-    for (const held of this.#held) {
-      clearTimeout(held.timer);
-      if (!held.res.destroyed) held.res.writeHead(503, { 'content-length': 0 }).end();
+    for (const conn of this.#held) {
+      if (conn.holdTimer !== null) clearTimeout(conn.holdTimer);
+      conn.holdTimer = null;
+      if (conn.held) conn.answer(503, '', '');
     }
     this.#held.clear();
-    if (!done) {
-      this.#server.closeAllConnections();
-      await closed;
+    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep = null;
+    if (this.#connections.size > 0) {
+      // Give the answers above a moment to flush, then cut what is left.
+      await new Promise((r) => setTimeout(r, 50));
+      for (const conn of this.#connections) conn.socket.destroy();
     }
+    await closed;
   }
 }

@@ -1,0 +1,663 @@
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { CHUNKED_MALFORMED, ChunkedBody, type ChunkSink } from './chunked-body.js';
+import type { Endpoint } from './endpoint.js';
+import { CR, findHeadEnd, LF } from './head-fields.js';
+import { BODY_LENGTH, BODY_NONE, RequestHead } from './request-head.js';
+import {
+  FRAMING_CHUNKED,
+  FRAMING_CLOSE,
+  FRAMING_LENGTH,
+  FRAMING_NONE,
+  ResponseHead,
+} from './response-head.js';
+import { PROXY_ERROR } from './revision-recorder.js';
+import type { RevisionTarget } from './revision-target.js';
+import type { UpstreamConnection, UpstreamOwner } from './upstream-connection.js';
+
+/** Waiting for (the rest of) a request head; idle when nothing is buffered. */
+const PHASE_HEAD = 0;
+/** Head parsed, no weighted backend has a ready endpoint: held by the listener. */
+const PHASE_HELD = 1;
+/** Proxying the request to an endpoint. */
+const PHASE_ACTIVE = 2;
+const PHASE_CLOSED = 3;
+
+const RESPONSE_HEAD = 0;
+const RESPONSE_BODY = 1;
+
+/** Failure kinds of an upstream exchange, deciding retry and status. */
+const FAIL_CONNECT = 0;
+const FAIL_SOCKET = 1;
+const FAIL_TIMEOUT = 2;
+const FAIL_PROTOCOL = 3;
+
+/** Largest request head, bytes (Node's default `maxHeaderSize`); larger gets 431. */
+const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+/** Largest upstream response head, bytes; larger fails the exchange with 502. */
+const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+/**
+ * Client bytes buffered while nothing consumes them (a held request's body, a body arriving before
+ * the upstream socket connected, pipelined requests), bytes; beyond it reading the client pauses.
+ */
+const MAX_PENDING_BYTES = 64 * 1024;
+/** How long a connection the router ended may wait for the client's FIN before it is destroyed, ms. */
+const CLOSE_LINGER_MS = 5_000;
+/** A response body part up to this size is moved next to its rewritten head to go out in one write. */
+const COALESCE_BYTES = 16 * 1024;
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+const END_CLOSE = Buffer.from('connection: close\r\n\r\n', 'latin1');
+const END_KEEP_ALIVE = Buffer.from('connection: keep-alive\r\n\r\n', 'latin1');
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
+
+/** What a {@link ClientConnection} needs from its listener. */
+export interface ClientConnectionHost {
+  /** The listener is closing: every response ends its connection. */
+  readonly closing: boolean;
+  /** Route a parsed request: {@link ClientConnection.start} it now, or hold it. */
+  dispatch(conn: ClientConnection): void;
+  /** Target for the retry of a request that failed on `failed`, or undefined. */
+  retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined;
+  /** The connection closed. */
+  forget(conn: ClientConnection): void;
+}
+
+/**
+ * One client connection of a listener and the requests it carries, proxied one at a time in order
+ * (pipelined requests wait in the buffer): a hand-written HTTP/1.1 proxy over the raw sockets. The
+ * request head is parsed and rewritten in the received buffer and sent upstream as one write with
+ * the body bytes that came with it; the response head is rewritten in place and forwarded with its
+ * body bytes; the body is forwarded as raw bytes (chunked framing included) with backpressure both
+ * ways. The state of the current request lives in this object, reused for each request: nothing
+ * but the head string and the socket's buffers is allocated per request.
+ *
+ * Retry: a request without a body that fails before any response byte is retried once, over a new
+ * connection to another endpoint if there is one, when the failure is a connect error (nothing
+ * was sent) or, for idempotent methods, a socket reset / close (RFC 9110 section 9.2.2 allows the
+ * automatic retry of idempotent requests): the upstream closing a keep-alive socket as the request
+ * arrives on it is the case this exists for.
+ *
+ * Failures the proxy generates answer 502 (504 on upstream timeouts) and count as `proxyError`;
+ * once the response head is out, the only signal left is to cut the client connection (never a
+ * truncated response that looks complete). A request aborted by its client is not counted.
+ */
+export class ClientConnection implements UpstreamOwner, ChunkSink {
+  readonly socket: Socket;
+  readonly #host: ClientConnectionHost;
+  readonly #clientAddress: string;
+  #phase = PHASE_HEAD;
+  /** Client bytes received and not consumed yet. */
+  #buf: Buffer | null = null;
+  #paused = false;
+  /** When the connection became idle or the current head started, `performance.now()` ms. */
+  #since = performance.now();
+  readonly #request = new RequestHead();
+  readonly #response = new ResponseHead();
+  readonly #requestChunks = new ChunkedBody();
+  readonly #responseChunks = new ChunkedBody();
+
+  /** For a held request: since when, ms since the epoch, and its hold timer. */
+  heldSince = 0;
+  holdTimer: NodeJS.Timeout | null = null;
+
+  #target: RevisionTarget | null = null;
+  #endpoint: Endpoint | null = null;
+  #upstream: UpstreamConnection | null = null;
+  #start = 0;
+  #retried = false;
+  /** Some response byte arrived from the upstream (no retry after that). */
+  #responded = false;
+  /** The response head went out to the client. */
+  #headSent = false;
+  #requestDone = false;
+  #requestRemaining = 0;
+  #responsePhase = RESPONSE_HEAD;
+  #responseRemaining = 0;
+  #responseBuf: Buffer | null = null;
+  #status = 0;
+  /** Decode a chunked response for an HTTP/1.0 client. */
+  #decode = false;
+  #closeAfter = false;
+  #upstreamPaused = false;
+
+  constructor(socket: Socket, host: ClientConnectionHost) {
+    this.socket = socket;
+    this.#host = host;
+    this.#clientAddress = socket.remoteAddress ?? 'unknown';
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.#onDrain());
+    // A client that closes (or half-closes, as Node's HTTP server treats it) aborts its request.
+    socket.on('end', () => this.#onGone());
+    socket.on('close', () => this.#onGone());
+    socket.on('error', () => undefined);
+  }
+
+  /** No request in progress and no byte of a next one received. */
+  get idle(): boolean {
+    return this.#phase === PHASE_HEAD && this.#buf === null;
+  }
+
+  /**
+   * The current request's head as sent upstream (latin1 wire form: hop-by-hop fields removed,
+   * X-Forwarded-* added), for header routes.
+   */
+  get requestHead(): string {
+    return this.#request.upstreamHead;
+  }
+
+  /** Whether a held request is waiting. */
+  get held(): boolean {
+    return this.#phase === PHASE_HELD;
+  }
+
+  /** Close the connection if it is idle (listener closing). */
+  closeIfIdle(): void {
+    if (this.idle) this.#end('');
+  }
+
+  /** Write `last` (latin1), end the connection and ignore whatever the client still sends. */
+  #end(last: string): void {
+    this.#phase = PHASE_CLOSED;
+    this.#buf = null;
+    this.#since = performance.now();
+    if (last === '') this.socket.end();
+    else this.socket.end(last, 'latin1');
+  }
+
+  /**
+   * Enforce the client-side timeouts (called about once a second by the listener).
+   * @param keepAliveMs - idle time after which a keep-alive connection is closed, ms.
+   * @param headMs - time allowed to receive a whole request head, ms (then 408).
+   */
+  checkTimeouts(now: number, keepAliveMs: number, headMs: number): void {
+    if (this.#phase === PHASE_CLOSED) {
+      // Ended by the router, waiting for the client's FIN: do not wait forever.
+      if (now - this.#since > CLOSE_LINGER_MS) this.socket.destroy();
+      return;
+    }
+    if (this.#phase !== PHASE_HEAD) return;
+    if (this.#buf === null) {
+      if (now - this.#since > keepAliveMs) this.#end('');
+    } else if (now - this.#since > headMs) this.#reject(408);
+  }
+
+  #onData(chunk: Buffer): void {
+    switch (this.#phase) {
+      case PHASE_HEAD:
+        if (this.#buf === null) this.#since = performance.now();
+        this.#buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
+        this.#parseNext();
+        return;
+      case PHASE_ACTIVE:
+        if (!this.#requestDone && this.#upstream?.connected === true) {
+          this.#buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
+          this.#pumpBody();
+          return;
+        }
+        break;
+      case PHASE_HELD:
+        break;
+      default:
+        return;
+    }
+    this.#buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
+    if (this.#buf.length > MAX_PENDING_BYTES) this.#pause();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  #resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.socket.resume();
+  }
+
+  /** Parse the next request head in the buffer and dispatch it. */
+  #parseNext(): void {
+    let buf = this.#buf;
+    if (buf === null || this.#phase !== PHASE_HEAD) return;
+    // RFC 9112 section 2.2: empty lines before a request line are ignored.
+    let start = 0;
+    while (start + 1 < buf.length && buf[start] === CR && buf[start + 1] === LF) start += 2;
+    if (start > 0) {
+      if (start === buf.length) {
+        this.#buf = null;
+        return;
+      }
+      buf = buf.subarray(start);
+      this.#buf = buf;
+    }
+    const end = findHeadEnd(buf, 0);
+    if (end < 0) {
+      if (buf.length > MAX_REQUEST_HEAD_BYTES) this.#reject(431);
+      return;
+    }
+    if (end > MAX_REQUEST_HEAD_BYTES) {
+      this.#reject(431);
+      return;
+    }
+    const request = this.#request;
+    const status = request.parse(buf, 0, end, this.#clientAddress);
+    if (status !== 0) {
+      this.#reject(status);
+      return;
+    }
+    this.#buf = end === buf.length ? null : buf.subarray(end);
+    this.#requestDone = request.bodyKind === BODY_NONE;
+    this.#requestRemaining = request.contentLength;
+    this.#requestChunks.reset();
+    this.#closeAfter = !request.keepAlive;
+    // Answered at once, as Node's HTTP server does: the body is streamed, never judged first.
+    if (request.expectContinue && !this.#requestDone && !request.http10) this.socket.write(CONTINUE);
+    this.#phase = PHASE_HELD;
+    this.#host.dispatch(this);
+  }
+
+  /** Proxy the parsed request to `endpoint` of `target` (called by the listener). */
+  start(target: RevisionTarget, endpoint: Endpoint): void {
+    this.#phase = PHASE_ACTIVE;
+    this.#target = target;
+    this.#endpoint = endpoint;
+    this.#start = performance.now();
+    this.#retried = false;
+    this.#responded = false;
+    this.#headSent = false;
+    this.#responsePhase = RESPONSE_HEAD;
+    this.#responseBuf = null;
+    this.#status = 0;
+    this.#decode = false;
+    this.#connect(false);
+  }
+
+  #connect(fresh: boolean): void {
+    const endpoint = this.#endpoint!;
+    endpoint.inFlight++;
+    this.#target!.inFlight++;
+    const upstream = fresh ? endpoint.connect() : endpoint.acquire();
+    upstream.owner = this;
+    this.#upstream = upstream;
+    if (upstream.connected) this.#sendHead();
+    else upstream.deadline = performance.now() + endpoint.options.connectTimeoutMs;
+  }
+
+  upstreamConnected(): void {
+    this.#sendHead();
+  }
+
+  /** Write the request head, with the body bytes already received, as one write. */
+  #sendHead(): void {
+    const upstream = this.#upstream!;
+    const endpoint = this.#endpoint!;
+    upstream.deadline = performance.now() + endpoint.options.headersTimeoutMs;
+    const request = this.#request;
+    // HTTP/1.1 requires Host upstream: an HTTP/1.0 client without one gets the endpoint's.
+    const head = request.hasHost ? request.upstreamHead : `${request.upstreamHead}${endpoint.hostField}\r\n`;
+    if (this.#buf !== null && !this.#requestDone) {
+      upstream.socket.cork();
+      upstream.socket.write(head, 'latin1');
+      this.#pumpBody();
+      upstream.socket.uncork();
+    } else upstream.socket.write(head, 'latin1');
+  }
+
+  /** Forward the buffered request body bytes (up to the end of the body) upstream. */
+  #pumpBody(): void {
+    const buf = this.#buf;
+    if (buf === null || this.#requestDone) return;
+    let end: number;
+    if (this.#request.bodyKind === BODY_LENGTH) {
+      end = Math.min(buf.length, this.#requestRemaining);
+      this.#requestRemaining -= end;
+      this.#requestDone = this.#requestRemaining === 0;
+    } else {
+      const r = this.#requestChunks.scan(buf, 0, buf.length, null);
+      if (r === CHUNKED_MALFORMED) {
+        this.#malformedBody();
+        return;
+      }
+      this.#requestDone = r >= 0;
+      end = r >= 0 ? r : buf.length;
+    }
+    const part = end === buf.length ? buf : buf.subarray(0, end);
+    this.#buf = end === buf.length ? null : buf.subarray(end);
+    if (!this.#upstream!.socket.write(part)) this.#pause();
+    else if (!this.#requestDone) this.#resume();
+    else if (this.#buf !== null && this.#buf.length > MAX_PENDING_BYTES) this.#pause();
+  }
+
+  upstreamDrain(): void {
+    if (!this.#requestDone) this.#resume();
+  }
+
+  /** The client sent a malformed chunked body: abort the exchange (not counted), 400 if possible. */
+  #malformedBody(): void {
+    this.#detachUpstream();
+    this.#finish(-1);
+    if (this.#headSent) this.#destroy();
+    else this.#reject(400);
+  }
+
+  upstreamData(chunk: Buffer): void {
+    this.#responded = true;
+    const upstream = this.#upstream!;
+    upstream.deadline = performance.now() + this.#endpoint!.options.bodyTimeoutMs;
+    if (this.#responsePhase === RESPONSE_HEAD) this.#responseHead(chunk);
+    else this.#responseBody(chunk, 0);
+  }
+
+  #responseHead(chunk: Buffer): void {
+    let buf = this.#responseBuf === null ? chunk : Buffer.concat([this.#responseBuf, chunk]);
+    const request = this.#request;
+    const response = this.#response;
+    let end: number;
+    for (;;) {
+      end = findHeadEnd(buf, 0);
+      if (end < 0) {
+        if (buf.length > MAX_RESPONSE_HEAD_BYTES) this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_HEADER_OVERFLOW');
+        else this.#responseBuf = buf;
+        return;
+      }
+      this.#responseBuf = null;
+      if (!response.parse(buf, 0, end, request.isHead, request.http10)) {
+        this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_INVALID_RESPONSE');
+        return;
+      }
+      if (response.status >= 200) break;
+      // 1xx interim responses are not relayed; 101 cannot happen (Upgrade is not forwarded).
+      if (response.status === 101) {
+        this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_UNEXPECTED_UPGRADE');
+        return;
+      }
+      if (end === buf.length) return;
+      buf = buf.subarray(end);
+    }
+    this.#status = response.status;
+    const framing = response.framing;
+    this.#decode = framing === FRAMING_CHUNKED && request.http10;
+    if (framing === FRAMING_CLOSE || this.#decode || this.#host.closing || !this.#requestDone)
+      this.#closeAfter = true;
+    const tail = this.#closeAfter ? END_CLOSE : request.http10 ? END_KEEP_ALIVE : null;
+    const fieldsEnd = response.fieldsEnd;
+    const headLength = fieldsEnd + 2;
+    this.#responsePhase = RESPONSE_BODY;
+    this.#responseRemaining = response.contentLength;
+    this.#responseChunks.reset();
+
+    // Where the body bytes of this buffer end, and whether the response is complete with them.
+    let bodyEnd = buf.length;
+    let done = false;
+    if (framing === FRAMING_NONE) {
+      bodyEnd = end;
+      done = true;
+    } else if (framing === FRAMING_LENGTH) {
+      bodyEnd = end + Math.min(this.#responseRemaining, buf.length - end);
+      this.#responseRemaining -= bodyEnd - end;
+      done = this.#responseRemaining === 0;
+    } else if (framing === FRAMING_CHUNKED && !this.#decode) {
+      const r = this.#responseChunks.scan(buf, end, buf.length, null);
+      if (r === CHUNKED_MALFORMED) {
+        this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_INVALID_CHUNK_SIZE');
+        return;
+      }
+      if (r >= 0) {
+        bodyEnd = r;
+        done = true;
+      }
+    } else if (this.#decode) bodyEnd = end;
+
+    this.#headSent = true;
+    const socket = this.socket;
+    let flushed: boolean;
+    if (tail === null) {
+      if (headLength === end) flushed = socket.write(bodyEnd === buf.length ? buf : buf.subarray(0, bodyEnd));
+      else if (bodyEnd - end <= COALESCE_BYTES) {
+        if (bodyEnd > end) buf.copyWithin(headLength, end, bodyEnd);
+        flushed = socket.write(buf.subarray(0, headLength + bodyEnd - end));
+      } else {
+        socket.cork();
+        socket.write(buf.subarray(0, headLength));
+        flushed = socket.write(buf.subarray(end, bodyEnd));
+        socket.uncork();
+      }
+    } else {
+      socket.cork();
+      socket.write(buf.subarray(0, fieldsEnd));
+      flushed = socket.write(tail);
+      if (bodyEnd > end) flushed = socket.write(buf.subarray(end, bodyEnd));
+      socket.uncork();
+    }
+    if (!flushed) this.#pauseUpstream();
+    if (done) this.#responseComplete(bodyEnd === buf.length);
+    else if (this.#decode && end < buf.length) this.#responseBody(buf, end);
+  }
+
+  #responseBody(chunk: Buffer, from: number): void {
+    const length = chunk.length;
+    switch (this.#response.framing) {
+      case FRAMING_LENGTH: {
+        const n = Math.min(this.#responseRemaining, length - from);
+        this.#responseRemaining -= n;
+        this.#writeClient(from === 0 && n === length ? chunk : chunk.subarray(from, from + n));
+        if (this.#responseRemaining === 0) this.#responseComplete(from + n === length);
+        return;
+      }
+      case FRAMING_CHUNKED: {
+        const r = this.#responseChunks.scan(chunk, from, length, this.#decode ? this : null);
+        if (r === CHUNKED_MALFORMED) {
+          this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_INVALID_CHUNK_SIZE');
+          return;
+        }
+        const end = r >= 0 ? r : length;
+        if (!this.#decode && end > from)
+          this.#writeClient(from === 0 && end === length ? chunk : chunk.subarray(from, end));
+        if (r >= 0) this.#responseComplete(r === length);
+        return;
+      }
+      default:
+        this.#writeClient(from === 0 ? chunk : chunk.subarray(from));
+    }
+  }
+
+  /** Decoded chunk data for an HTTP/1.0 client. */
+  chunkData(buf: Buffer, start: number, end: number): void {
+    if (end > start) this.#writeClient(buf.subarray(start, end));
+  }
+
+  #writeClient(data: Buffer): void {
+    if (!this.socket.write(data)) this.#pauseUpstream();
+  }
+
+  /** Backpressure from the client: stop reading the upstream until the client drains. */
+  #pauseUpstream(): void {
+    const upstream = this.#upstream;
+    if (upstream === null || this.#upstreamPaused) return;
+    this.#upstreamPaused = true;
+    upstream.deadline = Number.POSITIVE_INFINITY;
+    upstream.socket.pause();
+  }
+
+  #onDrain(): void {
+    const upstream = this.#upstream;
+    if (!this.#upstreamPaused || upstream === null) return;
+    this.#upstreamPaused = false;
+    upstream.deadline = performance.now() + this.#endpoint!.options.bodyTimeoutMs;
+    upstream.socket.resume();
+  }
+
+  upstreamEnd(): void {
+    if (this.#responsePhase === RESPONSE_BODY && this.#response.framing === FRAMING_CLOSE) {
+      this.#responseComplete(false);
+      return;
+    }
+    this.#upstreamFailed(FAIL_SOCKET, 'UND_ERR_SOCKET');
+  }
+
+  upstreamError(code: string): void {
+    const upstream = this.#upstream;
+    if (upstream === null) return;
+    this.#upstreamFailed(upstream.connected ? FAIL_SOCKET : FAIL_CONNECT, code);
+  }
+
+  upstreamTimeout(): void {
+    const upstream = this.#upstream;
+    if (upstream === null) return;
+    if (!upstream.connected) this.#upstreamFailed(FAIL_CONNECT, 'UND_ERR_CONNECT_TIMEOUT');
+    else
+      this.#upstreamFailed(FAIL_TIMEOUT, this.#headSent ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT');
+  }
+
+  /** @param reusable - no byte followed the response on the upstream socket. */
+  #responseComplete(reusable: boolean): void {
+    const upstream = this.#upstream!;
+    this.#upstream = null;
+    upstream.owner = null;
+    if (this.#upstreamPaused) {
+      this.#upstreamPaused = false;
+      upstream.socket.resume();
+    }
+    if (reusable && this.#response.keepAlive && this.#requestDone)
+      this.#endpoint!.park(upstream, this.#response.keepAliveTimeoutMs);
+    else upstream.socket.destroy();
+    this.#finish(((this.#status / 100) | 0) - 1);
+    this.#next();
+  }
+
+  #upstreamFailed(kind: number, code: string): void {
+    if (this.#upstream === null) return;
+    this.#detachUpstream();
+    const request = this.#request;
+    if (
+      !this.#responded &&
+      !this.#retried &&
+      request.bodyKind === BODY_NONE &&
+      (kind === FAIL_CONNECT || (kind === FAIL_SOCKET && request.idempotent))
+    ) {
+      const target = this.#host.retryRoute(this.#endpoint!, this.#target!);
+      const endpoint = target?.pick(this.#endpoint!);
+      if (target !== undefined && endpoint !== undefined) {
+        this.#retried = true;
+        this.#release();
+        this.#target = target;
+        this.#endpoint = endpoint;
+        this.#responsePhase = RESPONSE_HEAD;
+        this.#responseBuf = null;
+        this.#connect(true);
+        return;
+      }
+    }
+    this.#finish(PROXY_ERROR);
+    if (this.#headSent) {
+      // The status line is out: the only way to signal the failure is to cut the connection.
+      this.#destroy();
+      return;
+    }
+    if (!this.#requestDone) this.#closeAfter = true;
+    const status = kind === FAIL_TIMEOUT ? 504 : 502;
+    this.answer(status, status === 504 ? 'upstream timed out\n' : `upstream error: ${code}\n`, '');
+  }
+
+  #detachUpstream(): void {
+    const upstream = this.#upstream;
+    if (upstream === null) return;
+    this.#upstream = null;
+    this.#upstreamPaused = false;
+    upstream.owner = null;
+    upstream.socket.destroy();
+  }
+
+  /**
+   * Answer the current request with a response generated by the router (502, 503, 504), then go
+   * on with the next request (or close).
+   * @param extraHeaders - header lines, each ending with CRLF.
+   */
+  answer(status: number, body: string, extraHeaders: string): void {
+    if (this.#phase === PHASE_CLOSED) return;
+    const request = this.#request;
+    if (!this.#requestDone || this.#host.closing) this.#closeAfter = true;
+    const connection = this.#closeAfter
+      ? 'connection: close\r\n'
+      : request.http10
+        ? 'connection: keep-alive\r\n'
+        : '';
+    this.socket.write(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}${connection}\r\n${request.isHead ? '' : body}`,
+      'latin1',
+    );
+    this.#next();
+  }
+
+  /** The request is over: continue with the next one, or close. */
+  #next(): void {
+    if (this.#phase === PHASE_CLOSED) return;
+    if (this.#closeAfter) {
+      this.#end('');
+      return;
+    }
+    this.#phase = PHASE_HEAD;
+    this.#since = performance.now();
+    this.#resume();
+    if (this.#buf !== null) this.#parseNext();
+    else if (this.#host.closing) this.closeIfIdle();
+  }
+
+  #release(): void {
+    this.#endpoint!.release();
+    this.#target!.inFlight--;
+  }
+
+  /** @param outcome - index into OUTCOME_CLASSES, or -1 for "not counted" (client abort). */
+  #finish(outcome: number): void {
+    const target = this.#target;
+    if (target === null) return;
+    this.#release();
+    this.#target = null;
+    if (outcome >= 0 && outcome <= PROXY_ERROR)
+      target.recorder.record(outcome, (performance.now() - this.#start) / 1000, Date.now());
+  }
+
+  /** Answer a request the router cannot accept, and close the connection. */
+  #reject(status: number): void {
+    this.#end(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+  }
+
+  #destroy(): void {
+    this.#phase = PHASE_CLOSED;
+    this.#buf = null;
+    this.socket.destroy();
+  }
+
+  /**
+   * The client closed, or half-closed (which Node's HTTP server also treats as an abort): abort the
+   * upstream request (not counted). The socket ends its own side after the client's FIN.
+   */
+  #onGone(): void {
+    if (this.#phase !== PHASE_CLOSED) {
+      const wasActive = this.#phase === PHASE_ACTIVE;
+      this.#phase = PHASE_CLOSED;
+      this.#buf = null;
+      if (wasActive) {
+        this.#detachUpstream();
+        this.#finish(-1);
+      }
+    }
+    if (this.socket.destroyed) this.#host.forget(this);
+  }
+}
