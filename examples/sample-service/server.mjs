@@ -5,8 +5,11 @@
 //   VERSION     version string returned in bodies and the `x-version` header (default "v1")
 //   FAULT_RATE  ratio 0..1 of requests answered with 500 (default 0)
 //   LATENCY_MS  added latency per request, ms (default 0)
+//   FAULT_EVERY every Nth request answered with 500, deterministically (default 0: none; adds to FAULT_RATE)
+//   QUALITY     a model-quality score this replica reports (default unset: not reported)
 // Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault).
-// It exports progressive_agent_requests_total{agent_type,status} on GET /metrics.
+// It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
+// set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
 import http from 'node:http';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -14,7 +17,10 @@ const version = process.env.VERSION ?? 'v1';
 const faultRate = Number(process.env.FAULT_RATE ?? 0);
 const latencyMs = Number(process.env.LATENCY_MS ?? 0);
 const agentType = process.env.AGENT_TYPE ?? 'sample';
+const faultEvery = Number(process.env.FAULT_EVERY ?? 0);
+const quality = process.env.QUALITY === undefined ? undefined : Number(process.env.QUALITY);
 const counts = new Map();
+let served = 0;
 
 function count(status) {
   counts.set(status, (counts.get(status) ?? 0) + 1);
@@ -30,10 +36,19 @@ function respond(req, res) {
     for (const [status, n] of counts) {
       body += `progressive_agent_requests_total{agent_type="${agentType}",status="${status}"} ${n}\n`;
     }
+    if (quality !== undefined) {
+      body += '# TYPE sample_quality_score gauge\n';
+      body += `sample_quality_score{agent_type="${agentType}"} ${quality}\n`;
+    }
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
     return;
   }
-  if (faultRate > 0 && Math.random() < faultRate) {
+  if (req.url === '/quality' && quality !== undefined) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quality }));
+    return;
+  }
+  served++;
+  if ((faultRate > 0 && Math.random() < faultRate) || (faultEvery > 0 && served % faultEvery === 0)) {
     count('error');
     res.writeHead(500, { 'content-type': 'text/plain', 'x-version': version }).end(`fault in ${version}\n`);
     return;

@@ -23,8 +23,17 @@ export const DEFAULT_MEASUREMENT_TIMEOUT_MS = 30_000;
 export interface AnalysisRunnerOptions {
   /** Time source for measurement timestamps and due times. */
   clock: Clock;
-  /** Traffic statistics of a revision of the run's rollout (the controller wires the data plane client). */
-  stats(run: AnalysisRun, revision: number, windowSeconds: number, quantile: number): Promise<RevisionStats>;
+  /**
+   * Traffic statistics of a revision of the run's rollout, or of an experiment's replica set `set`
+   * of it (the controller wires the data plane client).
+   */
+  stats(
+    run: AnalysisRun,
+    revision: number,
+    windowSeconds: number,
+    quantile: number,
+    set?: string,
+  ): Promise<RevisionStats>;
   /** Per-second traffic of the run's rollout (see `MeasureContext.traffic`); without it the judges' measurements are Error. */
   traffic?(run: AnalysisRun, range: { from: number } | { window: number }): Promise<TrafficSeconds>;
   /** @default DEFAULT_PROVIDER_REGISTRY (builtin) */
@@ -132,7 +141,8 @@ export class AnalysisRunner {
         provider.measure(metric, {
           run,
           signal: controller.signal,
-          stats: (revision, windowSeconds, quantile) => this.#stats(run, revision, windowSeconds, quantile),
+          stats: (revision, windowSeconds, quantile, set) =>
+            this.#stats(run, revision, windowSeconds, quantile, set),
           ...(this.#traffic !== undefined ? { traffic: (range) => this.#traffic!(run, range) } : {}),
         }),
         timeout,

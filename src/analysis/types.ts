@@ -51,6 +51,17 @@ export interface AnalysisRunRevisions {
   canary?: number;
   active?: number;
   preview?: number;
+  /**
+   * For a run started by a canary `experiment` step: the experiment's replica sets by template
+   * name (builtin metrics address them as `revision: experiment:<name>`).
+   */
+  experiment?: Record<string, ExperimentSetRef>;
+}
+
+/** One replica set of an experiment, as the data plane identifies it (`ReplicaSetSpec.set`). */
+export interface ExperimentSetRef {
+  revision: number;
+  set: string;
 }
 
 export interface AnalysisRunSpec {

@@ -78,8 +78,8 @@ export class Controller {
     this.#o = { intervalMs: 200, env: process.env, ...options };
     this.#runner = new AnalysisRunner({
       clock: options.clock,
-      stats: (run, revision, windowSeconds, quantile) =>
-        this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile),
+      stats: (run, revision, windowSeconds, quantile, set) =>
+        this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile, set),
       traffic: (run, range) => this.#o.dataPlane.traffic(run.rollout, range),
     });
   }

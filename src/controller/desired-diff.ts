@@ -1,8 +1,13 @@
-import type { RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../dataplane/protocol.js';
+import {
+  type ListenerSpec,
+  type RolloutDataPlaneSpec,
+  type RolloutDataPlaneStatus,
+  replicaSetKey,
+} from '../dataplane/protocol.js';
 
 /**
  * Whether the data plane already runs the desired state of a rollout: same replica counts and
- * hashes per revision, same listeners and weights. Pure; used to skip idempotent writes.
+ * hashes per revision, same listeners, weights and header routes. Pure; used to skip idempotent writes.
  */
 export function dataPlaneMatches(
   desired: RolloutDataPlaneSpec,
@@ -10,24 +15,28 @@ export function dataPlaneMatches(
 ): boolean {
   if (!observed) return false;
   for (const rs of desired.replicaSets) {
-    const seen = observed.replicaSets.find((o) => o.revision === rs.revision);
+    const seen = observed.replicaSets.find((o) => replicaSetKey(o) === replicaSetKey(rs));
     if (rs.replicas === 0 && (!seen || seen.replicas === 0)) continue;
     if (!seen || seen.replicas !== rs.replicas || seen.hash !== rs.hash) return false;
   }
   if (
     observed.replicaSets.some(
-      (o) => o.replicas > 0 && !desired.replicaSets.some((rs) => rs.revision === o.revision),
+      (o) => o.replicas > 0 && !desired.replicaSets.some((rs) => replicaSetKey(rs) === replicaSetKey(o)),
     )
   ) {
     return false;
   }
-  const key = (l: { port: number; backends: { revision: number; weight: number }[] }[]) =>
+  const key = (l: ListenerSpec[]) =>
     JSON.stringify(
       [...l]
         .sort((a, b) => a.port - b.port)
         .map((x) => [
           x.port,
-          [...x.backends].filter((b) => b.weight > 0).sort((a, b) => a.revision - b.revision),
+          [...x.backends]
+            .filter((b) => b.weight > 0)
+            .map((b) => [replicaSetKey(b), b.weight])
+            .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+          x.headerRoutes ?? [],
         ]),
     );
   return key(desired.listeners) === key(observed.listeners);

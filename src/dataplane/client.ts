@@ -159,13 +159,21 @@ export class DataPlaneClient {
    * Traffic statistics of one revision over a trailing window (`GET /v1/stats`).
    * @param windowSeconds - 0 < s <= 300.
    * @param quantile - ratio 0..1 for `latency`. @default 0.95
+   * @param set - an extra (experiment) replica set of the revision; absent for its own set.
    */
-  stats(rollout: string, revision: number, windowSeconds: number, quantile = 0.95): Promise<RevisionStats> {
+  stats(
+    rollout: string,
+    revision: number,
+    windowSeconds: number,
+    quantile = 0.95,
+    set?: string,
+  ): Promise<RevisionStats> {
     const q = new URLSearchParams({
       rollout,
       revision: String(revision),
       window: String(windowSeconds),
       quantile: String(quantile),
+      ...(set !== undefined ? { set } : {}),
     });
     return this.#json('GET', `/v1/stats?${q}`);
   }

@@ -220,7 +220,12 @@ export class DataPlane {
           .filter((replica) => replica.state === 'Running' && replica.port > 0)
           .map((replica) => ({
             targets: [`127.0.0.1:${replica.port}`],
-            labels: { rollout, revision: String(replicaSet.revision), replica: replica.id },
+            labels: {
+              rollout,
+              revision: String(replicaSet.revision),
+              replica: replica.id,
+              ...(replicaSet.set !== undefined ? { set: replicaSet.set } : {}),
+            },
           })),
       ),
     );
@@ -305,6 +310,7 @@ export class DataPlane {
     const revision = Number(url.searchParams.get('revision'));
     const window = Number(url.searchParams.get('window') ?? '10');
     const quantile = Number(url.searchParams.get('quantile') ?? '0.95');
+    const set = url.searchParams.get('set') ?? undefined;
     let problem: [string, string] | null = null;
     if (rollout === '') problem = ['rollout', 'a Rollout name'];
     else if (!Number.isInteger(revision) || revision < 1) problem = ['revision', 'an integer >= 1'];
@@ -312,6 +318,7 @@ export class DataPlane {
       problem = ['window', 'seconds, 0 < window <= 300'];
     else if (!Number.isFinite(quantile) || quantile < 0 || quantile > 1)
       problem = ['quantile', 'a ratio 0..1'];
+    else if (set === '') problem = ['set', 'a replica set name'];
     if (problem !== null) {
       const [path, expected] = problem;
       sendError(res, 400, {
@@ -321,7 +328,7 @@ export class DataPlane {
       });
       return;
     }
-    sendJson(res, 200, this.router.stats(rollout, revision, window, quantile));
+    sendJson(res, 200, this.router.stats(rollout, revision, window, quantile, set));
   }
 
   /**

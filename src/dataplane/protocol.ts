@@ -5,11 +5,21 @@
  *
  * Every write is a whole desired state and idempotent: sending it twice changes nothing.
  */
-import type { LocalTemplate } from '../spec/types.js';
+import type { HeaderRoutingMatch, LocalTemplate } from '../spec/types.js';
 
-/** Desired replica count of one revision of one Rollout. */
+/**
+ * Desired replica count of one replica set of one Rollout: the revision's own set, or, with `set`,
+ * an extra set running the revision's template under its own identity (an experiment's baseline or
+ * candidate, as Argo Rollouts' Experiment ReplicaSets). A set is identified by
+ * {@link replicaSetKey}: its replicas, endpoints, router target and statistics are its own.
+ */
 export interface ReplicaSetSpec {
   revision: number;
+  /**
+   * Name of an extra replica set of the revision (an RFC 1123 label containing a letter), e.g.
+   * `web-r2-s1-baseline`; absent for the revision's own set.
+   */
+  set?: string;
   /** Template hash (identifies the revision across restarts). */
   hash: string;
   /** Template with `cwd` already resolved to an absolute path. */
@@ -17,17 +27,47 @@ export interface ReplicaSetSpec {
   replicas: number;
 }
 
+/**
+ * Identity of a replica set within a Rollout: `r<revision>` for the revision's own set, `s:<set>`
+ * for an extra one. Pure.
+ */
+export function replicaSetKey(rs: { revision: number; set?: string | undefined }): string {
+  return rs.set === undefined ? `r${rs.revision}` : `s:${rs.set}`;
+}
+
 /** One weighted backend of a router listener. */
 export interface RouteBackend {
   revision: number;
+  /** An extra replica set of the revision ({@link ReplicaSetSpec.set}); absent for the revision's own. */
+  set?: string;
   /** Share of requests, percent 0..100. The weights of one listener sum to 100 (or all are 0). */
   weight: number;
 }
+
+/**
+ * A header route of a listener, as set by Argo Rollouts' `setHeaderRoute` step: a request matching
+ * every condition of `match` goes to `revision` whatever the weights (when the revision has a ready
+ * endpoint; otherwise it takes the weighted pick). Routes are tried in order; the first that matches wins.
+ */
+export interface HeaderRouteSpec {
+  /** Unique within the listener. */
+  name: string;
+  /** 1..{@link MAX_HEADER_ROUTE_MATCHES} conditions, all of which must hold. */
+  match: HeaderRoutingMatch[];
+  revision: number;
+}
+
+/** Most header routes per listener (bounds the router's per-request cost). */
+export const MAX_HEADER_ROUTES = 16;
+/** Most conditions per header route. */
+export const MAX_HEADER_ROUTE_MATCHES = 8;
 
 /** One router listener (a public port). */
 export interface ListenerSpec {
   port: number;
   backends: RouteBackend[];
+  /** Matched before the weighted pick; absent or empty when there are none. */
+  headerRoutes?: HeaderRouteSpec[];
 }
 
 /** Desired state of one Rollout in the data plane. */
@@ -62,6 +102,8 @@ export interface ReplicaStatus {
 
 export interface ReplicaSetStatus {
   revision: number;
+  /** As {@link ReplicaSetSpec.set}. */
+  set?: string;
   hash: string;
   /** Desired count as last sent. */
   replicas: number;
@@ -92,6 +134,8 @@ export interface DataPlaneState {
 export interface RevisionStats {
   rollout: string;
   revision: number;
+  /** The extra replica set measured ({@link ReplicaSetSpec.set}); absent for the revision's own. */
+  set?: string;
   /** Window length actually covered, s. */
   windowSeconds: number;
   requests: number;
@@ -113,7 +157,7 @@ export interface RevisionStats {
  */
 export interface HttpSdTargetGroup {
   targets: string[];
-  labels: { rollout: string; revision: string; replica: string };
+  labels: { rollout: string; revision: string; replica: string; set?: string };
 }
 
 /** Where a data plane listens; written to `$CUTOVER_HOME/dataplane.json`. */

@@ -53,4 +53,60 @@ describe('validateRolloutSpec', () => {
     expect(pathOf(valid, 'other')).toBe('rollout');
     expect(pathOf(valid, 'Bad_Name')).toBe('rollout');
   });
+
+  it('should validate header routes and name the path of a bad one', () => {
+    const listener = (headerRoutes: unknown): unknown => ({
+      ...valid,
+      listeners: [{ port: 8080, backends: [{ revision: 1, weight: 100 }], headerRoutes }],
+    });
+    const match = [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }];
+    expect(pathOf(listener([{ name: 'a', match, revision: 2 }]))).toBe('(valid)');
+    expect(pathOf(listener([{ name: 'a', match: [], revision: 2 }]))).toBe(
+      'listeners[0].headerRoutes[0].match',
+    );
+    expect(
+      pathOf(
+        listener([
+          { name: 'a', match, revision: 2 },
+          { name: 'a', match, revision: 2 },
+        ]),
+      ),
+    ).toBe('listeners[0].headerRoutes[1].name');
+    expect(
+      pathOf(
+        listener([{ name: 'a', match: [{ headerName: 'x', headerValue: { regex: '(' } }], revision: 2 }]),
+      ),
+    ).toBe('listeners[0].headerRoutes[0].match[0].headerValue.regex');
+    expect(
+      pathOf(
+        listener([
+          { name: 'a', match: [{ headerName: 'x', headerValue: { exact: 'a', prefix: 'b' } }], revision: 2 },
+        ]),
+      ),
+    ).toBe('listeners[0].headerRoutes[0].match[0].headerValue');
+    expect(
+      pathOf(
+        listener([{ name: 'a', match: [{ headerName: 'x y', headerValue: { exact: 'a' } }], revision: 2 }]),
+      ),
+    ).toBe('listeners[0].headerRoutes[0].match[0].headerName');
+  });
+
+  it('should accept extra replica sets of a revision by set name and reject a duplicate or a bare number', () => {
+    const template = { command: ['node', 'server.mjs'] };
+    const body = (sets: unknown[], backends: unknown[]): unknown => ({
+      rollout: 'web',
+      replicaSets: sets,
+      listeners: [{ port: 8080, backends }],
+    });
+    const own = { revision: 1, hash: 'a', replicas: 1, template };
+    const baseline = { ...own, set: 'web-r2-s0-baseline' };
+    const backends = [
+      { revision: 1, weight: 75 },
+      { revision: 1, set: 'web-r2-s0-baseline', weight: 25 },
+    ];
+    expect(pathOf(body([own, baseline], backends))).toBe('(valid)');
+    expect(pathOf(body([own, baseline, baseline], backends))).toBe('replicaSets[2].set');
+    expect(pathOf(body([own, { ...own, set: '12' }], backends))).toBe('replicaSets[1].set');
+    expect(pathOf(body([own], [...backends, backends[1]]))).toBe('listeners[0].backends[2].set');
+  });
 });

@@ -1,6 +1,64 @@
-import type { Probe } from '../spec/types.js';
+import { MAX_HEADER_ROUTE_REGEX_LENGTH, type Probe } from '../spec/types.js';
 import { InvalidDataPlaneSpecError } from './errors.js';
-import type { RolloutDataPlaneSpec } from './protocol.js';
+import {
+  MAX_HEADER_ROUTE_MATCHES,
+  MAX_HEADER_ROUTES,
+  type RolloutDataPlaneSpec,
+  replicaSetKey,
+} from './protocol.js';
+
+/** Names of extra replica sets: an RFC 1123 label with at least one letter (never a bare number). */
+const SET_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function setName(v: unknown, path: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !SET_NAME.test(v))
+    fail(path, 'a lowercase RFC 1123 name with a letter (a-z, 0-9, -; max 63)', v);
+  return v;
+}
+
+/** HTTP field names (RFC 9110 section 5.1: a token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function headerRoutes(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v) || v.length > MAX_HEADER_ROUTES)
+    fail(path, `an array of at most ${MAX_HEADER_ROUTES} header routes`, v);
+  const names = new Set<string>();
+  v.forEach((r: unknown, i: number) => {
+    const rp = `${path}[${i}]`;
+    if (!isObject(r)) fail(rp, 'an object', r);
+    if (typeof r.name !== 'string' || r.name === '') fail(`${rp}.name`, 'a non-empty string', r.name);
+    if (names.has(r.name)) fail(`${rp}.name`, 'a route name listed once per listener', r.name);
+    names.add(r.name);
+    int(r.revision, `${rp}.revision`, 1, Number.MAX_SAFE_INTEGER);
+    if (!Array.isArray(r.match) || r.match.length === 0 || r.match.length > MAX_HEADER_ROUTE_MATCHES)
+      fail(`${rp}.match`, `an array of 1..${MAX_HEADER_ROUTE_MATCHES} conditions`, r.match);
+    r.match.forEach((m: unknown, j: number) => {
+      const mp = `${rp}.match[${j}]`;
+      if (!isObject(m)) fail(mp, 'an object', m);
+      if (typeof m.headerName !== 'string' || !HEADER_NAME.test(m.headerName))
+        fail(`${mp}.headerName`, 'an HTTP header name', m.headerName);
+      const hv = m.headerValue;
+      if (!isObject(hv)) fail(`${mp}.headerValue`, 'an object', hv);
+      const kinds = (['exact', 'prefix', 'regex'] as const).filter((k) => hv[k] !== undefined);
+      if (kinds.length !== 1 || Object.keys(hv).length !== 1)
+        fail(`${mp}.headerValue`, 'exactly one of exact, prefix, regex', Object.keys(hv));
+      const kind = kinds[0]!;
+      const value = hv[kind];
+      if (typeof value !== 'string') fail(`${mp}.headerValue.${kind}`, 'a string', value);
+      if (kind === 'regex') {
+        if (value.length > MAX_HEADER_ROUTE_REGEX_LENGTH)
+          fail(`${mp}.headerValue.regex`, `at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`, value);
+        try {
+          new RegExp(value);
+        } catch {
+          fail(`${mp}.headerValue.regex`, 'a valid regular expression', value);
+        }
+      }
+    });
+  });
+}
 
 /** Rollout names: as Kubernetes object names (RFC 1123 label), so they are safe in file names. */
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -76,13 +134,18 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     fail('rollout', `"${name}" (the name in the URL)`, value.rollout);
   if (!Array.isArray(value.replicaSets)) fail('replicaSets', 'an array', value.replicaSets);
   if (!Array.isArray(value.listeners)) fail('listeners', 'an array', value.listeners);
-  const revisions = new Set<number>();
+  const revisions = new Set<string>();
   value.replicaSets.forEach((rs: unknown, i: number) => {
     const path = `replicaSets[${i}]`;
     if (!isObject(rs)) fail(path, 'an object', rs);
     const revision = int(rs.revision, `${path}.revision`, 1, Number.MAX_SAFE_INTEGER);
-    if (revisions.has(revision)) fail(`${path}.revision`, 'a revision listed once', revision);
-    revisions.add(revision);
+    const set = setName(rs.set, `${path}.set`);
+    const key = replicaSetKey({ revision, set });
+    if (revisions.has(key)) {
+      if (set === undefined) fail(`${path}.revision`, 'a revision listed once', revision);
+      fail(`${path}.set`, 'a set name listed once', set);
+    }
+    revisions.add(key);
     if (typeof rs.hash !== 'string' || rs.hash === '') fail(`${path}.hash`, 'a non-empty string', rs.hash);
     int(rs.replicas, `${path}.replicas`, 0, 1000);
     const t = rs.template;
@@ -110,13 +173,18 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     ports.add(port);
     if (!Array.isArray(l.backends)) fail(`${path}.backends`, 'an array', l.backends);
     let sum = 0;
-    const seen = new Set<number>();
+    const seen = new Set<string>();
     l.backends.forEach((b: unknown, j: number) => {
       const bp = `${path}.backends[${j}]`;
       if (!isObject(b)) fail(bp, 'an object', b);
       const revision = int(b.revision, `${bp}.revision`, 1, Number.MAX_SAFE_INTEGER);
-      if (seen.has(revision)) fail(`${bp}.revision`, 'a revision listed once per listener', revision);
-      seen.add(revision);
+      const set = setName(b.set, `${bp}.set`);
+      const key = replicaSetKey({ revision, set });
+      if (seen.has(key)) {
+        if (set === undefined) fail(`${bp}.revision`, 'a revision listed once per listener', revision);
+        fail(`${bp}.set`, 'a set listed once per listener', set);
+      }
+      seen.add(key);
       if (typeof b.weight !== 'number' || !Number.isFinite(b.weight) || b.weight < 0 || b.weight > 100) {
         fail(`${bp}.weight`, 'a number 0..100 (percent)', b.weight);
       }
@@ -124,6 +192,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     });
     if (Math.abs(sum - 100) > 1e-6 && sum !== 0)
       fail(`${path}.backends`, 'weights summing to 100 (or all 0)', sum);
+    headerRoutes(l.headerRoutes, `${path}.headerRoutes`);
   });
   return {
     rollout: name,

@@ -1,6 +1,8 @@
+import type { HeaderRouteSpec } from '../dataplane/protocol.js';
 import { durationToMs } from '../spec/duration.js';
 import type { CanaryStep, CanaryStrategy } from '../spec/types.js';
 import type { Decision } from './decision.js';
+import { experimentStepDone, holdExperiment } from './experiment.js';
 import { abortForAnalysis, completeUpdate, runName } from './lifecycle.js';
 import { canaryReplicasFor } from './replica-math.js';
 
@@ -13,8 +15,9 @@ export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
  * One reconcile of a canary update, as Argo Rollouts' canary with traffic routing: the stable
  * revision stays at full scale; the canary is scaled to its weight's share; a weight is sent to
  * the router only once the canary replicas for it are ready, and a step completes only when the
- * router is observed applying it. Steps: setWeight, pause, analysis; background analysis from
- * `startingStep`. Requires `status.currentRevision !== status.stableRevision`.
+ * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, experiment; background
+ * analysis from `startingStep`. Header routes are removed when the update completes or aborts, as
+ * Argo removes its managed routes. Requires `status.currentRevision !== status.stableRevision`.
  */
 export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
   const s = d.status;
@@ -25,6 +28,7 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
   d.scale(stable, d.replicas);
 
   if (s.abort) {
+    delete s.experiment;
     s.weights = { canary: 0, stable: 100 };
     d.route(port, { [stable]: 100 });
     const delay = (canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS) * 1000;
@@ -57,6 +61,11 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
       return;
     }
     holdWeight(d, s.weights.canary);
+    holdHeaderRoutes(d, headerRoutesAt(steps, index, s.currentRevision));
+    // An experiment lives only while its step is current (promote skips the step and ends it),
+    // and a pause on its step keeps it running.
+    if ('experiment' in step) holdExperiment(d, step.experiment, index);
+    else delete s.experiment;
     if (d.paused || s.pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')) return;
     if (!stepDone(d, step, index)) {
       if (s.abort) reconcileCanary(d, canary);
@@ -84,6 +93,33 @@ function holdWeight(d: Decision, weight: number): void {
   d.route(d.state.spec.port, { [stable]: 100 - weight, [s.currentRevision]: weight });
 }
 
+/**
+ * The header routes in force at step `index`: every `setHeaderRoute` step up to and including it, in
+ * order, a later step of the same name replacing (or, without `match`, removing) an earlier one, as
+ * Argo Rollouts' managed routes. Pure; derived from the spec, so nothing extra is persisted.
+ */
+export function headerRoutesAt(
+  steps: readonly CanaryStep[],
+  index: number,
+  revision: number,
+): HeaderRouteSpec[] {
+  const routes = new Map<string, HeaderRouteSpec>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (!('setHeaderRoute' in step)) continue;
+    const { name, match } = step.setHeaderRoute;
+    routes.delete(name);
+    if (match !== undefined) routes.set(name, { name, match: structuredClone(match), revision });
+  }
+  return [...routes.values()];
+}
+
+/** Routes header-matched requests to the canary, which then keeps at least one replica (weight 0 included). */
+function holdHeaderRoutes(d: Decision, routes: HeaderRouteSpec[]): void {
+  d.headerRoutes(d.state.spec.port, routes);
+  const current = d.status.currentRevision;
+  if (routes.length > 0) d.scale(current, Math.max(1, d.desiredReplicas(current)));
+}
+
 /** Works on one step; true once it is complete. */
 function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
   const s = d.status;
@@ -101,6 +137,23 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
     }
     return d.observedWeight(d.state.spec.port, current) === target;
   }
+  if ('setHeaderRoute' in step) {
+    const port = d.state.spec.port;
+    const desired = headerRoutesAt(d.state.spec.strategy.canary?.steps ?? [], index, current);
+    // A route to a canary without a ready replica would fall back to the weights: wait for one.
+    if (desired.length > 0 && d.ready(current) < 1) return false;
+    if (JSON.stringify(d.observedHeaderRoutes(port)) !== JSON.stringify(desired)) return false;
+    const { name, match } = step.setHeaderRoute;
+    d.event(
+      'Normal',
+      'SetHeaderRoute',
+      match === undefined
+        ? `Removed header route ${name}`
+        : `Set header route ${name} to revision ${current}`,
+    );
+    return true;
+  }
+  if ('experiment' in step) return experimentStepDone(d, step.experiment, index);
   if ('pause' in step) {
     const condition = s.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
     if (!condition) {
@@ -133,6 +186,7 @@ function promoteToFull(d: Decision, canary: CanaryStrategy, stepCount: number): 
   const current = s.currentRevision;
   const stable = s.stableRevision!;
   s.currentStepIndex = stepCount;
+  delete s.experiment;
   d.scale(current, d.replicas);
   if (d.ready(current) < d.replicas) {
     holdWeight(d, s.weights.canary);
@@ -156,5 +210,7 @@ function promoteToFull(d: Decision, canary: CanaryStrategy, stepCount: number): 
 function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause' : `pause ${step.pause.duration}`;
+  if ('setHeaderRoute' in step) return `setHeaderRoute ${step.setHeaderRoute.name}`;
+  if ('experiment' in step) return `experiment ${step.experiment.templates.map((t) => t.name).join(', ')}`;
   return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
 }

@@ -65,7 +65,8 @@ export function applyCommand(
         const index = s.currentStepIndex ?? 0;
         const step = steps[index];
         // A pause held by a background run does not belong to the current step: resume it, don't skip it.
-        const onStepPause = step !== undefined && ('pause' in step || 'analysis' in step);
+        const onStepPause =
+          step !== undefined && ('pause' in step || 'analysis' in step || 'experiment' in step);
         if (index < steps.length && (onStepPause || !inconclusive)) s.currentStepIndex = index + 1;
         s.stepStartedAt = now;
         events.push({

@@ -1,5 +1,11 @@
-import type { AnalysisPhase } from '../analysis/types.js';
-import type { ListenerSpec, ReplicaSetSpec, RouteBackend } from '../dataplane/protocol.js';
+import type { AnalysisPhase, ExperimentSetRef } from '../analysis/types.js';
+import type {
+  HeaderRouteSpec,
+  ListenerSpec,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+  RouteBackend,
+} from '../dataplane/protocol.js';
 import type { RolloutAnalysis } from '../spec/types.js';
 import type {
   AnalysisRunRef,
@@ -24,6 +30,11 @@ export class Decision {
   readonly actions: EngineAction[] = [];
   readonly #replicas = new Map<number, number>();
   readonly #listeners = new Map<number, RouteBackend[]>();
+  readonly #headerRoutes = new Map<number, HeaderRouteSpec[]>();
+  /** Experiment replica sets wanted in this reconcile, by set name. */
+  readonly #sets = new Map<string, { revision: number; replicas: number }>();
+  /** Weighted experiment sets per port; their weight is taken from the stable revision's. */
+  readonly #setBackends = new Map<number, RouteBackend[]>();
   readonly #wantedRuns = new Set<string>();
 
   constructor(
@@ -51,33 +62,64 @@ export class Decision {
     this.events.push({ type, reason, message });
   }
 
+  /** The revision's own replica set as observed (not an experiment's set of it). */
+  #observedSet(revision: number): ReplicaSetStatus | undefined {
+    return this.observed.dataPlane?.replicaSets.find((r) => r.revision === revision && r.set === undefined);
+  }
+
   /** Ready replicas of a revision, as the data plane reports them. */
   ready(revision: number): number {
-    return this.observed.dataPlane?.replicaSets.find((r) => r.revision === revision)?.readyReplicas ?? 0;
+    return this.#observedSet(revision)?.readyReplicas ?? 0;
   }
 
   /** Desired replicas of a revision as the data plane last received them. */
   observedReplicas(revision: number): number {
-    return this.observed.dataPlane?.replicaSets.find((r) => r.revision === revision)?.replicas ?? 0;
+    return this.#observedSet(revision)?.replicas ?? 0;
   }
 
   /** Whether any replica process of the revision is still alive (starting, running or stopping). */
   hasProcesses(revision: number): boolean {
-    const rs = this.observed.dataPlane?.replicaSets.find((r) => r.revision === revision);
-    return (rs?.replicaStatuses ?? []).some((r) => r.state !== 'Stopped');
+    return (this.#observedSet(revision)?.replicaStatuses ?? []).some((r) => r.state !== 'Stopped');
   }
 
   /** Weight (percent) the router applies to a revision on a port; 0 when absent. */
   observedWeight(port: number, revision: number): number {
     const listener = this.observed.dataPlane?.listeners.find((l) => l.port === port);
-    return listener?.backends.find((b) => b.revision === revision)?.weight ?? 0;
+    return listener?.backends.find((b) => b.revision === revision && b.set === undefined)?.weight ?? 0;
+  }
+
+  /** Weight (percent) the router applies to an experiment's replica set on a port; 0 when absent. */
+  observedSetWeight(port: number, set: string): number {
+    const listener = this.observed.dataPlane?.listeners.find((l) => l.port === port);
+    return listener?.backends.find((b) => b.set === set)?.weight ?? 0;
+  }
+
+  /** Ready replicas of an experiment's replica set. */
+  readySet(set: string): number {
+    return this.observed.dataPlane?.replicaSets.find((r) => r.set === set)?.readyReplicas ?? 0;
   }
 
   /** Revisions the data plane still runs (desired > 0 or processes alive). */
   observedRevisions(): number[] {
     return (this.observed.dataPlane?.replicaSets ?? [])
-      .filter((r) => r.replicas > 0 || r.replicaStatuses.some((p) => p.state !== 'Stopped'))
+      .filter((r) => r.set === undefined && isLive(r))
       .map((r) => r.revision);
+  }
+
+  /** Runs an experiment's replica set in this reconcile (sets not asked for are scaled down). */
+  scaleSet(ref: ExperimentSetRef, replicas: number): void {
+    this.#sets.set(ref.set, { revision: ref.revision, replicas });
+  }
+
+  /**
+   * Routes `weight` percent of a port's traffic to an experiment's replica set, taken from the
+   * stable revision's share (after {@link route}, which clears it).
+   */
+  routeSet(port: number, ref: ExperimentSetRef, weight: number): void {
+    if (weight <= 0) return;
+    const list = (this.#setBackends.get(port) ?? []).filter((b) => b.set !== ref.set);
+    list.push({ revision: ref.revision, set: ref.set, weight });
+    this.#setBackends.set(port, list);
   }
 
   scale(revision: number, replicas: number): void {
@@ -88,13 +130,30 @@ export class Decision {
     return this.#replicas.get(revision) ?? 0;
   }
 
+  /**
+   * Sets the weights of a port's listener; clears its header routes and experiment sets (set them
+   * after with {@link headerRoutes}, {@link routeSet}).
+   */
   route(port: number, backends: Record<number, number>): void {
+    this.#headerRoutes.delete(port);
+    this.#setBackends.delete(port);
     this.#listeners.set(
       port,
       Object.entries(backends)
         .map(([revision, weight]) => ({ revision: Number(revision), weight }))
         .filter((b) => b.weight > 0),
     );
+  }
+
+  /** Sets the header routes of a port's listener (after its {@link route}). */
+  headerRoutes(port: number, routes: HeaderRouteSpec[]): void {
+    if (routes.length === 0) this.#headerRoutes.delete(port);
+    else this.#headerRoutes.set(port, routes);
+  }
+
+  /** Header routes the router applies on a port, as observed; [] when none. */
+  observedHeaderRoutes(port: number): HeaderRouteSpec[] {
+    return this.observed.dataPlane?.listeners.find((l) => l.port === port)?.headerRoutes ?? [];
   }
 
   hasPause(reason: PauseReason): boolean {
@@ -127,6 +186,7 @@ export class Decision {
     kind: AnalysisRunRef['kind'],
     analysis: RolloutAnalysis,
     revision: number,
+    experiment?: Record<string, ExperimentSetRef>,
   ): AnalysisPhase {
     this.#wantedRuns.add(name);
     let ref = this.status.analysisRuns.find((r) => r.name === name);
@@ -145,6 +205,7 @@ export class Decision {
             : {}),
           canary: s.currentRevision,
           preview: s.currentRevision,
+          ...(experiment !== undefined ? { experiment } : {}),
         },
         analysis,
       });
@@ -183,6 +244,52 @@ export class Decision {
     return this.state.revisions.find((r) => r.number === number);
   }
 
+  /**
+   * Experiment replica sets: those wanted now, and those still observed, which are kept at their
+   * size while the router sends them traffic and scaled to 0 once it does not.
+   */
+  #experimentSets(): ReplicaSetSpec[] {
+    const out: ReplicaSetSpec[] = [];
+    const observed = (this.observed.dataPlane?.replicaSets ?? []).filter((r) => r.set !== undefined);
+    const names = new Set([...this.#sets.keys(), ...observed.filter(isLive).map((r) => r.set!)]);
+    for (const set of [...names].sort()) {
+      const seen = observed.find((r) => r.set === set);
+      const wanted = this.#sets.get(set);
+      const revision = this.#revision(wanted?.revision ?? seen?.revision ?? 0);
+      if (!revision) continue;
+      const ports = [...this.#listeners.keys()];
+      const routed = ports.some((p) => this.observedSetWeight(p, set) > 0);
+      const replicas = wanted?.replicas ?? (routed ? (seen?.replicas ?? 0) : 0);
+      out.push({
+        revision: revision.number,
+        set,
+        hash: revision.hash,
+        template: revision.template,
+        replicas,
+      });
+    }
+    return out;
+  }
+
+  /** A port's backends with its experiment sets, their weight taken from the stable revision (then the others). */
+  #withSets(port: number, weighted: RouteBackend[]): RouteBackend[] {
+    const sets = this.#setBackends.get(port) ?? [];
+    if (sets.length === 0) return weighted;
+    let excess = sets.reduce((sum, b) => sum + b.weight, 0);
+    const stable = this.status.stableRevision;
+    const order = [...weighted].sort((a, b) => Number(b.revision === stable) - Number(a.revision === stable));
+    const reduced = new Map<RouteBackend, number>();
+    for (const b of order) {
+      const take = Math.min(b.weight, excess);
+      reduced.set(b, b.weight - take);
+      excess -= take;
+    }
+    return [
+      ...weighted.map((b) => ({ ...b, weight: reduced.get(b) ?? b.weight })).filter((b) => b.weight > 0),
+      ...sets,
+    ];
+  }
+
   result(): ReconcileResult {
     this.#terminateUnwanted();
     const replicaSets: ReplicaSetSpec[] = [];
@@ -197,7 +304,12 @@ export class Decision {
         replicas: this.desiredReplicas(number),
       });
     }
-    const listeners: ListenerSpec[] = [...this.#listeners].map(([port, backends]) => ({ port, backends }));
+    replicaSets.push(...this.#experimentSets());
+    const listeners: ListenerSpec[] = [...this.#listeners].map(([port, weighted]) => {
+      const backends = this.#withSets(port, weighted);
+      const headerRoutes = this.#headerRoutes.get(port);
+      return headerRoutes === undefined ? { port, backends } : { port, backends, headerRoutes };
+    });
     return {
       status: this.status,
       desired: { rollout: this.name, replicaSets, listeners },
@@ -205,4 +317,9 @@ export class Decision {
       events: this.events,
     };
   }
+}
+
+/** A replica set the data plane still runs (desired > 0 or processes alive). */
+function isLive(r: ReplicaSetStatus): boolean {
+  return r.replicas > 0 || r.replicaStatuses.some((p) => p.state !== 'Stopped');
 }

@@ -35,6 +35,7 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
   s.previewRevision = stable === revision.number ? null : revision.number;
   s.weights = { canary: stable === revision.number ? 100 : 0, stable: stable === revision.number ? 0 : 100 };
   s.analysisRuns = s.analysisRuns.filter((r) => r.phase === 'Running' || r.phase === 'Pending');
+  delete s.experiment;
   if (stable === null) {
     s.stableRevision = revision.number;
     s.activeRevision = revision.number;

@@ -47,6 +47,14 @@ export interface ScaleDown {
   at: number;
 }
 
+/** The experiment of a canary's current `experiment` step, as Argo's Experiment status. */
+export interface ExperimentStatus {
+  /** `<rollout>-r<revision>-s<stepIndex>` (with `-a<attempt>` after a retry). */
+  name: string;
+  /** ms since the epoch at which its replica sets were ready and routed; `duration` counts from here. */
+  availableAt: number;
+}
+
 /** Persisted status of one Rollout; `-o json` prints it. */
 export interface RolloutStatus {
   phase: RolloutPhase;
@@ -82,6 +90,8 @@ export interface RolloutStatus {
   /** Blue-green: ms since the epoch at which the preview became ready (autoPromotionSeconds counts from here). */
   previewReadyAt: number | null;
   analysisRuns: AnalysisRunRef[];
+  /** Canary: the running experiment of the current step; absent otherwise. */
+  experiment?: ExperimentStatus;
   scaleDowns: ScaleDown[];
   /** Replicas of the current revision that are ready / desired. */
   readyReplicas: number;

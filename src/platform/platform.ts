@@ -16,7 +16,8 @@ export interface ReplicaEndpoint {
  */
 export interface EndpointSink {
   /** Replace the endpoints of one revision that receive new requests (ready, not draining). */
-  setEndpoints(rollout: string, revision: number, endpoints: readonly ReplicaEndpoint[]): void;
+  /** @param set - an extra replica set of the revision (`ReplicaSetSpec.set`); absent for its own set. */
+  setEndpoints(rollout: string, revision: number, endpoints: readonly ReplicaEndpoint[], set?: string): void;
   /**
    * Resolve when no request is in flight to the endpoint (bounded by `timeoutMs`), after closing
    * its idle keep-alive sockets. Resolves with the requests still in flight (0 when drained).

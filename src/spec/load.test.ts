@@ -232,6 +232,17 @@ describe('parseSpec', () => {
     );
   });
 
+  it('should resolve the templateName of an experiment step analysis', () => {
+    const text = edit(
+      CANARY,
+      '      - analysis:\n          templates: [{templateName: error-rate}]\n',
+      '      - experiment:\n          templates: [{name: baseline, specRef: stable}]\n          analyses: [{name: a, templateName: nope}]\n',
+    );
+    const issue = only(issuesOf(text));
+    expect(issue.path).toBe('spec.strategy.canary.steps[3].experiment.analyses[0].templateName');
+    expect(issue.message).toContain('unknown AnalysisTemplate "nope"');
+  });
+
   it('should resolve clusterScope: true against ClusterAnalysisTemplates only', () => {
     const scoped = edit(
       CANARY,

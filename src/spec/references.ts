@@ -58,6 +58,31 @@ function analysisBlocks(rollout: unknown): Path[] {
   return blocks;
 }
 
+/**
+ * Every AnalysisTemplate reference of a Rollout with where its `args` are: the `templates` of each
+ * RolloutAnalysis block, and each analysis of a canary `experiment` step (which is a reference
+ * itself, with its own `args`).
+ */
+function templateRefs(rollout: unknown): { ref: Path; args: Path }[] {
+  const refs: { ref: Path; args: Path }[] = [];
+  for (const block of analysisBlocks(rollout)) {
+    const list = at(rollout, ...block, 'templates');
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++)
+      refs.push({ ref: [...block, 'templates', i], args: [...block, 'args'] });
+  }
+  const steps = at(rollout, 'spec', 'strategy', 'canary', 'steps');
+  if (Array.isArray(steps)) {
+    steps.forEach((_, index) => {
+      const base: Path = ['spec', 'strategy', 'canary', 'steps', index, 'experiment', 'analyses'];
+      const analyses = at(rollout, ...base);
+      if (!Array.isArray(analyses)) return;
+      for (let i = 0; i < analyses.length; i++) refs.push({ ref: [...base, i], args: [...base, i, 'args'] });
+    });
+  }
+  return refs;
+}
+
 const article = (kind: string) => (kind.startsWith('A') ? 'an' : 'a');
 const templateKind = (clusterScope: boolean) =>
   clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
@@ -104,37 +129,34 @@ export function checkReferences(
   );
   documents.forEach((value, document) => {
     if (at(value, 'kind') !== 'Rollout') return;
-    for (const block of analysisBlocks(value)) {
-      const refs = at(value, ...block, 'templates');
-      if (!Array.isArray(refs)) continue;
+    for (const { ref: refPath, args: argsPath } of templateRefs(value)) {
+      const ref = at(value, ...refPath);
       const passed = new Set<unknown>();
-      const args = at(value, ...block, 'args');
+      const args = at(value, ...argsPath);
       if (Array.isArray(args)) for (const arg of args) passed.add(at(arg, 'name'));
-      refs.forEach((ref, index) => {
-        const name = at(ref, 'templateName');
-        if (typeof name !== 'string') return;
-        const clusterScope = at(ref, 'clusterScope') === true;
-        const kind = templateKind(clusterScope);
-        const path = [...block, 'templates', index, 'templateName'];
-        const local = defined.get(`${kind}/${name}`);
-        if (local === undefined) {
-          if (!known.has(`${kind}/${name}`))
-            issues.push({ document, issue: unresolved(name, clusterScope, defined, known, path) });
-          return;
+      const name = at(ref, 'templateName');
+      if (typeof name !== 'string') continue;
+      const clusterScope = at(ref, 'clusterScope') === true;
+      const kind = templateKind(clusterScope);
+      const path = [...refPath, 'templateName'];
+      const local = defined.get(`${kind}/${name}`);
+      if (local === undefined) {
+        if (!known.has(`${kind}/${name}`))
+          issues.push({ document, issue: unresolved(name, clusterScope, defined, known, path) });
+        continue;
+      }
+      for (const required of requiredArgs(local.value)) {
+        if (!passed.has(required)) {
+          issues.push({
+            document,
+            issue: {
+              path: argsPath,
+              message: `${kind} ${JSON.stringify(name)} requires arg ${JSON.stringify(required)} (it has no value in the template); pass it in args`,
+              expected: `an arg named ${required}`,
+            },
+          });
         }
-        for (const required of requiredArgs(local.value)) {
-          if (!passed.has(required)) {
-            issues.push({
-              document,
-              issue: {
-                path: [...block, 'args'],
-                message: `${kind} ${JSON.stringify(name)} requires arg ${JSON.stringify(required)} (it has no value in the template); pass it in args`,
-                expected: `an arg named ${required}`,
-              },
-            });
-          }
-        }
-      });
+      }
     }
   });
   return issues;

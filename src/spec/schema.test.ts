@@ -115,6 +115,58 @@ describe('validateResource', () => {
     ]);
   });
 
+  it('should accept setHeaderRoute steps and report a bad match at its path', () => {
+    const canary = (steps: unknown[]): Record<string, unknown> =>
+      rollout({ strategy: { canary: { steps } } });
+    const match = [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }];
+    expect(
+      issues(canary([{ setHeaderRoute: { name: 'qa', match } }, { setHeaderRoute: { name: 'qa' } }])),
+    ).toEqual([]);
+    const bad = issues(
+      canary([
+        {
+          setHeaderRoute: {
+            name: 'qa',
+            match: [
+              { headerName: 'X Canary', headerValue: { exact: 'yes', prefix: 'y' } },
+              { headerName: 'ua', headerValue: { regex: '(' } },
+            ],
+          },
+        },
+      ]),
+    );
+    expect(bad.map((i) => i.path)).toEqual([
+      'spec.strategy.canary.steps.0.setHeaderRoute.match.0.headerName',
+      'spec.strategy.canary.steps.0.setHeaderRoute.match.0.headerValue',
+      'spec.strategy.canary.steps.0.setHeaderRoute.match.1.headerValue.regex',
+    ]);
+    expect(bad[1]?.message).toContain('exactly one of exact, prefix, regex');
+  });
+
+  it('should accept an experiment step and reject duplicate templates and weights over 100', () => {
+    const canary = (experiment: unknown): Record<string, unknown> =>
+      rollout({ strategy: { canary: { steps: [{ experiment }] } } });
+    const templates = [
+      { name: 'baseline', specRef: 'stable', weight: 10 },
+      { name: 'candidate', specRef: 'canary', replicas: 2, weight: 10 },
+    ];
+    const analyses = [{ name: 'rule', templateName: 'model-update-rule', requiredForCompletion: true }];
+    expect(issues(canary({ duration: '1m', templates, analyses }))).toEqual([]);
+    const bad = issues(
+      canary({
+        templates: [
+          { name: 'a', specRef: 'stable', weight: 60 },
+          { name: 'a', specRef: 'latest', weight: 60 },
+        ],
+      }),
+    );
+    expect(bad.map((i) => i.path)).toEqual([
+      'spec.strategy.canary.steps.0.experiment.templates.1.specRef',
+      'spec.strategy.canary.steps.0.experiment.templates.1.name',
+      'spec.strategy.canary.steps.0.experiment.templates',
+    ]);
+  });
+
   it('should report each of several unknown fields at its own path', () => {
     const value = rollout();
     (value['metadata'] as Record<string, unknown>)['namespace'] = 'default';

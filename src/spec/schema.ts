@@ -26,8 +26,10 @@ import {
   type BuiltinMetricProvider,
   type CanaryStep,
   type CanaryStrategy,
+  type HeaderRoutingMatch,
   type HttpGetAction,
   type LocalTemplate,
+  MAX_HEADER_ROUTE_REGEX_LENGTH,
   type Metric,
   type MetricProvider,
   type ObjectMeta,
@@ -37,8 +39,13 @@ import {
   type Rollout,
   type RolloutAnalysis,
   type RolloutAnalysisBackground,
+  type RolloutExperimentAnalysis,
+  type RolloutExperimentStep,
+  type RolloutExperimentTemplate,
   type RolloutSpec,
   type RolloutStrategy,
+  type SetHeaderRoute,
+  type StringMatch,
 } from './types.js';
 
 /** Kinds of resource a spec file may hold. */
@@ -348,15 +355,104 @@ const rolloutAnalysisBackgroundSchema = strict({
   startingStep: int(0).optional(),
 });
 
+/** HTTP field names (RFC 9110 section 5.1: a token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_NAME_EXPECTED = "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
+const REGEX_EXPECTED = `a regular expression of at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`;
+
+/** Schema of {@link StringMatch}: exactly one of exact, prefix, regex; a regex must compile. */
+const stringMatchSchema = strict(
+  {
+    exact: z.string({ error: 'a string' }).optional(),
+    prefix: z.string({ error: 'a string' }).optional(),
+    regex: z
+      .string({ error: 'a string' })
+      .max(MAX_HEADER_ROUTE_REGEX_LENGTH, { error: REGEX_EXPECTED })
+      .optional(),
+  },
+  'a mapping with exactly one of exact, prefix, regex',
+)
+  .superRefine(exactlyOneOf(['exact', 'prefix', 'regex'], 'a headerValue'))
+  .superRefine((value: unknown, ctx) => {
+    if (!isRecord(value) || typeof value['regex'] !== 'string') return;
+    try {
+      new RegExp(value['regex']);
+    } catch (err) {
+      expect(ctx, ['regex'], REGEX_EXPECTED, value['regex'], (err as Error).message);
+    }
+  }, ALWAYS);
+
+/** Schema of {@link HeaderRoutingMatch}. */
+const headerRoutingMatchSchema = strict({
+  headerName: z.string({ error: HEADER_NAME_EXPECTED }).regex(HEADER_NAME, { error: HEADER_NAME_EXPECTED }),
+  headerValue: stringMatchSchema,
+});
+
+/** Schema of {@link SetHeaderRoute}. */
+const setHeaderRouteSchema = strict(
+  {
+    name: nonEmptyString(),
+    match: z
+      .array(headerRoutingMatchSchema, { error: 'a list of {headerName, headerValue}' })
+      .min(1, {
+        error: 'a non-empty list of {headerName, headerValue} (leave match out to remove the route)',
+      })
+      .optional(),
+  },
+  'a mapping: {name, match: [{headerName, headerValue: {exact | prefix | regex}}]}',
+);
+
+/** Schema of {@link RolloutExperimentTemplate}. */
+const experimentTemplateSchema = strict({
+  name: z
+    .string({ error: NAME_EXPECTED })
+    .regex(DNS_LABEL, { error: NAME_EXPECTED })
+    .max(40, { error: NAME_EXPECTED }),
+  specRef: z.enum(['stable', 'canary'], { error: 'stable or canary' }),
+  replicas: int(1, 100).optional(),
+  weight: int(0, 100, 'an integer 0..100 (percent of traffic)').optional(),
+});
+
+/** Schema of {@link RolloutExperimentAnalysis}. */
+const experimentAnalysisSchema = strict({
+  name: nonEmptyString(),
+  templateName: nonEmptyString(),
+  clusterScope: z.boolean({ error: 'true or false' }).optional(),
+  args: argsSchema.optional(),
+  requiredForCompletion: z.boolean({ error: 'true or false' }).optional(),
+});
+
+/** Schema of {@link RolloutExperimentStep}. */
+const experimentStepSchema = strict({
+  duration: durationSchema.optional(),
+  templates: z
+    .array(experimentTemplateSchema, { error: 'a list of {name, specRef}' })
+    .min(1, { error: 'a non-empty list of {name, specRef}' })
+    .superRefine(uniqueBy('name', 'template'), ALWAYS),
+  analyses: z
+    .array(experimentAnalysisSchema, { error: 'a list of {name, templateName}' })
+    .superRefine(uniqueBy('name', 'analysis'), ALWAYS)
+    .optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value) || !Array.isArray(value['templates'])) return;
+  const total = value['templates'].reduce(
+    (sum: number, t: unknown) => sum + (isRecord(t) && typeof t['weight'] === 'number' ? t['weight'] : 0),
+    0,
+  );
+  if (total > 100) expect(ctx, ['templates'], 'template weights summing to at most 100', total);
+}, ALWAYS);
+
 const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
-/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`. */
+/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`. */
 const canaryStepSchema = z.union(
   [
     strict({ setWeight: int(0, 100) }),
     strict({ pause: strict({ duration: durationSchema.optional() }, PAUSE_EXPECTED) }),
     strict({ analysis: rolloutAnalysisSchema }),
+    strict({ setHeaderRoute: setHeaderRouteSchema }),
+    strict({ experiment: experimentStepSchema }),
   ],
-  { error: 'a step with exactly one of setWeight, pause, analysis' },
+  { error: 'a step with exactly one of setWeight, pause, analysis, setHeaderRoute, experiment' },
 );
 
 /** Schema of {@link CanaryStrategy}. */
@@ -458,7 +554,7 @@ export const rolloutSchema = strict({
 // AnalysisTemplate
 
 const METRIC_EXPECTED = 'error-rate, request-rate or latency';
-const REVISION_EXPECTED = 'canary, stable, preview or active';
+const REVISION_EXPECTED = 'canary, stable, preview, active or experiment:<template name>';
 /** Schema of {@link BuiltinMetricProvider}: a metric of cutover's router. */
 const builtinMetricProviderSchema = strict({
   metric: z.enum(['error-rate', 'request-rate', 'latency'], { error: METRIC_EXPECTED }),
@@ -467,7 +563,15 @@ const builtinMetricProviderSchema = strict({
     .gt(0, { error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
     .lt(1, { error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
     .optional(),
-  revision: z.enum(['canary', 'stable', 'preview', 'active'], { error: REVISION_EXPECTED }).optional(),
+  revision: z
+    .union(
+      [
+        z.enum(['canary', 'stable', 'preview', 'active']),
+        z.templateLiteral(['experiment:', z.string().regex(DNS_LABEL)]),
+      ],
+      { error: REVISION_EXPECTED },
+    )
+    .optional(),
   window: durationOrArgSchema.optional(),
 }).superRefine((value: unknown, ctx) => {
   if (isRecord(value) && value['quantile'] !== undefined && value['metric'] !== 'latency') {
@@ -799,6 +903,12 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisArgSchema>, AnalysisArg>,
   Same<z.infer<typeof rolloutAnalysisSchema>, RolloutAnalysis>,
   Same<z.infer<typeof rolloutAnalysisBackgroundSchema>, RolloutAnalysisBackground>,
+  Same<z.infer<typeof stringMatchSchema>, StringMatch>,
+  Same<z.infer<typeof headerRoutingMatchSchema>, HeaderRoutingMatch>,
+  Same<z.infer<typeof setHeaderRouteSchema>, SetHeaderRoute>,
+  Same<z.infer<typeof experimentTemplateSchema>, RolloutExperimentTemplate>,
+  Same<z.infer<typeof experimentAnalysisSchema>, RolloutExperimentAnalysis>,
+  Same<z.infer<typeof experimentStepSchema>, RolloutExperimentStep>,
   Same<z.infer<typeof canaryStepSchema>, CanaryStep>,
   Same<z.infer<typeof canaryStrategySchema>, CanaryStrategy>,
   Same<z.infer<typeof blueGreenStrategySchema>, BlueGreenStrategy>,
@@ -812,6 +922,12 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
   true,
   true,
   true,

@@ -93,10 +93,78 @@ export interface RolloutAnalysisBackground extends RolloutAnalysis {
   startingStep?: number;
 }
 
+/**
+ * How a header's value is matched, exactly one of the three, as Argo Rollouts' StringMatch.
+ * `regex` is an ECMAScript regular expression tested against the whole value (anchor it with `^`
+ * and `$` for a full match, as Argo's traffic routers do with RE2), at most
+ * {@link MAX_HEADER_ROUTE_REGEX_LENGTH} characters.
+ */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+/** One condition of a header route: the request's `headerName` (case-insensitive) matches `headerValue`. */
+export interface HeaderRoutingMatch {
+  headerName: string;
+  headerValue: StringMatch;
+}
+
+/**
+ * As Argo Rollouts' `setHeaderRoute` step: requests matching all of `match` go to the canary
+ * revision whatever the weight. Without `match` the named route is removed.
+ */
+export interface SetHeaderRoute {
+  /** Route name; a later step with the same name replaces or (without `match`) removes it. */
+  name: string;
+  match?: HeaderRoutingMatch[];
+}
+
+/** Longest `headerValue.regex` accepted, characters (bounds the cost of compiling and matching it). */
+export const MAX_HEADER_ROUTE_REGEX_LENGTH = 256;
+
+/**
+ * One replica set an experiment runs, as Argo Rollouts' `RolloutExperimentTemplate`: a fresh copy
+ * of the stable (`baseline`) or canary (`candidate`) template under its own identity.
+ */
+export interface RolloutExperimentTemplate {
+  /** Unique within the experiment; an RFC 1123 label. Builtin metrics address it as `experiment:<name>`. */
+  name: string;
+  /** Which revision's template the set runs. */
+  specRef: 'stable' | 'canary';
+  /** @default 1 */
+  replicas?: number;
+  /** Share of the main port's traffic, percent 0..100, taken from the stable revision. @default 0 */
+  weight?: number;
+}
+
+/** An AnalysisRun an experiment starts, as Argo Rollouts' `RolloutExperimentStepAnalysisTemplateRef`. */
+export interface RolloutExperimentAnalysis extends AnalysisTemplateRef {
+  /** Unique within the experiment; the run is named `<experiment>-<name>`. */
+  name: string;
+  args?: AnalysisArg[];
+  /**
+   * The experiment ends once every analysis with this flag is Successful (without waiting for
+   * `duration`). @default false
+   */
+  requiredForCompletion?: boolean;
+}
+
+/** As Argo Rollouts' canary `experiment` step. */
+export interface RolloutExperimentStep {
+  /** How long the experiment runs once its replica sets are ready and routed. @default until its required analyses complete */
+  duration?: DurationValue;
+  templates: RolloutExperimentTemplate[];
+  analyses?: RolloutExperimentAnalysis[];
+}
+
 export type CanaryStep =
   | { setWeight: number }
   | { pause: { duration?: DurationValue } }
-  | { analysis: RolloutAnalysis };
+  | { analysis: RolloutAnalysis }
+  | { setHeaderRoute: SetHeaderRoute }
+  | { experiment: RolloutExperimentStep };
 
 export interface CanaryStrategy {
   steps?: CanaryStep[];
@@ -168,8 +236,11 @@ export interface BuiltinMetricProvider {
   metric: 'error-rate' | 'request-rate' | 'latency';
   /** For `latency`: quantile 0..1. @default 0.95 */
   quantile?: number;
-  /** @default "canary" */
-  revision?: 'canary' | 'stable' | 'preview' | 'active';
+  /**
+   * Whose traffic: a role of the run's revisions, or `experiment:<template>` for a replica set of
+   * the experiment that started the run. @default "canary"
+   */
+  revision?: 'canary' | 'stable' | 'preview' | 'active' | `experiment:${string}`;
   /** Look-back window. @default "10s" */
   window?: DurationValue;
 }

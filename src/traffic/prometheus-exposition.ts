@@ -46,7 +46,9 @@ export function renderRouterMetrics(rollouts: readonly RolloutMetricsView[]): st
   for (const { rollout, targets, listeners } of rollouts) {
     const r = escapeLabel(rollout);
     for (const target of targets) {
-      const labels = `rollout="${r}",revision="${target.revision}"`;
+      // An experiment's extra replica set is told apart from its revision's own set by `set`.
+      const set = target.set === undefined ? '' : `,set="${escapeLabel(target.set)}"`;
+      const labels = `rollout="${r}",revision="${target.revision}"${set}`;
       const rec = target.recorder;
       for (let c = 0; c < OUTCOME_CLASSES.length; c++) {
         requests.push(
@@ -72,7 +74,7 @@ export function renderRouterMetrics(rollouts: readonly RolloutMetricsView[]): st
     for (const listener of listeners) {
       for (const b of listener.backends) {
         weights.push(
-          `cutover_router_backend_weight{rollout="${r}",listener_port="${listener.port}",revision="${b.revision}"} ${b.weight}`,
+          `cutover_router_backend_weight{rollout="${r}",listener_port="${listener.port}",revision="${b.revision}"${b.set === undefined ? '' : `,set="${escapeLabel(b.set)}"`}} ${b.weight}`,
         );
       }
     }

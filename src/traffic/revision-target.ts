@@ -8,6 +8,8 @@ import { RevisionRecorder } from './revision-recorder.js';
 export class RevisionTarget {
   readonly rollout: string;
   readonly revision: number;
+  /** An extra (experiment) replica set of the revision; undefined for the revision's own set. */
+  readonly set: string | undefined;
   /** Endpoints that receive new requests (ready, not draining). Replaced, never mutated. */
   endpoints: readonly Endpoint[] = [];
   /** Requests in flight to any endpoint of this revision, including draining ones. */
@@ -15,10 +17,14 @@ export class RevisionTarget {
   readonly recorder: RevisionRecorder;
   #next = 0;
 
-  /** @param nowMs - creation time, ms since the epoch. */
-  constructor(rollout: string, revision: number, nowMs: number) {
+  /**
+   * @param nowMs - creation time, ms since the epoch.
+   * @param set - an extra replica set of the revision (`ReplicaSetSpec.set`).
+   */
+  constructor(rollout: string, revision: number, nowMs: number, set?: string) {
     this.rollout = rollout;
     this.revision = revision;
+    this.set = set;
     this.recorder = new RevisionRecorder(nowMs);
   }
 

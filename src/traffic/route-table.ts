@@ -1,3 +1,4 @@
+import type { HeaderLookup, HeaderRoute } from './header-route.js';
 import type { RevisionTarget } from './revision-target.js';
 
 /**
@@ -9,19 +10,42 @@ import type { RevisionTarget } from './revision-target.js';
 export class RouteTable {
   readonly targets: readonly RevisionTarget[];
   readonly weights: readonly number[];
+  /** Tried in order before the weighted pick (Argo Rollouts' `setHeaderRoute`). */
+  readonly headerRoutes: readonly HeaderRoute[];
   readonly #current: Float64Array;
 
   /**
    * @param targets - one per backend.
    * @param weights - percent 0..100 per backend, same order.
+   * @param headerRoutes - compiled header routes, in order.
    */
-  constructor(targets: readonly RevisionTarget[], weights: readonly number[]) {
+  constructor(
+    targets: readonly RevisionTarget[],
+    weights: readonly number[],
+    headerRoutes: readonly HeaderRoute[] = [],
+  ) {
     this.targets = targets;
     this.weights = weights;
+    this.headerRoutes = headerRoutes;
     this.#current = new Float64Array(targets.length);
   }
 
-  /** The target for the next request, or undefined when no weighted backend has a ready endpoint. */
+  /**
+   * The target for a request: the first header route it matches whose revision has a ready
+   * endpoint (weights ignored, the weighted rotation not advanced), else the weighted pick.
+   * @param header - the request's headers; without it only the weighted pick is made.
+   * @returns undefined when no weighted backend has a ready endpoint.
+   */
+  route(header?: HeaderLookup): RevisionTarget | undefined {
+    if (header !== undefined) {
+      for (const r of this.headerRoutes) {
+        if (r.target.endpoints.length > 0 && r.matches(header)) return r.target;
+      }
+    }
+    return this.pick();
+  }
+
+  /** The weighted target for the next request, or undefined when no weighted backend has a ready endpoint. */
   pick(): RevisionTarget | undefined {
     const targets = this.targets;
     const current = this.#current;

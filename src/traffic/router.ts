@@ -1,6 +1,12 @@
-import type { ListenerSpec, RevisionSecond, RevisionStats } from '../dataplane/protocol.js';
+import {
+  type ListenerSpec,
+  type RevisionSecond,
+  type RevisionStats,
+  replicaSetKey,
+} from '../dataplane/protocol.js';
 import { Endpoint, type EndpointAddress } from './endpoint.js';
 import { PortInUseError } from './errors.js';
+import { HeaderRoute } from './header-route.js';
 import { Listener } from './listener.js';
 import { renderRouterMetrics } from './prometheus-exposition.js';
 import { PROXY_ERROR } from './revision-recorder.js';
@@ -26,7 +32,8 @@ export interface RouterOptions {
 }
 
 interface RolloutRoutes {
-  targets: Map<number, RevisionTarget>;
+  /** By `replicaSetKey`: a revision's own set, or an extra (experiment) set. */
+  targets: Map<string, RevisionTarget>;
   listeners: Map<number, Listener>;
   specs: ListenerSpec[];
 }
@@ -70,11 +77,12 @@ export class Router {
     return routes;
   }
 
-  #target(routes: RolloutRoutes, rollout: string, revision: number): RevisionTarget {
-    let target = routes.targets.get(revision);
+  #target(routes: RolloutRoutes, rollout: string, revision: number, set?: string): RevisionTarget {
+    const key = replicaSetKey({ revision, set });
+    let target = routes.targets.get(key);
     if (target === undefined) {
-      target = new RevisionTarget(rollout, revision, this.#now());
-      routes.targets.set(revision, target);
+      target = new RevisionTarget(rollout, revision, this.#now(), set);
+      routes.targets.set(key, target);
     }
     return target;
   }
@@ -111,13 +119,18 @@ export class Router {
     const wanted = new Set<number>();
     for (const spec of listeners) {
       wanted.add(spec.port);
-      const targets = spec.backends.map((b) => this.#target(routes, rollout, b.revision));
+      const targets = spec.backends.map((b) => this.#target(routes, rollout, b.revision, b.set));
+      // Compiled here, once per change, so a request never compiles a regex.
+      const headerRoutes = (spec.headerRoutes ?? []).map(
+        (r) => new HeaderRoute(r, this.#target(routes, rollout, r.revision)),
+      );
       routes.listeners.get(spec.port)!.table = new RouteTable(
         targets,
         spec.backends.map((b) => b.weight),
+        headerRoutes,
       );
     }
-    routes.specs = listeners.map((l) => ({ port: l.port, backends: l.backends.map((b) => ({ ...b })) }));
+    routes.specs = listeners.map(copyListener);
     for (const [port, listener] of routes.listeners) {
       if (wanted.has(port)) continue;
       routes.listeners.delete(port);
@@ -134,19 +147,22 @@ export class Router {
   }
 
   #prune(routes: RolloutRoutes): void {
-    const referenced = new Set<number>();
-    for (const spec of routes.specs) for (const b of spec.backends) referenced.add(b.revision);
+    const referenced = new Set<string>();
+    for (const spec of routes.specs) {
+      for (const b of spec.backends) referenced.add(replicaSetKey(b));
+      for (const r of spec.headerRoutes ?? []) referenced.add(replicaSetKey(r));
+    }
     const now = this.#now();
-    for (const [revision, target] of routes.targets) {
-      if (referenced.has(revision) || target.endpoints.length > 0 || target.inFlight > 0) continue;
+    for (const [key, target] of routes.targets) {
+      if (referenced.has(key) || target.endpoints.length > 0 || target.inFlight > 0) continue;
       const last = Math.max(target.recorder.lastRecordAt, target.recorder.createdAt);
-      if (now - last > TARGET_RETENTION_MS) routes.targets.delete(revision);
+      if (now - last > TARGET_RETENTION_MS) routes.targets.delete(key);
     }
   }
 
   /** The listeners of a Rollout as last applied (bound). */
   listeners(rollout: string): ListenerSpec[] {
-    return this.#rollouts.get(rollout)?.specs.map((l) => ({ port: l.port, backends: [...l.backends] })) ?? [];
+    return this.#rollouts.get(rollout)?.specs.map(copyListener) ?? [];
   }
 
   /**
@@ -168,10 +184,11 @@ export class Router {
    * Replace the set of endpoints that receive new requests for one revision (ready, not draining).
    * Requests in flight to a removed endpoint are not affected. Held requests are dispatched if they
    * can now be routed.
+   * @param set - an extra replica set of the revision (`ReplicaSetSpec.set`); absent for its own.
    */
-  setEndpoints(rollout: string, revision: number, addresses: readonly EndpointAddress[]): void {
+  setEndpoints(rollout: string, revision: number, addresses: readonly EndpointAddress[], set?: string): void {
     const routes = this.#routes(rollout);
-    const target = this.#target(routes, rollout, revision);
+    const target = this.#target(routes, rollout, revision, set);
     const list: Endpoint[] = [];
     for (const address of addresses) {
       let endpoint = this.#endpoints.get(address.id);
@@ -216,12 +233,19 @@ export class Router {
   }
 
   /**
-   * Statistics of one revision over a trailing window.
+   * Statistics of one revision (or of an extra replica set of it) over a trailing window.
    * @param windowSeconds - 1..300, s.
    * @param quantile - ratio 0..1 for `latency`.
+   * @param set - an extra replica set of the revision; absent for the revision's own set.
    */
-  stats(rollout: string, revision: number, windowSeconds: number, quantile: number): RevisionStats {
-    const target = this.#rollouts.get(rollout)?.targets.get(revision);
+  stats(
+    rollout: string,
+    revision: number,
+    windowSeconds: number,
+    quantile: number,
+    set?: string,
+  ): RevisionStats {
+    const target = this.#rollouts.get(rollout)?.targets.get(replicaSetKey({ revision, set }));
     const window = target?.recorder.window(windowSeconds, quantile, this.#now());
     const counts = window?.counts ?? [0, 0, 0, 0, 0, 0];
     const requests = window?.requests ?? 0;
@@ -230,6 +254,7 @@ export class Router {
     return {
       rollout,
       revision,
+      ...(set !== undefined ? { set } : {}),
       windowSeconds: covered,
       requests,
       errors,
@@ -241,11 +266,15 @@ export class Router {
     };
   }
 
-  /** Per-revision traffic of the whole second `sec` (s since the epoch), for every known revision. */
+  /**
+   * Per-revision traffic of the whole second `sec` (s since the epoch), for every known revision.
+   * Extra (experiment) replica sets are left out: the stream is per revision.
+   */
   second(sec: number): RevisionSecond[] {
     const out: RevisionSecond[] = [];
     for (const [rollout, routes] of this.#rollouts) {
       for (const target of routes.targets.values()) {
+        if (target.set !== undefined) continue;
         const s = target.recorder.second(sec);
         const counts = s?.counts ?? [0, 0, 0, 0, 0, 0];
         let requests = 0;
@@ -281,6 +310,14 @@ export class Router {
     await Promise.all([...this.#endpoints.values()].map((e) => e.close()));
     this.#endpoints.clear();
   }
+}
+
+/** A deep copy; `headerRoutes` only when there are some, so a listener without any reads as before. */
+function copyListener(l: ListenerSpec): ListenerSpec {
+  const copy: ListenerSpec = { port: l.port, backends: l.backends.map((b) => ({ ...b })) };
+  if (l.headerRoutes !== undefined && l.headerRoutes.length > 0)
+    copy.headerRoutes = structuredClone(l.headerRoutes);
+  return copy;
 }
 
 function statusOf(counts: readonly number[]): RevisionStats['status'] {

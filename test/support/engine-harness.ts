@@ -1,5 +1,10 @@
 import type { AnalysisPhase } from '../../src/analysis/types.js';
-import type { ListenerSpec, RolloutDataPlaneStatus } from '../../src/dataplane/protocol.js';
+import {
+  type HeaderRouteSpec,
+  type ListenerSpec,
+  type RolloutDataPlaneStatus,
+  replicaSetKey,
+} from '../../src/dataplane/protocol.js';
 import { applyCommand, type RolloutCommand } from '../../src/engine/commands.js';
 import { initialStatus, reconcile } from '../../src/engine/reconcile.js';
 import type { EngineAction, EngineEvent, Revision, RolloutStatus } from '../../src/engine/types.js';
@@ -18,7 +23,8 @@ export class EngineHarness {
   events: EngineEvent[] = [];
   actions: EngineAction[] = [];
   runs: Record<string, { phase: AnalysisPhase; message?: string }> = {};
-  readonly #sets = new Map<number, number[]>(); // start time of each replica
+  /** By `replicaSetKey`: the revision, the experiment set name, and the start time of each replica. */
+  readonly #sets = new Map<string, { revision: number; set: string | undefined; starts: number[] }>();
   #listeners: ListenerSpec[] = [];
 
   constructor(
@@ -43,8 +49,9 @@ export class EngineHarness {
     return {
       rollout: 'web',
       listeners: this.#listeners,
-      replicaSets: [...this.#sets].map(([revision, starts]) => ({
+      replicaSets: [...this.#sets.values()].map(({ revision, set, starts }) => ({
         revision,
+        ...(set !== undefined ? { set } : {}),
         hash: `h${revision}`,
         replicas: starts.length,
         readyReplicas: starts.filter((t) => this.now - t >= this.readyAfterMs).length,
@@ -82,12 +89,13 @@ export class EngineHarness {
       if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: 'Running' };
     }
     for (const rs of result.desired.replicaSets) {
-      const starts = this.#sets.get(rs.revision) ?? [];
+      const key = replicaSetKey(rs);
+      const starts = this.#sets.get(key)?.starts ?? [];
       // Scale down removes the newest replicas first; scale up adds new, not-yet-ready ones.
       while (starts.length > rs.replicas) starts.pop();
       while (starts.length < rs.replicas) starts.push(this.now);
-      if (starts.length === 0) this.#sets.delete(rs.revision);
-      else this.#sets.set(rs.revision, starts);
+      if (starts.length === 0) this.#sets.delete(key);
+      else this.#sets.set(key, { revision: rs.revision, set: rs.set, starts });
     }
     this.#listeners = structuredClone(result.desired.listeners);
     this.now += stepMs;
@@ -119,12 +127,29 @@ export class EngineHarness {
 
   weight(port: number, revision: number): number {
     return (
-      this.#listeners.find((l) => l.port === port)?.backends.find((b) => b.revision === revision)?.weight ?? 0
+      this.#listeners
+        .find((l) => l.port === port)
+        ?.backends.find((b) => b.revision === revision && b.set === undefined)?.weight ?? 0
     );
   }
 
+  /** Header routes the simulated router applies on a port. */
+  headerRoutes(port: number): HeaderRouteSpec[] {
+    return this.#listeners.find((l) => l.port === port)?.headerRoutes ?? [];
+  }
+
   replicas(revision: number): number {
-    return this.#sets.get(revision)?.length ?? 0;
+    return this.#sets.get(replicaSetKey({ revision }))?.starts.length ?? 0;
+  }
+
+  /** Replicas of an experiment's replica set. */
+  setReplicas(set: string): number {
+    return this.#sets.get(replicaSetKey({ revision: 0, set }))?.starts.length ?? 0;
+  }
+
+  /** Weight of an experiment's replica set on a port. */
+  setWeight(port: number, set: string): number {
+    return this.#listeners.find((l) => l.port === port)?.backends.find((b) => b.set === set)?.weight ?? 0;
   }
 
   reasons(): string[] {

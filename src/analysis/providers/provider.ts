@@ -20,7 +20,7 @@ export interface MeasureContext {
    * @param windowSeconds - look-back window, s
    * @param quantile - latency quantile, 0..1
    */
-  stats(revision: number, windowSeconds: number, quantile: number): Promise<RevisionStats>;
+  stats(revision: number, windowSeconds: number, quantile: number, set?: string): Promise<RevisionStats>;
   /**
    * Per-second traffic of every revision of the run's rollout, with latency histograms, from cutover's
    * router (the judges compare revisions over the same seconds): whole seconds from `range.from` (s

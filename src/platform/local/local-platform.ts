@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReplicaSetSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
+import { type ReplicaSetSpec, type ReplicaSetStatus, replicaSetKey } from '../../dataplane/protocol.js';
 import type { EndpointSink, Platform } from '../platform.js';
 import { freePort } from './free-port.js';
 import { PidRegistry } from './pid-registry.js';
@@ -40,7 +40,8 @@ interface ReplicaSetState {
 export class LocalPlatform implements Platform {
   readonly #options: LocalPlatformOptions;
   readonly #host: string;
-  readonly #rollouts = new Map<string, Map<number, ReplicaSetState>>();
+  /** Per Rollout, its replica sets by {@link replicaSetKey}. */
+  readonly #rollouts = new Map<string, Map<string, ReplicaSetState>>();
   readonly #logDir: string;
   readonly #pids: PidRegistry;
 
@@ -67,23 +68,24 @@ export class LocalPlatform implements Platform {
       sets = new Map();
       this.#rollouts.set(rollout, sets);
     }
-    const wanted = new Set<number>();
+    const wanted = new Set<string>();
     for (const spec of replicaSets) {
-      wanted.add(spec.revision);
-      let state = sets.get(spec.revision);
+      const key = replicaSetKey(spec);
+      wanted.add(key);
+      let state = sets.get(key);
       if (state !== undefined && state.spec.hash !== spec.hash) {
         // Same number, different template: a different revision; replace its replicas.
         this.#retire(rollout, state, state.replicas.length);
       }
       if (state === undefined) {
         state = { spec, replicas: [], stopping: new Set(), nextOrdinal: 0, pending: 0 };
-        sets.set(spec.revision, state);
+        sets.set(key, state);
       }
       state.spec = spec;
       this.#scale(rollout, state);
     }
     for (const state of sets.values()) {
-      if (wanted.has(state.spec.revision)) continue;
+      if (wanted.has(replicaSetKey(state.spec))) continue;
       state.spec = { ...state.spec, replicas: 0 };
       this.#scale(rollout, state);
     }
@@ -109,7 +111,7 @@ export class LocalPlatform implements Platform {
     // The desired count may have dropped while the port was allocated.
     if (
       state.replicas.length >= state.spec.replicas ||
-      this.#rollouts.get(rollout)?.get(state.spec.revision) !== state
+      this.#rollouts.get(rollout)?.get(replicaSetKey(state.spec)) !== state
     ) {
       return;
     }
@@ -117,11 +119,12 @@ export class LocalPlatform implements Platform {
     const replica = new Replica({
       rollout,
       revision: state.spec.revision,
+      ...(state.spec.set !== undefined ? { set: state.spec.set } : {}),
       ordinal,
       template: state.spec.template,
       host: this.#host,
       port,
-      logPath: join(this.#logDir, `${rollout}-r${state.spec.revision}-${ordinal}.log`),
+      logPath: join(this.#logDir, `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`),
       sink: this.#options.sink,
       onChange: () => this.#publish(rollout, state),
       pids: this.#pids,
@@ -151,12 +154,13 @@ export class LocalPlatform implements Platform {
     if (state.spec.replicas > 0 || state.replicas.length > 0 || state.stopping.size > 0 || state.pending > 0)
       return;
     const sets = this.#rollouts.get(rollout);
-    if (sets?.get(state.spec.revision) === state) sets.delete(state.spec.revision);
+    const key = replicaSetKey(state.spec);
+    if (sets?.get(key) === state) sets.delete(key);
   }
 
   #publish(rollout: string, state: ReplicaSetState): void {
     const endpoints = state.replicas.filter((r) => r.routable).map((r) => r.endpoint);
-    this.#options.sink.setEndpoints(rollout, state.spec.revision, endpoints);
+    this.#options.sink.setEndpoints(rollout, state.spec.revision, endpoints, state.spec.set);
     this.#options.onChange?.(rollout);
   }
 
@@ -164,9 +168,15 @@ export class LocalPlatform implements Platform {
     const sets = this.#rollouts.get(rollout);
     if (sets === undefined) return [];
     return [...sets.values()]
-      .sort((a, b) => a.spec.revision - b.spec.revision)
+      .sort(
+        (a, b) =>
+          a.spec.revision - b.spec.revision ||
+          Number(a.spec.set !== undefined) - Number(b.spec.set !== undefined) ||
+          (a.spec.set ?? '').localeCompare(b.spec.set ?? ''),
+      )
       .map((state) => ({
         revision: state.spec.revision,
+        ...(state.spec.set !== undefined ? { set: state.spec.set } : {}),
         hash: state.spec.hash,
         replicas: state.spec.replicas,
         readyReplicas: state.replicas.filter((r) => r.routable).length,

@@ -24,6 +24,8 @@ const PORT_OPEN_PROBE: Probe = { tcpSocket: {}, periodSeconds: 0.1, timeoutSecon
 export interface ReplicaOptions {
   rollout: string;
   revision: number;
+  /** An extra replica set of the revision (`ReplicaSetSpec.set`): the id is then `<set>-<ordinal>`. */
+  set?: string;
   /** 0-based ordinal within the revision; part of the id and the log file name. */
   ordinal: number;
   template: LocalTemplate;
@@ -101,7 +103,10 @@ export class Replica {
     this.ordinal = options.ordinal;
     this.port = options.port;
     this.host = options.host;
-    this.id = `${options.rollout}-r${options.revision}-${options.ordinal}`;
+    this.id =
+      options.set === undefined
+        ? `${options.rollout}-r${options.revision}-${options.ordinal}`
+        : `${options.set}-${options.ordinal}`;
     this.#backoff = new RestartBackoff(options.backoff);
     this.#env = replicaEnv(process.env, options.template.env, {
       PORT: String(options.port),

@@ -15,6 +15,26 @@ export const DEFAULT_BUILTIN_REVISION = 'canary';
 export const DEFAULT_BUILTIN_WINDOW = '10s';
 
 const isArgPlaceholder = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
+/** `experiment:<template>`: a replica set of the experiment that started the run. */
+const EXPERIMENT_ROLE = /^experiment:[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The revision (and experiment replica set) a role names in the run. @throws MetricProviderError when the run has none. */
+function resolveRole(role: string, ctx: MeasureContext): { revision: number; set?: string } {
+  const revisions = ctx.run.revisions;
+  if (role.startsWith('experiment:')) {
+    const ref = revisions.experiment?.[role.slice('experiment:'.length)];
+    if (ref === undefined)
+      throw new MetricProviderError('builtin', `no ${role} replica set in analysis run ${ctx.run.name}`);
+    return ref;
+  }
+  const revision = (BUILTIN_REVISION_ROLES as readonly string[]).includes(role)
+    ? revisions[role as (typeof BUILTIN_REVISION_ROLES)[number]]
+    : undefined;
+  if (revision === undefined) {
+    throw new MetricProviderError('builtin', `no ${role} revision in analysis run ${ctx.run.name}`);
+  }
+  return { revision };
+}
 
 /**
  * The `builtin` metric provider: reads per-revision traffic statistics measured by cutover's router.
@@ -61,10 +81,11 @@ export const builtinProvider: MetricProviderPlugin = {
     if (
       c.revision !== undefined &&
       !isArgPlaceholder(c.revision) &&
-      !(BUILTIN_REVISION_ROLES as readonly unknown[]).includes(c.revision)
+      !(BUILTIN_REVISION_ROLES as readonly unknown[]).includes(c.revision) &&
+      !(typeof c.revision === 'string' && EXPERIMENT_ROLE.test(c.revision))
     ) {
       problems.push(
-        `${path}.revision: expected one of ${BUILTIN_REVISION_ROLES.join(', ')}, got ${JSON.stringify(c.revision)}`,
+        `${path}.revision: expected one of ${BUILTIN_REVISION_ROLES.join(', ')} or experiment:<template name>, got ${JSON.stringify(c.revision)}`,
       );
     }
     if (c.window !== undefined && !isArgPlaceholder(c.window)) {
@@ -82,19 +103,16 @@ export const builtinProvider: MetricProviderPlugin = {
     if (config === undefined)
       throw new MetricProviderError('builtin', `metric ${metric.name} has no builtin provider`);
     const role = config.revision ?? DEFAULT_BUILTIN_REVISION;
-    const revision = ctx.run.revisions[role];
-    if (revision === undefined) {
-      throw new MetricProviderError('builtin', `no ${role} revision in analysis run ${ctx.run.name}`);
-    }
+    const { revision, set } = resolveRole(role, ctx);
     const quantile = Number(config.quantile ?? DEFAULT_BUILTIN_QUANTILE);
     const windowSeconds = durationToMs(config.window ?? DEFAULT_BUILTIN_WINDOW) / 1000;
     let stats: Awaited<ReturnType<MeasureContext['stats']>>;
     try {
-      stats = await ctx.stats(revision, windowSeconds, quantile);
+      stats = await ctx.stats(revision, windowSeconds, quantile, set);
     } catch (error) {
       throw new MetricProviderError(
         'builtin',
-        `cannot read stats of revision ${revision}: ${String(error)}`,
+        `cannot read stats of revision ${revision}${set !== undefined ? ` (set ${set})` : ''}: ${String(error)}`,
         {
           cause: error,
           retryable: true,
