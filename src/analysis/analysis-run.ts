@@ -65,7 +65,8 @@ export function measurementRetentionLimit(spec: AnalysisRunSpec, metricName: str
   return limit;
 }
 
-function emptyResult(name: string, dryRun: boolean): MetricResult {
+/** A metric's result before any measurement: Pending, all counters 0. Pure. */
+export function emptyResult(name: string, dryRun = false): MetricResult {
   const result: MetricResult = {
     name,
     phase: 'Pending',

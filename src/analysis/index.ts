@@ -9,6 +9,7 @@ export {
   type CreateAnalysisRunOptions,
   createAnalysisRun,
   dueMetrics,
+  emptyResult,
   isDryRunMetric,
   isRunCompleted,
   isTerminating,

@@ -1,4 +1,10 @@
-import { type AnalysisRun, type Measurement, type MetricResult, metricLimits } from '../analysis/index.js';
+import {
+  type AnalysisRun,
+  emptyResult,
+  type Measurement,
+  type MetricResult,
+  metricLimits,
+} from '../analysis/index.js';
 import type { Metric } from '../spec/types.js';
 
 /** Icons of analysis phases, as `kubectl argo rollouts get rollout` shows them. */
@@ -126,25 +132,10 @@ export function formatAnalysisRun(run: AnalysisRun, options: AnalysisRunViewOpti
   if (run.spec.args && run.spec.args.length > 0)
     row('Args', run.spec.args.map((a) => `${a.name}=${a.value}`).join(', '));
   const results = run.spec.metrics.map(
-    (m) => s.metricResults.find((r) => r.name === m.name) ?? pendingResult(m.name),
+    (m) => s.metricResults.find((r) => r.name === m.name) ?? emptyResult(m.name),
   );
   for (const result of results) lines.push('', ...metricBlock(run, result, last));
   return lines.join('\n');
-}
-
-function pendingResult(name: string): MetricResult {
-  return {
-    name,
-    phase: 'Pending',
-    measurements: [],
-    count: 0,
-    successful: 0,
-    failed: 0,
-    inconclusive: 0,
-    error: 0,
-    consecutiveError: 0,
-    consecutiveSuccess: 0,
-  };
 }
 
 /** `list analysisruns` as a table, newest first. Pure. */
