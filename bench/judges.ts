@@ -5,7 +5,8 @@
  * providers use, on a simulated clock.
  *
  * Judges compared:
- * - sequential: the mixture SPRT of src/analysis/judges/mixture-sprt.ts, one interval per second,
+ * - sequential: the mixture SPRT of src/analysis/judges/mixture-sprt.ts (mixed over ratios and over
+ *   restart times), one interval per second,
  *   evaluated every second (as `sequential` with `interval: 1s`);
  * - fixed-sample: judgeRevisions (Kayenta-style, two-proportion test on error rate, critical),
  *   over a 60 s window every 10 s, the first Failed measurement rolls back (failureLimit 0);

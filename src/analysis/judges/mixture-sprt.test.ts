@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMixtureSprt,
+  type IntervalCounts,
   isRejected,
+  MIXTURE_GRID,
   type MixtureSprtState,
   mixtureLogLR,
   observeInterval,
+  RESTARTS,
+  restartWeight,
+  unstartedWeight,
 } from './mixture-sprt.js';
 import { createSeededRandom, type SeededRandom } from './seeded-random.js';
 
@@ -100,7 +105,8 @@ describe('mixture SPRT', () => {
       stableRequests: 0,
       stableEvents: 0,
     });
-    expect(s.logLR.every((x) => x === 0)).toBe(true);
+    expect(s.logLR).toEqual(createMixtureSprt(0).logLR);
+    expect(mixtureLogLR(s)).toBeCloseTo(0, 12);
     expect(s.canaryEvents).toBe(50);
   });
 
@@ -111,5 +117,94 @@ describe('mixture SPRT', () => {
       JSON.stringify(observeInterval(createMixtureSprt(0.1), counts)),
     ) as MixtureSprtState;
     expect(mixtureLogLR(observeInterval(stored, counts))).toBeCloseTo(mixtureLogLR(once), 12);
+  });
+
+  it('should put start weights that sum to 1 on the restarted tests', () => {
+    let sum = 0;
+    for (let j = 0; j < 10_000; j++) {
+      sum += restartWeight(j);
+      expect(sum + unstartedWeight(j + 1)).toBeCloseTo(1, 12);
+    }
+    expect(restartWeight(RESTARTS.every + 1)).toBe(0);
+    expect(mixtureLogLR(createMixtureSprt(0.1))).toBeCloseTo(0, 12);
+  });
+
+  it('should equal the start-weighted mixture of likelihood ratios computed one restart at a time', () => {
+    const random = createSeededRandom(11);
+    const margin = 0.1;
+    const intervals: IntervalCounts[] = [];
+    let state = createMixtureSprt(margin);
+    for (let t = 0; t < 45; t++) {
+      const nc = random.poisson(30);
+      const ns = random.poisson(200);
+      const c = {
+        canaryRequests: nc,
+        canaryEvents: random.binomial(nc, t < 20 ? 0.01 : 0.05),
+        stableRequests: ns,
+        stableEvents: random.binomial(ns, 0.01),
+      };
+      intervals.push(c);
+      state = observeInterval(state, c);
+    }
+    // Brute force: Σ_k π_k Σ_j w_j L_{j→t}(θ_k) + Σ_{j ≥ t} w_j, each L from its own start.
+    const theta0 = 1 + margin;
+    let lambda = unstartedWeight(intervals.length);
+    MIXTURE_GRID.ratios.forEach((ratio, k) => {
+      for (let j = 0; j < intervals.length; j++) {
+        let logL = 0;
+        for (const {
+          canaryRequests: nc,
+          canaryEvents: ec,
+          stableRequests: ns,
+          stableEvents: es,
+        } of intervals.slice(j)) {
+          if (nc <= 0 || ns <= 0) continue;
+          const p0 = (nc * theta0) / (nc * theta0 + ns);
+          const p = (nc * theta0 * ratio) / (nc * theta0 * ratio + ns);
+          logL += ec * Math.log(p / p0) + es * Math.log((1 - p) / (1 - p0));
+        }
+        lambda += Math.exp(MIXTURE_GRID.logPrior[k] ?? 0) * restartWeight(j) * Math.exp(logL);
+      }
+    });
+    expect(mixtureLogLR(state)).toBeCloseTo(Math.log(lambda), 9);
+  });
+
+  it('should keep false rejections at or below alpha over long runs, where the restarts add up (property)', () => {
+    const random = createSeededRandom(99);
+    const alpha = 0.1;
+    let rejected = 0;
+    const n = 300;
+    for (let i = 0; i < n; i++) {
+      if (runs(random, { alpha, margin: 0, canaryError: (q) => q, seconds: 1200 })) rejected++;
+    }
+    expect(rejected / n).toBeLessThanOrEqual(alpha);
+  });
+
+  it('should catch a fault that starts after minutes of healthy traffic within seconds', () => {
+    const random = createSeededRandom(5);
+    const delays: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      let state = createMixtureSprt(0.1);
+      for (let t = 0; t < 600; t++) {
+        const nc = random.poisson(20);
+        const ns = random.poisson(180);
+        state = observeInterval(state, {
+          canaryRequests: nc,
+          canaryEvents: random.binomial(nc, t >= 300 ? 0.05 : 0.005),
+          stableRequests: ns,
+          stableEvents: random.binomial(ns, 0.005),
+        });
+        if (isRejected(state, 0.01)) {
+          delays.push(t + 1 - 300);
+          break;
+        }
+      }
+    }
+    // Every run rejects; a rare one before the onset (a false alarm, at most alpha) counts as not detected.
+    expect(delays.length).toBe(50);
+    const detected = delays.filter((d) => d > 0).sort((a, b) => a - b);
+    expect(detected.length).toBeGreaterThanOrEqual(48);
+    // Without restarts the healthy seconds cost about 20 s at the median (22 s after 120 s).
+    expect(detected[Math.floor(detected.length / 2)]).toBeLessThanOrEqual(16);
   });
 });

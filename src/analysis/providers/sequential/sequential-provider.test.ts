@@ -139,6 +139,40 @@ describe('sequentialProvider', () => {
     expect(r.asked.at(-1)).toBe(START + 5);
   });
 
+  it('should carry the restart schedule across measurements and refuse stored evidence without it', async () => {
+    const r = router((second, revision) => ({
+      second,
+      requests: revision === 2 ? 10 : 90,
+      errors: 1,
+      latency: [],
+    }));
+    const run = baseRun();
+    const m = metric({ metric: 'error-rate' });
+    r.advance(7);
+    await measure(run, m, r.traffic);
+    r.advance(8);
+    const split = await measure(run, m, r.traffic);
+    expect(split.value.intervals).toBe(15);
+    // The same 15 seconds in one measurement give the same statistic.
+    const whole = baseRun();
+    const w = router((second, revision) => ({
+      second,
+      requests: revision === 2 ? 10 : 90,
+      errors: 1,
+      latency: [],
+    }));
+    w.advance(15);
+    const once = await measure(whole, m, w.traffic);
+    expect(split.value.logLR).toBeCloseTo(once.value.logLR, 10);
+    // Evidence stored before restarted tests existed (no `intervals`) is not silently reinterpreted.
+    const old = JSON.parse(
+      run.status.metricResults[0]!.measurements.at(-1)!.value!,
+    ) as Partial<SequentialValue>;
+    delete old.intervals;
+    run.status.metricResults[0]!.measurements.at(-1)!.value = JSON.stringify(old);
+    await expect(measure(run, m, r.traffic)).rejects.toThrow(/unknown shape/);
+  });
+
   it('should refuse to start over when its evidence was dropped', async () => {
     const run = baseRun();
     run.status.metricResults[0]!.successful = 3;

@@ -55,8 +55,10 @@ export interface SequentialValue {
   next: number;
   /** Seconds that left the router's 300 s ring before they were read (their evidence is lost, not guessed). */
   skippedSeconds: number;
-  /** ln L(θ_k) for each ratio of the mixture's grid. */
+  /** ln S(θ_k) for each ratio of the mixture's grid (start-weighted sum of the restarted tests). */
   state: number[];
+  /** Intervals (seconds with traffic) observed: which restarted tests have begun. */
+  intervals: number;
   /** Highest ln LR so far (for the always-valid p-value). */
   maxLogLR: number;
 }
@@ -202,7 +204,13 @@ export const sequentialProvider: MetricProviderPlugin = {
         `metric ${metric.name} changed its margin or metric mid-run`,
       );
     }
-    if (previous !== null && previous.state.length !== MIXTURE_GRID.ratios.length) {
+    if (
+      previous !== null &&
+      (previous.state.length !== MIXTURE_GRID.ratios.length ||
+        typeof previous.intervals !== 'number' ||
+        !Number.isInteger(previous.intervals) ||
+        previous.intervals < 0)
+    ) {
       throw new MetricProviderError(
         'sequential',
         `stored evidence of metric ${metric.name} has an unknown shape`,
@@ -217,6 +225,7 @@ export const sequentialProvider: MetricProviderPlugin = {
         : {
             margin,
             logLR: previous.state,
+            intervals: previous.intervals,
             canaryRequests: previous.canary.requests,
             canaryEvents: previous.canary.events,
             stableRequests: previous.stable.requests,
@@ -270,6 +279,7 @@ export const sequentialProvider: MetricProviderPlugin = {
       next: Math.max(from, traffic.to),
       skippedSeconds: (previous?.skippedSeconds ?? 0) + Math.max(0, traffic.from - from),
       state: state.logLR,
+      intervals: state.intervals,
       maxLogLR,
     };
     const what = config.metric === 'latency' ? `requests slower than ${config.latencyThreshold}` : 'errors';
