@@ -4,6 +4,7 @@
  */
 import type { RevisionStats, TrafficSeconds } from '../../dataplane/protocol.js';
 import type { Metric } from '../../spec/types.js';
+import { MetricProviderError } from '../errors.js';
 import type { AnalysisRun } from '../types.js';
 
 /** What a provider may use while measuring. */
@@ -101,4 +102,23 @@ export function providerTypes(metric: Metric): string[] {
   const provider: object =
     typeof metric.provider === 'object' && metric.provider !== null ? metric.provider : {};
   return Object.keys(provider).filter((key) => (provider as Record<string, unknown>)[key] !== undefined);
+}
+
+/**
+ * The configuration under `metric.provider.<type>`, validated again at measurement time (args are
+ * substituted by then). Every provider's `measure` starts here.
+ * @throws MetricProviderError when the metric has no such provider or its configuration is invalid
+ *   (the measurement is then recorded as Error).
+ */
+export function providerConfig<T>(
+  metric: Metric,
+  type: string,
+  validate: MetricProviderPlugin['validate'],
+): T {
+  const config = (metric.provider as Record<string, unknown>)[type];
+  if (config === undefined)
+    throw new MetricProviderError(type, `metric ${metric.name} has no ${type} provider`);
+  const problems = validate(config, type);
+  if (problems.length > 0) throw new MetricProviderError(type, problems.join('; '));
+  return config as T;
 }

@@ -1,7 +1,7 @@
 import { durationToMs, isDuration } from '../../../spec/duration.js';
 import type { BuiltinMetricProvider, Metric } from '../../../spec/types.js';
 import { MetricProviderError } from '../../errors.js';
-import type { MeasureContext, MetricProviderPlugin } from '../provider.js';
+import { type MeasureContext, type MetricProviderPlugin, providerConfig } from '../provider.js';
 
 /** Metrics the builtin provider reads from cutover's router. */
 export const BUILTIN_METRICS = ['error-rate', 'request-rate', 'latency'] as const;
@@ -99,9 +99,7 @@ export const builtinProvider: MetricProviderPlugin = {
   },
 
   async measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
-    const config = metric.provider.builtin as BuiltinMetricProvider | undefined;
-    if (config === undefined)
-      throw new MetricProviderError('builtin', `metric ${metric.name} has no builtin provider`);
+    const config = providerConfig<BuiltinMetricProvider>(metric, 'builtin', builtinProvider.validate);
     const role = config.revision ?? DEFAULT_BUILTIN_REVISION;
     const { revision, set } = resolveRole(role, ctx);
     const quantile = Number(config.quantile ?? DEFAULT_BUILTIN_QUANTILE);

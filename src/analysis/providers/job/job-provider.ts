@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Metric } from '../../../spec/types.js';
 import { JobSandboxError, MetricProviderError } from '../../errors.js';
-import { type MeasureContext, type MetricProviderPlugin, verdict } from '../provider.js';
+import { type MeasureContext, type MetricProviderPlugin, providerConfig, verdict } from '../provider.js';
 import {
   checkBoolean,
   checkNumber,
@@ -165,11 +165,7 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
   };
 
   async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
-    const config = metric.provider.job as JobMetricProvider | undefined;
-    if (config === undefined)
-      throw new MetricProviderError('job', `metric ${metric.name} has no job provider`);
-    const problems = validate(config, 'job');
-    if (problems.length > 0) throw new MetricProviderError('job', problems.join('; '));
+    const config = providerConfig<JobMetricProvider>(metric, 'job', validate);
     const mode = config.sandbox ?? 'auto';
     const bwrap = mode === 'none' ? undefined : locate('bwrap');
     if (mode === 'required' && bwrap === undefined) {

@@ -1,6 +1,5 @@
 import { durationToMs, isDuration } from '../../../spec/duration.js';
 import type { DurationValue, Metric } from '../../../spec/types.js';
-import { MetricProviderError } from '../../errors.js';
 import {
   type FixedSampleJudgeConfig,
   JUDGE_METRICS,
@@ -13,6 +12,7 @@ import {
   type MeasureContext,
   type MetricProviderPlugin,
   type ProviderVerdict,
+  providerConfig,
   verdict,
 } from '../provider.js';
 import { comparedRevisions, readTraffic } from '../sequential/sequential-provider.js';
@@ -211,11 +211,7 @@ export const judgeProvider: MetricProviderPlugin = {
   },
 
   async measure(metric: Metric, ctx: MeasureContext): Promise<ProviderVerdict> {
-    const config = metric.provider.judge as JudgeMetricProvider | undefined;
-    if (config === undefined)
-      throw new MetricProviderError('judge', `metric ${metric.name} has no judge provider`);
-    const problems = judgeProvider.validate(config, 'judge');
-    if (problems.length > 0) throw new MetricProviderError('judge', problems.join('; '));
+    const config = providerConfig<JudgeMetricProvider>(metric, 'judge', judgeProvider.validate);
     const { windowSeconds, judge } = resolve(config);
     const { canary, stable } = comparedRevisions(ctx.run, 'judge');
     const traffic = await readTraffic(ctx, 'judge', { window: windowSeconds });

@@ -1,6 +1,6 @@
 import type { Metric } from '../../../spec/types.js';
 import { MetricProviderError, ProviderHttpError, ProviderResponseError } from '../../errors.js';
-import type { MeasureContext, MetricProviderPlugin } from '../provider.js';
+import { type MeasureContext, type MetricProviderPlugin, providerConfig } from '../provider.js';
 import {
   checkBoolean,
   checkHeaders,
@@ -139,12 +139,7 @@ function toResult(data: unknown): number | number[] {
 }
 
 async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
-  const config = metric.provider.prometheus as PrometheusMetricProvider | undefined;
-  if (config === undefined) {
-    throw new MetricProviderError('prometheus', `metric ${metric.name} has no prometheus provider`);
-  }
-  const problems = validate(config, 'prometheus');
-  if (problems.length > 0) throw new MetricProviderError('prometheus', problems.join('; '));
+  const config = providerConfig<PrometheusMetricProvider>(metric, 'prometheus', validate);
   const address =
     config.address ?? ADDRESS_ENV.map((name) => process.env[name]).find((v) => v !== undefined && v !== '');
   if (address === undefined) {

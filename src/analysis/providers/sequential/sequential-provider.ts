@@ -15,6 +15,7 @@ import {
   type MeasureContext,
   type MetricProviderPlugin,
   type ProviderVerdict,
+  providerConfig,
   verdict,
 } from '../provider.js';
 
@@ -187,11 +188,11 @@ export const sequentialProvider: MetricProviderPlugin = {
   },
 
   async measure(metric: Metric, ctx: MeasureContext): Promise<ProviderVerdict> {
-    const config = metric.provider.sequential as SequentialMetricProvider | undefined;
-    if (config === undefined)
-      throw new MetricProviderError('sequential', `metric ${metric.name} has no sequential provider`);
-    const problems = sequentialProvider.validate(config, 'sequential');
-    if (problems.length > 0) throw new MetricProviderError('sequential', problems.join('; '));
+    const config = providerConfig<SequentialMetricProvider>(
+      metric,
+      'sequential',
+      sequentialProvider.validate,
+    );
     const alpha = Number(config.alpha ?? DEFAULT_SEQUENTIAL_ALPHA);
     const margin = Number(config.margin ?? DEFAULT_SEQUENTIAL_MARGIN);
     const minSamples = Number(config.minSamples ?? 0);

@@ -1,6 +1,6 @@
 import type { Metric } from '../../../spec/types.js';
-import { MetricProviderError, ProviderHttpError, ProviderResponseError } from '../../errors.js';
-import { type MeasureContext, type MetricProviderPlugin, verdict } from '../provider.js';
+import { ProviderHttpError, ProviderResponseError } from '../../errors.js';
+import { type MeasureContext, type MetricProviderPlugin, providerConfig, verdict } from '../provider.js';
 import {
   checkBoolean,
   checkHeaders,
@@ -91,10 +91,7 @@ function validate(config: unknown, path: string): string[] {
 }
 
 async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
-  const config = metric.provider.web as WebMetricProvider | undefined;
-  if (config === undefined) throw new MetricProviderError('web', `metric ${metric.name} has no web provider`);
-  const problems = validate(config, 'web');
-  if (problems.length > 0) throw new MetricProviderError('web', problems.join('; '));
+  const config = providerConfig<WebMetricProvider>(metric, 'web', validate);
   const seconds = toNumber(config.timeoutSeconds) ?? 0;
   const headers = headerRecord(config.headers);
   let body: string | undefined;
