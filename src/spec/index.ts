@@ -1,5 +1,5 @@
 /**
- * The spec module: cutover's YAML resources (Rollout, AnalysisTemplate, ClusterAnalysisTemplate),
+ * The spec module: cutover's YAML resources (Rollout, AnalysisTemplate, ClusterAnalysisTemplate, Environment, Release),
  * their schemas, and the loader that validates a spec whole before anything is applied.
  */
 
@@ -27,16 +27,15 @@ export {
 } from './load.js';
 export { locateSpecIssues, type PathIssue } from './locate.js';
 export type { KnownTemplate } from './references.js';
+export * from './release-types.js';
 export { resolveTemplate, TEMPLATE_HASH_LENGTH, templateHash } from './revision.js';
 export {
   analysisTemplateSchema,
-  type FieldIssue,
   METRIC_PROVIDERS,
   metricSchema,
   RESOURCE_KINDS,
   type ResourceKind,
-  type ResourceValidation,
   rolloutSchema,
-  validateResource,
 } from './schema.js';
 export * from './types.js';
+export { type FieldIssue, type ResourceValidation, validateResource } from './validate-resource.js';

@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { SpecFileError, type SpecIssue, SpecValidationError, SpecYamlError } from './errors.js';
 import { checkReferences, type KnownTemplate } from './references.js';
-import { type FieldIssue, validateResource } from './schema.js';
 import type { Resource } from './types.js';
+import { type FieldIssue, validateResource } from './validate-resource.js';
 
 /** Options of {@link parseSpec} and {@link loadSpecFile}. */
 export interface ParseSpecOptions {

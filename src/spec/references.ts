@@ -6,7 +6,7 @@
  * They read the documents as parsed (not as validated), so a reference is checked even when the
  * Rollout holding it has other problems.
  */
-import type { FieldIssue } from './schema.js';
+import type { FieldIssue } from './validate-resource.js';
 
 /** An AnalysisTemplate that exists outside the documents being validated (applied before). */
 export interface KnownTemplate {

@@ -34,7 +34,6 @@ import {
   type MetricProvider,
   type ObjectMeta,
   type Probe,
-  type Resource,
   type RollingStrategy,
   type Rollout,
   type RolloutAnalysis,
@@ -49,7 +48,13 @@ import {
 } from './types.js';
 
 /** Kinds of resource a spec file may hold. */
-export const RESOURCE_KINDS = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'] as const;
+export const RESOURCE_KINDS = [
+  'Rollout',
+  'AnalysisTemplate',
+  'ClusterAnalysisTemplate',
+  'Environment',
+  'Release',
+] as const;
 /** One of {@link RESOURCE_KINDS}. */
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
@@ -59,18 +64,18 @@ export const METRIC_PROVIDERS = ['builtin', 'prometheus', 'web', 'job', 'judge',
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type Ctx = z.core.$RefinementCtx<unknown>;
-type Path = (string | number)[];
+export type Ctx = z.core.$RefinementCtx<unknown>;
+export type Path = (string | number)[];
 
 /** Refinements that span fields run even when a field inside failed, so every problem is reported. */
-const ALWAYS = { when: () => true };
+export const ALWAYS = { when: () => true };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** How an input value is named in a message: `150`, `"abc"`, `null (an empty value)`, `a list`. */
-function describeInput(value: unknown): string {
+export function describeInput(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (an empty value)';
   if (typeof value === 'string') {
@@ -87,13 +92,13 @@ function describeInput(value: unknown): string {
 }
 
 /** Adds an issue saying what was expected and what was found. */
-function expect(ctx: Ctx, path: Path, expected: string, input: unknown, because?: string): void {
+export function expect(ctx: Ctx, path: Path, expected: string, input: unknown, because?: string): void {
   const message = `expected ${expected}, got ${describeInput(input)}${because === undefined ? '' : ` (${because})`}`;
   ctx.addIssue({ code: 'custom', path, message, params: { expected }, input });
 }
 
 /** Adds an issue whose message is a sentence of its own. */
-function problem(ctx: Ctx, path: Path, message: string, expected?: string): void {
+export function problem(ctx: Ctx, path: Path, message: string, expected?: string): void {
   ctx.addIssue({
     code: 'custom',
     path,
@@ -104,12 +109,12 @@ function problem(ctx: Ctx, path: Path, message: string, expected?: string): void
 }
 
 /** A strict object; `expected` names it when the value is not a mapping at all. */
-function strict<T extends z.core.$ZodLooseShape>(shape: T, expected = 'a mapping') {
+export function strict<T extends z.core.$ZodLooseShape>(shape: T, expected = 'a mapping') {
   return z.strictObject(shape, { error: (issue) => (issue.code === 'invalid_type' ? expected : undefined) });
 }
 
 /** Exactly one of `keys` must be set; reported on the object itself. */
-function exactlyOneOf(keys: readonly string[], what: string) {
+export function exactlyOneOf(keys: readonly string[], what: string) {
   return (value: unknown, ctx: Ctx): void => {
     if (!isRecord(value)) return;
     const present = keys.filter((key) => value[key] !== undefined);
@@ -126,17 +131,17 @@ function exactlyOneOf(keys: readonly string[], what: string) {
   };
 }
 
-function int(min: number, max?: number, expected?: string) {
+export function int(min: number, max?: number, expected?: string) {
   const phrase = expected ?? (max === undefined ? `an integer >= ${min}` : `an integer ${min}..${max}`);
   const schema = z.number({ error: phrase }).int({ error: phrase }).min(min, { error: phrase });
   return max === undefined ? schema : schema.max(max, { error: phrase });
 }
 
-const nonEmptyString = (expected = 'a non-empty string') =>
+export const nonEmptyString = (expected = 'a non-empty string') =>
   z.string({ error: expected }).min(1, { error: expected });
 
 /** Keys of a record must be unique by a field (`name`, `metricName`): later duplicates are reported. */
-function uniqueBy(field: string, what: string) {
+export function uniqueBy(field: string, what: string) {
   return (value: unknown, ctx: Ctx): void => {
     if (!Array.isArray(value)) return;
     const seen = new Set<unknown>();
@@ -156,16 +161,16 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAME_EXPECTED =
   'a DNS-1123 label: at most 63 lowercase letters, digits and -, starting and ending alphanumeric';
 /** A resource name: a DNS-1123 label, as Kubernetes names. */
-const nameSchema = z
+export const nameSchema = z
   .string({ error: NAME_EXPECTED })
   .max(63, { error: NAME_EXPECTED })
   .regex(DNS_LABEL, { error: NAME_EXPECTED });
 
 /** A TCP port, 1..65535. */
-const portSchema = int(1, 65_535, 'a port number 1..65535');
+export const portSchema = int(1, 65_535, 'a port number 1..65535');
 
 /** A duration: integer seconds or `500ms`, `30s`, `5m`, `1h`, `1m30s` (see `durationToMs`). */
-const durationSchema = z
+export const durationSchema = z
   .union([z.number(), z.string()], { error: DURATION_EXPECTED })
   .superRefine((value, ctx) => {
     if (!isDuration(value)) expect(ctx, [], DURATION_EXPECTED, value);
@@ -228,19 +233,19 @@ function record<K extends z.core.$ZodRecordKey, V extends z.core.SomeType>(
 }
 
 const STRING_VALUE = 'a string (quote numbers and booleans, e.g. "8080", "true")';
-const stringMap = record(z.string(), z.string({ error: STRING_VALUE }), 'a mapping of strings');
+export const stringMap = record(z.string(), z.string({ error: STRING_VALUE }), 'a mapping of strings');
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const ENV_NAME_EXPECTED =
   'an environment variable name (letters, digits, _, - and ., not starting with a digit)';
-const envMap = record(
+export const envMap = record(
   z.string().regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
   z.string({ error: STRING_VALUE }),
   'a mapping of environment variable names to strings',
 );
 
 const COMMAND_EXPECTED = 'a non-empty list of non-empty strings, e.g. ["node", "server.js"]';
-const commandSchema = z
+export const commandSchema = z
   .array(nonEmptyString(COMMAND_EXPECTED), { error: COMMAND_EXPECTED })
   .min(1, { error: COMMAND_EXPECTED });
 
@@ -248,7 +253,7 @@ const commandSchema = z
 // Rollout
 
 /** Schema of {@link ObjectMeta}. */
-const objectMetaSchema = strict({
+export const objectMetaSchema = strict({
   name: nameSchema,
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
@@ -512,7 +517,7 @@ const rollingStrategySchema = strict({
 
 const STRATEGIES = ['canary', 'blueGreen', 'rolling', 'recreate'] as const;
 /** Schema of {@link RolloutStrategy}: exactly one strategy. */
-const rolloutStrategySchema = strict({
+export const rolloutStrategySchema = strict({
   canary: canaryStrategySchema.optional(),
   blueGreen: blueGreenStrategySchema.optional(),
   rolling: rollingStrategySchema.optional(),
@@ -520,7 +525,7 @@ const rolloutStrategySchema = strict({
 }).superRefine(exactlyOneOf(STRATEGIES, 'a strategy'), ALWAYS);
 
 /** Schema of {@link RolloutSpec}. */
-const rolloutSpecSchema = strict({
+export const rolloutSpecSchema = strict({
   replicas: int(0).optional(),
   port: portSchema,
   paused: z.boolean({ error: 'true or false' }).optional(),
@@ -705,189 +710,6 @@ function forEachString(value: unknown, path: Path, visit: (text: string, path: P
   } else if (isRecord(value)) {
     for (const [key, item] of Object.entries(value)) forEachString(item, [...path, key], visit);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation entry point
-
-/** A problem in one document, located by field path only (the loader adds file, line and column). */
-export interface FieldIssue {
-  /** Path from the document's root, e.g. `['spec', 'strategy', 'canary', 'steps', 1, 'setWeight']`. */
-  path: (string | number)[];
-  /** What is wrong, e.g. `expected an integer 0..100, got 150`. */
-  message: string;
-  /** What would have been accepted, when it can be said in a phrase. */
-  expected?: string;
-}
-
-/** Outcome of {@link validateResource}: the typed resource, or every problem found. */
-export type ResourceValidation = { ok: true; resource: Resource } | { ok: false; issues: FieldIssue[] };
-
-/**
- * Validates one parsed document (the `toJS()` of a YAML document, or a JSON body) as a Resource:
- * `kind` first (an unknown kind is the only issue reported), an Argo Rollout `apiVersion` next, then
- * the kind's schema with every issue collected. Cross-document rules (unique names, templateName
- * references) are the loader's.
- *
- * Pure. Never throws for bad input.
- */
-export function validateResource(value: unknown): ResourceValidation {
-  if (!isRecord(value)) {
-    return fail(
-      [],
-      `expected a mapping with apiVersion, kind, metadata and spec, got ${describeInput(value)}`,
-    );
-  }
-  const kind = value['kind'];
-  const kinds = RESOURCE_KINDS.join(', ');
-  if (!(RESOURCE_KINDS as readonly unknown[]).includes(kind)) {
-    const message =
-      kind === undefined
-        ? `required field is missing; expected one of ${kinds}`
-        : `unknown kind ${describeInput(kind)}; expected one of ${kinds}`;
-    return fail(['kind'], message, `one of ${kinds}`);
-  }
-  if (kind === 'Rollout' && value['apiVersion'] === ARGO_API_VERSION) {
-    return fail(
-      ['apiVersion'],
-      `an Argo Rollouts Rollout (${ARGO_API_VERSION}) runs pods; cutover's Rollout is ${API_VERSION} with a local template (docs/spec-reference.md)`,
-      API_VERSION,
-    );
-  }
-  const schema = kind === 'Rollout' ? rolloutSchema : analysisTemplateSchema;
-  const allowedFields = new WeakMap<object, readonly string[]>();
-  const result = schema.safeParse(value, {
-    reportInput: true,
-    error: (issue) => {
-      if (issue.code === 'unrecognized_keys' && isRecord(issue.input)) {
-        const def = issue.inst?._zod.def as { shape?: Record<string, unknown> } | undefined;
-        // Accumulated: the branches of a union of strict objects (a canary step) see the same input.
-        const previous = allowedFields.get(issue.input) ?? [];
-        allowedFields.set(issue.input, [...new Set([...previous, ...Object.keys(def?.shape ?? {})])]);
-        return 'an allowed field';
-      }
-      return genericExpectation(issue);
-    },
-  });
-  if (result.success) return { ok: true, resource: result.data };
-  return { ok: false, issues: result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields)) };
-}
-
-function fail(path: Path, message: string, expected?: string): ResourceValidation {
-  return { ok: false, issues: [expected === undefined ? { path, message } : { path, message, expected }] };
-}
-
-const TYPE_PHRASES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-  object: 'a mapping',
-  array: 'a list',
-  record: 'a mapping',
-  never: 'nothing (no fields)',
-};
-
-/** The expectation phrase for an issue raised by a schema that has no message of its own. */
-function genericExpectation(issue: z.core.$ZodRawIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return TYPE_PHRASES[issue.expected] ?? `a ${issue.expected}`;
-    case 'invalid_value':
-      return issue.values.length === 1
-        ? JSON.stringify(issue.values[0])
-        : `one of ${issue.values.map((item) => JSON.stringify(item)).join(', ')}`;
-    default:
-      return 'a valid value';
-  }
-}
-
-/** Turns one zod issue into field issues; an issue about several unknown keys becomes one per key. */
-function toFieldIssues(
-  issue: z.core.$ZodIssue,
-  allowedFields: WeakMap<object, readonly string[]>,
-): FieldIssue[] {
-  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = isRecord(issue.input) ? (allowedFields.get(issue.input) ?? []) : [];
-    const expected = allowed.length === 0 ? 'no fields' : `one of ${allowed.join(', ')}`;
-    return issue.keys.map((key) => {
-      const guess = closest(key, allowed);
-      const hint = guess === undefined ? '' : ` (did you mean ${JSON.stringify(guess)}?)`;
-      return {
-        path: [...path, key],
-        message: `unknown field ${JSON.stringify(key)}${hint}; expected ${expected}`,
-        expected,
-      };
-    });
-  }
-  if (issue.code === 'custom') {
-    const expected = typeof issue.params?.['expected'] === 'string' ? issue.params['expected'] : undefined;
-    return [
-      expected === undefined ? { path, message: issue.message } : { path, message: issue.message, expected },
-    ];
-  }
-  const expected = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return [{ path, message: `required field is missing; expected ${expected}`, expected }];
-  }
-  if (issue.code === 'invalid_key') {
-    // A record's key is wrong (an env variable name): the key schema's phrase says what a key must be.
-    const keyExpected = issue.issues[0]?.message ?? expected;
-    return [
-      { path, message: `expected ${keyExpected}, got ${describeInput(issue.input)}`, expected: keyExpected },
-    ];
-  }
-  if (issue.code === 'invalid_union') {
-    // A union of strict objects (a canary step): when the keys select one branch, its issues are
-    // more precise than "expected a step with exactly one of ..." (`pause:` left empty, say).
-    const selected = issue.errors.filter(
-      (branch) => !branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0),
-    );
-    if (selected.length === 1 && isRecord(issue.input) && Object.keys(issue.input).length === 1) {
-      return (selected[0] ?? []).flatMap((inner) =>
-        toFieldIssues({ ...inner, path: [...issue.path, ...inner.path] }, allowedFields),
-      );
-    }
-    if (isRecord(issue.input)) {
-      const allowed = allowedFields.get(issue.input) ?? [];
-      const hints = Object.keys(issue.input).flatMap((key) => {
-        const guess = allowed.includes(key) ? undefined : closest(key, allowed);
-        return guess === undefined
-          ? []
-          : [`did you mean ${JSON.stringify(guess)} for ${JSON.stringify(key)}?`];
-      });
-      const hint = hints.length === 0 ? '' : ` (${hints.join(' ')})`;
-      return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}${hint}`, expected }];
-    }
-  }
-  return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}`, expected }];
-}
-
-/** The allowed field closest to a misspelt one (Levenshtein distance <= 2, or a case difference). */
-function closest(key: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of allowed) {
-    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -291,4 +291,9 @@ export interface AnalysisTemplate {
   spec: AnalysisTemplateSpec;
 }
 
-export type Resource = Rollout | AnalysisTemplate;
+/** Every kind a spec file may hold (`release-types.ts` has Environment and Release). */
+export type Resource =
+  | Rollout
+  | AnalysisTemplate
+  | import('./release-types.js').Environment
+  | import('./release-types.js').Release;

@@ -8,6 +8,7 @@ export type {
   RolloutApplyResult,
   Store,
   StoredEvent,
+  StoredRelease,
   StoredRollout,
   StoredToken,
 } from './store.js';

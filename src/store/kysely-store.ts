@@ -2,9 +2,13 @@ import { type Kysely, Migrator } from 'kysely';
 import type { AnalysisRun } from '../analysis/types.js';
 import { type AuditEntry, GENESIS_HASH, type Qualifier, type Role, type UserKind } from '../auth/index.js';
 import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
+import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
+import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
+import type { FreezeOverride, Release } from '../workflow/index.js';
 import { StoreError } from './errors.js';
 import { migrationProvider } from './migrations.js';
+import { ReleaseTables } from './release-tables.js';
 import type { Database } from './schema.js';
 import type {
   EventQuery,
@@ -13,6 +17,7 @@ import type {
   RolloutApplyResult,
   Store,
   StoredEvent,
+  StoredRelease,
   StoredRollout,
   StoredToken,
 } from './store.js';
@@ -22,7 +27,11 @@ import type {
  * only builds the dialect and sets the connection up.
  */
 export class KyselyStore implements Store {
-  constructor(protected readonly db: Kysely<Database>) {}
+  private readonly releases: ReleaseTables;
+
+  constructor(protected readonly db: Kysely<Database>) {
+    this.releases = new ReleaseTables(db);
+  }
 
   /** Runs pending migrations. @throws StoreError when a migration fails. */
   async migrate(): Promise<void> {
@@ -37,11 +46,16 @@ export class KyselyStore implements Store {
   }
 
   async apply(
-    input: { rollouts: { name: string; spec: RolloutSpec; hash: string }[]; templates: AnalysisTemplate[] },
+    input: {
+      rollouts: { name: string; spec: RolloutSpec; hash: string }[];
+      templates: AnalysisTemplate[];
+      environments?: Environment[];
+    },
     actor: string,
     now: number,
   ): Promise<RolloutApplyResult[]> {
     return this.db.transaction().execute(async (tx) => {
+      await this.releases.putEnvironments(tx, input.environments ?? [], now);
       for (const t of input.templates) {
         const clusterScope = t.kind === 'ClusterAnalysisTemplate' ? 1 : 0;
         await tx
@@ -247,6 +261,7 @@ export class KyselyStore implements Store {
       .orderBy('id', 'desc')
       .limit(query.limit ?? 500);
     if (query.rollout !== undefined) q = q.where('rollout', '=', query.rollout);
+    if (query.release !== undefined) q = q.where('release', '=', query.release);
     if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
     const rows = await q.execute();
     return rows
@@ -350,6 +365,46 @@ export class KyselyStore implements Store {
       prevHash: r.prev_hash,
       hash: r.hash,
     }));
+  }
+
+  getEnvironment(name: string) {
+    return this.releases.getEnvironment(name);
+  }
+  listEnvironments() {
+    return this.releases.listEnvironments();
+  }
+  createRelease(release: StoredRelease, events: NewEvent[]) {
+    return this.releases.createRelease(release, events);
+  }
+  saveRelease(state: Release, events: NewEvent[]) {
+    return this.releases.saveRelease(state, events);
+  }
+  getRelease(name: string) {
+    return this.releases.getRelease(name);
+  }
+  listReleases() {
+    return this.releases.listReleases();
+  }
+  saveDeploymentRecord(record: DeploymentRecord) {
+    return this.releases.saveDeploymentRecord(record);
+  }
+  getDeploymentRecord(release: string) {
+    return this.releases.getDeploymentRecord(release);
+  }
+  listDeploymentRecords(query?: { from?: number; to?: number }) {
+    return this.releases.listDeploymentRecords(query);
+  }
+  saveIncident(incident: IncidentRecord) {
+    return this.releases.saveIncident(incident);
+  }
+  listIncidents(query?: { release?: string }) {
+    return this.releases.listIncidents(query);
+  }
+  appendFreezeOverride(environment: string, override: FreezeOverride) {
+    return this.releases.appendFreezeOverride(environment, override);
+  }
+  listFreezeOverrides(environment: string) {
+    return this.releases.listFreezeOverrides(environment);
   }
 
   async close(): Promise<void> {

@@ -40,7 +40,25 @@ export interface Database {
     reason: string;
     message: string;
     actor: string;
+    /** Release the event is about (workflow events); null otherwise. */
+    release: string | null;
   };
+  environments: { name: string; spec: string; updated_at: number };
+  releases: {
+    name: string;
+    /** The workflow's Release state (JSON). */
+    state: string;
+    /** The Release resource's spec (JSON). */
+    spec: string;
+    /** Directory of the release file: base of relative paths in the spec. */
+    base_dir: string;
+    status: string;
+    created_at: number;
+    updated_at: number;
+  };
+  deployment_records: { release: string; environment: string; deploy_started_at: number; body: string };
+  incidents: { name: string; release: string; detected_at: number; body: string };
+  freeze_overrides: { id: Generated<number>; environment: string; body: string };
   users: {
     name: string;
     /** `user` or `agent`. */

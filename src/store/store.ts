@@ -6,7 +6,10 @@
 import type { AnalysisRun } from '../analysis/types.js';
 import type { AuditEntry, Qualifier, Role, UserKind } from '../auth/index.js';
 import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
+import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
+import type { Environment, ReleaseSpec } from '../spec/release-types.js';
 import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
+import type { FreezeOverride, Release } from '../workflow/index.js';
 
 /** A Rollout as stored. */
 export interface StoredRollout {
@@ -30,6 +33,16 @@ export interface StoredEvent extends EngineEvent {
   rollout: string | null;
   /** Who caused it: a user (`user:alice`), an agent (`agent:...`) or `controller`. */
   actor: string;
+  /** Release the event is about (release workflow events); absent or null otherwise. */
+  release?: string | null;
+}
+
+/** A release as stored: the workflow's state and the Release resource it was created from. */
+export interface StoredRelease {
+  state: Release;
+  spec: ReleaseSpec;
+  /** Absolute directory of the release file: base of the spec's relative paths. */
+  baseDir: string;
 }
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
@@ -44,6 +57,7 @@ export interface RolloutApplyResult {
 
 export interface EventQuery {
   rollout?: string;
+  release?: string;
   /** Only events with a larger id. */
   afterId?: number;
   /** Most recent N (returned oldest first). @default 500 */
@@ -78,7 +92,11 @@ export interface Store {
    * Idempotent: applying the same resources twice changes nothing the second time.
    */
   apply(
-    input: { rollouts: { name: string; spec: RolloutSpec; hash: string }[]; templates: AnalysisTemplate[] },
+    input: {
+      rollouts: { name: string; spec: RolloutSpec; hash: string }[];
+      templates: AnalysisTemplate[];
+      environments?: Environment[];
+    },
     actor: string,
     now: number,
   ): Promise<RolloutApplyResult[]>;
@@ -111,5 +129,29 @@ export interface Store {
   appendAudit(entry: NewAuditEntry, seal: (entry: Omit<AuditEntry, 'hash'>) => string): Promise<AuditEntry>;
   /** Audit entries, oldest first: all of them, or `limit` after `afterId`. */
   listAudit(query?: { afterId?: number; limit?: number }): Promise<AuditEntry[]>;
+  getEnvironment(name: string): Promise<Environment | undefined>;
+  /** Ordered by `spec.order`, then name. */
+  listEnvironments(): Promise<Environment[]>;
+  /**
+   * Stores a new release and its events in one transaction.
+   * @throws StoreError `CUTOVER_E_STORE_CONFLICT` when a release of that name exists.
+   */
+  createRelease(release: StoredRelease, events: NewEvent[]): Promise<void>;
+  /** Writes a release's new state and its events in one transaction. */
+  saveRelease(state: Release, events: NewEvent[]): Promise<void>;
+  getRelease(name: string): Promise<StoredRelease | undefined>;
+  /** Newest first. */
+  listReleases(): Promise<StoredRelease[]>;
+  /** Inserts or replaces the deployment record of a release. */
+  saveDeploymentRecord(record: DeploymentRecord): Promise<void>;
+  getDeploymentRecord(release: string): Promise<DeploymentRecord | undefined>;
+  /** Records whose DEPLOY started in `[from, to)` (all when omitted), oldest first. */
+  listDeploymentRecords(query?: { from?: number; to?: number }): Promise<DeploymentRecord[]>;
+  /** Inserts or replaces an incident record. */
+  saveIncident(incident: IncidentRecord): Promise<void>;
+  /** Incidents of a release (all when omitted), oldest first. */
+  listIncidents(query?: { release?: string }): Promise<IncidentRecord[]>;
+  appendFreezeOverride(environment: string, override: FreezeOverride): Promise<void>;
+  listFreezeOverrides(environment: string): Promise<FreezeOverride[]>;
   close(): Promise<void>;
 }

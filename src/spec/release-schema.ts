@@ -1,0 +1,317 @@
+/**
+ * zod schemas of the release workflow's resources, `Environment` and `Release` (release-types.ts is
+ * the source of truth; the end of the file checks each schema infers exactly its interface). Same
+ * conventions as schema.ts: strict objects, expectation phrases, cross-field rules always run.
+ */
+import { z } from 'zod';
+import { resolveWindowPolicy, WindowPolicyError } from '../workflow/windows/index.js';
+import type {
+  Environment,
+  EnvironmentSpec,
+  NotificationChannel,
+  Release,
+  ReleaseDatabase,
+  ReleaseDependency,
+  ReleaseJob,
+  ReleaseMonitor,
+  ReleasePrepare,
+  ReleaseRollbackTriggers,
+  ReleaseRollout,
+  ReleaseSpec,
+  RolloutOverride,
+  SmokeHttpCheck,
+  SmokeTest,
+} from './release-types.js';
+import {
+  ALWAYS,
+  type Ctx,
+  commandSchema,
+  durationSchema,
+  envMap,
+  exactlyOneOf,
+  expect,
+  int,
+  isRecord,
+  nameSchema,
+  nonEmptyString,
+  objectMetaSchema,
+  portSchema,
+  problem,
+  rolloutSpecSchema,
+  rolloutStrategySchema,
+  strict,
+  stringMap,
+  uniqueBy,
+} from './schema.js';
+import { API_VERSION } from './types.js';
+
+const ratio = (expected = 'a ratio between 0 and 1, e.g. 0.05') =>
+  z.number({ error: expected }).min(0, { error: expected }).max(1, { error: expected });
+
+/** Windows are validated by the windows module itself, so its messages and defaults are the only ones. */
+const windowsSchema = z
+  .record(z.string(), z.unknown(), { error: 'a mapping (timeZone, allowed, blocked, freezes)' })
+  .superRefine((value, ctx) => {
+    try {
+      resolveWindowPolicy(value, '');
+    } catch (error) {
+      if (!(error instanceof WindowPolicyError)) throw error;
+      for (const issue of error.issues) problem(ctx, fieldPath(issue.path), issue.message);
+    }
+  });
+
+/** `a.b[0].c` (as the windows module writes paths, relative to `''`) to `['a', 'b', 0, 'c']`. */
+function fieldPath(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] === undefined ? (m[1] ?? '') : Number(m[2]),
+  );
+}
+
+const environmentSpecSchema = strict({
+  order: int(0),
+  windows: windowsSchema.optional(),
+});
+
+/** Schema of {@link Environment}. */
+export const environmentSchema = strict({
+  apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
+  kind: z.literal('Environment', { error: 'Environment' }),
+  metadata: objectMetaSchema,
+  spec: environmentSpecSchema,
+});
+
+const rolloutOverrideSchema = strict({
+  replicas: int(0).optional(),
+  port: portSchema.optional(),
+  env: envMap.optional(),
+  strategy: rolloutStrategySchema.optional(),
+});
+
+const releaseRolloutSchema = strict({
+  name: nameSchema,
+  spec: rolloutSpecSchema,
+  environments: z
+    .record(nameSchema, rolloutOverrideSchema, { error: 'a mapping of environment names to overrides' })
+    .optional(),
+});
+
+const releaseJobShape = {
+  command: commandSchema,
+  cwd: nonEmptyString('a directory path (relative to the release file)').optional(),
+  env: envMap.optional(),
+  timeoutSeconds: int(1, 86_400).optional(),
+  network: z.boolean({ error: 'true or false' }).optional(),
+};
+const releaseJobSchema = strict({ name: nonEmptyString(), ...releaseJobShape });
+const jobsSchema = z
+  .array(releaseJobSchema, { error: 'a list of {name, command}' })
+  .superRefine(uniqueBy('name', 'name'), ALWAYS);
+
+const smokeHttpCheckSchema = strict({
+  path: z
+    .string({ error: 'an absolute URL path such as /healthz' })
+    .startsWith('/', { error: 'an absolute URL path such as /healthz' }),
+  method: z.enum(['GET', 'POST', 'HEAD'], { error: 'GET, POST or HEAD' }).optional(),
+  expectStatus: int(100, 599, 'an HTTP status 100..599').optional(),
+  bodyContains: z.string({ error: 'a string' }).optional(),
+  timeoutMs: int(1, 600_000).optional(),
+});
+
+const smokeTestSchema = strict({
+  name: nonEmptyString(),
+  rollout: nameSchema.optional(),
+  http: smokeHttpCheckSchema.optional(),
+  job: strict(releaseJobShape).optional(),
+}).superRefine(exactlyOneOf(['http', 'job'], 'a smoke test'), ALWAYS);
+
+const URL_EXPECTED = 'an http:// or https:// URL';
+const httpUrl = z.string({ error: URL_EXPECTED }).regex(/^https?:\/\/\S+$/, { error: URL_EXPECTED });
+
+const dependencySchema = strict({
+  name: nonEmptyString(),
+  url: httpUrl,
+  timeoutMs: int(1, 600_000).optional(),
+});
+
+const databaseSchema = strict({
+  sqlite: nonEmptyString('a path to a SQLite database file').optional(),
+  postgres: z
+    .string({ error: 'a postgres:// URL' })
+    .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'a postgres:// URL' })
+    .optional(),
+}).superRefine(exactlyOneOf(['sqlite', 'postgres'], 'a database'), ALWAYS);
+
+const prepareSchema = strict({
+  tests: jobsSchema.optional(),
+  artifacts: z.array(nonEmptyString('a file path'), { error: 'a list of file paths' }).optional(),
+  migrations: strict({
+    path: nonEmptyString('a directory path'),
+    command: commandSchema.optional(),
+  }).optional(),
+  dependencies: z
+    .array(dependencySchema, { error: 'a list of {name, url}' })
+    .superRefine(uniqueBy('name', 'dependency'), ALWAYS)
+    .optional(),
+  database: databaseSchema.optional(),
+});
+
+const monitorSchema = strict({
+  checkpoints: z
+    .array(durationSchema, { error: 'a list of durations, e.g. [5m, 15m, 30m, 60m]' })
+    .min(1, { error: 'at least one checkpoint' })
+    .optional(),
+  investigateErrorRate: ratio().optional(),
+  rollbackErrorRate: ratio().optional(),
+  p99BaselineFactor: z.number({ error: 'a number > 1' }).gt(1, { error: 'a number > 1' }).optional(),
+  resourceRatio: ratio().optional(),
+});
+
+const rollbackTriggersSchema = strict({
+  errorRate: ratio().optional(),
+  errorRateFor: durationSchema.optional(),
+  p95Ms: z.number({ error: 'a latency in ms > 0' }).positive({ error: 'a latency in ms > 0' }).optional(),
+  type: z.enum(['traffic', 'database', 'full'], { error: 'traffic, database or full' }).optional(),
+});
+
+const notificationChannelSchema = strict({
+  name: nonEmptyString(),
+  type: z.enum(['webhook', 'slack'], { error: 'webhook or slack' }),
+  url: httpUrl,
+  kinds: z.array(nonEmptyString(), { error: 'a list of notification kinds' }).optional(),
+  headers: stringMap.optional(),
+});
+
+const ISO_EXPECTED = 'an ISO 8601 date-time, e.g. 2026-11-20T10:00:00Z';
+const changeSchema = strict({
+  id: nonEmptyString().optional(),
+  description: nonEmptyString(),
+  committedAt: z
+    .string({ error: ISO_EXPECTED })
+    .refine((v) => !Number.isNaN(Date.parse(v)), { error: ISO_EXPECTED })
+    .optional(),
+});
+
+const releaseSpecSchema = strict({
+  version: nonEmptyString('a version, e.g. "1.4.0" (quote it)'),
+  type: z
+    .enum(['standard', 'hotfix', 'rollback', 'scheduled'], {
+      error: 'standard, hotfix, rollback or scheduled',
+    })
+    .optional(),
+  team: z.string({ error: 'a string' }).optional(),
+  environments: z
+    .array(nameSchema, { error: 'a list of environment names, e.g. [dev, staging, production]' })
+    .min(1, { error: 'at least one environment' }),
+  changes: z.array(changeSchema, { error: 'a list of {description}' }).optional(),
+  rollouts: z
+    .array(releaseRolloutSchema, { error: 'a list of {name, spec}' })
+    .min(1, { error: 'at least one Rollout' })
+    .superRefine(uniqueBy('name', 'Rollout'), ALWAYS),
+  prepare: prepareSchema.optional(),
+  smokeTests: z
+    .array(smokeTestSchema, { error: 'a list of smoke tests' })
+    .superRefine(uniqueBy('name', 'smoke test'), ALWAYS)
+    .optional(),
+  validation: strict({ suites: jobsSchema }).optional(),
+  monitor: monitorSchema.optional(),
+  rollback: rollbackTriggersSchema.optional(),
+  notifications: z
+    .array(notificationChannelSchema, { error: 'a list of channels' })
+    .superRefine(uniqueBy('name', 'channel'), ALWAYS)
+    .optional(),
+  messageTemplates: nonEmptyString('a directory path').optional(),
+}).superRefine(checkReleaseSpec, ALWAYS);
+
+/** Schema of {@link Release}. */
+export const releaseSchema = strict({
+  apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
+  kind: z.literal('Release', { error: 'Release' }),
+  metadata: objectMetaSchema,
+  spec: releaseSpecSchema,
+});
+
+/**
+ * Cross-field rules: environments are distinct; overrides name listed environments; in each
+ * environment every Rollout gets its own port (they run side by side on one machine); smoke tests
+ * name Rollouts of the release.
+ */
+function checkReleaseSpec(value: unknown, ctx: Ctx): void {
+  if (!isRecord(value)) return;
+  const envs = Array.isArray(value['environments'])
+    ? value['environments'].filter((e): e is string => typeof e === 'string')
+    : [];
+  envs.forEach((env, i) => {
+    if (envs.indexOf(env) !== i)
+      problem(ctx, ['environments', i], `duplicate environment ${JSON.stringify(env)}`);
+  });
+  const rollouts = Array.isArray(value['rollouts']) ? value['rollouts'].filter(isRecord) : [];
+  const names = rollouts.map((r) => r['name']).filter((n): n is string => typeof n === 'string');
+  const ports = new Map<number, string>();
+  rollouts.forEach((rollout, i) => {
+    const overrides = isRecord(rollout['environments']) ? rollout['environments'] : {};
+    for (const env of Object.keys(overrides)) {
+      if (!envs.includes(env)) {
+        expect(
+          ctx,
+          ['rollouts', i, 'environments', env],
+          `one of the release's environments (${envs.join(', ')})`,
+          env,
+        );
+      }
+    }
+    const spec = isRecord(rollout['spec']) ? rollout['spec'] : {};
+    for (const env of envs) {
+      const override = isRecord(overrides[env]) ? overrides[env] : {};
+      const port = typeof override['port'] === 'number' ? override['port'] : spec['port'];
+      if (typeof port !== 'number') continue;
+      const where = `${String(rollout['name'])} in ${env}`;
+      const taken = ports.get(port);
+      if (taken !== undefined) {
+        const path =
+          override['port'] === undefined
+            ? ['rollouts', i, 'spec', 'port']
+            : ['rollouts', i, 'environments', env, 'port'];
+        problem(
+          ctx,
+          path,
+          `port ${port} of ${where} is also the port of ${taken}; give each environment its own port (environments.<name>.port)`,
+          'a port of its own',
+        );
+      } else {
+        ports.set(port, where);
+      }
+    }
+  });
+  const smoke = Array.isArray(value['smokeTests']) ? value['smokeTests'] : [];
+  smoke.forEach((test, i) => {
+    if (isRecord(test) && typeof test['rollout'] === 'string' && !names.includes(test['rollout'])) {
+      expect(
+        ctx,
+        ['smokeTests', i, 'rollout'],
+        `a Rollout of the release (${names.join(', ')})`,
+        test['rollout'],
+      );
+    }
+  });
+}
+
+// types in release-types.ts stay the source of truth.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const shapesMatchTypes: [
+  Same<z.infer<typeof environmentSpecSchema>, EnvironmentSpec>,
+  Same<z.infer<typeof environmentSchema>, Environment>,
+  Same<z.infer<typeof rolloutOverrideSchema>, RolloutOverride>,
+  Same<z.infer<typeof releaseRolloutSchema>, ReleaseRollout>,
+  Same<z.infer<typeof releaseJobSchema>, ReleaseJob>,
+  Same<z.infer<typeof smokeHttpCheckSchema>, SmokeHttpCheck>,
+  Same<z.infer<typeof smokeTestSchema>, SmokeTest>,
+  Same<z.infer<typeof dependencySchema>, ReleaseDependency>,
+  Same<z.infer<typeof databaseSchema>, ReleaseDatabase>,
+  Same<z.infer<typeof prepareSchema>, ReleasePrepare>,
+  Same<z.infer<typeof monitorSchema>, ReleaseMonitor>,
+  Same<z.infer<typeof rollbackTriggersSchema>, ReleaseRollbackTriggers>,
+  Same<z.infer<typeof notificationChannelSchema>, NotificationChannel>,
+  Same<z.infer<typeof releaseSpecSchema>, ReleaseSpec>,
+  Same<z.infer<typeof releaseSchema>, Release>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+void shapesMatchTypes;

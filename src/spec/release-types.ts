@@ -1,0 +1,171 @@
+/**
+ * Resource shapes of the release workflow (issue 5): `Environment` (dev, staging, production: their
+ * order and deployment windows) and `Release` (a version of one or more Rollouts, carried through
+ * the stages PREPARE, STAGING, VALIDATE, APPROVE, DEPLOY, MONITOR and, when needed, ROLLBACK).
+ * Shapes after validation, defaults not applied.
+ */
+import type { API_VERSION, DurationValue, ObjectMeta, RolloutSpec, RolloutStrategy } from './types.js';
+
+/** Release types (see the workflow's APPROVAL_POLICIES). */
+export type ReleaseTypeName = 'standard' | 'hotfix' | 'rollback' | 'scheduled';
+
+export interface EnvironmentSpec {
+  /** Position in the promotion order: a Release lists its environments in ascending order. */
+  order: number;
+  /**
+   * Deployment windows, as the workflow's `WindowPolicyInput` (timeZone, allowed, blocked,
+   * freezes); validated by `resolveWindowPolicy`. @default Tue–Thu 10:00–12:00 UTC, no Fridays,
+   * no last business day of the month
+   */
+  windows?: Record<string, unknown>;
+}
+
+/** An environment a release goes through, e.g. `dev`, `staging`, `production`. */
+export interface Environment {
+  apiVersion: typeof API_VERSION;
+  kind: 'Environment';
+  metadata: ObjectMeta;
+  spec: EnvironmentSpec;
+}
+
+/**
+ * What an environment changes in a Rollout of a release, layered over the Rollout's `spec`:
+ * `replicas`, `port` and `strategy` replace; `env` is merged into `template.env`.
+ */
+export interface RolloutOverride {
+  replicas?: number;
+  port?: number;
+  env?: Record<string, string>;
+  strategy?: RolloutStrategy;
+}
+
+/** One Rollout of a release: its spec, and per-environment overrides (one layered spec). */
+export interface ReleaseRollout {
+  /** The Rollout's name; in environment `E` it runs as the Rollout `<name>-<E>`. */
+  name: string;
+  spec: RolloutSpec;
+  /** Keyed by environment name. @default {} */
+  environments?: Record<string, RolloutOverride>;
+}
+
+/** A command run in the sandbox (bubblewrap) as a test suite or a `job` gate. */
+export interface ReleaseJob {
+  name: string;
+  command: string[];
+  /** Relative to the release file's directory. @default the release file's directory */
+  cwd?: string;
+  env?: Record<string, string>;
+  /** @default 300 */
+  timeoutSeconds?: number;
+  /** @default false */
+  network?: boolean;
+}
+
+/** An HTTP check of a smoke test, against the Rollout's port in the environment. */
+export interface SmokeHttpCheck {
+  path: string;
+  /** @default GET */
+  method?: 'GET' | 'POST' | 'HEAD';
+  /** @default 200 */
+  expectStatus?: number;
+  bodyContains?: string;
+  /** @default 2000 */
+  timeoutMs?: number;
+}
+
+/** A smoke test: exactly one of `http` or `job`. */
+export interface SmokeTest {
+  name: string;
+  /** Which Rollout of the release it checks. @default the first one */
+  rollout?: string;
+  http?: SmokeHttpCheck;
+  job?: Omit<ReleaseJob, 'name'>;
+}
+
+/** A dependency the PreDeploymentValidator checks over HTTP (any 2xx is UP). */
+export interface ReleaseDependency {
+  name: string;
+  url: string;
+  /** @default 2000 */
+  timeoutMs?: number;
+}
+
+/** The database of the target environment: exactly one of `sqlite` (a file path) or `postgres` (a URL). */
+export interface ReleaseDatabase {
+  sqlite?: string;
+  postgres?: string;
+}
+
+export interface ReleasePrepare {
+  /** Test suites that must pass before anything is deployed (a `job` gate). @default [] */
+  tests?: ReleaseJob[];
+  /** Files that must exist (relative to the release file), e.g. a build artifact. @default [] */
+  artifacts?: string[];
+  /** Migrations: a directory that must hold at least one file, and the command DEPLOY runs. */
+  migrations?: { path: string; command?: string[] };
+  dependencies?: ReleaseDependency[];
+  /** The target environment's database, backed up (and verified) in PREPARE and at DEPLOY. */
+  database?: ReleaseDatabase;
+}
+
+/** MONITOR: checkpoints after DEPLOY and their thresholds. */
+export interface ReleaseMonitor {
+  /** @default ['5m', '15m', '30m', '60m'] */
+  checkpoints?: DurationValue[];
+  /** Error rate (ratio 0..1) above which the checkpoint investigates. @default 0.01 */
+  investigateErrorRate?: number;
+  /** Error rate (ratio 0..1) above which the checkpoint rolls back. @default 0.05 */
+  rollbackErrorRate?: number;
+  /** p99 over this multiple of the pre-deploy baseline investigates. @default 2 */
+  p99BaselineFactor?: number;
+  /** CPU or memory of the replicas (ratio 0..1) above which the checkpoint investigates. @default 0.8 */
+  resourceRatio?: number;
+}
+
+/** The RollbackCoordinator's triggers for this release. */
+export interface ReleaseRollbackTriggers {
+  /** Error rate (ratio 0..1) ... @default 0.05 */
+  errorRate?: number;
+  /** ... sustained this long. @default '2m' */
+  errorRateFor?: DurationValue;
+  /** p95 latency above which it rolls back, ms. @default 500 */
+  p95Ms?: number;
+  /** Rollback type of an automatic rollback. @default traffic (full when the release has a database) */
+  type?: 'traffic' | 'database' | 'full';
+}
+
+/** A notification channel. */
+export interface NotificationChannel {
+  name: string;
+  type: 'webhook' | 'slack';
+  url: string;
+  /** Notification kinds sent to it. @default all */
+  kinds?: string[];
+  headers?: Record<string, string>;
+}
+
+export interface ReleaseSpec {
+  version: string;
+  /** @default standard (`cutover release create --type` overrides) */
+  type?: ReleaseTypeName;
+  team?: string;
+  /** Environment names in promotion order; the last is the target. */
+  environments: string[];
+  changes?: { id?: string; description: string; committedAt?: string }[];
+  rollouts: ReleaseRollout[];
+  prepare?: ReleasePrepare;
+  smokeTests?: SmokeTest[];
+  validation?: { suites: ReleaseJob[] };
+  monitor?: ReleaseMonitor;
+  rollback?: ReleaseRollbackTriggers;
+  notifications?: NotificationChannel[];
+  /** Directory of message templates (`preDeployment.mustache`, ...), relative to the release file. */
+  messageTemplates?: string;
+}
+
+export interface Release {
+  apiVersion: typeof API_VERSION;
+  kind: 'Release';
+  metadata: ObjectMeta;
+  spec: ReleaseSpec;
+}

@@ -1,0 +1,197 @@
+/**
+ * The spec's validation entry point: one parsed document to a typed Resource, or every problem
+ * found, each with its field path and what was expected.
+ */
+import type { z } from 'zod';
+import { environmentSchema, releaseSchema } from './release-schema.js';
+import { analysisTemplateSchema, describeInput, isRecord, RESOURCE_KINDS, rolloutSchema } from './schema.js';
+import { API_VERSION, ARGO_API_VERSION, type Resource } from './types.js';
+
+type Path = (string | number)[];
+
+/** A problem in one document, located by field path only (the loader adds file, line and column). */
+export interface FieldIssue {
+  /** Path from the document's root, e.g. `['spec', 'strategy', 'canary', 'steps', 1, 'setWeight']`. */
+  path: (string | number)[];
+  /** What is wrong, e.g. `expected an integer 0..100, got 150`. */
+  message: string;
+  /** What would have been accepted, when it can be said in a phrase. */
+  expected?: string;
+}
+
+/** Outcome of {@link validateResource}: the typed resource, or every problem found. */
+export type ResourceValidation = { ok: true; resource: Resource } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Validates one parsed document (the `toJS()` of a YAML document, or a JSON body) as a Resource:
+ * `kind` first (an unknown kind is the only issue reported), an Argo Rollout `apiVersion` next, then
+ * the kind's schema with every issue collected. Cross-document rules (unique names, templateName
+ * references) are the loader's.
+ *
+ * Pure. Never throws for bad input.
+ */
+export function validateResource(value: unknown): ResourceValidation {
+  if (!isRecord(value)) {
+    return fail(
+      [],
+      `expected a mapping with apiVersion, kind, metadata and spec, got ${describeInput(value)}`,
+    );
+  }
+  const kind = value['kind'];
+  const kinds = RESOURCE_KINDS.join(', ');
+  if (!(RESOURCE_KINDS as readonly unknown[]).includes(kind)) {
+    const message =
+      kind === undefined
+        ? `required field is missing; expected one of ${kinds}`
+        : `unknown kind ${describeInput(kind)}; expected one of ${kinds}`;
+    return fail(['kind'], message, `one of ${kinds}`);
+  }
+  if (kind === 'Rollout' && value['apiVersion'] === ARGO_API_VERSION) {
+    return fail(
+      ['apiVersion'],
+      `an Argo Rollouts Rollout (${ARGO_API_VERSION}) runs pods; cutover's Rollout is ${API_VERSION} with a local template (docs/spec-reference.md)`,
+      API_VERSION,
+    );
+  }
+  const schema =
+    kind === 'Rollout'
+      ? rolloutSchema
+      : kind === 'Environment'
+        ? environmentSchema
+        : kind === 'Release'
+          ? releaseSchema
+          : analysisTemplateSchema;
+  const allowedFields = new WeakMap<object, readonly string[]>();
+  const result = schema.safeParse(value, {
+    reportInput: true,
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys' && isRecord(issue.input)) {
+        const def = issue.inst?._zod.def as { shape?: Record<string, unknown> } | undefined;
+        // Accumulated: the branches of a union of strict objects (a canary step) see the same input.
+        const previous = allowedFields.get(issue.input) ?? [];
+        allowedFields.set(issue.input, [...new Set([...previous, ...Object.keys(def?.shape ?? {})])]);
+        return 'an allowed field';
+      }
+      return genericExpectation(issue);
+    },
+  });
+  if (result.success) return { ok: true, resource: result.data };
+  return { ok: false, issues: result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields)) };
+}
+
+function fail(path: Path, message: string, expected?: string): ResourceValidation {
+  return { ok: false, issues: [expected === undefined ? { path, message } : { path, message, expected }] };
+}
+
+const TYPE_PHRASES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+  never: 'nothing (no fields)',
+};
+
+/** The expectation phrase for an issue raised by a schema that has no message of its own. */
+function genericExpectation(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return TYPE_PHRASES[issue.expected] ?? `a ${issue.expected}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map((item) => JSON.stringify(item)).join(', ')}`;
+    default:
+      return 'a valid value';
+  }
+}
+
+/** Turns one zod issue into field issues; an issue about several unknown keys becomes one per key. */
+function toFieldIssues(
+  issue: z.core.$ZodIssue,
+  allowedFields: WeakMap<object, readonly string[]>,
+): FieldIssue[] {
+  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = isRecord(issue.input) ? (allowedFields.get(issue.input) ?? []) : [];
+    const expected = allowed.length === 0 ? 'no fields' : `one of ${allowed.join(', ')}`;
+    return issue.keys.map((key) => {
+      const guess = closest(key, allowed);
+      const hint = guess === undefined ? '' : ` (did you mean ${JSON.stringify(guess)}?)`;
+      return {
+        path: [...path, key],
+        message: `unknown field ${JSON.stringify(key)}${hint}; expected ${expected}`,
+        expected,
+      };
+    });
+  }
+  if (issue.code === 'custom') {
+    const expected = typeof issue.params?.['expected'] === 'string' ? issue.params['expected'] : undefined;
+    return [
+      expected === undefined ? { path, message: issue.message } : { path, message: issue.message, expected },
+    ];
+  }
+  const expected = issue.message;
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [{ path, message: `required field is missing; expected ${expected}`, expected }];
+  }
+  if (issue.code === 'invalid_key') {
+    // A record's key is wrong (an env variable name): the key schema's phrase says what a key must be.
+    const keyExpected = issue.issues[0]?.message ?? expected;
+    return [
+      { path, message: `expected ${keyExpected}, got ${describeInput(issue.input)}`, expected: keyExpected },
+    ];
+  }
+  if (issue.code === 'invalid_union') {
+    // A union of strict objects (a canary step): when the keys select one branch, its issues are
+    // more precise than "expected a step with exactly one of ..." (`pause:` left empty, say).
+    const selected = issue.errors.filter(
+      (branch) => !branch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0),
+    );
+    if (selected.length === 1 && isRecord(issue.input) && Object.keys(issue.input).length === 1) {
+      return (selected[0] ?? []).flatMap((inner) =>
+        toFieldIssues({ ...inner, path: [...issue.path, ...inner.path] }, allowedFields),
+      );
+    }
+    if (isRecord(issue.input)) {
+      const allowed = allowedFields.get(issue.input) ?? [];
+      const hints = Object.keys(issue.input).flatMap((key) => {
+        const guess = allowed.includes(key) ? undefined : closest(key, allowed);
+        return guess === undefined
+          ? []
+          : [`did you mean ${JSON.stringify(guess)} for ${JSON.stringify(key)}?`];
+      });
+      const hint = hints.length === 0 ? '' : ` (${hints.join(' ')})`;
+      return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}${hint}`, expected }];
+    }
+  }
+  return [{ path, message: `expected ${expected}, got ${describeInput(issue.input)}`, expected }];
+}
+
+/** The allowed field closest to a misspelt one (Levenshtein distance <= 2, or a case difference). */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
