@@ -70,6 +70,13 @@ export {
   providerTypes,
 } from './providers/index.js';
 export {
+  type JobSandboxMode,
+  type RunSandboxedOptions,
+  runSandboxed,
+  type SandboxedRun,
+} from './providers/job/run-sandboxed.js';
+export { parseMemory } from './providers/job/sandbox.js';
+export {
   ARG_PLACEHOLDER,
   type BuildAnalysisRunOptions,
   type BuildAnalysisRunSpecOptions,

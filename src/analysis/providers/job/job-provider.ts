@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { Metric } from '../../../spec/types.js';
-import { JobSandboxError, MetricProviderError } from '../../errors.js';
+import { MetricProviderError } from '../../errors.js';
 import { type MeasureContext, type MetricProviderPlugin, providerConfig, verdict } from '../provider.js';
 import {
   checkBoolean,
@@ -14,14 +11,13 @@ import {
   toNumber,
   unknownFields,
 } from '../web/http.js';
-import { findOnPath, isExecutable, parseMemory, sandboxArgv } from './sandbox.js';
+import { JOB_SANDBOX_MODES, runSandboxed, type SandboxedRun } from './run-sandboxed.js';
+import { parseMemory } from './sandbox.js';
 
 /** Wall-clock limit when `timeoutSeconds` is unset, s. */
 const DEFAULT_JOB_TIMEOUT_SECONDS = 60;
 /** Address-space limit when `resources.memory` is unset. */
 const DEFAULT_JOB_MEMORY = '1Gi';
-/** Values of `sandbox`. */
-const JOB_SANDBOX_MODES = ['auto', 'required', 'none'] as const;
 /** Bytes of stdout and of stderr kept for the measurement's message. */
 const OUTPUT_TAIL_BYTES = 2048;
 
@@ -126,30 +122,11 @@ function validate(config: unknown, path: string): string[] {
   return problems;
 }
 
-/** Keeps the last {@link OUTPUT_TAIL_BYTES} bytes of a stream. */
-class Tail {
-  #buffer = Buffer.alloc(0);
-  push(chunk: Buffer): void {
-    this.#buffer = Buffer.concat([this.#buffer, chunk]);
-    if (this.#buffer.length > OUTPUT_TAIL_BYTES) this.#buffer = this.#buffer.subarray(-OUTPUT_TAIL_BYTES);
-  }
-  toString(): string {
-    return this.#buffer.toString('utf8').trim();
-  }
-}
-
-function outputOf(stdout: Tail, stderr: Tail): string {
+function outputOf(outcome: SandboxedRun): string {
   const parts = [];
-  if (stderr.toString() !== '') parts.push(`stderr: ${stderr}`);
-  if (stdout.toString() !== '') parts.push(`stdout: ${stdout}`);
+  if (outcome.stderr !== '') parts.push(`stderr: ${outcome.stderr}`);
+  if (outcome.stdout !== '') parts.push(`stdout: ${outcome.stdout}`);
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
-}
-
-interface RunOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  spawnError: Error | undefined;
 }
 
 /**
@@ -157,81 +134,49 @@ interface RunOutcome {
  * unless given.
  */
 export function createJobProvider(options: JobProviderOptions = {}): MetricProviderPlugin {
-  const locate = (name: 'bwrap' | 'prlimit'): string | undefined => {
-    const given = options[name];
-    if (given === null) return undefined;
-    if (given !== undefined) return isExecutable(given) ? given : undefined;
-    return findOnPath(name, process.env.PATH);
-  };
-
   async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
     const config = providerConfig<JobMetricProvider>(metric, 'job', validate);
-    const mode = config.sandbox ?? 'auto';
-    const bwrap = mode === 'none' ? undefined : locate('bwrap');
-    if (mode === 'required' && bwrap === undefined) {
-      throw new JobSandboxError(
-        `sandbox: required, but bubblewrap is not installed${typeof options.bwrap === 'string' ? ` at ${options.bwrap}` : ' (no bwrap on $PATH)'}: install the bubblewrap package (apt-get install bubblewrap)`,
-      );
-    }
-    const prlimit = locate('prlimit');
     const timeoutSeconds = toNumber(config.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS;
-    const network = toBoolean(config.network) ?? false;
-    const workDir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'cutover-job-'));
-    try {
-      const argv = sandboxArgv({
-        command: config.command,
-        workDir,
-        cwd: config.cwd ?? workDir,
-        network,
-        bwrap,
-        prlimit,
-        memoryBytes: parseMemory(config.resources?.memory ?? DEFAULT_JOB_MEMORY) ?? 2 ** 30,
-        cpuSeconds: toNumber(config.resources?.cpu) ?? timeoutSeconds,
+    const outcome = await runSandboxed({
+      command: config.command,
+      ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
+      ...(config.env !== undefined ? { env: config.env } : {}),
+      timeoutMs: timeoutSeconds * 1000,
+      network: toBoolean(config.network) ?? false,
+      sandbox: config.sandbox ?? 'auto',
+      memoryBytes: parseMemory(config.resources?.memory ?? DEFAULT_JOB_MEMORY) ?? 2 ** 30,
+      cpuSeconds: toNumber(config.resources?.cpu) ?? timeoutSeconds,
+      ...(options.bwrap !== undefined ? { bwrap: options.bwrap } : {}),
+      ...(options.prlimit !== undefined ? { prlimit: options.prlimit } : {}),
+      ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
+      signal: ctx.signal,
+      tailBytes: OUTPUT_TAIL_BYTES,
+    });
+    const unsandboxed = outcome.sandboxed
+      ? ''
+      : ' (not sandboxed: bubblewrap not installed or sandbox: none)';
+    if (outcome.spawnError !== undefined) {
+      throw new MetricProviderError('job', `cannot start ${outcome.argv[0]}: ${outcome.spawnError.message}`, {
+        cause: outcome.spawnError,
       });
-      const stdout = new Tail();
-      const stderr = new Tail();
-      const outcome = await run(argv, {
-        cwd: bwrap === undefined ? (config.cwd ?? workDir) : workDir,
-        // Only PATH of the server's environment: its secrets stay out of the job.
-        env: {
-          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          LANG: 'C.UTF-8',
-          ...config.env,
-          HOME: workDir,
-          TMPDIR: workDir,
-        },
-        timeoutMs: timeoutSeconds * 1000,
-        signal: ctx.signal,
-        stdout,
-        stderr,
-      });
-      const unsandboxed =
-        bwrap === undefined ? ' (not sandboxed: bubblewrap not installed or sandbox: none)' : '';
-      if (outcome.spawnError !== undefined) {
-        throw new MetricProviderError('job', `cannot start ${argv[0]}: ${outcome.spawnError.message}`, {
-          cause: outcome.spawnError,
-        });
-      }
-      if (outcome.timedOut) {
-        return verdict(
-          'Error',
-          null,
-          `job timed out after ${timeoutSeconds} s and was killed${unsandboxed}${outputOf(stdout, stderr)}`,
-        );
-      }
-      if (ctx.signal.aborted) throw new MetricProviderError('job', 'measurement aborted; job killed');
-      const exit =
-        outcome.code !== null
-          ? `exit code ${outcome.code}${outcome.code > 128 ? ` (signal ${outcome.code - 128}: a resource limit or a kill)` : ''}`
-          : `killed by ${outcome.signal ?? 'a signal'}`;
-      return verdict(
-        outcome.code === 0 ? 'Successful' : 'Failed',
-        outcome.code ?? outcome.signal,
-        `job ${exit}${unsandboxed}${outputOf(stdout, stderr)}`,
-      );
-    } finally {
-      rmSync(workDir, { recursive: true, force: true, maxRetries: 3 });
     }
+    if (outcome.timedOut) {
+      return verdict(
+        'Error',
+        null,
+        `job timed out after ${timeoutSeconds} s and was killed${unsandboxed}${outputOf(outcome)}`,
+      );
+    }
+    if (ctx.signal.aborted) throw new MetricProviderError('job', 'measurement aborted; job killed');
+    const exit =
+      outcome.code !== null
+        ? `exit code ${outcome.code}${outcome.code > 128 ? ` (signal ${outcome.code - 128}: a resource limit or a kill)` : ''}`
+        : `killed by ${outcome.signal ?? 'a signal'}`;
+    return verdict(
+      outcome.code === 0 ? 'Successful' : 'Failed',
+      outcome.code ?? outcome.signal,
+      `job ${exit}${unsandboxed}${outputOf(outcome)}`,
+    );
   }
 
   const timeoutMs = (metric: Metric): number => {
@@ -239,57 +184,6 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
     return (toNumber(config?.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS) * 1000;
   };
   return { type: 'job', validate, measure, timeoutMs };
-}
-
-function run(
-  argv: readonly string[],
-  options: {
-    cwd: string;
-    env: Record<string, string>;
-    timeoutMs: number;
-    signal: AbortSignal;
-    stdout: Tail;
-    stderr: Tail;
-  },
-): Promise<RunOutcome> {
-  return new Promise((resolve) => {
-    const [file, ...args] = argv as [string, ...string[]];
-    let timedOut = false;
-    let spawnError: Error | undefined;
-    // detached: the job leads its own process group, so a kill reaches what it started (without
-    // bubblewrap; with it, --die-with-parent and the PID namespace end everything).
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const kill = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, options.timeoutMs);
-    const onAbort = (): void => kill();
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    if (options.signal.aborted) kill();
-    child.stdout.on('data', (chunk: Buffer) => options.stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => options.stderr.push(chunk));
-    child.on('error', (error) => {
-      spawnError = error;
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
-      resolve({ code, signal, timedOut, spawnError });
-    });
-  });
 }
 
 /**

@@ -1,0 +1,385 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import { isTerminalStatus, releaseEffects } from '../workflow/index.js';
+import { createBackup } from './backup/index.js';
+import { type DeployCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type CrewApi, type ReleaseView, type RolloutView, reportStage } from './crew-api.js';
+import { monitorRelease } from './monitor.js';
+import { deployEnvironment } from './orchestrator.js';
+import { smokeTestRelease, verifyDeployment } from './post-deployment-verifier.js';
+import { databaseOf, prepareRelease, readinessFailure, suiteOf } from './pre-deployment-validator.js';
+import { rolloutNameIn } from './release-rollouts.js';
+import { executeRollback, RollbackWatch, requestRollback } from './rollback-coordinator.js';
+import { sampleRevision } from './rollout-sample.js';
+import { runSuites } from './suites/index.js';
+
+/** The crew's agents; each acts through the API with its own token (`agent:<name>`). */
+export const CREW_AGENTS = [
+  'pre-deployment-validator',
+  'orchestrator',
+  'post-deployment-verifier',
+  'rollback-coordinator',
+  'release-manager',
+] as const;
+export type CrewAgent = (typeof CREW_AGENTS)[number];
+
+export interface CrewOptions {
+  /** The API as each agent (its own token). */
+  api: (agent: CrewAgent) => CrewApi;
+  /** `$CUTOVER_HOME/releases`: per-release work directories (backups, DEPLOY checkpoint). */
+  workDir: string;
+  now: () => number;
+  logger: Logger;
+  /** Period of the crew's look at the releases, ms. @default 500 */
+  intervalMs?: number;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The deployment crew: a level-triggered loop over the live releases (read through the API, as
+ * the event log's subscribers) that starts, for each one, the work its state asks for
+ * (`releaseEffects`): PREPARE and VALIDATE (PreDeploymentValidator), STAGING and DEPLOY
+ * (Orchestrator, with the PostDeploymentVerifier's smoke tests), MONITOR (PostDeploymentVerifier),
+ * ROLLBACK (RollbackCoordinator), and the RollbackCoordinator's watch of every release in DEPLOY
+ * or MONITOR. Each piece of work runs once per stage; its result goes back through the API. A
+ * stage whose work was interrupted (a server restart) runs again: every step is idempotent.
+ */
+export class Crew {
+  readonly #tasks = new Map<string, AbortController>();
+  readonly #done = new Set<string>();
+  readonly #watches = new Map<string, { watch: RollbackWatch; lastAt: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly options: CrewOptions) {}
+
+  start(): void {
+    const loop = () => {
+      this.#running = this.tick()
+        .catch((error) => this.options.logger.warn({ err: error }, 'crew: look at releases failed'))
+        .finally(() => {
+          if (this.#timer !== undefined) this.#timer = setTimeout(loop, this.options.intervalMs ?? 500);
+        });
+    };
+    this.#timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const task of this.#tasks.values()) task.abort();
+    await this.#running;
+  }
+
+  /** One look at every live release. */
+  async tick(): Promise<void> {
+    const api = this.options.api('release-manager');
+    const { items } = await api.get<{ items: ReleaseView[] }>('/api/v1/releases');
+    const wanted = new Set<string>();
+    for (const release of items) {
+      if (isTerminalStatus(release.status)) continue;
+      for (const effect of releaseEffects(release)) {
+        if (effect.type === 'runStage') {
+          const key = `${release.name}/${effect.stage}/${effect.environment}`;
+          wanted.add(key);
+          this.#run(key, release, (signal) => this.#stage(release, signal));
+        } else if (effect.type === 'startRollback') {
+          const key = `${release.name}/ROLLBACK`;
+          wanted.add(key);
+          this.#run(key, release, () => this.#rollback(release));
+        }
+      }
+      if (release.status === 'RUNNING' && (release.stage === 'DEPLOY' || release.stage === 'MONITOR')) {
+        await this.#watch(release);
+      }
+    }
+    for (const [key, task] of this.#tasks) {
+      if (!wanted.has(key)) {
+        task.abort();
+        this.#tasks.delete(key);
+      }
+    }
+  }
+
+  #run(key: string, release: ReleaseView, work: (signal: AbortSignal) => Promise<void>): void {
+    if (this.#tasks.has(key) || this.#done.has(key)) return;
+    const controller = new AbortController();
+    this.#tasks.set(key, controller);
+    work(controller.signal)
+      .then(() => this.#done.add(key))
+      .catch((error) => {
+        this.options.logger.warn(
+          { err: error, release: release.name, key },
+          'crew: stage work failed; retrying',
+        );
+      })
+      .finally(() => {
+        if (this.#tasks.get(key) === controller) this.#tasks.delete(key);
+      });
+  }
+
+  async #watch(release: ReleaseView): Promise<void> {
+    const now = this.options.now();
+    let entry = this.#watches.get(release.name);
+    if (entry === undefined) {
+      entry = {
+        watch: new RollbackWatch(this.options.api('rollback-coordinator'), this.options.now),
+        lastAt: 0,
+      };
+      this.#watches.set(release.name, entry);
+    }
+    if (now - entry.lastAt < 1000) return;
+    entry.lastAt = now;
+    await entry.watch.observe(release).catch((error) => {
+      this.options.logger.warn({ err: error, release: release.name }, 'crew: rollback watch failed');
+    });
+  }
+
+  #workDir(release: ReleaseView): string {
+    return join(this.options.workDir, release.name);
+  }
+
+  async #stage(release: ReleaseView, signal: AbortSignal): Promise<void> {
+    switch (release.stage) {
+      case 'PREPARE': {
+        const api = this.options.api('pre-deployment-validator');
+        const report = await prepareRelease(release, this.#workDir(release));
+        if (signal.aborted) return;
+        await reportStage(
+          api,
+          release,
+          report.ready ? 'Succeeded' : 'Failed',
+          report,
+          report.ready ? undefined : readinessFailure(report),
+        );
+        return;
+      }
+      case 'VALIDATE': {
+        const api = this.options.api('pre-deployment-validator');
+        const suites = release.spec.validation?.suites ?? [];
+        const report = await runSuites(
+          suites.map((s) => suiteOf(s, release.baseDir)),
+          { signal },
+        );
+        if (signal.aborted) return;
+        const failed = report.suites.filter((s) => s.result !== 'Passed').map((s) => `${s.name} ${s.result}`);
+        await reportStage(
+          api,
+          release,
+          report.passed ? 'Succeeded' : 'Failed',
+          report,
+          report.passed ? undefined : `test suites failed: ${failed.join(', ')}`,
+        );
+        return;
+      }
+      case 'STAGING': {
+        const api = this.options.api('orchestrator');
+        const deploy = await deployEnvironment(api, release, release.environment, { signal });
+        if (signal.aborted) return;
+        if (!deploy.ok) {
+          await reportStage(api, release, 'Failed', { deploy: deploy.report }, deploy.reason);
+          return;
+        }
+        const smoke = await smokeTestRelease(release, release.environment);
+        const failed = smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
+        await reportStage(
+          api,
+          release,
+          smoke.passed ? 'Succeeded' : 'Failed',
+          { deploy: deploy.report, smoke },
+          smoke.passed ? undefined : `smoke tests failed: ${failed.join('; ')}`,
+        );
+        return;
+      }
+      case 'DEPLOY':
+        return this.#deploy(release, signal);
+      case 'MONITOR': {
+        const api = this.options.api('post-deployment-verifier');
+        const startedAt =
+          [...release.history].reverse().find((h) => h.reason === 'StageStarted' && h.to.stage === 'MONITOR')
+            ?.at ?? this.options.now();
+        const checkpoint = loadCheckpoint(this.#workDir(release));
+        const report = await monitorRelease(api, release, startedAt, checkpoint?.baselineP99Ms ?? null, {
+          now: this.options.now,
+          signal,
+          onFinding: (message) => this.#finding(api, release, 'investigate', message),
+        });
+        if (signal.aborted) return;
+        const failed = report.metrics['failedRequests'] ?? 0;
+        if (failed > 0) {
+          await this.#finding(
+            api,
+            release,
+            'escalation',
+            `zero-downtime violation: ${failed} client request(s) failed in the router`,
+          );
+        }
+        if (report.verdict === 'rollback') {
+          const last = report.checkpoints.at(-1);
+          const finding = last?.findings.find((f) => f.level === 'rollback');
+          await requestRollback(
+            this.options.api('rollback-coordinator'),
+            release,
+            'monitor',
+            finding?.message ?? 'MONITOR checkpoint',
+            {
+              errorRate: report.metrics['errorRate'] ?? null,
+              checkpointS: last?.checkpointS ?? null,
+            },
+          );
+          return;
+        }
+        await reportStage(api, release, 'Succeeded', report);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** DEPLOY: checkpoint, migrations, the production Rollouts, then the PostDeploymentVerifier. */
+  async #deploy(release: ReleaseView, signal: AbortSignal): Promise<void> {
+    const api = this.options.api('orchestrator');
+    const workDir = this.#workDir(release);
+    const checkpoint: DeployCheckpoint = {
+      at: this.options.now(),
+      rollouts: [],
+      backup: null,
+      baselineP99Ms: null,
+    };
+    for (const r of release.spec.rollouts) {
+      const name = rolloutNameIn(r.name, release.environment);
+      const view = await api
+        .get<RolloutView & { spec: unknown }>(`/api/v1/rollouts/${name}`)
+        .catch(() => null);
+      const revisions =
+        view === null
+          ? { items: [] }
+          : await api.get<{ items: { number: number }[] }>(`/api/v1/rollouts/${name}/revisions`);
+      checkpoint.rollouts.push({
+        name,
+        stableRevision: view?.status.stableRevision ?? null,
+        revisions: revisions.items.map((v) => v.number),
+        spec: view?.spec ?? null,
+      });
+      if (view?.status.stableRevision != null) {
+        const sample = await sampleRevision(api, name, view.status.stableRevision, 60, 0.99);
+        if (sample?.latencyMs != null)
+          checkpoint.baselineP99Ms = Math.max(checkpoint.baselineP99Ms ?? 0, sample.latencyMs);
+      }
+    }
+    const database = databaseOf(release.spec, release.baseDir);
+    if (database !== null) {
+      checkpoint.backup = await createBackup(database, join(workDir, 'backups'));
+      if (!checkpoint.backup.verification.verified) {
+        await reportStage(
+          api,
+          release,
+          'Failed',
+          { checkpoint },
+          `checkpoint backup not verified: ${checkpoint.backup.verification.detail}`,
+        );
+        return;
+      }
+    }
+    saveCheckpoint(workDir, checkpoint);
+    const migrations = release.spec.prepare?.migrations;
+    let migrationOutput = '';
+    if (migrations?.command !== undefined) {
+      const [file, ...args] = migrations.command;
+      try {
+        const out = await execFileAsync(file ?? 'true', args, {
+          cwd: resolve(release.baseDir),
+          timeout: 300_000,
+          signal,
+        });
+        migrationOutput = `${out.stdout}${out.stderr}`.slice(-4096);
+      } catch (error) {
+        await requestRollback(
+          this.options.api('rollback-coordinator'),
+          release,
+          'migration',
+          `migration failed: ${(error as Error).message}`,
+          {},
+        );
+        return;
+      }
+    }
+    const deploy = await deployEnvironment(api, release, release.environment, { signal });
+    if (signal.aborted) return;
+    if (!deploy.ok) {
+      await requestRollback(
+        this.options.api('rollback-coordinator'),
+        release,
+        'healthCheck',
+        deploy.reason ?? 'deploy failed',
+        {},
+      );
+      return;
+    }
+    const verification = await verifyDeployment(
+      this.options.api('post-deployment-verifier'),
+      release,
+      release.environment,
+    );
+    if (signal.aborted) return;
+    if (!verification.smoke.passed) {
+      const failed = verification.smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
+      await requestRollback(
+        this.options.api('rollback-coordinator'),
+        release,
+        'smokeTest',
+        `smoke tests failed: ${failed.join('; ')}`,
+        {
+          failed: failed.length,
+        },
+      );
+      return;
+    }
+    for (const m of verification.monitoring.filter((x) => !x.ok)) {
+      await this.#finding(
+        api,
+        release,
+        'investigate',
+        `monitoring endpoint ${m.endpoint} did not answer: ${m.detail}`,
+      );
+    }
+    for (const d of verification.dryRun.filter((x) => x.result !== null && !x.result.ready)) {
+      await this.#finding(
+        api,
+        release,
+        'escalation',
+        `rollback dry-run: revision ${d.revision} of ${d.rollout} cannot start: ${d.result?.detail}`,
+      );
+    }
+    await reportStage(api, release, 'Succeeded', {
+      checkpoint,
+      migrationOutput,
+      deploy: deploy.report,
+      verification,
+    });
+  }
+
+  async #rollback(release: ReleaseView): Promise<void> {
+    const api = this.options.api('rollback-coordinator');
+    const type = release.rollback?.type ?? 'traffic';
+    try {
+      const report = await executeRollback(api, release, type, this.#workDir(release), this.options.now);
+      await reportStage(api, release, 'Succeeded', report);
+    } catch (error) {
+      await reportStage(api, release, 'Failed', { type }, (error as Error).message);
+    }
+  }
+
+  async #finding(
+    api: CrewApi,
+    release: ReleaseView,
+    level: 'investigate' | 'escalation',
+    message: string,
+  ): Promise<void> {
+    await api.post(`/api/v1/releases/${release.name}/findings`, { level, message });
+  }
+}

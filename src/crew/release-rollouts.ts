@@ -1,0 +1,39 @@
+import type { ReleaseRollout, ReleaseSpec, Rollout, RolloutSpec } from '../spec/index.js';
+import { API_VERSION } from '../spec/index.js';
+
+/** Name of a release's Rollout in an environment: `<rollout>-<environment>`. */
+export function rolloutNameIn(rollout: string, environment: string): string {
+  return `${rollout}-${environment}`;
+}
+
+/**
+ * The Rollout a release runs in `environment`: the Rollout's spec with the environment's overrides
+ * layered on it (replicas, port, strategy replace; env is merged into template.env). Pure.
+ */
+export function rolloutIn(rollout: ReleaseRollout, environment: string): Rollout {
+  const o = rollout.environments?.[environment] ?? {};
+  const spec: RolloutSpec = {
+    ...rollout.spec,
+    ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
+    ...(o.port === undefined ? {} : { port: o.port }),
+    ...(o.strategy === undefined ? {} : { strategy: o.strategy }),
+    template: {
+      ...rollout.spec.template,
+      ...(o.env === undefined ? {} : { env: { ...rollout.spec.template.env, ...o.env } }),
+    },
+  };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Rollout',
+    metadata: {
+      name: rolloutNameIn(rollout.name, environment),
+      labels: { 'cutover.dev/rollout': rollout.name },
+    },
+    spec,
+  };
+}
+
+/** Every Rollout of a release in `environment`. */
+export function rolloutsIn(spec: ReleaseSpec, environment: string): Rollout[] {
+  return spec.rollouts.map((r) => rolloutIn(r, environment));
+}
