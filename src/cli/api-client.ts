@@ -58,7 +58,9 @@ export class ApiClient {
       );
     }
     const text = await response.body.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    const type = String(response.headers['content-type'] ?? '');
+    const isJson = type === '' || type.includes('json');
+    const json = !text ? undefined : isJson ? (JSON.parse(text) as unknown) : text;
     if (response.statusCode >= 400) {
       const e = (json ?? {}) as ApiErrorBody;
       throw new CliError(

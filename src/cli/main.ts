@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerAnalysisCommands } from './commands/analysis-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerReleaseCommands } from './commands/release-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
 import { createContext } from './context.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAnalysisCommands(program, ctx);
   registerServerCommands(program, ctx);
   registerAuthCommands(program, ctx);
+  registerReleaseCommands(program, ctx);
   registerDemoCommand(program, ctx);
   try {
     await program.parseAsync(argv);

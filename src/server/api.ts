@@ -19,6 +19,9 @@ import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
 import { openApiDocument } from './openapi.js';
+import { parseBody } from './parse-body.js';
+import { registerReleaseRoutes } from './release-routes.js';
+import type { ReleaseService } from './release-service.js';
 import { rolloutResource } from './rollout-resource.js';
 import { rolloutStats } from './rollout-stats.js';
 import { RouteRegistry } from './route-registry.js';
@@ -37,6 +40,8 @@ export interface ApiDeps {
   version: string;
   /** Stops the server (for `POST /api/v1/shutdown`). */
   shutdown: () => void;
+  /** The release workflow (`/api/v1/releases`, ...). */
+  releases: ReleaseService;
 }
 
 const applyBody = z.strictObject({ file: z.string().min(1), text: z.string() });
@@ -72,22 +77,6 @@ const auditQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().positive().max(5000).optional(),
 });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  throw new ApiError(
-    400,
-    'CUTOVER_E_BAD_REQUEST',
-    `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid body'}`,
-    {
-      path,
-      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    },
-  );
-}
 
 /** An optional JSON body: absent or `null` is `{}`. */
 const bodyOf = (body: unknown) => body ?? {};
@@ -264,7 +253,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       bodyRequired: true,
     },
     async (req) => {
-      const body = parse(applyBody, req.body);
+      const body = parseBody(applyBody, req.body);
       const applied = await applier.apply(body.text, body.file, principalOf(req).actor);
       controller.wake();
       return applied;
@@ -284,7 +273,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
         response: 'Rollout',
       },
       async (req) => {
-        const options = command === 'promote' ? parse(promoteBody, bodyOf(req.body)) : {};
+        const options = command === 'promote' ? parseBody(promoteBody, bodyOf(req.body)) : {};
         const rollout = await controller.command(
           req.params.name,
           command as RolloutCommand,
@@ -307,7 +296,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       body: undoBody,
     },
     async (req) => {
-      const body = parse(undoBody, bodyOf(req.body));
+      const body = parseBody(undoBody, bodyOf(req.body));
       const result = await applier.undo(req.params.name, body.toRevision, principalOf(req).actor);
       controller.wake();
       return result;
@@ -373,7 +362,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       response: 'RolloutStats',
     },
     async (req) => {
-      const q = parse(statsQuery, req.query);
+      const q = parseBody(statsQuery, req.query);
       const rollout = await rolloutOr404(store, req.params.name);
       return rolloutStats(deps.dataPlane(), rollout, {
         windowSeconds: q.window ?? 60,
@@ -394,7 +383,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       query: analysisRunsQuery,
     },
     async (req) => {
-      const q = parse(analysisRunsQuery, req.query);
+      const q = parseBody(analysisRunsQuery, req.query);
       if (q.rollout !== undefined) await rolloutOr404(store, q.rollout);
       return { items: await store.listAnalysisRuns(q.rollout !== undefined ? { rollout: q.rollout } : {}) };
     },
@@ -446,7 +435,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       },
     },
     async (req) => {
-      const q = parse(eventsQuery, req.query);
+      const q = parseBody(eventsQuery, req.query);
       return {
         items: await store.listEvents({
           ...(q.rollout !== undefined ? { rollout: q.rollout } : {}),
@@ -471,7 +460,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       sse: true,
     },
     async (req, reply) => {
-      const q = parse(streamQuery, req.query);
+      const q = parseBody(streamQuery, req.query);
       await deps.streams.serve(req, reply, q.after);
     },
   );
@@ -489,7 +478,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       response: 'CreatedToken',
     },
     async (req) => {
-      const body = parse(tokenBody, req.body);
+      const body = parseBody(tokenBody, req.body);
       const kind = body.kind ?? 'user';
       const existing = (await store.listTokens()).find((t) => t.user === body.user);
       if (existing && existing.kind !== kind) {
@@ -578,7 +567,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       },
     },
     async (req) => {
-      const q = parse(auditQuery, req.query);
+      const q = parseBody(auditQuery, req.query);
       return {
         items: await store.listAudit({
           ...(q.after !== undefined ? { afterId: q.after } : {}),
@@ -615,6 +604,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       return { stopping: true };
     },
   );
+
+  registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
 
   return routes;
 }

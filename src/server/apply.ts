@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
+import type { AnalysisTemplate, Environment, Rollout, RolloutSpec } from '../spec/index.js';
 import {
   locateSpecIssues,
   parseSpec,
@@ -8,7 +9,6 @@ import {
   SpecValidationError,
   templateHash,
 } from '../spec/index.js';
-import type { AnalysisTemplate, Rollout, RolloutSpec } from '../spec/types.js';
 import type { RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
@@ -17,6 +17,8 @@ import { ApiError } from './errors.js';
 export interface ApplyResult {
   results: RolloutApplyResult[];
   templates: { kind: AnalysisTemplate['kind']; name: string }[];
+  /** Environments created or replaced. */
+  environments: string[];
 }
 
 export interface SpecApplierOptions {
@@ -53,6 +55,13 @@ export class SpecApplier {
       const resources = parseSpec(text, file, { knownTemplates: known });
       const located: { document: number; path: (string | number)[]; message: string }[] = [];
       for (const [index, resource] of resources.entries()) {
+        if (resource.kind === 'Release') {
+          located.push({
+            document: index,
+            path: ['kind'],
+            message: 'a Release is not applied; create it with cutover release create -f FILE',
+          });
+        }
         if (resource.kind !== 'Rollout') continue;
         const issues = checkTemplate(resolveTemplate(resource.spec.template, dirname(file)));
         const ports: [number, (string | number)[]][] = [[resource.spec.port, ['spec', 'port']]];
@@ -75,7 +84,10 @@ export class SpecApplier {
       if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
 
       const rollouts = resources.filter((r): r is Rollout => r.kind === 'Rollout');
-      const templates = resources.filter((r): r is AnalysisTemplate => r.kind !== 'Rollout');
+      const templates = resources.filter(
+        (r): r is AnalysisTemplate => r.kind === 'AnalysisTemplate' || r.kind === 'ClusterAnalysisTemplate',
+      );
+      const environments = resources.filter((r): r is Environment => r.kind === 'Environment');
       const results = await store.apply(
         {
           rollouts: rollouts.map((r) => {
@@ -83,11 +95,16 @@ export class SpecApplier {
             return { name: r.metadata.name, spec: { ...r.spec, template }, hash: templateHash(template) };
           }),
           templates,
+          environments,
         },
         actor,
         clock.now(),
       );
-      return { results, templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })) };
+      return {
+        results,
+        templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })),
+        environments: environments.map((e) => e.metadata.name),
+      };
     });
   }
 

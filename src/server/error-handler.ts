@@ -3,6 +3,13 @@ import type { Logger } from 'pino';
 import { RolloutNotFoundError } from '../controller/index.js';
 import { EngineError } from '../engine/index.js';
 import { SpecError, SpecValidationError } from '../spec/index.js';
+import {
+  ApprovalNotAllowedError,
+  FreezeOverrideError,
+  ReleaseError,
+  ReleaseTransitionError,
+  WindowError,
+} from '../workflow/index.js';
 import { ApiError } from './errors.js';
 
 /** Errors as JSON `{code, message, path?, issues?}` with a stable code and the matching HTTP status. */
@@ -20,6 +27,18 @@ export function errorHandler(logger: Logger) {
       return reply.status(400).send({ code: error.code, message: error.message });
     if (error instanceof RolloutNotFoundError)
       return reply.status(404).send({ code: error.code, message: error.message });
+    if (error instanceof ApprovalNotAllowedError)
+      return reply.status(403).send({ code: error.code, message: error.message });
+    if (error instanceof ReleaseTransitionError)
+      return reply.status(409).send({ code: error.code, message: error.message });
+    if (error instanceof ReleaseError)
+      return reply.status(400).send({ code: error.code, message: error.message });
+    if (error instanceof FreezeOverrideError) {
+      const status = error.code === 'CUTOVER_E_WINDOW_OVERRIDE_FORBIDDEN' ? 403 : 400;
+      return reply.status(status).send({ code: error.code, message: error.message });
+    }
+    if (error instanceof WindowError)
+      return reply.status(400).send({ code: error.code, message: error.message });
     if (error instanceof EngineError)
       return reply.status(409).send({ code: error.code, message: error.message });
     const fastifyError = error as FastifyError;

@@ -1,9 +1,12 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { mintToken, writeTokenFile } from '../auth/index.js';
+import { ApiClient } from '../cli/api-client.js';
 import { type Clock, systemClock } from '../clock/index.js';
 import { Controller } from '../controller/index.js';
+import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
 import { DataPlaneClient, ensureDataPlane } from '../dataplane/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -16,6 +19,8 @@ import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { releaseNotifier } from './release-notifier.js';
+import { ReleaseService } from './release-service.js';
 import { registerUiRoutes } from './ui-routes.js';
 
 export interface ServerOptions {
@@ -31,6 +36,8 @@ export interface ServerOptions {
   intervalMs?: number;
   /** Requests per token. @default 50 req/s, burst 100 */
   rateLimit?: RateLimitOptions;
+  /** Run the deployment crew (release workflow agents). @default true */
+  crew?: boolean;
 }
 
 /** Longest a client may take to send a whole request, ms (Node's `requestTimeout`). */
@@ -89,6 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
   const applier = new SpecApplier({ store, controller, clock });
+  const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger) });
   await bootstrapAdminToken(store, paths, clock);
   const app = Fastify({
     logger: false,
@@ -105,9 +113,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger,
     now: () => clock.now(),
   });
+  let crew: Crew | undefined;
+  let releaseTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clearInterval(releaseTimer);
+      await crew?.stop();
       await app.close();
       await controller.stop();
       await store.close();
@@ -128,18 +140,55 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now: () => clock.now(),
     version: VERSION,
     shutdown: () => void close(),
+    releases,
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   controller.start();
+  // The ReleaseManager's clock: releases waiting for a window start when it opens.
+  releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
+  if (options.crew !== false) {
+    const tokens = await crewTokens(store, clock);
+    const base = `http://127.0.0.1:${port}`;
+    crew = new Crew({
+      api: (agent) => new ApiClient(base, tokens[agent]),
+      workDir: join(paths.home, 'releases'),
+      now: () => clock.now(),
+      logger,
+    });
+    crew.start();
+  }
   writeFileSync(paths.serverPid, `${process.pid}\n`);
   const serverInfo: ServerInfo = { pid: process.pid, port, startedAt: clock.now(), version: VERSION };
   writeFileSync(`${paths.serverInfo}.tmp`, JSON.stringify(serverInfo));
   renameSync(`${paths.serverInfo}.tmp`, paths.serverInfo); // atomic: a reader never sees half a file
   logger.info({ port, home: paths.home, dataPlane: info }, 'cutover server started');
   return { port, paths, app, store, controller, close };
+}
+
+/**
+ * Fresh tokens for the crew's agents (`agent:<name>`, role deployer), minted at every start; the
+ * previous ones are revoked. They never leave the server process.
+ */
+async function crewTokens(store: Store, clock: Clock): Promise<Record<CrewAgent, string>> {
+  const tokens = {} as Record<CrewAgent, string>;
+  for (const agent of CREW_AGENTS) {
+    await store.revokeTokens({ user: agent }, clock.now());
+    const minted = mintToken();
+    await store.createToken({
+      id: minted.id,
+      user: agent,
+      kind: 'agent',
+      role: 'deployer',
+      qualifier: null,
+      hash: minted.hash,
+      createdAt: clock.now(),
+    });
+    tokens[agent] = minted.token;
+  }
+  return tokens;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AnalysisRun } from '../../analysis/types.js';
 import type { ListenerSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
@@ -18,6 +16,7 @@ import {
   type RolloutView,
 } from '../format.js';
 import { outputFormat, parseTimeout } from '../output.js';
+import { readSpecFile } from '../read-spec-file.js';
 
 async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
   const path = `/api/v1/rollouts/${encodeURIComponent(name)}`;
@@ -45,21 +44,14 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .description('create or update Rollouts and AnalysisTemplates from a YAML file (validated whole first)')
     .requiredOption('-f, --filename <file>', 'spec file (several YAML documents allowed)')
     .action(async (opts: { filename: string }) => {
-      const file = resolve(opts.filename);
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new CliError(
-          'CUTOVER_E_SPEC_FILE',
-          `cannot read spec file ${opts.filename}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        );
-      }
+      const { file, text } = readSpecFile(opts.filename, 'spec file');
       const api = await ctx.api();
-      const { results, templates } = await api.post<{
+      const { results, templates, environments } = await api.post<{
         results: RolloutApplyResult[];
         templates: { kind: string; name: string }[];
+        environments: string[];
       }>('/api/v1/apply', { file, text });
+      for (const e of environments) ctx.out(`environment.cutover.dev/${e} configured`);
       for (const t of templates) ctx.out(`${t.kind.toLowerCase()}.cutover.dev/${t.name} configured`);
       for (const r of results) {
         ctx.out(

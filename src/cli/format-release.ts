@@ -1,0 +1,118 @@
+import type { ReleaseView } from '../server/release-service.js';
+
+const time = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString());
+
+/** `cutover release list`: one line per release. */
+export function formatReleaseList(items: ReleaseView[]): string {
+  const rows = [['NAME', 'VERSION', 'TYPE', 'STAGE', 'ENVIRONMENT', 'STATUS', 'CREATED BY']];
+  for (const r of items)
+    rows.push([r.name, r.version, r.type, r.stage, r.environment, r.status, r.createdBy]);
+  return table(rows);
+}
+
+/**
+ * `cutover release get`: status, the plan with each step's result, approvals, the crew's reports
+ * (checklist, dependencies, suites, smoke tests) and incidents.
+ */
+export function formatRelease(r: ReleaseView): string {
+  const lines = [
+    `Name:         ${r.name}`,
+    `Version:      ${r.version}`,
+    `Type:         ${r.type}`,
+    `Team:         ${r.team || '-'}`,
+    `Rollouts:     ${r.rollouts.join(', ')}`,
+    `Environments: ${r.environments.join(' -> ')}`,
+    `Created:      ${time(r.createdAt)} by ${r.createdBy}`,
+    `Stage:        ${r.stage} in ${r.environment}`,
+    `Status:       ${r.status}`,
+  ];
+  if (r.status === 'WAITING_WINDOW') {
+    lines.push(
+      `Waiting:      for the next deployment window${r.waitingUntil === null ? ' (none in the next 60 days)' : ` at ${time(r.waitingUntil)}`}`,
+    );
+  }
+  if (r.status === 'WAITING_APPROVAL') lines.push(`Needs:        ${r.approval.missing.join(' and ')}`);
+  if (r.rollback !== null)
+    lines.push(`Rollback:     ${r.rollback.type} by ${r.rollback.actor}: ${r.rollback.reason}`);
+  lines.push('', 'STAGES');
+  const rows = [['STAGE', 'ENVIRONMENT', 'RESULT', 'DETAIL']];
+  for (const step of r.plan) {
+    const result = r.stageResults
+      .filter((s) => s.stage === step.stage && s.environment === step.environment)
+      .at(-1);
+    const current = r.stage === step.stage && r.environment === step.environment && result === undefined;
+    rows.push([
+      step.stage,
+      step.environment,
+      result?.result ?? (current ? `<- ${r.status}` : ''),
+      result?.reason ?? '',
+    ]);
+  }
+  for (const s of r.stageResults.filter((x) => x.stage === 'ROLLBACK')) {
+    rows.push([s.stage, s.environment, s.result, s.reason ?? '']);
+  }
+  lines.push(table(rows));
+  for (const s of r.stageResults) {
+    const report = s.report as Record<string, unknown> | undefined;
+    if (report === undefined) continue;
+    const checklist = report['checklist'] as { item: string; ok: boolean; detail: string }[] | undefined;
+    if (checklist !== undefined) {
+      lines.push('', `CHECKLIST (${s.stage} in ${s.environment})`);
+      for (const c of checklist) lines.push(`  ${c.ok ? '✔' : '✖'} ${c.item}: ${c.detail}`);
+    }
+    const suites = (report['suites'] ?? (report['tests'] as Record<string, unknown> | null)?.['suites']) as
+      | { name: string; result: string; tests: { passed: number; failed: number; skipped: number } | null }[]
+      | undefined;
+    if (suites !== undefined) {
+      lines.push('', `SUITES (${s.stage} in ${s.environment})`);
+      const t = [['SUITE', 'RESULT', 'PASSED', 'FAILED', 'SKIPPED']];
+      for (const x of suites) {
+        t.push([
+          x.name,
+          x.result,
+          String(x.tests?.passed ?? '-'),
+          String(x.tests?.failed ?? '-'),
+          String(x.tests?.skipped ?? '-'),
+        ]);
+      }
+      lines.push(table(t));
+    }
+    const smoke = (report['smoke'] ??
+      (report['verification'] as Record<string, unknown> | undefined)?.['smoke']) as
+      | { results: { name: string; passed: boolean; detail: string }[] }
+      | undefined;
+    if (smoke !== undefined && smoke.results.length > 0) {
+      lines.push('', `SMOKE TESTS (${s.stage} in ${s.environment})`);
+      for (const x of smoke.results) lines.push(`  ${x.passed ? '✔' : '✖'} ${x.name}: ${x.detail}`);
+    }
+  }
+  if (r.approvals.length > 0) {
+    lines.push('', 'APPROVALS');
+    for (const a of r.approvals)
+      lines.push(`  ${time(a.at)} ${a.actor} (${a.role}, ${a.qualifier}): ${a.comment}`);
+  }
+  for (const j of r.rejections) lines.push(`  REJECTED ${time(j.at)} by ${j.actor}: ${j.comment}`);
+  if (r.incidents.length > 0) {
+    lines.push('', 'INCIDENTS');
+    for (const i of r.incidents) {
+      lines.push(
+        `  ${i.name} ${i.status} ${i.rollbackType} (trigger ${i.trigger}): ${i.reason}${i.rolledBackTo ? ` -> ${i.rolledBackTo}` : ''}`,
+      );
+    }
+  }
+  if (r.record !== null)
+    lines.push('', `RECORD: ${r.record.status} (cutover release record ${r.name} --markdown)`);
+  return lines.join('\n');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -1,0 +1,393 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { computeDora, deploymentRecordMarkdown, incidentRecordMarkdown } from '../records/index.js';
+import type { Store } from '../store/index.js';
+import {
+  overrideFreeze,
+  RELEASE_STAGES,
+  RELEASE_TYPES,
+  ROLLBACK_TYPES,
+  resolveWindowPolicy,
+} from '../workflow/index.js';
+import { principalOf } from './auth.js';
+import { ApiError } from './errors.js';
+import { parseBody } from './parse-body.js';
+import type { ReleaseService } from './release-service.js';
+import type { RouteRegistry } from './route-registry.js';
+
+export interface ReleaseRouteDeps {
+  store: Store;
+  releases: ReleaseService;
+  now: () => number;
+}
+
+const createBody = z.strictObject({
+  file: z.string().min(1),
+  text: z.string(),
+  type: z.enum(RELEASE_TYPES).optional(),
+});
+const commentBody = z.strictObject({ comment: z.string().trim().min(1, 'a comment is required') });
+const cancelBody = z.strictObject({ reason: z.string().optional() });
+const rollbackBody = z.strictObject({
+  type: z.enum(ROLLBACK_TYPES),
+  reason: z.string().trim().min(1, 'a reason is required'),
+  trigger: z.string().min(1).optional(),
+  values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
+});
+const stageBody = z.strictObject({
+  stage: z.enum(RELEASE_STAGES),
+  environment: z.string().min(1),
+  outcome: z.enum(['Succeeded', 'Failed']),
+  reason: z.string().optional(),
+  report: z.unknown().optional(),
+});
+const findingBody = z.strictObject({
+  level: z.enum(['investigate', 'escalation']),
+  message: z.string().trim().min(1),
+});
+const recordQuery = z.strictObject({ format: z.enum(['json', 'markdown']).optional() });
+const incidentsQuery = z.strictObject({ release: z.string().min(1).optional() });
+const doraQuery = z.strictObject({
+  from: z.coerce.number().int().nonnegative(),
+  to: z.coerce.number().int().positive(),
+  service: z.string().min(1).optional(),
+  environment: z.string().min(1).optional(),
+});
+const freezeOverrideBody = z.strictObject({
+  freeze: z.string().min(1),
+  reason: z.string().trim().min(1, 'a reason is required; it is recorded'),
+});
+
+type NameParams = { name: string };
+const OBJECT = { type: 'object' };
+
+/**
+ * The release workflow's routes (`/api/v1/releases`, `/environments`, `/incidents`,
+ * `/analytics/dora`). People and crew agents use the same routes: an agent's stage result or
+ * rollback is recorded with its actor like a person's approval.
+ */
+export function registerReleaseRoutes(
+  app: FastifyInstance,
+  routes: RouteRegistry,
+  deps: ReleaseRouteDeps,
+): void {
+  const { store, releases } = deps;
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/environments',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'Environments in promotion order',
+      response: OBJECT,
+    },
+    async () => ({ items: await store.listEnvironments() }),
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/environments/:name/freeze-overrides',
+      permission: 'admin',
+      tag: 'releases',
+      summary: 'Override a freeze of the environment (admin only, with a recorded reason)',
+      body: freezeOverrideBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(freezeOverrideBody, req.body);
+      const p = principalOf(req);
+      const env = await store.getEnvironment(req.params.name);
+      if (!env)
+        throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `environment ${req.params.name} not found`, {
+          path: 'name',
+        });
+      const policy = resolveWindowPolicy(env.spec.windows, `environments.${req.params.name}.windows`);
+      const override = overrideFreeze(policy, body.freeze, {
+        actor: p.actor,
+        role: p.role,
+        reason: body.reason,
+        at: deps.now(),
+      });
+      await store.appendFreezeOverride(req.params.name, override);
+      await store.appendEvents([
+        {
+          time: override.at,
+          rollout: null,
+          type: 'Warning',
+          reason: 'FreezeOverridden',
+          message: `freeze ${body.freeze} of ${req.params.name} overridden by ${p.actor}: ${override.reason}`,
+          actor: p.actor,
+        },
+      ]);
+      return override;
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases',
+      permission: 'deploy',
+      tag: 'releases',
+      summary: 'Create a release from the YAML text of a Release file (cutover release create -f)',
+      body: createBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req, reply) => {
+      const body = parseBody(createBody, req.body);
+      const view = await releases.create(body.text, body.file, principalOf(req).actor, body.type);
+      return reply.status(201).send(view);
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/releases',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'Releases, newest first',
+      response: OBJECT,
+    },
+    async () => ({ items: await releases.list() }),
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/releases/:name',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'One release with its plan, approvals, reports, incidents and record',
+      response: OBJECT,
+    },
+    async (req) => releases.get(req.params.name),
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/releases/:name/events',
+      permission: 'read',
+      tag: 'releases',
+      summary: "The release's events, oldest first",
+      response: OBJECT,
+    },
+    async (req) => {
+      await releases.get(req.params.name);
+      return { items: await store.listEvents({ release: req.params.name, limit: 5000 }) };
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/releases/:name/record',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'The deployment record (JSON, or Markdown with ?format=markdown)',
+      query: recordQuery,
+      response: OBJECT,
+    },
+    async (req, reply) => {
+      const query = parseBody(recordQuery, req.query);
+      await releases.get(req.params.name);
+      const record = await store.getDeploymentRecord(req.params.name);
+      if (!record) {
+        throw new ApiError(
+          404,
+          'CUTOVER_E_NOT_FOUND',
+          `release ${req.params.name} has no deployment record yet (it is written when the release ends after DEPLOY)`,
+        );
+      }
+      if (query.format !== 'markdown') return record;
+      const incidents = await store.listIncidents({ release: req.params.name });
+      const text = [deploymentRecordMarkdown(record), ...incidents.map(incidentRecordMarkdown)].join('\n\n');
+      return reply.type('text/markdown; charset=utf-8').send(text);
+    },
+  );
+
+  for (const verb of ['approve', 'reject'] as const) {
+    routes.add<NameParams>(
+      app,
+      {
+        method: 'POST',
+        url: `/api/v1/releases/:name/${verb}`,
+        permission: 'approve',
+        tag: 'releases',
+        summary: `${verb === 'approve' ? 'Approve' : 'Reject'} the release with a comment (the creator can never approve)`,
+        body: commentBody,
+        bodyRequired: true,
+        response: OBJECT,
+      },
+      async (req) => {
+        const { comment } = parseBody(commentBody, req.body);
+        const p = principalOf(req);
+        return releases.dispatch(
+          req.params.name,
+          { type: verb, actor: p.actor, role: p.role, qualifier: p.qualifier, comment },
+          p.actor,
+        );
+      },
+    );
+  }
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases/:name/cancel',
+      permission: 'deploy',
+      tag: 'releases',
+      summary: 'Cancel a release that has not reached DEPLOY',
+      body: cancelBody,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(cancelBody, req.body ?? {});
+      const p = principalOf(req);
+      return releases.dispatch(
+        req.params.name,
+        { type: 'cancel', actor: p.actor, ...(body.reason === undefined ? {} : { reason: body.reason }) },
+        p.actor,
+      );
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases/:name/rollback',
+      permission: 'deploy',
+      tag: 'releases',
+      summary:
+        'Roll back a release in DEPLOY or MONITOR (traffic, database or full); opens an incident record',
+      body: rollbackBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(rollbackBody, req.body);
+      const p = principalOf(req);
+      return releases.dispatch(
+        req.params.name,
+        { type: 'rollbackRequested', rollbackType: body.type, reason: body.reason, actor: p.actor },
+        p.actor,
+        {
+          type: body.type,
+          reason: body.reason,
+          trigger: body.trigger ?? (p.kind === 'user' ? 'manual' : 'monitor'),
+          ...(body.values === undefined ? {} : { values: body.values }),
+        },
+      );
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases/:name/stages',
+      permission: 'deploy',
+      tag: 'releases',
+      summary: 'A crew agent reports the result of the running stage, with its report',
+      body: stageBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(stageBody, req.body);
+      const p = principalOf(req);
+      const report = body.report === undefined ? {} : { report: body.report };
+      return releases.dispatch(
+        req.params.name,
+        body.outcome === 'Succeeded'
+          ? { type: 'stageSucceeded', stage: body.stage, environment: body.environment, ...report }
+          : {
+              type: 'stageFailed',
+              stage: body.stage,
+              environment: body.environment,
+              reason: body.reason ?? 'failed',
+              ...report,
+            },
+        p.actor,
+      );
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases/:name/findings',
+      permission: 'deploy',
+      tag: 'releases',
+      summary: 'A crew agent records a finding (investigate or escalation): an event and a notification',
+      body: findingBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(findingBody, req.body);
+      await releases.recordFinding(req.params.name, body.level, body.message, principalOf(req).actor);
+      return { recorded: true };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/incidents',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'Incident records (of one release with ?release=)',
+      query: incidentsQuery,
+      response: OBJECT,
+    },
+    async (req) => {
+      const query = parseBody(incidentsQuery, req.query);
+      return {
+        items: await store.listIncidents(query.release === undefined ? {} : { release: query.release }),
+      };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/analytics/dora',
+      permission: 'read',
+      tag: 'releases',
+      summary: 'The four DORA keys over [from, to) (ms since epoch), per service and environment',
+      query: doraQuery,
+      response: OBJECT,
+    },
+    async (req) => {
+      const q = parseBody(doraQuery, req.query);
+      if (q.to <= q.from)
+        throw new ApiError(400, 'CUTOVER_E_BAD_REQUEST', 'to: expected a time after from', { path: 'to' });
+      const records = await store.listDeploymentRecords();
+      const incidents = await store.listIncidents();
+      return computeDora(records, incidents, {
+        from: q.from,
+        to: q.to,
+        ...(q.service === undefined ? {} : { service: q.service }),
+        ...(q.environment === undefined ? {} : { environment: q.environment }),
+      });
+    },
+  );
+}
