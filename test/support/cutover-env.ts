@@ -336,12 +336,20 @@ export class CutoverEnv {
   }
 
   /** Runs `cutover <args>`; never throws on a non-zero exit. */
-  cli(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  cli(
+    args: string[],
+    options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<CliResult> {
     return new Promise((ok) => {
       execFile(
         process.execPath,
         [CLI, ...args],
-        { env: this.env, cwd: REPO_ROOT, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+        {
+          env: { ...this.env, ...options.env },
+          cwd: REPO_ROOT,
+          timeout: options.timeoutMs ?? 60_000,
+          maxBuffer: 16 * 1024 * 1024,
+        },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
           ok({ code, stdout, stderr: error && code === -1 ? `${stderr}\n${error.message}` : stderr });
@@ -351,7 +359,10 @@ export class CutoverEnv {
   }
 
   /** Runs `cutover <args>` and throws with its output unless it exits 0. */
-  async cliOk(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  async cliOk(
+    args: string[],
+    options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<CliResult> {
     const result = await this.cli(args, options);
     if (result.code !== 0) {
       throw new Error(
@@ -370,6 +381,23 @@ export class CutoverEnv {
   async getRollout(name: string): Promise<RolloutJson> {
     const { stdout } = await this.cliOk(['get', 'rollout', name, '-o', 'json']);
     return JSON.parse(stdout) as RolloutJson;
+  }
+
+  /** Mints a token with `cutover token create` and returns it (for `cli(..., { env: { CUTOVER_TOKEN } })`). */
+  async token(user: string, role: string, qualifier?: string): Promise<string> {
+    const args = [
+      'token',
+      'create',
+      '--user',
+      user,
+      '--role',
+      role,
+      ...(qualifier ? ['--qualifier', qualifier] : []),
+    ];
+    const { stdout } = await this.cliOk(args);
+    const token = /cut_\S+/.exec(stdout)?.[0];
+    if (token === undefined) throw new Error(`no token in: ${stdout}`);
+    return token;
   }
 
   /** `cutover history <name> -o json`, parsed. */

@@ -4,7 +4,17 @@
  * code, message and field path.
  */
 import { storedToken } from './auth.js';
-import type { AnalysisRun, Identity, Revision, Rollout, RolloutEvent, StatsPoint } from './types.js';
+import type {
+  AnalysisRun,
+  DoraReport,
+  EnvironmentResource,
+  Identity,
+  ReleaseView,
+  Revision,
+  Rollout,
+  RolloutEvent,
+  StatsPoint,
+} from './types.js';
 import { ROLES } from './types.js';
 
 /** An error answer of the API (`{code, message, path?}`), or a network failure (status 0). */
@@ -61,6 +71,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 }
 
 const rolloutPath = (name: string) => `/api/v1/rollouts/${encodeURIComponent(name)}`;
+const releasePath = (name: string) => `/api/v1/releases/${encodeURIComponent(name)}`;
 
 export const api = {
   /**
@@ -68,10 +79,18 @@ export const api = {
    * @throws ApiError 401 when the token is unknown, malformed or revoked.
    */
   async whoami(): Promise<Identity> {
-    const me = await call<{ user: string; role: string; permissions?: string[] }>('GET', '/api/v1/whoami');
+    const me = await call<{
+      user: string;
+      kind?: string;
+      role: string;
+      qualifier?: string | null;
+      permissions?: string[];
+    }>('GET', '/api/v1/whoami');
     return {
       user: me.user,
+      kind: me.kind === 'agent' ? 'agent' : 'user',
       role: ROLES.find((r) => r === me.role) ?? 'viewer',
+      qualifier: typeof me.qualifier === 'string' && me.qualifier !== '' ? me.qualifier : null,
       permissions: me.permissions ?? [],
     };
   },
@@ -91,12 +110,40 @@ export const api = {
     call<StatsDocument>('GET', `${rolloutPath(name)}/stats?window=${STATS_WINDOW_S}&series=true`).then(
       statsPoints,
     ),
+  releases: () => call<{ items: ReleaseView[] }>('GET', '/api/v1/releases').then((r) => r.items),
+  release: (name: string) => call<ReleaseView>('GET', releasePath(name)),
+  /**
+   * Records the caller's approval (or rejection) of a release waiting for approval.
+   * @throws ApiError 403 when the caller may not approve it, 409 when it is not waiting for approval.
+   */
+  decide: (name: string, decision: Decision, comment: string) =>
+    call<ReleaseView>('POST', `${releasePath(name)}/${decision}`, { comment }),
+  environments: () =>
+    call<{ items: EnvironmentResource[] }>('GET', '/api/v1/environments').then((r) => r.items),
+  /** The four DORA keys over `[from, to)` (ms since the epoch), optionally of one service or environment. */
+  dora: (query: DoraQuery) => {
+    const params = new URLSearchParams({ from: String(query.from), to: String(query.to) });
+    if (query.service) params.set('service', query.service);
+    if (query.environment) params.set('environment', query.environment);
+    return call<DoraReport>('GET', `/api/v1/analytics/dora?${params.toString()}`);
+  },
   /** Runs an operation as the API's POST of the same name (promote full: promote with `{full: true}`). */
   operate: (name: string, operation: Operation) =>
     operation === 'promoteFull'
       ? call<unknown>('POST', `${rolloutPath(name)}/promote`, { full: true })
       : call<unknown>('POST', `${rolloutPath(name)}/${operation}`, {}),
 };
+
+/** What an approver may decide on a release waiting for approval (the API's POST of the same name). */
+export type Decision = 'approve' | 'reject';
+
+/** Period (ms since the epoch, `to` exclusive) and filters of a DORA report. */
+export interface DoraQuery {
+  from: number;
+  to: number;
+  service?: string;
+  environment?: string;
+}
 
 /** The operations the rollout page offers. */
 export type Operation = 'promote' | 'promoteFull' | 'abort' | 'retry' | 'undo';

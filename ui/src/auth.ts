@@ -3,7 +3,7 @@
  * kept (sessionStorage: gone when the tab closes, never shared with other tabs) and which roles may
  * operate a rollout.
  */
-import type { Identity, Role } from './types.js';
+import type { Identity, ReleaseView, Role } from './types.js';
 
 const TOKEN_KEY = 'cutover.token';
 
@@ -31,4 +31,26 @@ export function mayOperate(identity: Identity): boolean {
   return identity.permissions.length > 0
     ? identity.permissions.includes('deploy')
     : OPERATOR_ROLES.includes(identity.role);
+}
+
+/** An actor string as the workflow compares them: case-insensitive, without surrounding spaces. */
+const normalActor = (actor: string) => actor.trim().toLowerCase();
+
+/**
+ * Whether the identity may approve or reject `release` now (docs/release-workflow.md): the release
+ * waits for approval, the caller is an approver whose qualifier is still missing (an admin has no
+ * qualifier, so is not enough), and did not create the release (no one approves their own). The
+ * server enforces it; the UI only hides the buttons it would refuse.
+ */
+export function mayApprove(
+  identity: Identity,
+  release: Pick<ReleaseView, 'status' | 'approval' | 'createdBy'>,
+): boolean {
+  return (
+    release.status === 'WAITING_APPROVAL' &&
+    identity.role === 'approver' &&
+    identity.qualifier !== null &&
+    release.approval.missingQualifiers.includes(identity.qualifier) &&
+    normalActor(`${identity.kind}:${identity.user}`) !== normalActor(release.createdBy)
+  );
 }

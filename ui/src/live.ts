@@ -6,9 +6,13 @@
  */
 import { storedToken } from './auth.js';
 
-/** What changed: something about one rollout, or (`rollout: null`) the system or unknown. */
+/**
+ * What changed: something about one rollout, or (`rollout: null`) the system or unknown; `release`
+ * names the release an event belongs to, when it does.
+ */
 export interface LiveChange {
   rollout: string | null;
+  release?: string;
 }
 
 export type LiveMode = 'connecting' | 'sse' | 'polling';
@@ -82,15 +86,18 @@ export function startLive(options: LiveOptions): () => void {
 }
 
 /**
- * `rollout-event` carries an event of the log (`rollout` names its Rollout), `rollout` a Rollout
- * whose status changed (`metadata.name`).
+ * `rollout-event` carries an event of the log (`rollout` names its Rollout, `release` its release
+ * when it has one), `rollout` a Rollout whose status changed (`metadata.name`).
  */
 function changeOf(event: string, data: string): LiveChange | null {
   try {
-    const value = JSON.parse(data) as { rollout?: unknown; metadata?: { name?: unknown } };
+    const value = JSON.parse(data) as { rollout?: unknown; release?: unknown; metadata?: { name?: unknown } };
     if (event === 'rollout' && typeof value.metadata?.name === 'string')
       return { rollout: value.metadata.name };
-    if (typeof value.rollout === 'string' || value.rollout === null) return { rollout: value.rollout };
+    const release = typeof value.release === 'string' ? { release: value.release } : {};
+    if (typeof value.rollout === 'string' || value.rollout === null)
+      return { rollout: value.rollout, ...release };
+    if (release.release !== undefined) return { rollout: null, ...release };
   } catch {
     // Not JSON: refresh everything.
   }

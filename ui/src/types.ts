@@ -135,7 +135,187 @@ export type Role = (typeof ROLES)[number];
 /** Who the dashboard acts as. */
 export interface Identity {
   user: string;
+  /** A person or a crew agent; with `user`, the actor string `<kind>:<user>`. */
+  kind: 'user' | 'agent';
   role: Role;
+  /** An approver's qualifier (`manager`, `security`, `devops`); null for other roles. */
+  qualifier: string | null;
   /** What the role may do (`read`, `deploy`, `approve`, `admin`), as whoami lists it. */
   permissions: string[];
+}
+
+/** Stages of the release workflow (ROLLBACK only after a rollback request). */
+type ReleaseStage = 'PREPARE' | 'STAGING' | 'VALIDATE' | 'APPROVE' | 'DEPLOY' | 'MONITOR' | 'ROLLBACK';
+
+type ReleaseStatus =
+  | 'RUNNING'
+  | 'WAITING_APPROVAL'
+  | 'WAITING_WINDOW'
+  | 'SUCCESS'
+  | 'ROLLED_BACK'
+  | 'REJECTED'
+  | 'CANCELLED'
+  | 'FAILED';
+
+/** Outcome of one stage in one environment (as Kysely's Migrator). */
+type StageResultKind = 'Success' | 'Error' | 'NotExecuted';
+
+/** One recorded approval. */
+interface Approval {
+  /** `user:<name>` or `agent:<name>`. */
+  actor: string;
+  role: Role;
+  qualifier: string;
+  comment: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** One recorded rejection; the first one ends the release. */
+interface Rejection {
+  actor: string;
+  role: Role;
+  qualifier: string | null;
+  comment: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** Result of one stage in one environment. */
+interface StageResult {
+  stage: ReleaseStage;
+  environment: string;
+  result: StageResultKind;
+  /** Why it failed or was not executed. */
+  reason?: string;
+  /** The crew agent's report: a JSON object whose shape depends on the stage. */
+  report?: unknown;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** One step of the release's forward flow. */
+interface PlanStep {
+  stage: ReleaseStage;
+  environment: string;
+  /** Why the step is skipped by design. */
+  skip?: string;
+}
+
+interface ReleaseHistoryEntry {
+  /** ms since the epoch. */
+  at: number;
+  event: string;
+  actor?: string;
+  from: { stage: ReleaseStage; status: ReleaseStatus };
+  to: { stage: ReleaseStage; status: ReleaseStatus };
+  reason: string;
+  message: string;
+}
+
+/** One entry of a record's timeline. */
+interface TimelineEntry {
+  /** ms since the epoch. */
+  at: number;
+  stage?: string;
+  reason: string;
+  actor?: string;
+  message: string;
+}
+
+/** One rollback of a release (the workflow's incident record). */
+interface IncidentRecord {
+  name: string;
+  release: string;
+  environment: string;
+  services: string[];
+  rollbackType: string;
+  reason: string;
+  trigger: string;
+  /** Ratios 0..1 for rates, ms for latencies. */
+  triggerValues: Record<string, number | string | null>;
+  actor: string;
+  rolledBackTo: string;
+  /** ms since the epoch. */
+  detectedAt: number;
+  /** ms since the epoch; null while running or when the rollback failed. */
+  resolvedAt: number | null;
+  status: 'RUNNING' | 'ROLLED_BACK' | 'FAILED';
+  timeline: TimelineEntry[];
+  escalated: boolean;
+}
+
+/** The deployment record of a release in its target environment, written when it ends. */
+interface DeploymentRecord {
+  release: string;
+  version: string;
+  type: string;
+  services: string[];
+  environment: string;
+  team: string;
+  summary: string;
+  changes: { id?: string; description: string; committedAt?: number }[];
+  /** ms since the epoch. */
+  createdAt: number;
+  deployStartedAt: number;
+  finishedAt: number;
+  timeline: TimelineEntry[];
+  issues: string[];
+  metrics: Record<string, number | null>;
+  status: 'SUCCESS' | 'ROLLBACK' | 'FAILED';
+  incidents: string[];
+}
+
+/** `GET /api/v1/releases/:name`: the workflow's Release plus its plan, approval state and records. */
+export interface ReleaseView {
+  name: string;
+  version: string;
+  type: string;
+  /** Names of the Rollouts (services) the release carries. */
+  rollouts: string[];
+  /** In promotion order; the last one is the target. */
+  environments: string[];
+  createdBy: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  stage: ReleaseStage;
+  environment: string;
+  status: ReleaseStatus;
+  approvals: Approval[];
+  rejections: Rejection[];
+  stageResults: StageResult[];
+  rollback: { type: string; reason: string; actor: string; at: number } | null;
+  /** ms since the epoch. */
+  waitingUntil: number | null;
+  history: ReleaseHistoryEntry[];
+  plan: PlanStep[];
+  approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
+  incidents: IncidentRecord[];
+  record: DeploymentRecord | null;
+  team: string;
+}
+
+/** An Environment resource (`GET /api/v1/environments`), the parts the dashboard reads. */
+export interface EnvironmentResource {
+  metadata: { name: string };
+  spec: { order: number };
+}
+
+/** `GET /api/v1/analytics/dora`: the four DORA keys over a period. */
+export interface DoraReport {
+  /** ms since the epoch, inclusive. */
+  from: number;
+  /** ms since the epoch, exclusive. */
+  to: number;
+  service: string | null;
+  environment: string | null;
+  deploymentFrequency: { deployments: number; perDay: number };
+  /** s. */
+  leadTimeForChanges: { medianSeconds: number | null; samples: number };
+  /** Ratio 0..1. */
+  changeFailureRate: { ratio: number | null; failed: number; total: number };
+  /** s. */
+  timeToRestore: { medianSeconds: number | null; samples: number };
+  /** Per UTC day (YYYY-MM-DD). */
+  series: { day: string; deployments: number; failures: number }[];
 }

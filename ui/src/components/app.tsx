@@ -3,14 +3,39 @@ import { ApiError, api } from '../api.js';
 import { forgetToken, storedToken, storeToken } from '../auth.js';
 import { type LiveChange, type LiveMode, startLive } from '../live.js';
 import type { Identity } from '../types.js';
+import { AnalyticsPage } from './analytics-page.js';
+import { ReleaseList } from './release-list.js';
+import { ReleasePage } from './release-page.js';
 import { RolloutList } from './rollout-list.js';
 import { RolloutPage } from './rollout-page.js';
 import { TokenScreen } from './token-screen.js';
 
-/** `#/` is the list, `#/rollouts/NAME` a rollout page. */
-function currentRoute(): { rollout: string | null } {
-  const match = /^#\/rollouts\/([^/]+)$/.exec(location.hash);
-  return { rollout: match?.[1] ? decodeURIComponent(match[1]) : null };
+/** The page the hash names. */
+type Route =
+  | { page: 'rollouts' }
+  | { page: 'rollout'; name: string }
+  | { page: 'releases' }
+  | { page: 'release'; name: string }
+  | { page: 'analytics' };
+
+/**
+ * `#/` is the rollout list, `#/rollouts/NAME` a rollout page, `#/releases` the release list,
+ * `#/releases/NAME` a release page, `#/analytics` the DORA figures.
+ */
+function currentRoute(): Route {
+  const hash = location.hash;
+  const rollout = /^#\/rollouts\/([^/]+)$/.exec(hash)?.[1];
+  if (rollout) return { page: 'rollout', name: decodeURIComponent(rollout) };
+  const release = /^#\/releases\/([^/]+)$/.exec(hash)?.[1];
+  if (release) return { page: 'release', name: decodeURIComponent(release) };
+  if (/^#\/releases\/?$/.test(hash)) return { page: 'releases' };
+  if (/^#\/analytics\/?$/.test(hash)) return { page: 'analytics' };
+  return { page: 'rollouts' };
+}
+
+/** The page a route shows, for the live stream: a rollout page refreshes only for its rollout. */
+function routeKey(route: Route): string {
+  return route.page === 'rollout' || route.page === 'release' ? `${route.page}/${route.name}` : route.page;
 }
 
 /** Messages of the live stream within this window cause one refresh, ms. */
@@ -21,7 +46,7 @@ type Session =
   | { state: 'signedOut'; error: string | null }
   | { state: 'in'; identity: Identity };
 
-/** The dashboard: who am I, the live stream, and the two pages. */
+/** The dashboard: who am I, the live stream, and the pages (rollouts, releases, analytics). */
 export function App() {
   const [session, setSession] = useState<Session>({ state: 'checking' });
   const [route, setRoute] = useState(currentRoute);
@@ -58,10 +83,9 @@ export function App() {
   }, []);
 
   const signedIn = session.state === 'in';
-  const rollout = route.rollout;
-  // The stream outlives navigation; it reads the page's rollout when a message arrives.
-  const shown = useRef(rollout);
-  shown.current = rollout;
+  // The stream outlives navigation; it reads the page's route when a message arrives.
+  const shown = useRef(route);
+  shown.current = route;
   useEffect(() => {
     if (!signedIn) return;
     // A burst of messages (one promote writes several events) becomes one refresh.
@@ -70,7 +94,9 @@ export function App() {
       onChange: (change: LiveChange | null) => {
         const page = shown.current;
         const relevant =
-          change === null || page === null || change.rollout === page || change.rollout === null;
+          change === null ||
+          change.rollout === null ||
+          (page.page === 'rollout' ? change.rollout === page.name : page.page !== 'analytics');
         if (!relevant || pending !== undefined) return;
         pending = setTimeout(() => {
           pending = undefined;
@@ -122,6 +148,14 @@ export function App() {
         <a class="brand" href="#/">
           cutover
         </a>
+        <nav class="sections" aria-label="Sections">
+          <a href="#/releases" aria-current={route.page.startsWith('release') ? 'page' : undefined}>
+            Releases
+          </a>
+          <a href="#/analytics" aria-current={route.page === 'analytics' ? 'page' : undefined}>
+            Analytics
+          </a>
+        </nav>
         <span class={`live live-${live}`} title="How the page gets updates">
           {live === 'sse' ? 'live' : live === 'polling' ? 'live (polling)' : 'connecting…'}
         </span>
@@ -144,10 +178,28 @@ export function App() {
         </p>
       )}
       <div id="content">
-        {rollout === null ? (
-          <RolloutList tick={tick} onError={onError} />
+        {route.page === 'rollout' ? (
+          <RolloutPage
+            key={routeKey(route)}
+            name={route.name}
+            identity={identity}
+            tick={tick}
+            onError={onError}
+          />
+        ) : route.page === 'releases' ? (
+          <ReleaseList tick={tick} onError={onError} />
+        ) : route.page === 'release' ? (
+          <ReleasePage
+            key={routeKey(route)}
+            name={route.name}
+            identity={identity}
+            tick={tick}
+            onError={onError}
+          />
+        ) : route.page === 'analytics' ? (
+          <AnalyticsPage onError={onError} />
         ) : (
-          <RolloutPage key={rollout} name={rollout} identity={identity} tick={tick} onError={onError} />
+          <RolloutList tick={tick} onError={onError} />
         )}
       </div>
     </>

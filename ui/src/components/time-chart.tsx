@@ -9,6 +9,8 @@ export interface ChartSeries {
   color: string;
   /** Dashed, without points: for thresholds. */
   dashed?: boolean;
+  /** Drawn as bars (filled with `color`) rather than a line: for counts per period. */
+  bars?: boolean;
 }
 
 interface TimeChartProps {
@@ -21,11 +23,11 @@ interface TimeChartProps {
   height?: number;
 }
 
-/** A small uPlot line chart over time; resizes with its container. */
+/** A small uPlot chart over time (lines, or bars per series); resizes with its container. */
 export function TimeChart({ title, unit, times, series, height = 160 }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = series.map((s) => `${s.label}|${s.color}|${s.dashed ? 1 : 0}`).join(',');
+  const shape = series.map((s) => `${s.label}|${s.color}|${s.dashed ? 1 : 0}|${s.bars ? 1 : 0}`).join(',');
 
   // (Re)create the plot when the set of series changes; otherwise only its data.
   useEffect(() => {
@@ -43,13 +45,25 @@ export function TimeChart({ title, unit, times, series, height = 160 }: TimeChar
       ],
       series: [
         {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          width: s.dashed ? 1.5 : 2,
-          ...(s.dashed ? { dash: [6, 4], points: { show: false } } : { points: { size: 4 } }),
-          spanGaps: false,
-        })),
+        ...series.map(
+          (s): uPlot.Series =>
+            s.bars
+              ? {
+                  label: s.label,
+                  stroke: s.color,
+                  fill: s.color,
+                  width: 1,
+                  paths: barPaths,
+                  points: { show: false },
+                }
+              : {
+                  label: s.label,
+                  stroke: s.color,
+                  width: s.dashed ? 1.5 : 2,
+                  ...(s.dashed ? { dash: [6, 4], points: { show: false } } : { points: { size: 4 } }),
+                  spanGaps: false,
+                },
+        ),
       ],
     };
     const p = new uPlot(opts, toData(times, series), el);
@@ -74,6 +88,9 @@ export function TimeChart({ title, unit, times, series, height = 160 }: TimeChar
     </figure>
   );
 }
+
+/** Bars 60 % of the x step wide, at most 40 px. */
+const barPaths = uPlot.paths.bars?.({ size: [0.6, 40] });
 
 function toData(times: number[], series: ChartSeries[]): uPlot.AlignedData {
   return [times.map((t) => t / 1000), ...series.map((s) => s.values)];

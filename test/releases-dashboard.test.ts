@@ -1,0 +1,385 @@
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentRecord, IncidentRecord } from '../src/records/types.js';
+import { openSqliteStore } from '../src/store/index.js';
+import { hasChromium, launchChromium, signIn, tokenFor, watchConsole } from './support/browser.js';
+import { CutoverEnv, freePorts, sampleTemplate, specYaml, waitUntil } from './support/cutover-env.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The history seeded into the store before the server starts: seven deployments to production
+ * (six in the last 10 days, one 45 days ago), two of the recent ones rolled back, each rollback
+ * with a resolved incident. Lead times of the recent ones: 1, 2, 3, 4, 5 and 6 h (the 4 h one from
+ * its earliest commit, not from the release's creation).
+ */
+const SEED = [
+  { release: 'seed-1', service: 'shop', daysAgo: 1, leadHours: 1, status: 'SUCCESS' },
+  { release: 'seed-2', service: 'shop', daysAgo: 2, leadHours: 2, status: 'ROLLBACK', restoreMinutes: 10 },
+  { release: 'seed-3', service: 'cart', daysAgo: 3, leadHours: 3, status: 'SUCCESS' },
+  { release: 'seed-4', service: 'shop', daysAgo: 5, leadHours: 4, status: 'SUCCESS', committed: true },
+  { release: 'seed-5', service: 'cart', daysAgo: 7, leadHours: 5, status: 'ROLLBACK', restoreMinutes: 30 },
+  { release: 'seed-6', service: 'shop', daysAgo: 9.5, leadHours: 6, status: 'SUCCESS' },
+  { release: 'seed-old', service: 'shop', daysAgo: 45, leadHours: 100, status: 'SUCCESS' },
+] as const;
+
+/** The four DORA keys of the last 30 days of {@link SEED}, by hand. */
+const LAST_30_DAYS = {
+  /** 6 deployments in 30 days. */
+  deploymentsPerDay: 6 / 30,
+  deployments: 6,
+  /** Median of 1, 2, 3, 4, 5, 6 h = 3.5 h, s. */
+  leadTimeSeconds: 12_600,
+  /** 2 rollbacks of 6. */
+  changeFailureRate: 2 / 6,
+  /** Median of 10 and 30 min = 20 min, s. */
+  timeToRestoreSeconds: 1200,
+};
+
+/** Writes the {@link SEED} records and incidents and the `production` Environment to the store. */
+async function seedHistory(env: CutoverEnv, now: number): Promise<void> {
+  const store = await openSqliteStore(env.path('cutover.db'));
+  try {
+    await store.apply(
+      {
+        rollouts: [],
+        templates: [],
+        environments: [
+          {
+            apiVersion: 'cutover.dev/v1alpha1',
+            kind: 'Environment',
+            metadata: { name: 'production' },
+            spec: { order: 1 },
+          },
+        ],
+      },
+      'user:seed',
+      now,
+    );
+    for (const s of SEED) {
+      const deployStartedAt = now - s.daysAgo * DAY_MS;
+      const leadStart = deployStartedAt - s.leadHours * HOUR_MS;
+      const committed = 'committed' in s;
+      const incidents: string[] = [];
+      if ('restoreMinutes' in s) {
+        const detectedAt = deployStartedAt + 20 * 60_000;
+        const incident: IncidentRecord = {
+          name: `${s.release}-incident-1`,
+          release: s.release,
+          environment: 'production',
+          services: [s.service],
+          rollbackType: 'traffic',
+          reason: 'error rate 0.21 > 0.05 for 120 s',
+          trigger: 'errorRate',
+          triggerValues: { errorRate: 0.21 },
+          actor: 'agent:monitor',
+          rolledBackTo: `${s.service} revision 1`,
+          detectedAt,
+          resolvedAt: detectedAt + s.restoreMinutes * 60_000,
+          status: 'ROLLED_BACK',
+          timeline: [],
+          escalated: false,
+        };
+        await store.saveIncident(incident);
+        incidents.push(incident.name);
+      }
+      const record: DeploymentRecord = {
+        release: s.release,
+        version: `1.0.${s.leadHours}`,
+        type: 'standard',
+        services: [s.service],
+        environment: 'production',
+        team: 'web',
+        summary: `${s.release} of ${s.service}`,
+        // With a commit time, lead time starts there, not at the (later) creation of the release.
+        changes: committed
+          ? [{ id: 'c1', description: 'a change', committedAt: leadStart }]
+          : [{ description: 'a change' }],
+        createdAt: committed ? deployStartedAt - HOUR_MS / 2 : leadStart,
+        deployStartedAt,
+        finishedAt: deployStartedAt + HOUR_MS,
+        timeline: [],
+        issues: [],
+        metrics: {},
+        status: s.status,
+        incidents,
+      };
+      await store.saveDeploymentRecord(record);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The release and analytics pages of the dashboard in real Chromium against a real server: the
+ * four DORA keys of a seeded history, and a manager approving a release waiting for approval.
+ */
+describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
+  const env = CutoverEnv.create('cutover-releases-ui-');
+  let browser: Browser;
+  let base = '';
+  let admin = '';
+  let deployer = '';
+  let manager = '';
+  let viewer = '';
+  const contexts: BrowserContext[] = [];
+  let consoleErrors: string[] = [];
+
+  /** A new page signed in with `token`, its console errors collected for the afterEach check. */
+  async function openAs(token: string, path: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    consoleErrors = watchConsole(page);
+    await signIn(page, `${base}/ui/${path}`, token);
+    return page;
+  }
+
+  async function call<T>(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<T> {
+    const res = await request(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${res.statusCode} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  interface ReleaseJson {
+    name: string;
+    stage: string;
+    status: string;
+    createdBy: string;
+    approvals: { actor: string; qualifier: string; comment: string }[];
+  }
+
+  /**
+   * A release of one tiny Rollout straight to `production` (no pre-production, no tests) created by
+   * the deployer, carried through PREPARE as a crew agent would, until it waits for approval.
+   */
+  async function releaseWaitingApproval(name: string): Promise<ReleaseJson> {
+    const [port] = await freePorts(1);
+    const text = specYaml({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Release',
+      metadata: { name },
+      spec: {
+        version: '2.0.0',
+        team: 'web',
+        environments: ['production'],
+        rollouts: [
+          {
+            name: 'shop',
+            spec: { replicas: 1, port, template: sampleTemplate(env, 'v2'), strategy: { recreate: {} } },
+          },
+        ],
+      },
+    });
+    const file = env.write(`${name}.yaml`, text);
+    await call('POST', '/api/v1/releases', deployer, { file, text });
+    const path = `/api/v1/releases/${name}`;
+    let last: ReleaseJson | undefined;
+    return waitUntil(
+      async () => {
+        last = await call<ReleaseJson>('GET', path, admin);
+        if (last.status === 'WAITING_APPROVAL') return last;
+        if (last.stage === 'PREPARE' && last.status === 'RUNNING') {
+          // Report PREPARE's result as its crew agent would; a crew already on it may win the race.
+          await call('POST', `${path}/stages`, deployer, {
+            stage: 'PREPARE',
+            environment: 'production',
+            outcome: 'Succeeded',
+            report: {
+              checklist: [
+                { item: 'artifacts present', ok: true, detail: 'none declared' },
+                { item: 'dependencies up', ok: true },
+              ],
+              dependencies: [{ name: 'payments', url: 'http://127.0.0.1:9/health', status: 'UP' }],
+            },
+          }).catch(() => undefined);
+        }
+        return undefined;
+      },
+      { timeoutMs: 30_000, what: `release ${name} WAITING_APPROVAL`, describe: () => JSON.stringify(last) },
+    );
+  }
+
+  beforeAll(async () => {
+    // The assets under test are built from the sources under test (global-setup builds only the server).
+    await promisify(execFile)(
+      process.execPath,
+      ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'error'],
+      { cwd: REPO_ROOT },
+    );
+    await seedHistory(env, Date.now());
+    const [launched] = await Promise.all([launchChromium(), env.cliOk(['list', 'rollouts'])]);
+    browser = launched;
+    base = `http://127.0.0.1:${env.apiPort()}`;
+    admin = env.apiToken();
+    const created = await call<{ token: string }>('POST', '/api/v1/tokens', admin, {
+      user: 'mia',
+      role: 'approver',
+      qualifier: 'manager',
+    });
+    manager = created.token;
+    const [d, v] = await Promise.all([tokenFor(env, 'dee', 'deployer'), tokenFor(env, 'vic', 'viewer')]);
+    deployer = d!;
+    viewer = v!;
+  });
+
+  afterEach(() => {
+    expect(consoleErrors, 'errors in the browser console').toEqual([]);
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await env.cleanup();
+  });
+
+  it('should show the four DORA keys of the last 30 days, computed from the stored records', async () => {
+    const page = await openAs(viewer, '#/analytics');
+    const value = (testId: string) => page.getByTestId(testId).getAttribute('data-value');
+    const frequency = page.getByTestId('dora-deployment-frequency');
+    await frequency.waitFor({ timeout: 10_000 });
+    expect(await page.getByLabel('Last 30 days').isChecked()).toBe(true);
+
+    expect(Number(await value('dora-deployment-frequency'))).toBe(LAST_30_DAYS.deploymentsPerDay);
+    expect(Number(await frequency.getAttribute('data-deployments'))).toBe(LAST_30_DAYS.deployments);
+    expect(Number(await value('dora-lead-time'))).toBe(LAST_30_DAYS.leadTimeSeconds);
+    expect(Number(await value('dora-change-failure-rate'))).toBe(LAST_30_DAYS.changeFailureRate);
+    expect(Number(await value('dora-time-to-restore'))).toBe(LAST_30_DAYS.timeToRestoreSeconds);
+    // Formatted for people.
+    expect(await page.getByTestId('dora-lead-time').textContent()).toBe('3.5 h');
+    expect(await page.getByTestId('dora-change-failure-rate').textContent()).toBe('33.3 %');
+    expect(await page.getByTestId('dora-time-to-restore').textContent()).toBe('20 min');
+    expect(await page.getByRole('img', { name: 'Deployments per day chart' }).count()).toBe(1);
+
+    // 90 days take in the old deployment too.
+    await page.getByLabel('Last 90 days').check();
+    await expect.poll(() => frequency.getAttribute('data-deployments'), { timeout: 10_000 }).toBe('7');
+    expect(Number(await value('dora-deployment-frequency'))).toBe(7 / 90);
+  });
+
+  it('should let a manager approve a release waiting for approval, with a comment', async () => {
+    const before = await releaseWaitingApproval('shop-2-0');
+    expect(before.createdBy).toBe('user:dee');
+
+    const page = await openAs(manager, '#/releases');
+    const row = page.locator('tr[data-release="shop-2-0"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('WAITING_APPROVAL');
+    await row.getByRole('link', { name: 'shop-2-0' }).click();
+
+    const status = page.locator('.release-head [data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 10_000 }).toBe('WAITING_APPROVAL');
+    // The stage progress marks APPROVE as the current step, PREPARE done with its checklist.
+    expect(await page.locator('.release-steps [aria-current="step"]').getAttribute('data-stage')).toBe(
+      'APPROVE',
+    );
+    expect(await page.locator('.release-steps [data-stage="PREPARE"]').getAttribute('data-result')).toBe(
+      'Success',
+    );
+    expect(await page.locator('[data-report="PREPARE"] .checklist li').count()).toBe(2);
+
+    const approve = page.getByRole('button', { name: 'Approve', exact: true });
+    expect(await approve.isVisible()).toBe(true);
+    // The comment is required: nothing is asked or sent without one.
+    await approve.click();
+    expect(await page.getByRole('alert').textContent()).toContain('comment is required');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    await page.getByLabel('Comment (required)').fill('Release notes reviewed, go.');
+    await approve.click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Approve' }).click();
+
+    await expect
+      .poll(() => status.getAttribute('data-status'), { timeout: 10_000 })
+      .not.toBe('WAITING_APPROVAL');
+    const approval = page.locator('tr[data-approval="user:mia"]');
+    await approval.waitFor({ timeout: 10_000 });
+    expect(await approval.textContent()).toContain('Release notes reviewed, go.');
+    expect(await approval.textContent()).toContain('manager');
+    expect(await approve.count()).toBe(0);
+
+    const after = await call<ReleaseJson>('GET', '/api/v1/releases/shop-2-0', admin);
+    expect(after.status).not.toBe('WAITING_APPROVAL');
+    expect(after.approvals).toMatchObject([{ actor: 'user:mia', qualifier: 'manager' }]);
+  });
+
+  it("should record a manager's rejection with its comment", async () => {
+    await releaseWaitingApproval('shop-2-2');
+    const page = await openAs(manager, '#/releases/shop-2-2');
+    const reject = page.getByRole('button', { name: 'Reject', exact: true });
+    await reject.waitFor({ timeout: 10_000 });
+    await page.getByLabel('Comment (required)').fill('Not during the sale.');
+    await reject.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Reject' }).click();
+
+    const status = page.locator('.release-head [data-status]');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 10_000 }).toBe('REJECTED');
+    const rejection = page.locator('tr[data-rejection="user:mia"]');
+    await rejection.waitFor({ timeout: 10_000 });
+    expect(await rejection.textContent()).toContain('Not during the sale.');
+    expect(await reject.count()).toBe(0);
+  });
+
+  it("should show the API's error when the release changed before the approval arrived", async () => {
+    await releaseWaitingApproval('shop-2-3');
+    const page = await openAs(manager, '#/releases/shop-2-3');
+    const approve = page.getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor({ timeout: 10_000 });
+    // The deployer cancels the release while the manager's approval is on its way: the server refuses it.
+    await page.route('**/api/v1/releases/shop-2-3/approve', async (route) => {
+      await call('POST', '/api/v1/releases/shop-2-3/cancel', deployer, { reason: 'superseded' });
+      await route.continue();
+    });
+    await page.getByLabel('Comment (required)').fill('Looks good.');
+    await approve.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+
+    const alert = page.locator('.release-page .error[role="alert"]');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toMatch(/CUTOVER_E_[A-Z_]+/);
+    await expect
+      .poll(() => page.locator('.release-head [data-status]').getAttribute('data-status'), {
+        timeout: 10_000,
+      })
+      .toBe('CANCELLED');
+    expect((await call<ReleaseJson>('GET', '/api/v1/releases/shop-2-3', admin)).approvals).toEqual([]);
+    // Chromium logs the refused request itself; that one is expected, nothing else.
+    expect(consoleErrors).toEqual([
+      expect.stringMatching(/status of 409 .*\/api\/v1\/releases\/shop-2-3\/approve\)$/),
+    ]);
+    consoleErrors.length = 0;
+  });
+
+  it('should not show Approve or Reject to a viewer', async () => {
+    await releaseWaitingApproval('shop-2-1');
+    const page = await openAs(viewer, '#/releases/shop-2-1');
+    await expect
+      .poll(() => page.locator('.release-head [data-status]').getAttribute('data-status'), {
+        timeout: 10_000,
+      })
+      .toBe('WAITING_APPROVAL');
+    await page.locator('.release-steps').waitFor();
+    expect(await page.getByRole('button', { name: /approve|reject/i }).count()).toBe(0);
+  });
+});
