@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SimulatedClock } from '../src/clock/index.js';
@@ -69,7 +70,23 @@ describe('Release gates', () => {
 
   it('should block PREPARE with a report naming the dependency that is down', async () => {
     const [down] = await freePorts(1);
+    // a local webhook receiver: the release's failure is notified as JSON and as a Slack payload
+    const received: { url: string; body: Record<string, unknown> }[] = [];
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
     const doc = releaseDoc(env, 'dep-down', ports[0] as number, {
+      notifications: [
+        { name: 'ops', type: 'webhook', url: `${hook}/json` },
+        { name: 'chat', type: 'slack', url: `${hook}/slack`, kinds: ['releaseFailed'] },
+      ],
       prepare: {
         dependencies: [{ name: 'payments-api', url: `http://127.0.0.1:${down}/healthz`, timeoutMs: 500 }],
       },
@@ -88,6 +105,12 @@ describe('Release gates', () => {
     expect(shown).toMatch(/✖ dependencies healthy: DOWN: payments-api/);
     // nothing reached the target
     expect((await env.cli(['get', 'rollout', 'api-production'])).code).not.toBe(0);
+    await waitUntil(() => received.length >= 2, { timeoutMs: 10_000, what: 'two notifications' });
+    receiver.close();
+    const json = received.find((x) => x.url === '/json');
+    expect(json?.body).toMatchObject({ kind: 'releaseFailed', release: 'dep-down', severity: 'critical' });
+    const slack = received.find((x) => x.url === '/slack');
+    expect(JSON.stringify(slack?.body['blocks'])).toContain('payments-api');
   }, 60_000);
 
   it('should refuse a hotfix with one approver and a self-approval, and accept a manager and a security approver', async () => {

@@ -382,6 +382,17 @@ export class ReleaseService {
         await this.#escalateRepeatedFailure(stored, record.status);
       }
     }
+    if (transition.events.some((e) => e.reason === 'StageStarted' && e.message.startsWith('DEPLOY '))) {
+      await this.#notify(stored, {
+        kind: 'preDeployment',
+        release: r.name,
+        environment: r.environment,
+        severity: 'info',
+        title: `${r.name} ${r.version}: deploying to ${r.environment}`,
+        text: `${r.type} release ${r.name} ${r.version} of ${r.rollouts.join(', ')} is deploying to ${r.environment}`,
+        at: now,
+      });
+    }
     for (const effect of transition.effects) {
       if (effect.type !== 'notify') continue;
       await this.#notify(stored, {
