@@ -244,6 +244,10 @@ export class Crew {
   async #deploy(release: ReleaseView, signal: AbortSignal): Promise<void> {
     const api = this.options.api('orchestrator');
     const workDir = this.#workDir(release);
+    // A DEPLOY resumed after a restart keeps its first checkpoint: taken again, it could record the
+    // new revision as the one to roll back to.
+    const previous = loadCheckpoint(workDir);
+    if (previous !== null) return this.#deployFrom(release, signal, previous);
     const checkpoint: DeployCheckpoint = {
       at: this.options.now(),
       rollouts: [],
@@ -286,6 +290,12 @@ export class Crew {
       }
     }
     saveCheckpoint(workDir, checkpoint);
+    return this.#deployFrom(release, signal, checkpoint);
+  }
+
+  /** DEPLOY after its checkpoint: migrations, the production Rollouts, the PostDeploymentVerifier. */
+  async #deployFrom(release: ReleaseView, signal: AbortSignal, checkpoint: DeployCheckpoint): Promise<void> {
+    const api = this.options.api('orchestrator');
     const migrations = release.spec.prepare?.migrations;
     let migrationOutput = '';
     if (migrations?.command !== undefined) {
