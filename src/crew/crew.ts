@@ -77,7 +77,7 @@ export class Crew {
   /** One look at every live release. */
   async tick(): Promise<void> {
     const api = this.options.api('release-manager');
-    const { items } = await api.get<{ items: ReleaseView[] }>('/api/v1/releases');
+    const { items } = await api.get<{ items: ReleaseView[] }>('/api/v1/releases?active=true');
     const wanted = new Set<string>();
     for (const release of items) {
       if (isTerminalStatus(release.status)) continue;

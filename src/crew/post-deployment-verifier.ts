@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { SmokeTest } from '../spec/index.js';
 import type { CrewApi, ReleaseView } from './crew-api.js';
 import { rolloutIn, rolloutNameIn } from './release-rollouts.js';
@@ -21,7 +22,7 @@ function smokeSpec(test: SmokeTest, baseDir: string): SmokeTestSpec {
     name: test.name,
     job: {
       command: job.command,
-      cwd: `${baseDir}/${job.cwd ?? '.'}`,
+      cwd: resolve(baseDir, job.cwd ?? '.'),
       ...(job.env === undefined ? {} : { env: job.env }),
       ...(job.timeoutSeconds === undefined ? {} : { timeoutSeconds: job.timeoutSeconds }),
     },

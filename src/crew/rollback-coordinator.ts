@@ -99,7 +99,7 @@ export class RollbackWatch {
     return false;
   }
 
-  /** Requests a rollback for a failed smoke test or health check found by another agent. */
+  /** Requests the rollback once (later samples of the same release are ignored). */
   async #request(
     release: ReleaseView,
     trigger: string,

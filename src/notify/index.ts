@@ -12,10 +12,9 @@ export {
   type MessageTemplates,
 } from './message-templates.js';
 export { NOTIFICATION_SEVERITIES, type Notification, type NotificationSeverity } from './notification.js';
-export {
-  type NotificationChannel,
-  type NotificationChannelType,
-  notificationChannelSchema,
+export type {
+  NotificationChannel,
+  NotificationChannelType,
 } from './notification-channel.js';
 export {
   DEFAULT_DELIVERY_TIMEOUT_MS,

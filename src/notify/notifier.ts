@@ -19,7 +19,7 @@ export interface NotifierLogger {
 
 /** Options of {@link Notifier}. */
 export interface NotifierOptions {
-  /** Where notifications go (validated with `notificationChannelSchema`). */
+  /** Where notifications go (a Release's `notifications`, validated by the spec's schema). */
   channels: readonly NotificationChannel[];
   /** Retry policy; unset fields take {@link DEFAULT_RETRY_POLICY}'s values. */
   retry?: Partial<RetryPolicy>;
@@ -70,7 +70,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * the request would fail the same way again. Redirects are not followed.
  *
  * @example
- * const notifier = new Notifier({ channels: notificationChannelSchema.parse(spec.notifications) });
+ * const notifier = new Notifier({ channels: release.spec.notifications ?? [] });
  * const results = await notifier.send({ kind: 'releaseSucceeded', release: 'shop-1.4.0', severity: 'info',
  *   title: 'shop-1.4.0 is live', text: rendered, at: Date.now() });
  */

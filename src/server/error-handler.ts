@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { RolloutNotFoundError } from '../controller/index.js';
 import { EngineError } from '../engine/index.js';
 import { SpecError, SpecValidationError } from '../spec/index.js';
+import { StoreError } from '../store/index.js';
 import {
   ApprovalNotAllowedError,
   FreezeOverrideError,
@@ -39,6 +40,8 @@ export function errorHandler(logger: Logger) {
     }
     if (error instanceof WindowError)
       return reply.status(400).send({ code: error.code, message: error.message });
+    if (error instanceof StoreError && error.code === 'CUTOVER_E_STORE_CONFLICT')
+      return reply.status(409).send({ code: error.code, message: error.message });
     if (error instanceof EngineError)
       return reply.status(409).send({ code: error.code, message: error.message });
     const fastifyError = error as FastifyError;

@@ -45,6 +45,7 @@ const findingBody = z.strictObject({
   level: z.enum(['investigate', 'escalation']),
   message: z.string().trim().min(1),
 });
+const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
 const recordQuery = z.strictObject({ format: z.enum(['json', 'markdown']).optional() });
 const incidentsQuery = z.strictObject({ release: z.string().min(1).optional() });
 const doraQuery = z.strictObject({
@@ -154,10 +155,14 @@ export function registerReleaseRoutes(
       url: '/api/v1/releases',
       permission: 'read',
       tag: 'releases',
-      summary: 'Releases, newest first',
+      summary: 'Releases, newest first (?active=true: those that have not ended)',
+      query: listQuery,
       response: OBJECT,
     },
-    async () => ({ items: await releases.list() }),
+    async (req) => {
+      const q = parseBody(listQuery, req.query);
+      return { items: await releases.list({ active: q.active === 'true' }) };
+    },
   );
 
   routes.add<NameParams>(

@@ -264,9 +264,11 @@ export class ReleaseService {
     return this.view(await this.#get(name));
   }
 
-  async list(): Promise<ReleaseView[]> {
+  /** Releases, newest first; with `active`, only those that have not ended (what the crew works on). */
+  async list(filter: { active?: boolean } = {}): Promise<ReleaseView[]> {
     const all = await this.options.store.listReleases();
-    return Promise.all(all.map((r) => this.view(r)));
+    const wanted = filter.active === true ? all.filter((r) => !isTerminalStatus(r.state.status)) : all;
+    return Promise.all(wanted.map((r) => this.view(r)));
   }
 
   async view(stored: StoredRelease): Promise<ReleaseView> {

@@ -164,7 +164,15 @@ const monitorSchema = strict({
   rollbackErrorRate: ratio().optional(),
   p99BaselineFactor: z.number({ error: 'a number > 1' }).gt(1, { error: 'a number > 1' }).optional(),
   resourceRatio: ratio().optional(),
-});
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value)) return;
+  const investigate =
+    typeof value['investigateErrorRate'] === 'number' ? value['investigateErrorRate'] : 0.01;
+  const rollback = typeof value['rollbackErrorRate'] === 'number' ? value['rollbackErrorRate'] : 0.05;
+  if (rollback < investigate) {
+    expect(ctx, ['rollbackErrorRate'], `a ratio >= investigateErrorRate (${investigate})`, rollback);
+  }
+}, ALWAYS);
 
 const rollbackTriggersSchema = strict({
   errorRate: ratio().optional(),
@@ -177,7 +185,10 @@ const notificationChannelSchema = strict({
   name: nonEmptyString(),
   type: z.enum(['webhook', 'slack'], { error: 'webhook or slack' }),
   url: httpUrl,
-  kinds: z.array(nonEmptyString(), { error: 'a list of notification kinds' }).optional(),
+  kinds: z
+    .array(nonEmptyString(), { error: 'a list of notification kinds' })
+    .min(1, { error: 'at least one kind (omit kinds for all)' })
+    .optional(),
   headers: stringMap.optional(),
 });
 

@@ -11,15 +11,11 @@ export {
   evaluateCheckpoint,
   MONITOR_FINDING_KINDS,
   MONITOR_LEVELS,
-  type MonitorConfig,
   type MonitorFinding,
   type MonitorFindingKind,
   type MonitorLevel,
-  type MonitorSpec,
   type MonitorThresholds,
   type MonitorVerdict,
-  monitorSpecSchema,
-  resolveMonitorSpec,
 } from './monitor-checkpoints.js';
 export {
   DEFAULT_ROLLBACK_MAX_GAP_SECONDS,

@@ -5,8 +5,6 @@ import {
   DEFAULT_MONITOR_THRESHOLDS,
   dueCheckpoints,
   evaluateCheckpoint,
-  monitorSpecSchema,
-  resolveMonitorSpec,
 } from './index.js';
 
 const DEPLOYED_AT = Date.UTC(2025, 0, 1, 12);
@@ -95,52 +93,5 @@ describe('dueCheckpoints', () => {
 
   it('should sort and deduplicate configured checkpoints', () => {
     expect(dueCheckpoints(DEPLOYED_AT, DEPLOYED_AT + 120_000, [120, 60, 60, 30], [30])).toEqual([60, 120]);
-  });
-});
-
-describe('monitorSpecSchema', () => {
-  it('should accept duration strings and seconds, and resolve them to seconds', () => {
-    const spec = monitorSpecSchema.parse({ checkpoints: ['5m', 900, '1h', '30m', '5m'] });
-    expect(resolveMonitorSpec(spec)).toEqual({
-      checkpointsS: [300, 900, 1800, 3600],
-      thresholds: DEFAULT_MONITOR_THRESHOLDS,
-    });
-  });
-
-  it('should resolve an empty block to the defaults', () => {
-    expect(resolveMonitorSpec(monitorSpecSchema.parse({}))).toEqual({
-      checkpointsS: [300, 900, 1800, 3600],
-      thresholds: DEFAULT_MONITOR_THRESHOLDS,
-    });
-    expect(resolveMonitorSpec().checkpointsS).toEqual(DEFAULT_MONITOR_CHECKPOINTS_S);
-  });
-
-  it('should override only the thresholds given', () => {
-    const spec = monitorSpecSchema.parse({ thresholds: { cpuRatio: 0.9, errorRateRollback: 0.1 } });
-    expect(resolveMonitorSpec(spec).thresholds).toEqual({
-      ...DEFAULT_MONITOR_THRESHOLDS,
-      cpuRatio: 0.9,
-      errorRateRollback: 0.1,
-    });
-  });
-
-  it.each([
-    ['a checkpoint that is not a duration', { checkpoints: ['5 minutes'] }, ['checkpoints', 0]],
-    ['a zero checkpoint', { checkpoints: [0] }, ['checkpoints', 0]],
-    ['a negative checkpoint', { checkpoints: [-60] }, ['checkpoints', 0]],
-    ['no checkpoints', { checkpoints: [] }, ['checkpoints']],
-    ['a ratio above 1', { thresholds: { memoryRatio: 80 } }, ['thresholds', 'memoryRatio']],
-    ['a factor of 0', { thresholds: { p99BaselineFactor: 0 } }, ['thresholds', 'p99BaselineFactor']],
-    [
-      'rollback under investigate',
-      { thresholds: { errorRateRollback: 0.005 } },
-      ['thresholds', 'errorRateRollback'],
-    ],
-    ['an unknown field', { checkpoint: ['5m'] }, []],
-    ['an unknown threshold', { thresholds: { cpu: 0.9 } }, ['thresholds']],
-  ])('should reject %s, naming the field', (_what, input, path) => {
-    const result = monitorSpecSchema.safeParse(input);
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(path);
   });
 });

@@ -3,8 +3,7 @@
  * 60 minutes by default), and each look yields a verdict — `ok`, `investigate` (an event and a
  * notification to a person) or `rollback` (handed to the RollbackCoordinator as a `monitor` trigger).
  */
-import { z } from 'zod';
-import { durationToMs, formatDuration, isDuration } from '../../spec/index.js';
+import { formatDuration } from '../../spec/index.js';
 
 /** Checkpoints after DEPLOY, s: 5, 15, 30 and 60 minutes. */
 export const DEFAULT_MONITOR_CHECKPOINTS_S: readonly number[] = [300, 900, 1800, 3600];
@@ -179,88 +178,6 @@ export function dueCheckpoints(
     checkpointsS.filter((checkpoint) => !finished.has(checkpoint) && now >= deployedAt + checkpoint * 1_000),
   );
   return [...due].sort((a, b) => a - b);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Spec block
-
-const RATIO_EXPECTED = 'expected a ratio 0..1';
-const ratio = () => z.number({ error: RATIO_EXPECTED }).min(0, RATIO_EXPECTED).max(1, RATIO_EXPECTED);
-
-const checkpointSchema = z
-  .union([z.number(), z.string()])
-  .refine((value) => isDuration(value) && durationToMs(value) > 0, {
-    error: 'expected a duration > 0: an integer number of seconds or a string such as 30s, 5m, 1h',
-  });
-
-/**
- * zod schema of the spec's `monitor` block. Strict: unknown fields are errors. Validation only; turn
- * the result into seconds and complete thresholds with {@link resolveMonitorSpec}.
- *
- * @example monitorSpecSchema.parse({ checkpoints: ['5m', 900, '30m'], thresholds: { cpuRatio: 0.9 } })
- */
-export const monitorSpecSchema = z
-  .strictObject({
-    checkpoints: z.array(checkpointSchema).min(1, 'expected at least one checkpoint').optional(),
-    thresholds: z
-      .strictObject({
-        errorRateInvestigate: ratio().optional(),
-        errorRateRollback: ratio().optional(),
-        p99BaselineFactor: z
-          .number({ error: 'expected a number > 0' })
-          .positive('expected a number > 0')
-          .optional(),
-        cpuRatio: ratio().optional(),
-        memoryRatio: ratio().optional(),
-      })
-      .optional(),
-  })
-  .superRefine((value, ctx) => {
-    const investigate =
-      value.thresholds?.errorRateInvestigate ?? DEFAULT_MONITOR_THRESHOLDS.errorRateInvestigate;
-    const rollback = value.thresholds?.errorRateRollback ?? DEFAULT_MONITOR_THRESHOLDS.errorRateRollback;
-    if (rollback < investigate) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', 'errorRateRollback'],
-        message: `expected errorRateRollback (${rollback}) >= errorRateInvestigate (${investigate})`,
-      });
-    }
-  });
-
-/** The spec's `monitor` block as written: durations as `'5m'` or integer seconds. */
-export type MonitorSpec = z.input<typeof monitorSpecSchema>;
-
-/** The `monitor` block resolved: checkpoints in seconds, every threshold set. */
-export interface MonitorConfig {
-  /** Checkpoints after DEPLOY, s, ascending and distinct. */
-  readonly checkpointsS: readonly number[];
-  readonly thresholds: MonitorThresholds;
-}
-
-/**
- * Resolves a `monitor` block (validated by {@link monitorSpecSchema}) against the defaults.
- *
- * Pure. Checkpoints are converted with `durationToMs` (a number is seconds, as everywhere in the
- * spec), sorted and deduplicated.
- *
- * @param spec - @default `{}` (every default)
- * @throws DurationError (`CUTOVER_E_SPEC_DURATION`) for a checkpoint that is not a duration (which
- *   the schema rejects first)
- * @example resolveMonitorSpec({ checkpoints: ['5m', '1h'] }).checkpointsS // [300, 3600]
- */
-export function resolveMonitorSpec(spec: MonitorSpec = {}): MonitorConfig {
-  const checkpointsS =
-    spec.checkpoints === undefined
-      ? DEFAULT_MONITOR_CHECKPOINTS_S
-      : [...new Set(spec.checkpoints.map((checkpoint) => durationToMs(checkpoint) / 1_000))].sort(
-          (a, b) => a - b,
-        );
-  const thresholds: MonitorThresholds = { ...DEFAULT_MONITOR_THRESHOLDS };
-  for (const [key, value] of Object.entries(spec.thresholds ?? {})) {
-    if (value !== undefined) Object.assign(thresholds, { [key]: value });
-  }
-  return { checkpointsS, thresholds };
 }
 
 function formatCheckpoint(checkpointS: number): string {

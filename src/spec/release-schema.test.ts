@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { validateResource } from './index.js';
+
+const release = (spec: Record<string, unknown>) => ({
+  apiVersion: 'cutover.dev/v1alpha1',
+  kind: 'Release',
+  metadata: { name: 'shop-1' },
+  spec: {
+    version: '1',
+    environments: ['staging', 'production'],
+    rollouts: [
+      {
+        name: 'shop',
+        spec: { port: 8080, template: { command: ['node', 'server.js'] }, strategy: { recreate: {} } },
+        environments: { staging: { port: 8081 } },
+      },
+    ],
+    ...spec,
+  },
+});
+
+const issues = (value: unknown) => {
+  const result = validateResource(value);
+  return result.ok ? [] : result.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('Release schema', () => {
+  it('should accept a layered release with its own port per environment', () => {
+    expect(issues(release({}))).toEqual([]);
+  });
+
+  it('should report two environments sharing a port, an override of an unlisted environment and a smoke test of an unknown Rollout', () => {
+    const doc = release({
+      rollouts: [
+        {
+          name: 'shop',
+          spec: { port: 8080, template: { command: ['node'] }, strategy: { recreate: {} } },
+          environments: { dev: { replicas: 1 } },
+        },
+      ],
+      smokeTests: [{ name: 'hz', rollout: 'cart', http: { path: '/healthz' } }],
+    });
+    const found = issues(doc);
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^spec\.rollouts\.0\.spec\.port: port 8080 of shop in production is also the port of shop in staging/,
+      ),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^spec\.rollouts\.0\.environments\.dev: expected one of the release's environments/,
+      ),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(/^spec\.smokeTests\.0\.rollout: expected a Rollout of the release/),
+    );
+  });
+
+  it('should refuse a rollback error rate below the investigate one, and a bad window policy by its path', () => {
+    expect(issues(release({ monitor: { investigateErrorRate: 0.1, rollbackErrorRate: 0.05 } }))).toEqual([
+      'spec.monitor.rollbackErrorRate: expected a ratio >= investigateErrorRate (0.1), got 0.05',
+    ]);
+    const env = {
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Environment',
+      metadata: { name: 'production' },
+      spec: { order: 1, windows: { timeZone: 'Mars/Olympus' } },
+    };
+    expect(issues(env)).toEqual([
+      expect.stringMatching(/^spec\.windows\.timeZone: expected an IANA time zone/),
+    ]);
+  });
+});
