@@ -98,6 +98,11 @@ export interface ReplicaStatus {
   /** ms since the epoch. */
   startedAt: number;
   lastExitCode: number | null;
+  /**
+   * Why the replica last stopped running when the platform knows more than an exit code, e.g.
+   * `spawn failed: E2BIG` or `spawn failed: invalid environment`; absent otherwise.
+   */
+  message?: string;
 }
 
 export interface ReplicaSetStatus {

@@ -74,6 +74,21 @@ describe('LocalPlatform', () => {
     expect(gaps[1]!).toBeGreaterThan(gaps[0]!);
   });
 
+  it('should report a spawn that Node refuses (NUL in an env value) as a crash with its reason, not throw', async () => {
+    // Regression: a NUL byte made spawn() throw a TypeError out of apply, uncaught in the data plane.
+    expect(() =>
+      platform.apply('nul', [set(1, 1, { command: ['node', '-e', ''], env: { BAD: 'a\u0000b' } })]),
+    ).not.toThrow();
+    await waitFor(
+      () => (replicas('nul', 1)[0]?.restarts ?? 0) >= 1,
+      5_000,
+      'a restart after the refused spawn',
+    );
+    const r = replicas('nul', 1)[0]!;
+    expect(r).toMatchObject({ state: 'Crashed', lastExitCode: 127, pid: null });
+    expect(r.message).toMatch(/^spawn failed: /);
+  });
+
   it('should send no traffic to a replica before its readiness probe passes', async () => {
     // Listens at once, but is only ready after 1 s; before that any non-probe request is a 500.
     const slow = script(

@@ -90,6 +90,7 @@ export class Replica {
   #ready = false;
   #restarts = 0;
   #lastExitCode: number | null = null;
+  #message: string | undefined;
   #startedAt = 0;
   #readiness: ProbeLoop | null = null;
   #liveness: ProbeLoop | null = null;
@@ -149,6 +150,7 @@ export class Replica {
       restarts: this.#restarts,
       startedAt: this.#startedAt,
       lastExitCode: this.#lastExitCode,
+      ...(this.#message !== undefined ? { message: this.#message } : {}),
     };
   }
 
@@ -174,9 +176,15 @@ export class Replica {
         detached: true,
         stdio: ['ignore', fd, fd],
       });
+    } catch (err) {
+      // Node refuses some arguments before any process exists (a NUL byte: TypeError; E2BIG...):
+      // a crash like any other, with the reason, never an exception out of the data plane.
+      this.#spawnFailed(fd, err as Error & { code?: string });
+      return;
     } finally {
       closeSync(fd);
     }
+    this.#message = undefined;
     this.#child = child;
     if (child.pid !== undefined) this.#options.pids?.add(child.pid, this.id);
     let exited = false;
@@ -195,10 +203,32 @@ export class Replica {
         } catch {
           // Logging is best effort here.
         }
+        this.#message = `spawn failed: ${err.code ?? err.message}`;
         onExit(127, null);
       }
     });
     this.#startProbes();
+    this.#options.onChange();
+  }
+
+  /** A spawn refused synchronously: logged, then handled as an exit with code 127 (restarted with backoff). */
+  #spawnFailed(fd: number, err: Error & { code?: string }): void {
+    try {
+      writeSync(fd, `--- cutover: cannot start: ${err.message}\n`);
+    } catch {
+      // Logging is best effort here.
+    }
+    this.#message = `spawn failed: ${err.code ?? err.message}`;
+    this.#lastExitCode = 127;
+    this.#ready = false;
+    this.#state = 'Crashed';
+    const delay = this.#backoff.delay(0);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      if (this.#stopping !== null) return;
+      this.#restarts++;
+      this.start();
+    }, delay);
     this.#options.onChange();
   }
 
