@@ -77,7 +77,7 @@ export interface RolloutBenchResult {
 
 export async function benchRollout(log: (line: string) => void = console.log): Promise<RolloutBenchResult> {
   const home = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
-  const env = { ...process.env, CUTOVER_HOME: home, CUTOVER_API_PORT: '0', CUTOVER_ADMIN_PORT: '0' };
+  const env = { ...process.env, CUTOVER_HOME: home, CUTOVER_API_PORT: '0', CUTOVER_METRICS_PORT: '0' };
   const cli = async (...args: string[]) =>
     (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout;
   const status = async () => JSON.parse(await cli('get', 'rollout', 'bench', '-o', 'json')).status;
@@ -103,7 +103,7 @@ export async function benchRollout(log: (line: string) => void = console.log): P
   try {
     await apply('v1', 0);
     await until('v1 Healthy', (s) => s.phase === 'Healthy');
-    const dp = new DataPlaneClient({ adminPort: readDataPlaneInfo(home)!.adminPort });
+    const dp = new DataPlaneClient({ socketPath: readDataPlaneInfo(home)!.adminSocket });
     load.start();
     log(`rollout bench: ${RATE} req/s on 127.0.0.1:${port}`);
 

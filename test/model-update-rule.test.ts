@@ -102,14 +102,15 @@ describe('model-update rule in an experiment step', () => {
         env.waitForRollout(`agent-${c}`, (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' }),
       ),
     );
-    const adminPort = (JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as { adminPort: number })
-      .adminPort;
+    const { metricsPort } = JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as {
+      metricsPort: number;
+    };
     prometheus = await startPrometheus(
       [
-        { job_name: 'cutover-router', static_configs: [{ targets: [`127.0.0.1:${adminPort}`] }] },
+        { job_name: 'cutover-router', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] },
         {
           job_name: 'replicas',
-          http_sd_configs: [{ url: `http://127.0.0.1:${adminPort}/v1/sd`, refresh_interval: '1s' }],
+          http_sd_configs: [{ url: `http://127.0.0.1:${metricsPort}/v1/sd`, refresh_interval: '1s' }],
         },
       ],
       { port: promPort },

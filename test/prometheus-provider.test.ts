@@ -31,7 +31,8 @@ describe('prometheus provider with a real Prometheus', () => {
   let port = 0;
   let prometheus: PrometheusServer | undefined;
   let load: LoadGenerator | undefined;
-  let adminPort = 0;
+  let metricsPort = 0;
+  let adminSocket = '';
 
   const run: AnalysisRun = {
     name: 'r',
@@ -115,14 +116,18 @@ describe('prometheus provider with a real Prometheus', () => {
     const applied = await env.apply(specYaml(rollout('v1', 0), template), 'v1.yaml');
     expect(applied.code, applied.stderr).toBe(0);
     await env.waitForRollout(name, (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
-    adminPort = (JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as { adminPort: number })
-      .adminPort;
+    const info = JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as {
+      metricsPort: number;
+      adminSocket: string;
+    };
+    metricsPort = info.metricsPort;
+    adminSocket = info.adminSocket;
     prometheus = await startPrometheus(
       [
-        { job_name: 'cutover-router', static_configs: [{ targets: [`127.0.0.1:${adminPort}`] }] },
+        { job_name: 'cutover-router', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] },
         {
           job_name: 'replicas',
-          http_sd_configs: [{ url: `http://127.0.0.1:${adminPort}/v1/sd`, refresh_interval: '1s' }],
+          http_sd_configs: [{ url: `http://127.0.0.1:${metricsPort}/v1/sd`, refresh_interval: '1s' }],
         },
       ],
       { port: promPort },
@@ -137,7 +142,7 @@ describe('prometheus provider with a real Prometheus', () => {
   });
 
   it('should list every running replica for Prometheus http_sd, labelled with rollout and revision', async () => {
-    const client = new DataPlaneClient({ adminPort });
+    const client = new DataPlaneClient({ socketPath: adminSocket });
     try {
       const groups = await client.serviceDiscovery();
       expect(groups).toHaveLength(2);

@@ -258,7 +258,7 @@ describe('Scheduled release and deployment windows (simulated clock)', () => {
     server = await startServer({
       home: env.home,
       port: 0,
-      adminPort: 0,
+      metricsPort: 0,
       clock,
       rateLimit: { perSecond: 1e6, burst: 1e6 },
     });

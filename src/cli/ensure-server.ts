@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { privateDirectory } from '../dataplane/index.js';
 import { type HomePaths, isAlive, type ServerInfo } from '../server/index.js';
 import { ApiClient } from './api-client.js';
 import { CliError } from './errors.js';
@@ -41,8 +42,9 @@ async function healthy(port: number): Promise<boolean> {
 export async function ensureServer(paths: HomePaths, token: () => string): Promise<ApiClient> {
   const info = runningServer(paths);
   if (info && (await healthy(info.port))) return new ApiClient(`http://127.0.0.1:${info.port}`, token());
-  mkdirSync(paths.logs, { recursive: true });
-  const log = openSync(paths.serverLog, 'a');
+  privateDirectory(paths.home);
+  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  const log = openSync(paths.serverLog, 'a', 0o600);
   const bin = fileURLToPath(new URL('../../bin/cutover.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'server'], {
     detached: true,

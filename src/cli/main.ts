@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerReleaseCommands } from './commands/release-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
+import { registerServiceCommands } from './commands/service-commands.js';
 import { createContext } from './context.js';
 import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRolloutCommands(program, ctx);
   registerAnalysisCommands(program, ctx);
   registerServerCommands(program, ctx);
+  registerServiceCommands(program, ctx);
   registerAuthCommands(program, ctx);
   registerReleaseCommands(program, ctx);
   registerDemoCommand(program, ctx);

@@ -53,6 +53,9 @@ export interface ControllerStats {
  * After a crash or `kill -9`, a new Controller resumes from the store: status is only advanced on
  * observed facts, and the data plane kept running meanwhile.
  */
+/** Event reason of a router process the data plane's supervisor replaced. */
+const ROUTER_RESTARTED = 'RouterRestarted';
+
 export class Controller {
   readonly #o: Required<Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile'>> &
     Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile'> & { env: Record<string, string | undefined> };
@@ -73,6 +76,8 @@ export class Controller {
   };
   /** The data plane's state as last observed (replica readiness for the API). */
   lastDataPlane: DataPlaneState | undefined;
+  /** Times of the router exits already in the event log (loaded once). */
+  #recordedRouterExits: Set<number> | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = { intervalMs: 200, env: process.env, ...options };
@@ -161,6 +166,46 @@ export class Controller {
   }
 
   async #observeDataPlane(): Promise<DataPlaneState> {
+    const state = await this.#readDataPlane();
+    await this.#recordRouterExits(state);
+    return state;
+  }
+
+  /**
+   * The supervisor replaced router processes that died (perhaps while no control plane ran): one
+   * event each, dated when it died, recorded once (events already in the log are recognised by
+   * their time).
+   */
+  async #recordRouterExits(state: DataPlaneState): Promise<void> {
+    if (state.routerExits.length === 0) return;
+    if (this.#recordedRouterExits === undefined) {
+      const since = state.routerExits[0]!.at;
+      const events = await this.#o.store.listEvents({ limit: 1000 });
+      this.#recordedRouterExits = new Set(
+        events.filter((e) => e.reason === ROUTER_RESTARTED && e.time >= since).map((e) => e.time),
+      );
+    }
+    const fresh = state.routerExits.filter(
+      (e) => e.replacedBy !== 0 && !this.#recordedRouterExits!.has(e.at),
+    );
+    if (fresh.length === 0) return;
+    await this.#o.store.appendEvents(
+      fresh.map((e) => ({
+        time: e.at,
+        rollout: null,
+        type: 'Warning' as const,
+        reason: ROUTER_RESTARTED,
+        message:
+          e.replacedBy === state.routerPid
+            ? `Router process ${e.pid} ended (${e.cause}); the data plane's supervisor started ${e.replacedBy}, which took over ${state.adoptedReplicas} running replica(s)`
+            : `Router process ${e.pid} ended (${e.cause}); the data plane's supervisor started ${e.replacedBy}`,
+        actor: 'controller',
+      })),
+    );
+    for (const e of fresh) this.#recordedRouterExits.add(e.at);
+  }
+
+  async #readDataPlane(): Promise<DataPlaneState> {
     try {
       return await this.#o.dataPlane.state();
     } catch (error) {

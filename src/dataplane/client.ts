@@ -19,8 +19,8 @@ import type {
 
 /** Where the client connects and how long it waits. */
 export interface DataPlaneClientOptions {
-  /** Admin API port on 127.0.0.1 (from dataplane.json). */
-  adminPort: number;
+  /** The admin API's Unix socket (`adminSocket` of dataplane.json, `<home>/run/dataplane.sock`). */
+  socketPath: string;
   /** Per-call timeout for reads, ms. @default 5000 */
   timeoutMs?: number;
   /** Per-call timeout for `apply` / `remove`, which wait for graceful stops, ms. @default 120000 */
@@ -41,7 +41,8 @@ function toError(status: number, body: unknown): DataPlaneApiError {
 
 /**
  * Typed client of the data plane's admin API (contract in protocol.ts), over one undici keep-alive
- * connection pool to 127.0.0.1.
+ * connection to its Unix socket. Only the server's user can open that socket: holding this client
+ * is holding the data plane's credential.
  *
  * Errors: DataPlaneUnavailableError (retryable) when the data plane does not answer;
  * DataPlanePortInUseError (409), InvalidDataPlaneSpecError (400), DataPlaneShuttingDownError (503)
@@ -49,30 +50,21 @@ function toError(status: number, body: unknown): DataPlaneApiError {
  *
  * @example
  * const info = await ensureDataPlane({ home });
- * const client = new DataPlaneClient({ adminPort: info.adminPort });
+ * const client = new DataPlaneClient({ socketPath: info.adminSocket });
  * await client.apply({ rollout: 'web', replicaSets: [...], listeners: [{ port: 8080, backends: [{ revision: 1, weight: 100 }] }] });
  */
 export class DataPlaneClient {
-  readonly adminPort: number;
+  readonly socketPath: string;
   readonly #client: Client;
   readonly #timeoutMs: number;
   readonly #writeTimeoutMs: number;
 
-  /**
-   * @param options - options, or the admin API's base URL (`http://127.0.0.1:<adminPort>`).
-   * @throws TypeError when the URL has no port.
-   */
-  constructor(options: DataPlaneClientOptions | string) {
-    if (typeof options === 'string') {
-      const port = Number(new URL(options).port);
-      if (!Number.isInteger(port) || port <= 0)
-        throw new TypeError(`data plane URL without a port: ${options}`);
-      options = { adminPort: port };
-    }
-    this.adminPort = options.adminPort;
+  constructor(options: DataPlaneClientOptions) {
+    this.socketPath = options.socketPath;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 120_000;
-    this.#client = new Client(`http://127.0.0.1:${options.adminPort}`, {
+    this.#client = new Client('http://localhost', {
+      socketPath: options.socketPath,
       pipelining: 1,
       keepAliveTimeout: 2_000,
     });
@@ -88,15 +80,16 @@ export class DataPlaneClient {
       const res = await this.#client.request({
         method,
         path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
+        // The admin API takes JSON only, bodies or not (a POST without one included).
+        headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? (method === 'POST' ? '{}' : null) : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
       return { status: res.statusCode, text: await res.body.text() };
     } catch (err) {
-      throw new DataPlaneUnavailableError(this.adminPort, (err as Error).message, { cause: err });
+      throw new DataPlaneUnavailableError(this.socketPath, (err as Error).message, { cause: err });
     }
   }
 
@@ -212,7 +205,7 @@ export class DataPlaneClient {
     try {
       res = await this.#client.request({ method: 'GET', path: '/v1/stream', signal, bodyTimeout: 0 });
     } catch (err) {
-      throw new DataPlaneUnavailableError(this.adminPort, (err as Error).message, { cause: err });
+      throw new DataPlaneUnavailableError(this.socketPath, (err as Error).message, { cause: err });
     }
     let buffer = '';
     try {
@@ -229,7 +222,7 @@ export class DataPlaneClient {
       }
     } catch (err) {
       if (signal?.aborted) return;
-      throw new DataPlaneUnavailableError(this.adminPort, (err as Error).message, { cause: err });
+      throw new DataPlaneUnavailableError(this.socketPath, (err as Error).message, { cause: err });
     }
   }
 

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { steadyLoad, waitFor } from '../traffic/steady-load.test-helper.js';
 import { DataPlaneClient } from './client.js';
-import { ensureDataPlane, readDataPlaneInfo } from './ensure-data-plane.js';
+import { readDataPlaneInfo } from './data-plane-info.js';
+import { ensureDataPlane } from './ensure-data-plane.js';
 import { DataPlanePortInUseError } from './errors.js';
 import type { DataPlaneInfo, ReplicaSetSpec } from './protocol.js';
 
@@ -36,6 +37,8 @@ describe('DataPlane', () => {
   let home: string;
   let info: DataPlaneInfo;
   let client: DataPlaneClient;
+  /** Raw requests to the admin socket. */
+  let admin: Agent;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'cutover-dp-'));
@@ -45,7 +48,7 @@ describe('DataPlane', () => {
       [
         '--input-type=module',
         '-e',
-        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; const i = await ensureDataPlane({ home: ${JSON.stringify(home)}, adminPort: 0 }); console.log(JSON.stringify(i)); setInterval(() => {}, 1000);`,
+        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; const i = await ensureDataPlane({ home: ${JSON.stringify(home)}, metricsPort: 0 }); console.log(JSON.stringify(i)); setInterval(() => {}, 1000);`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -56,7 +59,8 @@ describe('DataPlane', () => {
     info = JSON.parse(line) as DataPlaneInfo;
     parent.kill('SIGKILL');
     await new Promise((r) => parent.once('exit', r));
-    client = new DataPlaneClient({ adminPort: info.adminPort });
+    client = new DataPlaneClient({ socketPath: info.adminSocket });
+    admin = new Agent({ connect: { socketPath: info.adminSocket } });
   });
 
   afterAll(async () => {
@@ -64,6 +68,7 @@ describe('DataPlane', () => {
     if (info !== undefined)
       await waitFor(() => readDataPlaneInfo(home) === null, 30_000, 'data plane exit').catch(() => undefined);
     await client?.close();
+    await admin?.close();
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -72,6 +77,66 @@ describe('DataPlane', () => {
     expect((await client.state()).pid).toBe(info.pid);
     // ensureDataPlane finds the running one instead of starting another.
     expect((await ensureDataPlane({ home })).pid).toBe(info.pid);
+  });
+
+  it('should keep its data directory 0700 and its admin socket 0600', () => {
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(statSync(info.adminSocket).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'dataplane.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('should refuse web pages, non-JSON writes and any write on the metrics port', async () => {
+    // Regression: the admin API was plain HTTP on 127.0.0.1 with no credential, so any local user
+    // could start a process as the server's user, and POST /v1/shutdown was a CORS simple request.
+    const state = await client.state();
+    const onAdmin = (
+      path: string,
+      init: { method: string; headers?: Record<string, string>; body?: string },
+    ) => request(`http://localhost${path}`, { dispatcher: admin, ...init });
+    const fromPage = await onAdmin('/v1/shutdown', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(fromPage.statusCode).toBe(403);
+    expect(await fromPage.body.json()).toMatchObject({ error: { code: 'CUTOVER_E_DATAPLANE_FORBIDDEN' } });
+    const asText = await onAdmin('/v1/shutdown', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    expect(asText.statusCode).toBe(415);
+    await asText.body.text();
+    const noType = await onAdmin('/v1/rollouts/x', { method: 'PUT', body: '{}' });
+    expect(noType.statusCode).toBe(415);
+    await noType.body.text();
+    const metrics = `http://127.0.0.1:${info.metricsPort}`;
+    for (const [method, path] of [
+      ['PUT', '/v1/rollouts/x'],
+      ['POST', '/v1/shutdown'],
+      ['GET', '/v1/state'],
+      ['DELETE', '/v1/rollouts/split'],
+    ] as const) {
+      const res = await request(`${metrics}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+      });
+      expect(res.statusCode, `${method} ${path}`).toBe(404);
+      await res.body.text();
+    }
+    const sd = await request(`${metrics}/v1/sd`, { headers: { origin: 'https://evil.example' } });
+    expect(sd.statusCode).toBe(403);
+    await sd.body.text();
+    const rebound = await request(`${metrics}/metrics`, { headers: { host: 'evil.example' } });
+    expect(rebound.statusCode).toBe(403);
+    await rebound.body.text();
+    const scrape = await request(`${metrics}/metrics`);
+    expect(scrape.statusCode).toBe(200);
+    await scrape.body.text();
+    // Nothing moved.
+    expect(await client.healthy()).toBe(true);
+    expect((await client.state()).rollouts).toEqual(state.rollouts);
   });
 
   it('should split 90/10 within a few percent over 2000 requests', async () => {
@@ -179,8 +244,10 @@ describe('DataPlane', () => {
       expect(err).toBeInstanceOf(DataPlanePortInUseError);
       expect((err as DataPlanePortInUseError).port).toBe(busyPort);
       expect((err as DataPlanePortInUseError).code).toBe('CUTOVER_E_PORT_IN_USE');
-      const raw = await request(`http://127.0.0.1:${info.adminPort}/v1/rollouts/ports`, {
+      const raw = await request('http://localhost/v1/rollouts/ports', {
+        dispatcher: admin,
         method: 'PUT',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ replicaSets: [], listeners: [{ port: busyPort, backends: [] }] }),
       });
       expect(raw.statusCode).toBe(409);

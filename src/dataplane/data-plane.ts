@@ -1,161 +1,124 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { LocalPlatform, type RestartBackoffOptions } from '../platform/index.js';
-import {
-  HISTOGRAM_BOUNDS,
-  ListenError,
-  PortInUseError,
-  Router,
-  type RouterOptions,
-} from '../traffic/index.js';
+import { LocalPlatform, type ProcessHost, type RestartBackoffOptions } from '../platform/index.js';
+import { HISTOGRAM_BOUNDS, type ListenTarget, Router, type RouterOptions } from '../traffic/index.js';
 import { withSecondHistograms } from '../traffic/revision-recorder.js';
-import { DataPlaneError, InvalidDataPlaneSpecError } from './errors.js';
+import { adminHandler, metricsHandler } from './admin-api.js';
+import { DataPlaneError } from './errors.js';
 import type {
-  DataPlaneErrorBody,
-  DataPlaneInfo,
   DataPlaneSecond,
   DataPlaneState,
   HttpSdTargetGroup,
   RevisionSecondDetail,
+  RevisionStats,
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
+  RouterExit,
   TrafficSeconds,
 } from './protocol.js';
 import { validateRolloutSpec } from './validate-spec.js';
 
-/** Default admin API port (env `CUTOVER_ADMIN_PORT` overrides it in `main.ts`). */
-export const DEFAULT_ADMIN_PORT = 7401;
-/** File in the data directory that says where the data plane listens. */
-export const DATAPLANE_INFO_FILE = 'dataplane.json';
-/** Largest accepted admin request body, bytes. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Default port of the read-only metrics listener (env `CUTOVER_METRICS_PORT` overrides it). */
+export const DEFAULT_METRICS_PORT = 7401;
 /** Seconds `GET /v1/traffic` can look back: the router's per-second ring answers 300 s exactly. */
-const TRAFFIC_RING_SECONDS = 300;
+export const TRAFFIC_RING_SECONDS = 300;
+
+/** Who this data plane is, for `GET /v1/state`. */
+export interface DataPlaneIdentity {
+  /** pid of the supervisor (this process' in-process use). */
+  supervisorPid: number;
+  /** When the supervisor started, ms since the epoch. */
+  startedAt: number;
+  /** Router processes so far, this one included. */
+  generation: number;
+  /** The last router processes that died, oldest first. */
+  routerExits: RouterExit[];
+}
 
 /** Options of a {@link DataPlane}. */
 export interface DataPlaneOptions {
-  /** Data directory (`$CUTOVER_HOME`): dataplane.json and logs/ live here. */
+  /** Data directory (`$CUTOVER_HOME`): logs/ and run/ live here. */
   home: string;
-  /** Admin API port on 127.0.0.1; 0 picks a free one. @default 7401 */
-  adminPort?: number;
-  /** Version reported in dataplane.json. @default the package version */
-  version?: string;
+  /**
+   * Where the admin API listens: the Unix socket handle the supervisor passes, or listen options
+   * (a socket path) for in-process use.
+   */
+  admin: ListenTarget;
+  /** Where the read-only metrics listener listens (handle or listen options on 127.0.0.1). */
+  metrics: ListenTarget;
+  /** @default this process, started now, generation 1 */
+  identity?: DataPlaneIdentity;
+  /** Router tuning, including who binds its ports (`binder`). */
   router?: RouterOptions;
   backoff?: RestartBackoffOptions;
-}
-
-/** The package version, read from package.json next to src/ or dist/. */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** Write a file so that readers see the old or the new content, never a torn one. */
-function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_k, v: unknown) =>
-    typeof v === 'number' && Number.isNaN(v) ? null : v,
-  );
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, error: DataPlaneErrorBody['error']): void {
-  sendJson(res, status, { error } satisfies DataPlaneErrorBody);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new InvalidDataPlaneSpecError('(body)', `body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  /** Owner of the replica processes. @default a ChildProcessHost of this process */
+  processes?: ProcessHost;
+  /** Desired states to restore at start: those an earlier router process last applied. */
+  restore?: RolloutDataPlaneSpec[];
+  /** Told of each desired state applied (or removed: null), so a later router process can restore it. */
+  keepSpec?: (rollout: string, spec: RolloutDataPlaneSpec | null) => void;
+  /** Called once a shutdown asked with `POST /v1/shutdown` has completed. @default nothing */
+  afterShutdown?: () => void;
 }
 
 /**
- * The data plane process' core: the built-in router, the local platform and the admin API
- * (node:http on 127.0.0.1, kept apart from the proxy's listeners). Writes are serialized: one
- * desired state is applied at a time.
+ * The data plane's router process: the built-in router, the local platform and two listeners, the
+ * admin API (a Unix socket only the control plane's user can open) and the read-only metrics
+ * listener. Writes are serialized: one desired state is applied at a time.
  */
 export class DataPlane {
   readonly #options: DataPlaneOptions;
   readonly router: Router;
   readonly platform: LocalPlatform;
-  readonly #startedAt = Date.now();
+  readonly #identity: DataPlaneIdentity;
   readonly #admin: Server;
-  readonly #streams = new Set<ServerResponse>();
-  #streamTimer: NodeJS.Timeout | null = null;
+  readonly #metrics: Server;
+  readonly #secondListeners = new Set<(second: DataPlaneSecond) => void>();
+  #secondTimer: NodeJS.Timeout | null = null;
   #writes: Promise<unknown> = Promise.resolve();
-  #info: DataPlaneInfo | null = null;
   #shuttingDown: Promise<void> | null = null;
 
   constructor(options: DataPlaneOptions) {
     this.#options = options;
-    mkdirSync(join(options.home, 'logs'), { recursive: true });
+    this.#identity = options.identity ?? {
+      supervisorPid: process.pid,
+      startedAt: Date.now(),
+      generation: 1,
+      routerExits: [],
+    };
+    mkdirSync(join(options.home, 'logs'), { recursive: true, mode: 0o700 });
     this.router = new Router(options.router);
     this.platform = new LocalPlatform({
       home: options.home,
       sink: this.router,
       ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
+      ...(options.processes !== undefined ? { processes: options.processes } : {}),
     });
-    this.#admin = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, 500, { code: 'CUTOVER_E_INTERNAL', message: String(err) });
-        else res.destroy();
-      });
-    });
-  }
-
-  /** Where it listens, once started. */
-  get info(): DataPlaneInfo | null {
-    return this.#info;
+    this.#admin = createServer(adminHandler(this, options.afterShutdown ?? (() => undefined)));
+    this.#metrics = createServer(metricsHandler(this));
   }
 
   /**
-   * Bind the admin API and write `<home>/dataplane.json` atomically.
-   * @throws Error (EADDRINUSE...) when the admin port cannot be bound.
+   * Serve the admin API and the metrics listener, then restore the desired states taken over
+   * (listeners first, so queued connections are served; then the replicas, adopted where their
+   * process still runs), and stop the processes no restored state wants.
+   * @throws when a listener cannot listen.
    */
-  async start(): Promise<DataPlaneInfo> {
-    const port = this.#options.adminPort ?? DEFAULT_ADMIN_PORT;
-    await new Promise<void>((resolve, reject) => {
-      this.#admin.once('error', reject);
-      this.#admin.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
-        this.#admin.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.#admin.address();
-    const adminPort = typeof address === 'object' && address !== null ? address.port : port;
-    this.#info = {
-      pid: process.pid,
-      adminPort,
-      startedAt: this.#startedAt,
-      version: this.#options.version ?? packageVersion(),
-    };
-    writeAtomic(join(this.#options.home, DATAPLANE_INFO_FILE), `${JSON.stringify(this.#info, null, 2)}\n`);
-    return this.#info;
+  async start(): Promise<void> {
+    await Promise.all([
+      listen(this.#admin, this.#options.admin),
+      listen(this.#metrics, this.#options.metrics),
+    ]);
+    for (const spec of this.#options.restore ?? []) {
+      try {
+        await this.applySpec(spec);
+      } catch (err) {
+        process.stderr.write(`cutover router: cannot restore ${spec.rollout}: ${(err as Error).message}\n`);
+      }
+    }
+    const stopped = this.platform.stopUnadopted();
+    if (stopped > 0) process.stderr.write(`cutover router: stopped ${stopped} replica(s) no Rollout wants\n`);
   }
 
   #serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -167,7 +130,7 @@ export class DataPlane {
   /**
    * Apply one Rollout's desired state: validate it whole, bind its listeners (nothing changes if
    * one cannot be bound), then reconcile its replicas. Idempotent.
-   * @throws InvalidDataPlaneSpecError, PortInUseError, ListenError.
+   * @throws InvalidDataPlaneSpecError, PortInUseError, ListenError, DataPlaneError (shutting down).
    */
   apply(name: string, body: unknown): Promise<RolloutDataPlaneStatus> {
     const spec = validateRolloutSpec(body, name);
@@ -175,8 +138,14 @@ export class DataPlane {
       this.#refuseWhenShuttingDown();
       await this.router.applyRollout(spec.rollout, spec.listeners);
       this.platform.apply(spec.rollout, spec.replicaSets);
+      this.#options.keepSpec?.(spec.rollout, spec);
       return this.status(spec.rollout);
     });
+  }
+
+  /** Desired states are applied by name; a helper for in-process callers. */
+  applySpec(spec: RolloutDataPlaneSpec): Promise<RolloutDataPlaneStatus> {
+    return this.apply(spec.rollout, spec);
   }
 
   #refuseWhenShuttingDown(): void {
@@ -188,6 +157,7 @@ export class DataPlane {
   remove(rollout: string): Promise<boolean> {
     return this.#serialize(async () => {
       const known = this.platform.rollouts().includes(rollout) || this.router.listeners(rollout).length > 0;
+      this.#options.keepSpec?.(rollout, null);
       await Promise.all([this.platform.remove(rollout), this.router.removeRollout(rollout)]);
       return known;
     });
@@ -202,8 +172,12 @@ export class DataPlane {
   state(): DataPlaneState {
     const names = new Set(this.platform.rollouts());
     return {
-      pid: process.pid,
-      startedAt: this.#startedAt,
+      pid: this.#identity.supervisorPid,
+      routerPid: process.pid,
+      startedAt: this.#identity.startedAt,
+      routerRestarts: this.#identity.generation - 1,
+      adoptedReplicas: this.platform.adopted,
+      routerExits: this.#identity.routerExits,
       rollouts: [...names].sort().map((n) => this.status(n)),
     };
   }
@@ -231,139 +205,24 @@ export class DataPlane {
     );
   }
 
-  /** Desired states are applied by name; a helper for in-process callers. */
-  applySpec(spec: RolloutDataPlaneSpec): Promise<RolloutDataPlaneStatus> {
-    return this.apply(spec.rollout, spec);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { ok: true, pid: process.pid });
-    if (method === 'GET' && path === '/metrics') {
-      const text = this.router.metricsText();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(text);
-      return;
-    }
-    if (method === 'GET' && path === '/v1/state') return sendJson(res, 200, this.state());
-    if (method === 'GET' && path === '/v1/stats') return this.#stats(url, res);
-    if (method === 'GET' && path === '/v1/sd') return sendJson(res, 200, this.serviceDiscovery());
-    if (method === 'GET' && path === '/v1/stream') return this.#stream(req, res);
-    if (method === 'GET' && path === '/v1/traffic') return this.#traffic(url, res);
-    if (method === 'POST' && path === '/v1/shutdown') {
-      sendJson(res, 202, { ok: true });
-      res.once('finish', () => {
-        void this.shutdown().then(() => process.exit(0));
-      });
-      return;
-    }
-    const match = /^\/v1\/rollouts\/([^/]+)$/.exec(path);
-    if (match !== null) {
-      const name = decodeURIComponent(match[1]!);
-      if (method === 'PUT') return this.#put(name, req, res);
-      if (method === 'DELETE') {
-        const removed = await this.remove(name);
-        return sendJson(res, 200, { rollout: name, removed });
-      }
-      if (method === 'GET') return sendJson(res, 200, this.status(name));
-    }
-    sendError(res, 404, { code: 'CUTOVER_E_NOT_FOUND', message: `no route ${method} ${path}` });
-  }
-
-  async #put(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch (err) {
-      if (err instanceof InvalidDataPlaneSpecError) {
-        return sendError(res, 400, { code: err.code, message: err.message, path: err.path });
-      }
-      return sendError(res, 400, {
-        code: 'CUTOVER_E_DATAPLANE_INVALID_SPEC',
-        message: `(body): expected JSON: ${(err as Error).message}`,
-        path: '(body)',
-      });
-    }
-    try {
-      sendJson(res, 200, await this.apply(name, body));
-    } catch (err) {
-      if (err instanceof InvalidDataPlaneSpecError) {
-        return sendError(res, 400, { code: err.code, message: err.message, path: err.path, rollout: name });
-      }
-      if (err instanceof PortInUseError) {
-        return sendError(res, 409, { code: err.code, message: err.message, port: err.port, rollout: name });
-      }
-      if (err instanceof ListenError) {
-        return sendError(res, 409, { code: err.code, message: err.message, port: err.port, rollout: name });
-      }
-      if (err instanceof DataPlaneError && err.code === 'CUTOVER_E_DATAPLANE_SHUTTING_DOWN') {
-        return sendError(res, 503, { code: err.code, message: err.message });
-      }
-      throw err;
-    }
-  }
-
-  #stats(url: URL, res: ServerResponse): void {
-    const rollout = url.searchParams.get('rollout') ?? '';
-    const revision = Number(url.searchParams.get('revision'));
-    const window = Number(url.searchParams.get('window') ?? '10');
-    const quantile = Number(url.searchParams.get('quantile') ?? '0.95');
-    const set = url.searchParams.get('set') ?? undefined;
-    let problem: [string, string] | null = null;
-    if (rollout === '') problem = ['rollout', 'a Rollout name'];
-    else if (!Number.isInteger(revision) || revision < 1) problem = ['revision', 'an integer >= 1'];
-    else if (!Number.isFinite(window) || window <= 0 || window > 300)
-      problem = ['window', 'seconds, 0 < window <= 300'];
-    else if (!Number.isFinite(quantile) || quantile < 0 || quantile > 1)
-      problem = ['quantile', 'a ratio 0..1'];
-    else if (set === '') problem = ['set', 'a replica set name'];
-    if (problem !== null) {
-      const [path, expected] = problem;
-      sendError(res, 400, {
-        code: 'CUTOVER_E_DATAPLANE_INVALID_QUERY',
-        message: `${path}: expected ${expected}`,
-        path,
-      });
-      return;
-    }
-    sendJson(res, 200, this.router.stats(rollout, revision, window, quantile, set));
+  /** Statistics of one revision (or extra set) over a trailing window; see `Router.stats`. */
+  stats(
+    rollout: string,
+    revision: number,
+    windowSeconds: number,
+    quantile: number,
+    set?: string,
+  ): RevisionStats {
+    return this.router.stats(rollout, revision, windowSeconds, quantile, set);
   }
 
   /**
-   * `GET /v1/traffic?rollout=R&from=S` (or `&window=N`): per-second traffic of every revision of the
-   * Rollout over the whole seconds `[S, now)` (or the last N), with latency histograms, for the
-   * judges (see {@link TrafficSeconds}). Seconds older than the router's ring (300 s) are left out
-   * and `from` says where the answer starts.
+   * Per-second traffic of every revision of the Rollout over the whole seconds `[from, now)` (`from`
+   * is moved forward to the router's 300 s ring), with latency histograms (see {@link TrafficSeconds}).
    */
-  #traffic(url: URL, res: ServerResponse): void {
-    const rollout = url.searchParams.get('rollout') ?? '';
-    const fromParam = url.searchParams.get('from');
-    const windowParam = url.searchParams.get('window');
-    const from = Number(fromParam);
-    const window = Number(windowParam);
-    let problem: [string, string] | null = null;
-    if (rollout === '') problem = ['rollout', 'a Rollout name'];
-    else if ((fromParam === null) === (windowParam === null)) problem = ['from', 'either from or window'];
-    else if (fromParam !== null && !(Number.isInteger(from) && from >= 0))
-      problem = ['from', 'an integer number of seconds since the epoch'];
-    else if (
-      windowParam !== null &&
-      !(Number.isInteger(window) && window >= 1 && window <= TRAFFIC_RING_SECONDS)
-    )
-      problem = ['window', `an integer number of seconds, 1..${TRAFFIC_RING_SECONDS}`];
-    if (problem !== null) {
-      const [field, expected] = problem;
-      sendError(res, 400, {
-        code: 'CUTOVER_E_DATAPLANE_INVALID_QUERY',
-        message: `${field}: expected ${expected}`,
-        path: field,
-      });
-      return;
-    }
+  traffic(rollout: string, from: number): TrafficSeconds {
     const to = Math.floor(Date.now() / 1000);
-    const start = Math.max(fromParam !== null ? from : to - window, to - TRAFFIC_RING_SECONDS);
+    const start = Math.max(from, to - TRAFFIC_RING_SECONDS);
     const byRevision = new Map<number, RevisionSecondDetail[]>();
     for (let second = start; second < to; second++) {
       const histograms: (ArrayLike<number> | null)[] = [];
@@ -388,50 +247,50 @@ export class DataPlane {
         list.push({ second, requests: r.requests, errors: r.errors, latency });
       });
     }
-    const body: TrafficSeconds = {
+    return {
       rollout,
       from: start,
       to,
       latencyBounds: Array.from(HISTOGRAM_BOUNDS),
       revisions: [...byRevision].map(([revision, seconds]) => ({ revision, seconds })),
     };
-    sendJson(res, 200, body);
   }
 
-  #stream(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    res.write(': cutover data plane stream\n\n');
-    this.#streams.add(res);
-    req.once('close', () => {
-      this.#streams.delete(res);
-      if (this.#streams.size === 0 && this.#streamTimer !== null) {
-        clearTimeout(this.#streamTimer);
-        this.#streamTimer = null;
+  /**
+   * Call `listener` just after each second boundary with the second just ended, until the returned
+   * function is called.
+   */
+  onSecond(listener: (second: DataPlaneSecond) => void): () => void {
+    this.#secondListeners.add(listener);
+    if (this.#secondTimer === null) this.#scheduleTick();
+    return () => {
+      this.#secondListeners.delete(listener);
+      if (this.#secondListeners.size === 0 && this.#secondTimer !== null) {
+        clearTimeout(this.#secondTimer);
+        this.#secondTimer = null;
       }
-    });
-    if (this.#streamTimer === null) this.#scheduleTick();
+    };
   }
 
-  /** Tick just after each second boundary, so the second just ended is complete. */
   #scheduleTick(): void {
     const delay = 1000 - (Date.now() % 1000) + 5;
-    this.#streamTimer = setTimeout(() => {
+    this.#secondTimer = setTimeout(() => {
       const sec = Math.floor(Date.now() / 1000) - 1;
       const event: DataPlaneSecond = { at: sec * 1000, revisions: this.router.second(sec) };
-      const frame = `event: second\nid: ${sec}\ndata: ${JSON.stringify(event)}\n\n`;
-      for (const res of this.#streams) res.write(frame);
-      if (this.#streams.size > 0) this.#scheduleTick();
-      else this.#streamTimer = null;
+      for (const listener of this.#secondListeners) listener(event);
+      if (this.#secondListeners.size > 0) this.#scheduleTick();
+      else this.#secondTimer = null;
     }, delay);
+  }
+
+  /** Whether a shutdown has started. */
+  get shuttingDown(): boolean {
+    return this.#shuttingDown !== null;
   }
 
   /**
    * Stop everything gracefully: refuse writes, stop every replica (draining first), close the
-   * listeners and the admin API, remove dataplane.json (if it is still ours). Idempotent.
+   * listeners, the admin API and the metrics listener. Idempotent.
    */
   shutdown(): Promise<void> {
     if (this.#shuttingDown === null) this.#shuttingDown = this.#shutdown();
@@ -440,20 +299,27 @@ export class DataPlane {
 
   async #shutdown(): Promise<void> {
     await this.#writes;
-    if (this.#streamTimer !== null) clearTimeout(this.#streamTimer);
-    for (const res of this.#streams) res.end();
-    this.#streams.clear();
+    if (this.#secondTimer !== null) clearTimeout(this.#secondTimer);
+    this.#secondListeners.clear();
     await Promise.all([this.platform.stopAll(), this.router.close()]);
-    await new Promise<void>((resolve) => {
-      this.#admin.close(() => resolve());
-      this.#admin.closeAllConnections();
-    });
-    const infoPath = join(this.#options.home, DATAPLANE_INFO_FILE);
-    try {
-      const onDisk = JSON.parse(readFileSync(infoPath, 'utf8')) as DataPlaneInfo;
-      if (onDisk.pid === process.pid) rmSync(infoPath, { force: true });
-    } catch {
-      // Not there or unreadable: nothing to remove.
-    }
+    await Promise.all(
+      [this.#admin, this.#metrics].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
+}
+
+function listen(server: Server, target: ListenTarget): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(target, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -1,37 +1,25 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataPlaneClient } from './client.js';
-import { DATAPLANE_INFO_FILE } from './data-plane.js';
+import { readDataPlaneInfo } from './data-plane-info.js';
 import { DataPlaneStartError } from './errors.js';
+import { privateDirectory } from './private-directory.js';
 import type { DataPlaneInfo } from './protocol.js';
 
 /** Options of {@link ensureDataPlane}. */
 export interface EnsureDataPlaneOptions {
-  /** Data directory (`$CUTOVER_HOME`). */
+  /** Data directory (`$CUTOVER_HOME`); created 0700, or made 0700. */
   home: string;
-  /** Admin port for a data plane started now. @default $CUTOVER_ADMIN_PORT, else 7401 */
-  adminPort?: number;
+  /** Metrics port for a data plane started now. @default $CUTOVER_METRICS_PORT, else 7401 */
+  metricsPort?: number;
   /** Bound on the wait for a started data plane to answer, ms. @default 10000 */
   timeoutMs?: number;
 }
 
 /** Built entry point; the same relative path works from src/dataplane and dist/dataplane. */
 const MAIN = fileURLToPath(new URL('../../dist/dataplane/main.js', import.meta.url));
-
-/**
- * The content of `<home>/dataplane.json`, or null when it is missing or unreadable. Does not check
- * that the process is alive.
- */
-export function readDataPlaneInfo(home: string): DataPlaneInfo | null {
-  try {
-    const info = JSON.parse(readFileSync(join(home, DATAPLANE_INFO_FILE), 'utf8')) as DataPlaneInfo;
-    return typeof info.pid === 'number' && typeof info.adminPort === 'number' ? info : null;
-  } catch {
-    return null;
-  }
-}
 
 function alive(pid: number): boolean {
   try {
@@ -44,7 +32,7 @@ function alive(pid: number): boolean {
 
 async function healthy(info: DataPlaneInfo): Promise<boolean> {
   if (!alive(info.pid)) return false;
-  const client = new DataPlaneClient({ adminPort: info.adminPort });
+  const client = new DataPlaneClient({ socketPath: info.adminSocket });
   try {
     return await client.healthy();
   } finally {
@@ -55,7 +43,7 @@ async function healthy(info: DataPlaneInfo): Promise<boolean> {
 /** Take `<home>/dataplane.lock` (exclusive create); a lock older than 15 s is stale. */
 function tryLock(path: string): boolean {
   try {
-    closeSync(openSync(path, 'wx'));
+    closeSync(openSync(path, 'wx', 0o600));
     return true;
   } catch {
     try {
@@ -68,11 +56,19 @@ function tryLock(path: string): boolean {
 }
 
 /**
+ * A shell that raises the soft limit on open files to the hard one, then runs the data plane: each
+ * proxied connection holds two descriptors, and the common soft limit (1024) would refuse
+ * connections long before the router is busy. Node has no setrlimit.
+ */
+const RAISE_NOFILE = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+
+/**
  * Return the running data plane of `home`, starting one if needed: reads `<home>/dataplane.json`,
- * checks that the pid is alive and `/healthz` answers; otherwise spawns
- * `node dist/dataplane/main.js --home <home>` detached (own session, stdio to
- * `<home>/logs/dataplane.log`, unref'd, so it outlives the caller) and waits for it. Concurrent
- * callers on one machine start at most one (lock file).
+ * checks that the supervisor's pid is alive and `/healthz` answers on the admin socket; otherwise
+ * spawns `node dist/dataplane/main.js --home <home>` (its supervisor) detached (own session, open
+ * files raised to the hard limit, stdio to `<home>/logs/dataplane.log`, unref'd, so it outlives the
+ * caller) and waits for its router process to serve. Concurrent callers on one machine start at
+ * most one (lock file).
  *
  * @throws DataPlaneStartError when no healthy data plane is there after `timeoutMs`.
  */
@@ -80,9 +76,10 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
   const home = resolve(options.home);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const logPath = join(home, 'logs', 'dataplane.log');
+  privateDirectory(home);
   const existing = readDataPlaneInfo(home);
   if (existing !== null && (await healthy(existing))) return existing;
-  mkdirSync(join(home, 'logs'), { recursive: true });
+  mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
   const lockPath = join(home, 'dataplane.lock');
   const deadline = Date.now() + timeoutMs;
   let spawnedPid: number | undefined;
@@ -97,10 +94,10 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
         // Re-check under the lock: another caller may have finished starting one.
         const again = readDataPlaneInfo(home);
         if (again !== null && (await healthy(again))) return again;
-        const out = openSync(logPath, 'a');
-        const args = [MAIN, '--home', home];
-        if (options.adminPort !== undefined) args.push('--admin-port', String(options.adminPort));
-        const child = spawn(process.execPath, args, {
+        const out = openSync(logPath, 'a', 0o600);
+        const args = ['-c', RAISE_NOFILE, process.execPath, MAIN, '--home', home];
+        if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
+        const child = spawn('/bin/sh', args, {
           detached: true,
           stdio: ['ignore', out, out],
           env: process.env,
@@ -119,4 +116,24 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
     if (locked) rmSync(lockPath, { force: true });
   }
   throw new DataPlaneStartError(home, logPath, `no healthy data plane after ${timeoutMs} ms`);
+}
+
+/**
+ * Stop the data plane of `home` gracefully (`POST /v1/shutdown`: every replica drained and
+ * stopped, the listeners closed) and wait for its supervisor to exit, bounded by `timeoutMs`.
+ * @returns false when no data plane of `home` was running.
+ * @throws DataPlaneUnavailableError when it runs but does not answer.
+ */
+export async function shutdownDataPlane(home: string, timeoutMs = 60_000): Promise<boolean> {
+  const info = readDataPlaneInfo(resolve(home));
+  if (info === null || !alive(info.pid)) return false;
+  const client = new DataPlaneClient({ socketPath: info.adminSocket });
+  try {
+    await client.shutdown();
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return true;
 }

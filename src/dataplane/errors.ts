@@ -19,15 +19,16 @@ export class DataPlaneError extends Error {
 
 /** The admin API did not answer (process not running, connection refused, timeout). Retryable. */
 export class DataPlaneUnavailableError extends DataPlaneError {
-  readonly adminPort: number;
-  constructor(adminPort: number, detail: string, options?: ErrorOptions) {
+  /** The admin API's Unix socket. */
+  readonly socketPath: string;
+  constructor(socketPath: string, detail: string, options?: ErrorOptions) {
     super(
       'CUTOVER_E_DATAPLANE_UNAVAILABLE',
-      `data plane on 127.0.0.1:${adminPort} unavailable: ${detail}`,
+      `data plane at ${socketPath} unavailable: ${detail}`,
       true,
       options,
     );
-    this.adminPort = adminPort;
+    this.socketPath = socketPath;
   }
 }
 

@@ -1,7 +1,8 @@
 /** The data plane: its process, its admin API contract and the control plane's client. */
 export { DataPlaneClient, type DataPlaneClientOptions } from './client.js';
-export { DATAPLANE_INFO_FILE, DataPlane, type DataPlaneOptions, DEFAULT_ADMIN_PORT } from './data-plane.js';
-export { type EnsureDataPlaneOptions, ensureDataPlane, readDataPlaneInfo } from './ensure-data-plane.js';
+export { DataPlane, type DataPlaneOptions, DEFAULT_METRICS_PORT } from './data-plane.js';
+export { DATAPLANE_INFO_FILE, readDataPlaneInfo } from './data-plane-info.js';
+export { type EnsureDataPlaneOptions, ensureDataPlane, shutdownDataPlane } from './ensure-data-plane.js';
 export {
   DataPlaneApiError,
   DataPlaneError,
@@ -11,5 +12,6 @@ export {
   DataPlaneUnavailableError,
   InvalidDataPlaneSpecError,
 } from './errors.js';
+export { privateDirectory } from './private-directory.js';
 export * from './protocol.js';
 export { validateRolloutSpec } from './validate-spec.js';

@@ -125,10 +125,30 @@ export interface RolloutDataPlaneStatus {
   listeners: ListenerSpec[];
 }
 
-export interface DataPlaneState {
-  /** pid of the data plane process. */
+/** A router process that died and the one the supervisor started in its place. */
+export interface RouterExit {
+  /** When it died, ms since the epoch. */
+  at: number;
   pid: number;
+  /** `SIGKILL`, `exit 1`... */
+  cause: string;
+  /** pid of the router process started in its place. */
+  replacedBy: number;
+}
+
+export interface DataPlaneState {
+  /** pid of the data plane's supervisor (as {@link DataPlaneInfo.pid}). */
+  pid: number;
+  /** pid of the router process that answered (as {@link DataPlaneInfo.routerPid}). */
+  routerPid: number;
+  /** When the supervisor started, ms since the epoch. */
   startedAt: number;
+  /** Router processes the supervisor has restarted (0 for the first). */
+  routerRestarts: number;
+  /** Replicas the current router process took over from the previous one when it started. */
+  adoptedReplicas: number;
+  /** The last router processes that died (at most 20, oldest first), each replaced by the supervisor. */
+  routerExits: RouterExit[];
   rollouts: RolloutDataPlaneStatus[];
 }
 
@@ -165,11 +185,28 @@ export interface HttpSdTargetGroup {
   labels: { rollout: string; revision: string; replica: string; set?: string };
 }
 
-/** Where a data plane listens; written to `$CUTOVER_HOME/dataplane.json`. */
+/**
+ * Where a data plane listens and which processes it is; written to `$CUTOVER_HOME/dataplane.json`
+ * (0600) by its supervisor each time a router process is ready.
+ */
 export interface DataPlaneInfo {
+  /** pid of the supervisor: the data plane's long-lived process, parent of the replicas. */
   pid: number;
-  adminPort: number;
+  /** pid of the router process that serves traffic and the admin API (restarted by the supervisor). */
+  routerPid: number;
+  /**
+   * Unix socket of the admin API, mode 0600 in the 0700 data directory: whoever can connect is the
+   * control plane (the server's user).
+   */
+  adminSocket: string;
+  /** TCP port on 127.0.0.1 of the read-only metrics listener (`/metrics`, `/v1/sd`, `/healthz`). */
+  metricsPort: number;
+  /** When the supervisor started, ms since the epoch. */
   startedAt: number;
+  /** When the current router process started, ms since the epoch. */
+  routerStartedAt: number;
+  /** Router processes the supervisor has restarted (0 for the first). */
+  routerRestarts: number;
   version: string;
 }
 

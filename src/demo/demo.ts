@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { request } from 'undici';
-import { DataPlaneClient, readDataPlaneInfo } from '../dataplane/index.js';
+import { shutdownDataPlane } from '../dataplane/index.js';
 import type { RolloutPhase } from '../engine/index.js';
 import { type RunningServer, startServer } from '../server/index.js';
 import { blueGreenSpec, canarySpec, type DemoPorts } from './demo-specs.js';
@@ -64,7 +64,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   out(
     `cutover demo: data in ${home}; service on http://127.0.0.1:${ports.port} (preview ${ports.previewPort})`,
   );
-  const server = await startServer({ home, port: 0, adminPort: 0, logger, intervalMs: 100 });
+  const server = await startServer({ home, port: 0, metricsPort: 0, logger, intervalMs: 100 });
   const load = new LoadGenerator({ url: `http://127.0.0.1:${ports.port}`, rate: options.rate ?? 200 });
   let lastEvent = 0;
   const printEvents = async () => {
@@ -145,8 +145,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     clearInterval(ticker);
     await load.stop().catch(() => undefined);
     await server.close();
-    const info = readDataPlaneInfo(home);
-    if (info) await new DataPlaneClient({ adminPort: info.adminPort }).shutdown().catch(() => undefined);
+    await shutdownDataPlane(home).catch(() => undefined);
     if (!options.keep) rmSync(home, { recursive: true, force: true });
   }
 }

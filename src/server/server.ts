@@ -7,7 +7,7 @@ import { ApiClient } from '../cli/api-client.js';
 import { type Clock, systemClock } from '../clock/index.js';
 import { Controller } from '../controller/index.js';
 import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
-import { DataPlaneClient, ensureDataPlane } from '../dataplane/index.js';
+import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
@@ -28,8 +28,8 @@ export interface ServerOptions {
   home?: string;
   /** API port; 0 picks a free one. @default $CUTOVER_API_PORT or 7400 */
   port?: number;
-  /** Data plane admin port when it must be started. @default $CUTOVER_ADMIN_PORT or 7401 */
-  adminPort?: number;
+  /** Data plane metrics port when it must be started. @default $CUTOVER_METRICS_PORT or 7401 */
+  metricsPort?: number;
   clock?: Clock;
   logger?: Logger;
   /** Reconcile period, ms. @default 200 */
@@ -64,7 +64,10 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const paths = homePaths(options.home);
-  mkdirSync(paths.logs, { recursive: true });
+  // The data directory holds the database, the tokens and the data plane's admin socket: only the
+  // server's user may enter it.
+  privateDirectory(paths.home);
+  mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const existing = readServerPid(paths);
   if (existing !== undefined && existing !== process.pid && isAlive(existing)) {
     throw new ServerRunningError(existing, paths.home);
@@ -75,9 +78,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const connect = async () => {
     const info = await ensureDataPlane({
       home: paths.home,
-      ...(options.adminPort !== undefined ? { adminPort: options.adminPort } : {}),
+      ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
     });
-    return { info, client: new DataPlaneClient({ adminPort: info.adminPort }) };
+    return { info, client: new DataPlaneClient({ socketPath: info.adminSocket }) };
   };
   const first = await connect();
   const { info } = first;

@@ -157,6 +157,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     return this.#request.upstreamHead;
   }
 
+  /** Since when it has been idle (`performance.now()` ms), or Infinity when it is not idle. */
+  get idleSince(): number {
+    return this.idle ? this.#since : Number.POSITIVE_INFINITY;
+  }
+
   /** Whether a held request is waiting. */
   get held(): boolean {
     return this.#phase === PHASE_HELD;

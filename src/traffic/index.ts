@@ -7,6 +7,7 @@ export {
   histogramBucket,
   histogramQuantile,
 } from './latency-histogram.js';
+export { BindError, DIRECT_PORT_BINDER, type ListenTarget, type PortBinder } from './port-binder.js';
 export { EXPOSED_LATENCY_BUCKETS, renderRouterMetrics } from './prometheus-exposition.js';
 export {
   OUTCOME_CLASSES,

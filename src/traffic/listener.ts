@@ -1,9 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ClientConnection, type ClientConnectionHost } from './client-connection.js';
+import type { ConnectionBudget } from './connection-budget.js';
 import type { Endpoint } from './endpoint.js';
 import { ListenError, PortInUseError } from './errors.js';
 import { headerLookupOf } from './header-route.js';
+import type { PortBinder } from './port-binder.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
@@ -16,6 +18,10 @@ export interface ListenerOptions {
   holdTimeoutMs: number;
   /** Upper bound on the wait for in-flight requests when the listener closes, ms. */
   closeTimeoutMs: number;
+  /** Owner of the listening socket. */
+  binder: PortBinder;
+  /** Client connections open across the router's listeners, and their cap. */
+  budget: ConnectionBudget;
 }
 
 /**
@@ -28,6 +34,11 @@ const CLIENT_HEAD_TIMEOUT_MS = 66_000;
 /** Period of the client timeout sweep, ms. */
 const SWEEP_MS = 1_000;
 const NO_ENDPOINT_BODY = 'no ready endpoint\n';
+/** Answer to a connection over the router's connection cap, sent before closing it. */
+const TOO_MANY_CONNECTIONS =
+  'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 21\r\nretry-after: 1\r\nconnection: close\r\n\r\ntoo many connections\n';
+/** How long a refused connection may linger for the client to read the 503 before it is cut, ms. */
+const REFUSED_LINGER_MS = 1_000;
 
 /**
  * One public port of one Rollout: a TCP server whose connections are {@link ClientConnection}s,
@@ -58,6 +69,13 @@ export class Listener implements ClientConnectionHost {
         socket.destroy();
         return;
       }
+      const budget = this.#options.budget;
+      if (budget.full && !this.#evictIdle()) {
+        this.#refuse(socket);
+        return;
+      }
+      budget.open++;
+      socket.once('close', () => budget.open--);
       this.#connections.add(new ClientConnection(socket, this));
     });
   }
@@ -66,13 +84,18 @@ export class Listener implements ClientConnectionHost {
    * Bind the port.
    * @throws PortInUseError on EADDRINUSE; ListenError on any other bind failure.
    */
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async listen(): Promise<void> {
+    let target: Awaited<ReturnType<PortBinder['bind']>>;
+    try {
+      target = await this.#options.binder.bind(this.#options.host, this.port);
+    } catch (err) {
+      throw this.#bindError(err as Error & { code?: string });
+    }
+    await new Promise<void>((resolve, reject) => {
       const onError = (err: Error & { code?: string }): void => {
         this.#server.off('listening', onListening);
-        if (err.code === 'EADDRINUSE')
-          reject(new PortInUseError(this.rollout, this.port, 'address in use', { cause: err }));
-        else reject(new ListenError(this.rollout, this.port, err.message, { cause: err }));
+        this.#options.binder.release(this.port);
+        reject(this.#bindError(err));
       };
       const onListening = (): void => {
         this.#server.off('error', onError);
@@ -82,8 +105,38 @@ export class Listener implements ClientConnectionHost {
       };
       this.#server.once('error', onError);
       this.#server.once('listening', onListening);
-      this.#server.listen({ port: this.port, host: this.#options.host, exclusive: true });
+      this.#server.listen(target);
     });
+  }
+
+  #bindError(err: Error & { code?: string }): PortInUseError | ListenError {
+    if (err.code === 'EADDRINUSE')
+      return new PortInUseError(this.rollout, this.port, 'address in use', { cause: err });
+    return new ListenError(this.rollout, this.port, err.message, { cause: err });
+  }
+
+  /**
+   * At the connection cap: close this listener's longest-idle keep-alive connection to make room
+   * (an idle client reconnects when it next needs to; nothing it sent is lost).
+   * @returns false when none of its connections is idle.
+   */
+  #evictIdle(): boolean {
+    let oldest: ClientConnection | undefined;
+    for (const conn of this.#connections) {
+      if (conn.idleSince < (oldest?.idleSince ?? Number.POSITIVE_INFINITY)) oldest = conn;
+    }
+    if (oldest === undefined) return false;
+    this.forget(oldest);
+    oldest.socket.destroy();
+    return true;
+  }
+
+  /** Over the cap with nothing idle to close: a clear 503, then the connection is closed. */
+  #refuse(socket: Socket): void {
+    this.#options.budget.rejected++;
+    socket.on('error', () => undefined);
+    socket.end(TOO_MANY_CONNECTIONS, 'latin1');
+    setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
   }
 
   #sweepNow(): void {
@@ -119,12 +172,16 @@ export class Listener implements ClientConnectionHost {
     this.table.primary()?.recorder.record(PROXY_ERROR, (Date.now() - since) / 1000, Date.now());
   }
 
-  /** Target for the retry of a request that failed on `failed`: the same revision if it has another
-   * endpoint, else another weighted revision, else the same endpoint again. */
+  /**
+   * Target for the retry of a request that failed on `failed` before any response byte: the same
+   * revision if it has another ready endpoint; else another weighted revision with a ready
+   * endpoint (when the last ready replica of a revision dies, its requests go to the other
+   * revision's replicas rather than fail); else the same endpoint again, over a fresh connection
+   * (an upstream that closed a reused keep-alive socket as the request arrived).
+   */
   retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined {
     if (target.endpoints.some((e) => e !== failed)) return target;
-    const other = this.table.pick();
-    return other ?? (target.endpoints.length > 0 ? target : undefined);
+    return this.table.pickAvoiding(failed) ?? (target.endpoints.length > 0 ? target : undefined);
   }
 
   forget(conn: ClientConnection): void {
@@ -162,6 +219,7 @@ export class Listener implements ClientConnectionHost {
   async close(): Promise<void> {
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#options.binder.release(this.port);
     const deadline = Date.now() + this.#options.closeTimeoutMs;
     for (;;) {
       for (const conn of this.#connections) conn.closeIfIdle();

@@ -37,7 +37,10 @@ export interface RolloutMetricsView {
  * library on the data path): requests by code class, latency histogram, in-flight, backend
  * weights and ready replicas.
  */
-export function renderRouterMetrics(rollouts: readonly RolloutMetricsView[]): string {
+export function renderRouterMetrics(
+  rollouts: readonly RolloutMetricsView[],
+  connections: { open: number; max: number; rejected: number } = { open: 0, max: 0, rejected: 0 },
+): string {
   const requests: string[] = [];
   const duration: string[] = [];
   const inFlight: string[] = [];
@@ -106,6 +109,21 @@ export function renderRouterMetrics(rollouts: readonly RolloutMetricsView[]): st
       'gauge',
       'Replicas of the revision receiving traffic (ready, not draining).',
       ready,
+    ) +
+    family('cutover_router_client_connections', 'gauge', 'Client connections open across the listeners.', [
+      `cutover_router_client_connections ${connections.open}`,
+    ]) +
+    family(
+      'cutover_router_client_connections_max',
+      'gauge',
+      'Cap on open client connections (maxConnections).',
+      [`cutover_router_client_connections_max ${connections.max}`],
+    ) +
+    family(
+      'cutover_router_connections_rejected_total',
+      'counter',
+      'Connections answered 503 at the cap, with no idle connection to close for them.',
+      [`cutover_router_connections_rejected_total ${connections.rejected}`],
     )
   );
 }

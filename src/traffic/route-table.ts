@@ -1,3 +1,4 @@
+import type { Endpoint } from './endpoint.js';
 import type { HeaderLookup, HeaderRoute } from './header-route.js';
 import type { RevisionTarget } from './revision-target.js';
 
@@ -54,6 +55,29 @@ export class RouteTable {
     for (let i = 0; i < targets.length; i++) {
       const w = this.weights[i]!;
       if (w <= 0 || targets[i]!.endpoints.length === 0) continue;
+      current[i]! += w;
+      total += w;
+      if (best < 0 || current[i]! > current[best]!) best = i;
+    }
+    if (best < 0) return undefined;
+    current[best]! -= total;
+    return targets[best];
+  }
+
+  /**
+   * The weighted pick among the backends that have a ready endpoint other than `avoid` (the retry
+   * of a request whose endpoint failed: that revision's last ready replica may have just died).
+   * @returns undefined when there is none.
+   */
+  pickAvoiding(avoid: Endpoint): RevisionTarget | undefined {
+    const targets = this.targets;
+    const current = this.#current;
+    let best = -1;
+    let total = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const w = this.weights[i]!;
+      const endpoints = targets[i]!.endpoints;
+      if (w <= 0 || endpoints.length === 0 || (endpoints.length === 1 && endpoints[0] === avoid)) continue;
       current[i]! += w;
       total += w;
       if (best < 0 || current[i]! > current[best]!) best = i;

@@ -92,6 +92,50 @@ describe('Router', () => {
     expect(stats.status['2xx']).toBe(6);
   });
 
+  it('should retry GETs on the other revision when the last replica of one dies, failing none', async () => {
+    // Regression: the retry re-picked by weight, often the dead revision again, so 2-5 in-flight
+    // GETs failed with 502 each time a revision's last ready replica died.
+    const stablePort = await upstream('v1');
+    const dying = createServer((req) => req.socket.destroy()); // resets every request, like a crash mid-request
+    const dyingPort = await new Promise<number>((resolve) =>
+      dying.listen(0, '127.0.0.1', () => resolve((dying.address() as AddressInfo).port)),
+    );
+    const router = newRouter();
+    const listen = await freeListenPort();
+    await router.applyRollout('web', [
+      {
+        port: listen,
+        backends: [
+          { revision: 1, weight: 50 },
+          { revision: 2, weight: 50 },
+        ],
+      },
+    ]);
+    router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port: stablePort }]);
+    router.setEndpoints('web', 2, [{ id: 'web-r2-0', host: '127.0.0.1', port: dyingPort }]);
+    const url = `http://127.0.0.1:${listen}/`;
+    const reset = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        request(url).then(async (r) => {
+          await r.body.text();
+          return `${r.statusCode} ${r.headers['x-version']}`;
+        }),
+      ),
+    );
+    // Now the process is gone: connections are refused until the platform removes the endpoint.
+    dying.closeAllConnections();
+    await new Promise<void>((r) => dying.close(() => r()));
+    const refused = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        request(url).then(async (r) => {
+          await r.body.text();
+          return `${r.statusCode} ${r.headers['x-version']}`;
+        }),
+      ),
+    );
+    expect([...reset, ...refused]).toEqual(Array.from({ length: 40 }, () => '200 v1'));
+  });
+
   it('should hold a request while no endpoint is ready and dispatch it when one becomes ready', async () => {
     const port = await upstream('v1');
     const router = newRouter();

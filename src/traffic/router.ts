@@ -4,10 +4,12 @@ import {
   type RevisionStats,
   replicaSetKey,
 } from '../dataplane/protocol.js';
+import { ConnectionBudget, defaultMaxConnections } from './connection-budget.js';
 import { Endpoint, type EndpointAddress } from './endpoint.js';
 import { PortInUseError } from './errors.js';
 import { HeaderRoute } from './header-route.js';
 import { Listener } from './listener.js';
+import { DIRECT_PORT_BINDER, type PortBinder } from './port-binder.js';
 import { renderRouterMetrics } from './prometheus-exposition.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import { RevisionTarget } from './revision-target.js';
@@ -29,6 +31,18 @@ export interface RouterOptions {
   closeTimeoutMs?: number;
   /** Clock, ms since the epoch. @default Date.now */
   now?: () => number;
+  /**
+   * Most client connections open at once across every listener; at the cap a listener closes its
+   * longest-idle keep-alive connection for a new one, or answers `503` with `Retry-After: 1` when
+   * none is idle. @default (soft open-files limit - 512) / 2, at least 64 (env
+   * `CUTOVER_ROUTER_MAX_CONNECTIONS` in the data plane)
+   */
+  maxConnections?: number;
+  /**
+   * Owner of the listening sockets. @default {@link DIRECT_PORT_BINDER} (this process binds them;
+   * the data plane's router process gets them from its supervisor)
+   */
+  binder?: PortBinder;
 }
 
 interface RolloutRoutes {
@@ -48,7 +62,7 @@ const TARGET_RETENTION_MS = 310_000;
  * requests before the platform stops its replica.
  */
 export class Router {
-  readonly #options: Required<Omit<RouterOptions, 'now'>>;
+  readonly #options: Required<Omit<RouterOptions, 'now' | 'maxConnections'>> & { budget: ConnectionBudget };
   readonly #now: () => number;
   readonly #rollouts = new Map<string, RolloutRoutes>();
   /** Every bound port, across Rollouts. */
@@ -64,6 +78,8 @@ export class Router {
       headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
       bodyTimeoutMs: options.bodyTimeoutMs ?? 300_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
+      binder: options.binder ?? DIRECT_PORT_BINDER,
+      budget: new ConnectionBudget(options.maxConnections ?? defaultMaxConnections()),
     };
     this.#now = options.now ?? Date.now;
   }
@@ -299,7 +315,7 @@ export class Router {
       targets: [...routes.targets.values()],
       listeners: routes.specs,
     }));
-    return renderRouterMetrics(rollouts);
+    return renderRouterMetrics(rollouts, this.#options.budget);
   }
 
   /** Close every listener (in-flight requests finish) and every upstream pool. */

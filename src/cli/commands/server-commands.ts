@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DataPlaneClient, readDataPlaneInfo } from '../../dataplane/index.js';
+import { shutdownDataPlane } from '../../dataplane/index.js';
 import { isAlive, startServer } from '../../server/index.js';
 import type { CliContext } from '../context.js';
 import { runningServer } from '../ensure-server.js';
@@ -55,14 +55,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .description('stop the server, the router and every replica of this data directory')
     .action(async () => {
       const stopped = await stopServer(ctx);
-      const info = readDataPlaneInfo(ctx.paths.home);
-      let dataPlane = false;
-      if (info && isAlive(info.pid)) {
-        await new DataPlaneClient(`http://127.0.0.1:${info.adminPort}`).shutdown();
-        const deadline = Date.now() + 60_000;
-        while (isAlive(info.pid) && Date.now() < deadline) await sleep(100);
-        dataPlane = true;
-      }
+      const dataPlane = await shutdownDataPlane(ctx.paths.home);
       ctx.out(
         `${stopped ? 'server stopped' : 'no server running'}; ${dataPlane ? 'data plane and replicas stopped' : 'no data plane running'}`,
       );

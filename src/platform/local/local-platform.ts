@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ReplicaSetSpec, type ReplicaSetStatus, replicaSetKey } from '../../dataplane/protocol.js';
 import type { EndpointSink, Platform } from '../platform.js';
+import { ChildProcessHost } from './child-process-host.js';
 import { freePort } from './free-port.js';
-import { PidRegistry } from './pid-registry.js';
-import { Replica } from './replica.js';
+import type { HostedProcess, ProcessHost } from './process-host.js';
+import { DEFAULT_TERMINATION_GRACE_SECONDS, Replica } from './replica.js';
 import type { RestartBackoffOptions } from './restart-backoff.js';
 
 /** Options of the {@link LocalPlatform}. */
@@ -19,6 +20,12 @@ export interface LocalPlatformOptions {
   backoff?: RestartBackoffOptions;
   /** Called after any replica changes state or readiness. */
   onChange?: (rollout: string) => void;
+  /**
+   * Owner of the replica processes; its {@link ProcessHost.takeAdoptable} processes are taken over
+   * by the replica sets that match them. @default a {@link ChildProcessHost} of this process, with
+   * its registry in `<home>/run/replicas` (replicas a killed predecessor orphaned are stopped)
+   */
+  processes?: ProcessHost;
 }
 
 interface ReplicaSetState {
@@ -43,20 +50,50 @@ export class LocalPlatform implements Platform {
   /** Per Rollout, its replica sets by {@link replicaSetKey}. */
   readonly #rollouts = new Map<string, Map<string, ReplicaSetState>>();
   readonly #logDir: string;
-  readonly #pids: PidRegistry;
+  readonly #processes: ProcessHost;
+  /** Running processes of an earlier router process not yet taken over, by rollout. */
+  readonly #adoptable = new Map<string, HostedProcess[]>();
 
   constructor(options: LocalPlatformOptions) {
     this.#options = options;
     this.#host = options.host ?? '127.0.0.1';
     this.#logDir = join(options.home, 'logs');
     mkdirSync(this.#logDir, { recursive: true });
-    this.#pids = new PidRegistry(join(options.home, 'run', 'replicas'));
-    // Replicas of a data plane that died without stopping them: nothing routes to them any more.
-    this.orphansStopped = this.#pids.reapOrphans();
+    this.#processes =
+      options.processes ?? new ChildProcessHost({ registryDir: join(options.home, 'run', 'replicas') });
+    for (const proc of this.#processes.takeAdoptable()) {
+      const list = this.#adoptable.get(proc.tag.rollout) ?? [];
+      list.push(proc);
+      this.#adoptable.set(proc.tag.rollout, list);
+    }
   }
 
-  /** Process groups of a previous data plane's replicas that were stopped at start-up. */
-  readonly orphansStopped: number[];
+  /** Replicas taken over from an earlier router process (same pids), since this platform started. */
+  adopted = 0;
+
+  /**
+   * Stop, gracefully, the processes of an earlier router process that no replica set applied since
+   * took over (their Rollout or revision is no longer wanted): SIGTERM to the process group,
+   * SIGKILL after the default grace period. Call once every last desired state has been applied.
+   * @returns how many there were.
+   */
+  stopUnadopted(): number {
+    let count = 0;
+    for (const list of this.#adoptable.values()) {
+      for (const proc of list) {
+        count++;
+        signalGroup(proc.pid, 'SIGTERM');
+        const timer = setTimeout(
+          () => signalGroup(proc.pid, 'SIGKILL'),
+          DEFAULT_TERMINATION_GRACE_SECONDS * 1000,
+        );
+        timer.unref();
+        void proc.exited.then(() => clearTimeout(timer));
+      }
+    }
+    this.#adoptable.clear();
+    return count;
+  }
 
   rollouts(): string[] {
     return [...this.#rollouts.keys()];
@@ -82,6 +119,7 @@ export class LocalPlatform implements Platform {
         sets.set(key, state);
       }
       state.spec = spec;
+      this.#adopt(rollout, state);
       this.#scale(rollout, state);
     }
     for (const state of sets.values()) {
@@ -100,6 +138,46 @@ export class LocalPlatform implements Platform {
     this.#publish(rollout, state);
   }
 
+  /** Take over the running processes of an earlier router process that belong to this set. */
+  #adopt(rollout: string, state: ReplicaSetState): void {
+    const list = this.#adoptable.get(rollout);
+    if (list === undefined) return;
+    const { spec } = state;
+    const mine = list.filter(
+      (p) => p.tag.revision === spec.revision && p.tag.set === spec.set && p.tag.hash === spec.hash,
+    );
+    if (mine.length === 0) return;
+    const rest = list.filter((p) => !mine.includes(p));
+    if (rest.length > 0) this.#adoptable.set(rollout, rest);
+    else this.#adoptable.delete(rollout);
+    for (const proc of mine.sort((a, b) => a.tag.ordinal - b.tag.ordinal)) {
+      if (proc.exitCode !== null) continue;
+      const replica = this.#replica(rollout, state, proc.tag.ordinal, proc.tag.port);
+      state.nextOrdinal = Math.max(state.nextOrdinal, proc.tag.ordinal + 1);
+      state.replicas.push(replica);
+      replica.adopt(proc);
+      this.adopted++;
+    }
+  }
+
+  #replica(rollout: string, state: ReplicaSetState, ordinal: number, port: number): Replica {
+    return new Replica({
+      rollout,
+      revision: state.spec.revision,
+      ...(state.spec.set !== undefined ? { set: state.spec.set } : {}),
+      ordinal,
+      template: state.spec.template,
+      hash: state.spec.hash,
+      host: this.#host,
+      port,
+      logPath: join(this.#logDir, `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`),
+      sink: this.#options.sink,
+      onChange: () => this.#publish(rollout, state),
+      processes: this.#processes,
+      ...(this.#options.backoff !== undefined ? { backoff: this.#options.backoff } : {}),
+    });
+  }
+
   async #startReplica(rollout: string, state: ReplicaSetState): Promise<void> {
     state.pending++;
     let port: number;
@@ -116,20 +194,7 @@ export class LocalPlatform implements Platform {
       return;
     }
     const ordinal = state.nextOrdinal++;
-    const replica = new Replica({
-      rollout,
-      revision: state.spec.revision,
-      ...(state.spec.set !== undefined ? { set: state.spec.set } : {}),
-      ordinal,
-      template: state.spec.template,
-      host: this.#host,
-      port,
-      logPath: join(this.#logDir, `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`),
-      sink: this.#options.sink,
-      onChange: () => this.#publish(rollout, state),
-      pids: this.#pids,
-      ...(this.#options.backoff !== undefined ? { backoff: this.#options.backoff } : {}),
-    });
+    const replica = this.#replica(rollout, state, ordinal, port);
     state.replicas.push(replica);
     replica.start();
   }
@@ -199,5 +264,13 @@ export class LocalPlatform implements Platform {
 
   async stopAll(): Promise<void> {
     await Promise.all(this.rollouts().map((r) => this.remove(r)));
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
   }
 }

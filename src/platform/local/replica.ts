@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
-import { constants } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import type { ReplicaState, ReplicaStatus } from '../../dataplane/protocol.js';
 import type { LocalTemplate, Probe } from '../../spec/types.js';
 import { ReplicaLogError } from '../errors.js';
 import type { EndpointSink, ReplicaEndpoint } from '../platform.js';
 import { expandVars, replicaEnv } from './expand.js';
-import type { PidRegistry } from './pid-registry.js';
 import type { ProbeContext } from './probe.js';
 import { ProbeLoop } from './probe-loop.js';
+import type { HostedProcess, ProcessHost, ReplicaTag } from './process-host.js';
 import { RestartBackoff, type RestartBackoffOptions } from './restart-backoff.js';
 
 /** Default seconds between SIGTERM and SIGKILL, as Kubernetes' terminationGracePeriodSeconds. */
@@ -29,6 +27,8 @@ export interface ReplicaOptions {
   /** 0-based ordinal within the revision; part of the id and the log file name. */
   ordinal: number;
   template: LocalTemplate;
+  /** Template hash of the revision (identifies it to a later router process that adopts the replica). */
+  hash: string;
   host: string;
   port: number;
   /** Log file, appended to. */
@@ -37,22 +37,19 @@ export interface ReplicaOptions {
   /** Called whenever readiness or state changes. */
   onChange: () => void;
   backoff?: RestartBackoffOptions;
-  /** Records live process groups so a later data plane can stop orphans. */
-  pids?: PidRegistry;
+  /** Owner of the replica's process. */
+  processes: ProcessHost;
 }
 
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+/** Resolves true when `proc` has ended, false after `timeoutMs`. */
+function waitExit(proc: HostedProcess, timeoutMs: number): Promise<boolean> {
+  if (proc.exitCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, timeoutMs);
-    const onExit = (): void => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    void proc.exited.then(() => {
       clearTimeout(timer);
       resolve(true);
-    };
-    child.once('exit', onExit);
+    });
   });
 }
 
@@ -73,7 +70,10 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * (exited on its own or killed after a liveness failure; restarted after a backoff of 1 s
  * doubling to 30 s, reset after 60 s of running) ... -> Draining -> Terminating -> Stopped.
  *
- * The process runs in its own process group, so stopping it stops everything it started.
+ * The process belongs to a {@link ProcessHost} (in the data plane: the supervisor, which outlives
+ * the router process) and runs in its own process group, so stopping it stops everything it
+ * started. A replica whose process an earlier router process started is taken over with
+ * {@link Replica.adopt}: same pid, same restart count, probed again at once.
  */
 export class Replica {
   readonly id: string;
@@ -85,7 +85,9 @@ export class Replica {
   readonly #options: ReplicaOptions;
   readonly #backoff: RestartBackoff;
   readonly #env: Record<string, string>;
-  #child: ChildProcess | null = null;
+  #proc: HostedProcess | null = null;
+  /** A spawn asked of the host and not answered yet. */
+  #spawning: Promise<void> | null = null;
   #state: ReplicaState = 'Starting';
   #ready = false;
   #restarts = 0;
@@ -104,10 +106,7 @@ export class Replica {
     this.ordinal = options.ordinal;
     this.port = options.port;
     this.host = options.host;
-    this.id =
-      options.set === undefined
-        ? `${options.rollout}-r${options.revision}-${options.ordinal}`
-        : `${options.set}-${options.ordinal}`;
+    this.id = replicaId(options.rollout, options.revision, options.ordinal, options.set);
     this.#backoff = new RestartBackoff(options.backoff);
     this.#env = replicaEnv(process.env, options.template.env, {
       PORT: String(options.port),
@@ -143,7 +142,7 @@ export class Replica {
   status(): ReplicaStatus {
     return {
       id: this.id,
-      pid: this.#child?.pid ?? null,
+      pid: this.#proc !== null && this.#proc.exitCode === null ? this.#proc.pid : null,
       port: this.port,
       state: this.#state,
       ready: this.#ready,
@@ -154,92 +153,103 @@ export class Replica {
     };
   }
 
-  /** Spawn the process and start probing. Spawn failures show as a crash (exit code 127). */
+  /**
+   * Ask the host to start the process, then probe it. A spawn the host refuses (the command does
+   * not exist, a NUL byte, E2BIG...) shows as a crash with exit code 127 and `message`, and is
+   * retried with the backoff.
+   * @throws ReplicaLogError when the log file cannot be written.
+   */
   start(): void {
     if (this.#stopping !== null) return;
     const template = this.#options.template;
-    const [command, ...rest] = template.command.map((arg) => expandVars(arg, this.#env));
-    let fd: number;
+    const [command, ...args] = template.command.map((arg) => expandVars(arg, this.#env));
     try {
-      fd = openSync(this.#options.logPath, 'a');
-      writeSync(fd, `--- cutover: starting ${this.id} on port ${this.port} at ${new Date().toISOString()}\n`);
+      appendFileSync(
+        this.#options.logPath,
+        `--- cutover: starting ${this.id} on port ${this.port} at ${new Date().toISOString()}\n`,
+      );
     } catch (err) {
       throw new ReplicaLogError(this.#options.logPath, { cause: err });
     }
     this.#startedAt = Date.now();
     this.#state = 'Starting';
-    let child: ChildProcess;
-    try {
-      child = spawn(command ?? '', rest, {
-        cwd: template.cwd,
+    this.#spawning = this.#options.processes
+      .spawn({
+        command: command ?? '',
+        args,
+        ...(template.cwd !== undefined ? { cwd: template.cwd } : {}),
         env: this.#env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      });
-    } catch (err) {
-      // Node refuses some arguments before any process exists (a NUL byte: TypeError; E2BIG...):
-      // a crash like any other, with the reason, never an exception out of the data plane.
-      this.#spawnFailed(fd, err as Error & { code?: string });
-      return;
-    } finally {
-      closeSync(fd);
-    }
-    this.#message = undefined;
-    this.#child = child;
-    if (child.pid !== undefined) this.#options.pids?.add(child.pid, this.id);
-    let exited = false;
-    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (exited) return;
-      exited = true;
-      const exitCode = code ?? 128 + (signal !== null ? (constants.signals[signal] ?? 0) : 0);
-      this.#onExit(child, exitCode);
-    };
-    child.once('exit', onExit);
-    child.once('error', (err: Error & { code?: string }) => {
-      // A spawn failure (e.g. ENOENT) may emit no 'exit'; report it as the shell would: 127.
-      if (child.pid === undefined) {
-        try {
-          appendFileSync(this.#options.logPath, `--- cutover: cannot start: ${err.message}\n`);
-        } catch {
-          // Logging is best effort here.
-        }
-        this.#message = `spawn failed: ${err.code ?? err.message}`;
-        onExit(127, null);
-      }
-    });
-    this.#startProbes();
+        logPath: this.#options.logPath,
+        tag: this.#tag(),
+      })
+      .then(
+        (proc) => {
+          this.#spawning = null;
+          this.#message = undefined;
+          this.#attach(proc, false);
+        },
+        (err: unknown) => {
+          this.#spawning = null;
+          this.#spawnFailed(err as Error & { code?: string });
+        },
+      );
     this.#options.onChange();
   }
 
-  /** A spawn refused synchronously: logged, then handled as an exit with code 127 (restarted with backoff). */
-  #spawnFailed(fd: number, err: Error & { code?: string }): void {
+  /**
+   * Take over a process an earlier router process started (same pid): its restart count and
+   * start time carry over, and its probes run again at once (no `initialDelaySeconds`: it has
+   * started already); it receives traffic when its readiness probe passes.
+   */
+  adopt(proc: HostedProcess): void {
+    this.#restarts = proc.tag.restarts;
+    this.#startedAt = proc.tag.startedAt;
+    this.#state = 'Starting';
+    this.#attach(proc, true);
+    this.#options.onChange();
+  }
+
+  #tag(): ReplicaTag {
+    return {
+      id: this.id,
+      rollout: this.rollout,
+      revision: this.revision,
+      ...(this.#options.set !== undefined ? { set: this.#options.set } : {}),
+      hash: this.#options.hash,
+      ordinal: this.ordinal,
+      port: this.port,
+      restarts: this.#restarts,
+      startedAt: this.#startedAt,
+    };
+  }
+
+  #attach(proc: HostedProcess, adopted: boolean): void {
+    this.#proc = proc;
+    void proc.exited.then((code) => this.#onExit(proc, code));
+    if (this.#stopping === null) this.#startProbes(adopted);
+  }
+
+  /** A spawn the host refused: logged, then handled as an exit with code 127 (restarted with backoff). */
+  #spawnFailed(err: Error & { code?: string }): void {
     try {
-      writeSync(fd, `--- cutover: cannot start: ${err.message}\n`);
+      appendFileSync(this.#options.logPath, `--- cutover: cannot start: ${err.message}\n`);
     } catch {
       // Logging is best effort here.
     }
     this.#message = `spawn failed: ${err.code ?? err.message}`;
-    this.#lastExitCode = 127;
-    this.#ready = false;
-    this.#state = 'Crashed';
-    const delay = this.#backoff.delay(0);
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = null;
-      if (this.#stopping !== null) return;
-      this.#restarts++;
-      this.start();
-    }, delay);
-    this.#options.onChange();
+    this.#crashed(127);
   }
 
   #probeContext(): ProbeContext {
     return { host: this.host, port: this.port, env: this.#env, cwd: this.#options.template.cwd };
   }
 
-  #startProbes(): void {
+  /** @param adopted - the process runs already: no initial delay. */
+  #startProbes(adopted: boolean): void {
     const template = this.#options.template;
+    const now = (probe: Probe): Probe => (adopted ? { ...probe, initialDelaySeconds: 0 } : probe);
     this.#readiness = new ProbeLoop({
-      probe: template.readinessProbe ?? PORT_OPEN_PROBE,
+      probe: now(template.readinessProbe ?? PORT_OPEN_PROBE),
       context: this.#probeContext(),
       initial: false,
       stopOnSuccess: template.readinessProbe === undefined,
@@ -253,7 +263,7 @@ export class Replica {
     this.#readiness.start();
     if (template.livenessProbe !== undefined) {
       this.#liveness = new ProbeLoop({
-        probe: template.livenessProbe,
+        probe: now(template.livenessProbe),
         context: this.#probeContext(),
         initial: true,
         onChange: (passing) => {
@@ -273,13 +283,13 @@ export class Replica {
 
   /** Liveness failed: as the kubelet, stop the process (grace period applies) and restart it. */
   #killForRestart(): void {
-    const child = this.#child;
-    if (child === null) return;
+    const proc = this.#proc;
+    if (proc === null) return;
     this.#ready = false;
     this.#options.onChange();
-    killGroup(child.pid, 'SIGTERM');
-    void waitExit(child, this.#graceMs()).then((exited) => {
-      if (!exited) killGroup(child.pid, 'SIGKILL');
+    killGroup(proc.pid, 'SIGTERM');
+    void waitExit(proc, this.#graceMs()).then((exited) => {
+      if (!exited) killGroup(proc.pid, 'SIGKILL');
     });
   }
 
@@ -287,13 +297,19 @@ export class Replica {
     return (this.#options.template.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS) * 1000;
   }
 
-  #onExit(child: ChildProcess, exitCode: number): void {
+  #onExit(proc: HostedProcess, exitCode: number): void {
+    // Members of the group the leader left behind (e.g. a shell's children) must not hold the port.
+    killGroup(proc.pid, 'SIGKILL');
+    if (proc !== this.#proc) return;
     this.#lastExitCode = exitCode;
     this.#stopProbes();
-    // Members of the group the leader left behind (e.g. a shell's children) must not hold the port.
-    killGroup(child.pid, 'SIGKILL');
-    if (child.pid !== undefined) this.#options.pids?.remove(child.pid);
     if (this.#stopping !== null) return;
+    this.#crashed(exitCode);
+  }
+
+  /** The process ended or never started: Crashed, restarted after the backoff. */
+  #crashed(exitCode: number): void {
+    this.#lastExitCode = exitCode;
     this.#ready = false;
     this.#state = 'Crashed';
     const delay = this.#backoff.delay(Date.now() - this.#startedAt);
@@ -303,8 +319,9 @@ export class Replica {
       this.#restarts++;
       try {
         this.start();
-      } catch {
-        this.#onExit(child, 127);
+      } catch (err) {
+        this.#message = (err as Error).message;
+        this.#crashed(127);
       }
     }, delay);
     this.#options.onChange();
@@ -329,17 +346,24 @@ export class Replica {
     const graceMs = this.#graceMs();
     await this.#options.sink.drainEndpoint(this.id, graceMs);
     this.#stopProbes();
-    const child = this.#child;
-    if (child !== null && child.exitCode === null && child.signalCode === null) {
+    // A spawn still in flight: its process is stopped like any other.
+    await this.#spawning;
+    const proc = this.#proc;
+    if (proc !== null && proc.exitCode === null) {
       this.#state = 'Terminating';
       this.#options.onChange();
-      killGroup(child.pid, 'SIGTERM');
-      if (!(await waitExit(child, graceMs))) {
-        killGroup(child.pid, 'SIGKILL');
-        await waitExit(child, 5_000);
+      killGroup(proc.pid, 'SIGTERM');
+      if (!(await waitExit(proc, graceMs))) {
+        killGroup(proc.pid, 'SIGKILL');
+        await waitExit(proc, 5_000);
       }
     }
     this.#state = 'Stopped';
     this.#options.onChange();
   }
+}
+
+/** The id of a replica: `<rollout>-r<revision>-<ordinal>`, or `<set>-<ordinal>` in an extra set. Pure. */
+function replicaId(rollout: string, revision: number, ordinal: number, set?: string): string {
+  return set === undefined ? `${rollout}-r${revision}-${ordinal}` : `${set}-${ordinal}`;
 }
