@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fatal((err as Error).message);
   }
+  // A standby until the supervisor activates it: modules loaded, nothing held.
+  await link.activation();
   const takeOver = await link.takeOver();
   const exit = (): void => {
     void link.exit().then(() => process.exit(0));

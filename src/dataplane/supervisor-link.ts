@@ -67,69 +67,94 @@ export class SupervisorLink implements PortBinder, ProcessHost {
   #adoptable: LinkedProcess[] = [];
   #onStop: (() => void) | null = null;
 
-  /** @param proc - this process, forked by the supervisor with an IPC channel. */
+  #activated: (() => void) | null = null;
+  #active = false;
+  #welcomed: ((takeOver: TakeOver) => void) | null = null;
+  readonly #partial: Partial<TakeOver> & { specs: RolloutDataPlaneSpec[] } = { specs: [] };
+
+  /**
+   * @param proc - this process, forked by the supervisor with an IPC channel. When the channel
+   *   closes (the supervisor is gone) the process exits 70: nothing would restart it or learn of its
+   *   replicas' exits.
+   * @throws Error when there is no IPC channel.
+   */
   constructor(proc: NodeJS.Process = process) {
     if (proc.send === undefined)
       throw new Error('the router process must be started by the data plane supervisor (no IPC channel)');
     this.#process = proc;
+    proc.on('message', (message: SupervisorToRouter, handle: unknown) => this.#onMessage(message, handle));
+    proc.once('disconnect', () => {
+      process.stderr.write('cutover router: the supervisor is gone; exiting\n');
+      process.exit(70);
+    });
+  }
+
+  /** Resolves when the supervisor makes this process the active router (until then it is a standby). */
+  activation(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#active) resolve();
+      else this.#activated = resolve;
+    });
   }
 
   /** Say hello and collect what the supervisor hands over, until its `welcome`. */
   takeOver(): Promise<TakeOver> {
     return new Promise((resolve) => {
-      const partial: Partial<TakeOver> & { specs: RolloutDataPlaneSpec[] } = { specs: [] };
-      this.#process.on('message', (message: SupervisorToRouter, handle: unknown) => {
-        switch (message.type) {
-          case 'admin':
-            partial.admin = handle as object;
-            return;
-          case 'metrics':
-            partial.metrics = handle as object;
-            return;
-          case 'listener':
-            this.#inherited.set(message.port, handle as object);
-            return;
-          case 'spec':
-            partial.specs.push(message.spec);
-            return;
-          case 'process': {
-            const proc = new LinkedProcess(message.pid, message.tag);
-            this.#processes.set(message.pid, proc);
-            this.#adoptable.push(proc);
-            return;
-          }
-          case 'welcome':
-            resolve({
-              ...(partial as TakeOver),
-              generation: message.generation,
-              supervisorPid: message.supervisorPid,
-              startedAt: message.startedAt,
-              routerExits: message.routerExits,
-            });
-            return;
-          case 'exited': {
-            const proc = this.#processes.get(message.pid);
-            this.#processes.delete(message.pid);
-            if (proc !== undefined) proc.resolveExit(message.code);
-            else this.#earlyExits.set(message.pid, message.code);
-            return;
-          }
-          case 'stop':
-            this.#onStop?.();
-            return;
-          case 'bound':
-          case 'spawned':
-            this.#pending.get(message.id)?.(message, handle);
-            this.#pending.delete(message.id);
-            return;
-        }
-      });
-      this.#process.once('disconnect', () => {
-        process.stderr.write('cutover router: the supervisor is gone; exiting\n');
-        process.exit(70);
-      });
+      this.#welcomed = resolve;
       this.#send({ type: 'hello' });
     });
+  }
+
+  #onMessage(message: SupervisorToRouter, handle: unknown): void {
+    const partial = this.#partial;
+    switch (message.type) {
+      case 'activate':
+        this.#active = true;
+        this.#activated?.();
+        return;
+      case 'admin':
+        partial.admin = handle as object;
+        return;
+      case 'metrics':
+        partial.metrics = handle as object;
+        return;
+      case 'listener':
+        this.#inherited.set(message.port, handle as object);
+        return;
+      case 'spec':
+        partial.specs.push(message.spec);
+        return;
+      case 'process': {
+        const proc = new LinkedProcess(message.pid, message.tag);
+        this.#processes.set(message.pid, proc);
+        this.#adoptable.push(proc);
+        return;
+      }
+      case 'welcome':
+        this.#welcomed?.({
+          ...(partial as TakeOver),
+          generation: message.generation,
+          supervisorPid: message.supervisorPid,
+          startedAt: message.startedAt,
+          routerExits: message.routerExits,
+        });
+        return;
+      case 'exited': {
+        const proc = this.#processes.get(message.pid);
+        this.#processes.delete(message.pid);
+        if (proc !== undefined) proc.resolveExit(message.code);
+        else this.#earlyExits.set(message.pid, message.code);
+        return;
+      }
+      case 'stop':
+        this.#onStop?.();
+        return;
+      case 'bound':
+      case 'spawned':
+        this.#pending.get(message.id)?.(message, handle);
+        this.#pending.delete(message.id);
+        return;
+    }
   }
 
   /** Called when the supervisor asks for a graceful stop (it got SIGTERM). */

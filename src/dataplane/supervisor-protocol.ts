@@ -33,6 +33,11 @@ export type RouterToSupervisor =
 
 /** What the supervisor sends to its router process. */
 export type SupervisorToRouter =
+  /**
+   * Become the active router process: say `hello`. Until then a router process is a standby: its
+   * modules are loaded, it holds nothing and serves nothing.
+   */
+  | { type: 'activate' }
   /** With the handle of the admin API's Unix socket. */
   | { type: 'admin' }
   /** With the handle of the metrics port. */

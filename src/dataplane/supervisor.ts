@@ -71,10 +71,19 @@ export interface SupervisorOptions {
   restartMaxMs?: number;
   /** A router process that ran this long is restarted at once when it crashes, ms. @default 10000 */
   restartResetAfterMs?: number;
+  /**
+   * Keep a standby router process (started, modules loaded, holding nothing) that takes over at once
+   * when the active one dies, rather than waiting for a new Node process to start. Costs one idle
+   * Node process. @default true
+   */
+  standby?: boolean;
+  /** Delay before a standby is started after a router process serves, ms. @default 1000 */
+  standbyDelayMs?: number;
 }
 
 interface RouterProcess {
   child: ChildProcess;
+  /** When it became the active router process (or was started, for a standby), ms since the epoch. */
   startedAt: number;
   /** It has taken over every socket and serves them. */
   ready: boolean;
@@ -104,6 +113,9 @@ export class Supervisor {
   readonly #specs = new Map<string, RolloutDataPlaneSpec>();
   #processes: ChildProcessHost | null = null;
   #router: RouterProcess | null = null;
+  /** A started router process waiting to be activated. */
+  #standby: RouterProcess | null = null;
+  #standbyTimer: NodeJS.Timeout | null = null;
   #generation = 0;
   /** The last router processes that died, oldest first; `replacedBy` 0 until a new one is started. */
   readonly #exits: RouterExit[] = [];
@@ -117,6 +129,8 @@ export class Supervisor {
       restartInitialMs: 250,
       restartMaxMs: 8_000,
       restartResetAfterMs: 10_000,
+      standby: true,
+      standbyDelayMs: 1_000,
       ...options,
       routerHost: options.routerHost ?? '127.0.0.1',
     };
@@ -145,7 +159,7 @@ export class Supervisor {
     const done = new Promise<void>((resolve) => {
       this.#done = resolve;
     });
-    this.#startRouter();
+    this.#activate(this.#fork());
     return done;
   }
 
@@ -154,6 +168,9 @@ export class Supervisor {
     if (this.#exiting) return;
     this.#exiting = true;
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    if (this.#standbyTimer !== null) clearTimeout(this.#standbyTimer);
+    this.#standby?.child.kill('SIGTERM');
+    this.#standby = null;
     const router = this.#router;
     if (router?.child.connected) this.#send(router.child, { type: 'stop' });
     else void this.#stopReplicas().then(() => this.#finish());
@@ -217,19 +234,13 @@ export class Supervisor {
     return this.#bind(host, port, net.isIPv6(host) ? 6 : 4, what);
   }
 
-  #startRouter(): void {
-    this.#restartTimer = null;
-    if (this.#exiting) return;
-    this.#generation++;
+  #fork(): RouterProcess {
     const child = fork(this.#o.routerEntry, ['--home', this.#o.home], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, CUTOVER_ROUTER_HOST: this.#o.routerHost },
       serialization: 'json',
     });
     const router: RouterProcess = { child, startedAt: Date.now(), ready: false };
-    const last = this.#exits.at(-1);
-    if (last !== undefined && last.replacedBy === 0) last.replacedBy = child.pid ?? 0;
-    this.#router = router;
     child.on('message', (message: RouterToSupervisor) => {
       void this.#onMessage(router, message).catch((err: unknown) =>
         this.#log(`message ${message.type}: ${String(err)}`),
@@ -237,10 +248,47 @@ export class Supervisor {
     });
     child.on('error', (err) => this.#log(`router process error: ${err.message}`));
     child.once('exit', (code, signal) => this.#onRouterExit(router, code, signal));
+    return router;
+  }
+
+  /** Make a router process the active one: it takes the sockets, the states and the replicas over. */
+  #activate(router: RouterProcess): void {
+    this.#generation++;
+    router.startedAt = Date.now();
+    const last = this.#exits.at(-1);
+    if (last !== undefined && last.replacedBy === 0) last.replacedBy = router.child.pid ?? 0;
+    this.#router = router;
+    this.#send(router.child, { type: 'activate' });
+  }
+
+  /** Start the next active router process: the standby when there is one, else a new process. */
+  #startRouter(): void {
+    this.#restartTimer = null;
+    if (this.#exiting) return;
+    const standby = this.#standby;
+    this.#standby = null;
+    this.#activate(standby?.child.connected ? standby : this.#fork());
+  }
+
+  /** A standby a while after the active router process serves (not to slow its start down). */
+  #scheduleStandby(delayMs: number): void {
+    if (!this.#o.standby || this.#exiting || this.#standby !== null || this.#standbyTimer !== null) return;
+    this.#standbyTimer = setTimeout(() => {
+      this.#standbyTimer = null;
+      if (!this.#exiting && this.#standby === null) this.#standby = this.#fork();
+    }, delayMs);
   }
 
   #onRouterExit(router: RouterProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.#router === router) this.#router = null;
+    if (this.#standby === router) {
+      // A standby that died (a broken dist/, a kill): another one later, not in a loop.
+      this.#standby = null;
+      this.#log(`standby router process ${router.child.pid} ended (${signal ?? `exit ${code}`})`);
+      this.#scheduleStandby(this.#o.restartMaxMs);
+      return;
+    }
+    if (this.#router !== router) return;
+    this.#router = null;
     if (this.#exiting) {
       void this.#stopReplicas().then(() => this.#finish());
       return;
@@ -258,9 +306,12 @@ export class Supervisor {
     const delay = this.#restartDelay;
     this.#restartDelay = Math.min(Math.max(this.#o.restartInitialMs, delay * 2), this.#o.restartMaxMs);
     this.#log(
-      `router process ${router.child.pid} ended (${signal ?? `exit ${code}`}) after ${ranMs} ms; restarting in ${delay} ms`,
+      `router process ${router.child.pid} ended (${signal ?? `exit ${code}`}) after ${ranMs} ms; ${
+        delay === 0 ? 'replaced at once' : `replacing it in ${delay} ms`
+      }${delay === 0 && this.#standby?.child.connected ? ' by the standby' : ''}`,
     );
-    this.#restartTimer = setTimeout(() => this.#startRouter(), delay);
+    if (delay === 0) this.#startRouter();
+    else this.#restartTimer = setTimeout(() => this.#startRouter(), delay);
   }
 
   async #onMessage(router: RouterProcess, message: RouterToSupervisor): Promise<void> {
@@ -285,6 +336,7 @@ export class Supervisor {
       case 'ready':
         router.ready = true;
         this.#writeInfo(router);
+        this.#scheduleStandby(this.#o.standbyDelayMs);
         return;
       case 'exit':
         this.#exiting = true;
