@@ -23,6 +23,13 @@ import { pacedLoad } from '../test/support/paced-load.js';
 interface CrashFigures {
   rate: number;
   failed: number;
+  /** Failures of requests sent before the kill: in flight on the killed process. */
+  inFlight: number;
+  /**
+   * Failures of requests sent after the kill on a connection of the killed process, before the
+   * client had read its FIN (clients retry these: RFC 9110 section 9.2.2).
+   */
+  deadConnection: number;
   /** Failures of requests on connections opened after the kill (goal 0). */
   failedAfterKill: number;
   refused: number;
@@ -95,6 +102,8 @@ async function benchDataPlaneCrash(rates = [500, 2000], kills = 3): Promise<Cras
         figures.push({
           rate,
           failed: failed.length,
+          inFlight: failed.filter((s) => s.sentAt < killedAt).length,
+          deadConnection: failed.filter((s) => s.sentAt >= killedAt && s.connectedAt < killedAt).length,
           failedAfterKill: failed.filter((s) => s.connectedAt >= killedAt).length,
           refused: samples.filter((s) => s.outcome === 'ECONNREFUSED').length,
           serveAgainMs: served.length > 0 ? Math.min(...served) - killedAt : Number.POSITIVE_INFINITY,
@@ -130,7 +139,7 @@ export async function printDataPlaneCrashBench(): Promise<void> {
       f.replicasKept ? '' : ' REPLICAS-RESTARTED',
     ].join('');
     console.log(
-      `${String(f.rate).padStart(5)} req/s: failed ${f.failed} (all in flight on the killed process: goal), after the kill ${f.failedAfterKill} (goal 0), refused ${f.refused} (goal 0), served again after ${f.serveAgainMs} ms = ${(f.serveAgainMs / baseline).toFixed(1)}x a bare node start (goal <= 1000 ms), replica pids ${f.replicasKept ? 'unchanged' : 'CHANGED'}${goals}`,
+      `${String(f.rate).padStart(5)} req/s: failed ${f.failed} = ${f.inFlight} in flight on the killed process + ${f.deadConnection} sent on its connections before the client saw them close, on new connections ${f.failedAfterKill} (goal 0), refused ${f.refused} (goal 0), served again after ${f.serveAgainMs} ms = ${(f.serveAgainMs / baseline).toFixed(1)}x a bare node start (goal <= 1000 ms), replica pids ${f.replicasKept ? 'unchanged' : 'CHANGED'}${goals}`,
     );
   }
 }
