@@ -65,7 +65,7 @@ export type ReplicaFailureReason = (typeof REPLICA_FAILURE_REASONS)[number];
 
 /**
  * One episode of a watched revision (the current one, or the stable one) whose replica crash-loops
- * or cannot start; Argo Rollouts sees the same through its pods' status. The episode begins with a
+ * or cannot start (on Kubernetes, the status of its pods shows it). The episode begins with a
  * `Warning` event of its reason and ends when every replica of the revision has been ready for
  * `CRASH_LOOP_RESET_SECONDS` (60 s; or none is left); while it lasts the phase is Degraded.
  */
