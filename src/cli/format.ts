@@ -1,6 +1,6 @@
 import type { AnalysisRun } from '../analysis/types.js';
 import type { ListenerSpec, ReplicaSetStatus } from '../dataplane/protocol.js';
-import type { Revision } from '../engine/index.js';
+import { describeReplicaFailure, type Revision } from '../engine/index.js';
 import type { RolloutResource } from '../server/index.js';
 import type { StoredEvent } from '../store/index.js';
 import { compactMeasurements } from './analysis-format.js';
@@ -82,6 +82,12 @@ export function formatRollout(view: RolloutView): string {
     lines.push(
       `${String(v.number).padEnd(10)}${(roles.join(',') || 'old').padEnd(10)}${`${rs?.readyReplicas ?? 0}/${rs?.replicas ?? 0}`.padEnd(7)}${v.hash.padEnd(12)}${weight}%`,
     );
+  }
+  // Absent in a status written before replica failures were tracked.
+  const failures = s.replicaFailures ?? [];
+  if (failures.length > 0) {
+    lines.push('', 'REPLICA FAILURES');
+    for (const f of failures) lines.push(`${ICON.Degraded} ${f.reason}: ${describeReplicaFailure(f)}`);
   }
   const current = analysisRuns.filter((a) => s.analysisRuns.some((ref) => ref.name === a.name));
   if (current.length > 0) {

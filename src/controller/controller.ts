@@ -257,11 +257,12 @@ export class Controller {
   }
 
   #countAbort(rollout: string, status: StoredRollout['status']): void {
+    // Only a Failed or Error run aborts; an abort for a crash loop or the progress deadline is not
+    // an analysis abort.
+    const run = status.analysisRuns.find((r) => r.phase === 'Failed' || r.phase === 'Error');
+    if (!run) return;
     this.stats.analysisAborts++;
-    const run = status.analysisRuns.find(
-      (r) => r.phase === 'Failed' || r.phase === 'Error' || r.phase === 'Inconclusive',
-    );
-    const reason = run ? `AnalysisRun${run.phase}` : 'Unknown';
+    const reason = `AnalysisRun${run.phase}`;
     const byReason = this.stats.analysisAbortsBy[rollout] ?? {};
     byReason[reason] = (byReason[reason] ?? 0) + 1;
     this.stats.analysisAbortsBy[rollout] = byReason;

@@ -4,6 +4,7 @@ import type {
   ListenerSpec,
   ReplicaSetSpec,
   ReplicaSetStatus,
+  ReplicaStatus,
   RouteBackend,
 } from '../dataplane/protocol.js';
 import type { RolloutAnalysis } from '../spec/types.js';
@@ -43,6 +44,9 @@ export class Decision {
     readonly now: number,
   ) {
     this.status = structuredClone(state.status);
+    // A status written before these fields existed; appended, so an unchanged status stays equal.
+    this.status.replicaFailures ??= [];
+    this.status.replicaRestarts ??= {};
   }
 
   get name(): string {
@@ -75,6 +79,13 @@ export class Decision {
   /** Desired replicas of a revision as the data plane last received them. */
   observedReplicas(revision: number): number {
     return this.#observedSet(revision)?.replicas ?? 0;
+  }
+
+  /** Replicas of a revision's own set that are meant to run (starting, running or crashed), as observed. */
+  runningReplicas(revision: number): ReplicaStatus[] {
+    return (this.#observedSet(revision)?.replicaStatuses ?? []).filter(
+      (r) => r.state === 'Starting' || r.state === 'Running' || r.state === 'Crashed',
+    );
   }
 
   /** Whether any replica process of the revision is still alive (starting, running or stopping). */

@@ -57,8 +57,11 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
   }
 }
 
-/** Aborts the update: all traffic back to stable (as Argo's `status.abort`). */
-function abortUpdate(d: Decision, reason: string): void {
+/**
+ * Aborts the update: all traffic back to stable (as Argo's `status.abort`), with a `RolloutAborted`
+ * event giving `reason`. The strategy routes the traffic when it next runs on the decision.
+ */
+export function abortUpdate(d: Decision, reason: string): void {
   const s = d.status;
   s.abort = true;
   s.abortedAt = d.now;

@@ -1,22 +1,17 @@
 import type { Decision } from './decision.js';
-
-/** @default 600 s, as Argo Rollouts' `progressDeadlineSeconds`. */
-export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+import { progressDeadlineExceeded, progressDeadlineMessage } from './progress-deadline.js';
+import { describeReplicaFailure } from './replica-failures.js';
 
 /**
- * Computes phase and message as Argo Rollouts does: Degraded when aborted or past the progress
- * deadline; Paused while any pause condition or a manual pause holds; Progressing while an update
- * runs or the current revision lacks ready replicas; Healthy otherwise.
+ * Computes phase and message as Argo Rollouts does (`CalculateRolloutPhase`), first match wins:
+ * Degraded when aborted, when a watched revision crash-loops or cannot start (`<reason>: <what>`,
+ * the current revision's first), or past the progress deadline; Paused while any pause condition
+ * or a manual pause holds; Progressing while an update runs or the current revision lacks ready
+ * replicas; Healthy otherwise. Each change of phase is an event `Phase<Phase>`. Call after
+ * `trackProgress`.
  */
 export function computePhase(d: Decision): void {
   const s = d.status;
-  const replicas = d.replicas;
-  s.replicas = replicas;
-  const ready = Math.min(d.ready(s.currentRevision), replicas);
-  if (ready !== s.readyReplicas) {
-    s.readyReplicas = ready;
-    s.lastProgressAt = d.now;
-  }
   const updating = s.currentRevision !== s.stableRevision;
   const paused = d.paused || s.pauseConditions.length > 0;
 
@@ -30,19 +25,13 @@ export function computePhase(d: Decision): void {
     );
     return;
   }
-  const deadlineMs = (d.state.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
-  // As Argo, a paused rollout does not time out; ending a pause counts as progress.
-  if (
-    !paused &&
-    (updating || ready < replicas) &&
-    s.lastProgressAt !== null &&
-    d.now - s.lastProgressAt > deadlineMs
-  ) {
-    setPhase(
-      d,
-      'Degraded',
-      `ProgressDeadlineExceeded: revision ${s.currentRevision} has made no progress for ${deadlineMs / 1000}s`,
-    );
+  const failure = s.replicaFailures[0];
+  if (failure) {
+    setPhase(d, 'Degraded', `${failure.reason}: ${describeReplicaFailure(failure)}`);
+    return;
+  }
+  if (progressDeadlineExceeded(d)) {
+    setPhase(d, 'Degraded', progressDeadlineMessage(d));
     return;
   }
   if (paused) {
@@ -55,8 +44,12 @@ export function computePhase(d: Decision): void {
     setPhase(d, 'Progressing', `updating to revision ${s.currentRevision}`);
     return;
   }
-  if (ready < replicas) {
-    setPhase(d, 'Progressing', `${ready} of ${replicas} replicas of revision ${s.currentRevision} ready`);
+  if (s.readyReplicas < s.replicas) {
+    setPhase(
+      d,
+      'Progressing',
+      `${s.readyReplicas} of ${s.replicas} replicas of revision ${s.currentRevision} ready`,
+    );
     return;
   }
   setPhase(d, 'Healthy', '');

@@ -1,9 +1,11 @@
 import { reconcileBlueGreen } from './blue-green.js';
 import { reconcileCanary } from './canary.js';
 import { Decision } from './decision.js';
-import { applyScaleDowns, reconcileSteady, startUpdate } from './lifecycle.js';
+import { abortUpdate, applyScaleDowns, reconcileSteady, startUpdate } from './lifecycle.js';
 import { computePhase } from './phase.js';
+import { progressDeadlineAbortReason, trackProgress } from './progress-deadline.js';
 import { reconcileRecreate } from './recreate.js';
+import { observeReplicaFailures } from './replica-failures.js';
 import { reconcileRolling } from './rolling.js';
 import type { Observed, ReconcileResult, RolloutState, RolloutStatus } from './types.js';
 
@@ -18,6 +20,10 @@ import type { Observed, ReconcileResult, RolloutState, RolloutStatus } from './t
  *
  * The current revision is `state.revisions`' last entry unless `targetRevision` names another
  * (a return to the stable revision).
+ *
+ * Replicas that crash-loop or cannot start are an event and a Degraded phase; with
+ * `spec.progressDeadlineAbort` they, and an update past `progressDeadlineSeconds`, abort the update
+ * (see `replica-failures.ts`, `progress-deadline.ts`).
  * @param now - ms since the epoch.
  */
 export function reconcile(
@@ -33,18 +39,30 @@ export function reconcile(
   if (!target) return d.result();
   if (s.currentRevision !== target.number) startUpdate(d, target, s.currentRevision);
 
-  const strategy = state.spec.strategy;
-  if (s.currentRevision === s.stableRevision) reconcileSteady(d);
-  else if (strategy.canary) reconcileCanary(d, strategy.canary);
-  else if (strategy.blueGreen) reconcileBlueGreen(d, strategy.blueGreen);
-  else if (strategy.rolling) reconcileRolling(d, strategy.rolling);
-  else reconcileRecreate(d);
+  runStrategy(d);
+  observeReplicaFailures(d);
+  trackProgress(d);
+  const abortReason = progressDeadlineAbortReason(d);
+  if (abortReason !== undefined) {
+    abortUpdate(d, abortReason);
+    runStrategy(d); // the strategy's abort path: all traffic back to stable in this same reconcile
+  }
 
   applyScaleDowns(d);
   computePhase(d);
   const result = d.result();
   if (result.events.length > 0 || changed(state.status, result.status)) result.status.updatedAt = now;
   return result;
+}
+
+function runStrategy(d: Decision): void {
+  const s = d.status;
+  const strategy = d.state.spec.strategy;
+  if (s.currentRevision === s.stableRevision) reconcileSteady(d);
+  else if (strategy.canary) reconcileCanary(d, strategy.canary);
+  else if (strategy.blueGreen) reconcileBlueGreen(d, strategy.blueGreen);
+  else if (strategy.rolling) reconcileRolling(d, strategy.rolling);
+  else reconcileRecreate(d);
 }
 
 function changed(a: RolloutStatus, b: RolloutStatus): boolean {
@@ -74,6 +92,8 @@ export function initialStatus(now: number): RolloutStatus {
     previewReadyAt: null,
     analysisRuns: [],
     scaleDowns: [],
+    replicaFailures: [],
+    replicaRestarts: {},
     readyReplicas: 0,
     replicas: 0,
     updatedAt: now,

@@ -55,6 +55,45 @@ export interface ExperimentStatus {
   availableAt: number;
 }
 
+export const REPLICA_FAILURE_REASONS = ['CrashLoopBackOff', 'RunContainerError'] as const;
+/**
+ * Why a replica fails, as the waiting reasons of a Kubernetes container: `CrashLoopBackOff` (it
+ * keeps exiting: `CRASH_LOOP_RESTARTS` (3) restarts without a ready period) and
+ * `RunContainerError` (its process could not be started at all, e.g. `spawn failed: ENOENT`).
+ */
+export type ReplicaFailureReason = (typeof REPLICA_FAILURE_REASONS)[number];
+
+/**
+ * One episode of a watched revision (the current one, or the stable one) whose replica crash-loops
+ * or cannot start (on Kubernetes, the status of its pods shows it). The episode begins with a
+ * `Warning` event of its reason and ends when every replica of the revision has been ready for
+ * `CRASH_LOOP_RESET_SECONDS` (60 s; or none is left); while it lasts the phase is Degraded.
+ */
+export interface ReplicaFailure {
+  revision: number;
+  /** Id of the failing replica (the first one, when several fail), e.g. `web-r2-0`. */
+  replica: string;
+  reason: ReplicaFailureReason;
+  /** Its last exit code (127: it could not be started); null when it never exited. */
+  exitCode: number | null;
+  /** Its restarts since its last ready period, as last observed. */
+  restarts: number;
+  /** What the platform knows beyond the exit code, e.g. `spawn failed: ENOENT`. */
+  message?: string;
+  /** ms since the epoch at which the episode began. */
+  since: number;
+}
+
+/** What the engine remembers of one replica's restarts, to tell a crash loop from occasional crashes. */
+export interface ReplicaRestarts {
+  /** `restarts` at the end of its last ready period (or when first seen): later ones count toward a crash loop. */
+  baseline: number;
+  /** `restarts` as last observed. */
+  restarts: number;
+  /** ms since the epoch since which it has been observed ready without restarting; null when not ready. */
+  readySince: number | null;
+}
+
 /** Persisted status of one Rollout; `-o json` prints it. */
 export interface RolloutStatus {
   phase: RolloutPhase;
@@ -93,6 +132,13 @@ export interface RolloutStatus {
   /** Canary: the running experiment of the current step; absent otherwise. */
   experiment?: ExperimentStatus;
   scaleDowns: ScaleDown[];
+  /**
+   * Crash-loop and start-failure episodes of the current revision (first) and of the stable one.
+   * Absent in a status written before they existed; the next reconcile adds it.
+   */
+  replicaFailures: ReplicaFailure[];
+  /** Restart bookkeeping of the watched revisions' replicas, by replica id. */
+  replicaRestarts: Record<string, ReplicaRestarts>;
   /** Replicas of the current revision that are ready / desired. */
   readyReplicas: number;
   replicas: number;

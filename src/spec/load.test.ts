@@ -220,6 +220,18 @@ describe('parseSpec', () => {
     );
   });
 
+  it('should accept progressDeadlineAbort (as Argo) and report a non-boolean at its key', () => {
+    const withAbort = (value: string) =>
+      edit(CANARY, '  port: 8080\n', `  port: 8080\n  progressDeadlineAbort: ${value}\n`);
+    const [rollout] = parseSpec(`${withAbort('true')}---\n${TEMPLATE}`, 'web.yaml');
+    expect(rollout).toMatchObject({ kind: 'Rollout', spec: { progressDeadlineAbort: true } });
+    expect(only(issuesOf(withAbort('yes')))).toMatchObject({
+      line: 7,
+      path: 'spec.progressDeadlineAbort',
+      message: 'expected true or false, got "yes"',
+    });
+  });
+
   it('should report a templateName that is neither in the input nor known', () => {
     const issue = only(issuesOf(CANARY, 'web.yaml', []));
     expect(issue).toMatchObject({

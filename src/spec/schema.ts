@@ -530,6 +530,7 @@ export const rolloutSpecSchema = strict({
   port: portSchema,
   paused: z.boolean({ error: 'true or false' }).optional(),
   progressDeadlineSeconds: int(1).optional(),
+  progressDeadlineAbort: z.boolean({ error: 'true or false' }).optional(),
   template: localTemplateSchema,
   strategy: rolloutStrategySchema,
 }).superRefine((value: unknown, ctx) => {

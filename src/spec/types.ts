@@ -218,8 +218,18 @@ export interface RolloutSpec {
   port: number;
   /** As Argo's `spec.paused`. @default false */
   paused?: boolean;
-  /** Seconds without progress before the rollout is Degraded (ProgressDeadlineExceeded). @default 600 */
+  /**
+   * Seconds without progress before the rollout is Degraded (`ProgressDeadlineExceeded`), as Argo
+   * Rollouts' `progressDeadlineSeconds`; paused time and canary pause, analysis and experiment steps
+   * do not count. @default 600
+   */
   progressDeadlineSeconds?: number;
+  /**
+   * As Argo Rollouts' `progressDeadlineAbort`: abort a canary or blue-green update (all traffic back
+   * to stable) when it passes its progress deadline, or at once when its new revision crash-loops or
+   * cannot start. @default false
+   */
+  progressDeadlineAbort?: boolean;
   template: LocalTemplate;
   strategy: RolloutStrategy;
 }

@@ -2,6 +2,7 @@ import type { AnalysisPhase } from '../../src/analysis/types.js';
 import {
   type HeaderRouteSpec,
   type ListenerSpec,
+  type ReplicaStatus,
   type RolloutDataPlaneStatus,
   replicaSetKey,
 } from '../../src/dataplane/protocol.js';
@@ -10,10 +11,22 @@ import { initialStatus, reconcile } from '../../src/engine/reconcile.js';
 import type { EngineAction, EngineEvent, Revision, RolloutStatus } from '../../src/engine/types.js';
 import type { RolloutSpec } from '../../src/spec/types.js';
 
+/** Restarts a replica that fails at once has had after `elapsedMs`: backoff 1 s doubling to 30 s. */
+function backoffRestarts(elapsedMs: number): number {
+  let restarts = 0;
+  let at = 0;
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+    at += delay;
+    if (at > elapsedMs) return restarts;
+    restarts++;
+  }
+}
+
 /**
  * A simulated data plane for unit tests of the pure engine (the real one is exercised by the
  * integration tests): replica sets become ready `readyAfterMs` after being scaled up, listeners
- * apply immediately. Time moves only through `tick()`.
+ * apply immediately; a revision can be made to crash-loop (`crash`, `heal`). Time moves only
+ * through `tick()`.
  */
 export class EngineHarness {
   now = 1_000_000;
@@ -26,6 +39,10 @@ export class EngineHarness {
   /** By `replicaSetKey`: the revision, the experiment set name, and the start time of each replica. */
   readonly #sets = new Map<string, { revision: number; set: string | undefined; starts: number[] }>();
   #listeners: ListenerSpec[] = [];
+  /** Revisions whose replicas keep failing, since when, how (see {@link crash}). */
+  readonly #crashes = new Map<number, { exitCode: number; message?: string; since: number }>();
+  /** Restarts each revision's replicas have had in earlier crash loops (see {@link heal}). */
+  readonly #restarts = new Map<number, number>();
 
   constructor(
     public spec: RolloutSpec,
@@ -49,24 +66,61 @@ export class EngineHarness {
     return {
       rollout: 'web',
       listeners: this.#listeners,
-      replicaSets: [...this.#sets.values()].map(({ revision, set, starts }) => ({
-        revision,
-        ...(set !== undefined ? { set } : {}),
-        hash: `h${revision}`,
-        replicas: starts.length,
-        readyReplicas: starts.filter((t) => this.now - t >= this.readyAfterMs).length,
-        replicaStatuses: starts.map((startedAt, i) => ({
-          id: `${revision}-${i}`,
-          pid: 1,
-          port: 1,
-          state: 'Running' as const,
-          ready: this.now - startedAt >= this.readyAfterMs,
-          restarts: 0,
-          startedAt,
-          lastExitCode: null,
-        })),
-      })),
+      replicaSets: [...this.#sets.values()].map(({ revision, set, starts }) => {
+        const replicaStatuses = starts.map((startedAt, i) =>
+          this.#replicaStatus(revision, set, startedAt, i),
+        );
+        return {
+          revision,
+          ...(set !== undefined ? { set } : {}),
+          hash: `h${revision}`,
+          replicas: starts.length,
+          readyReplicas: replicaStatuses.filter((r) => r.ready).length,
+          replicaStatuses,
+        };
+      }),
     };
+  }
+
+  #replicaStatus(revision: number, set: string | undefined, startedAt: number, i: number): ReplicaStatus {
+    const crash = set === undefined ? this.#crashes.get(revision) : undefined;
+    const restarts = this.#restarts.get(revision) ?? 0;
+    const base = { id: `${revision}-${i}`, port: 1, startedAt };
+    if (!crash) {
+      const ready = this.now - startedAt >= this.readyAfterMs;
+      return { ...base, pid: 1, state: ready ? 'Running' : 'Starting', ready, restarts, lastExitCode: null };
+    }
+    return {
+      ...base,
+      pid: null,
+      state: 'Crashed',
+      ready: false,
+      restarts: restarts + backoffRestarts(this.now - Math.max(crash.since, startedAt)),
+      lastExitCode: crash.exitCode,
+      ...(crash.message !== undefined ? { message: crash.message } : {}),
+    };
+  }
+
+  /**
+   * From now on every replica of `revision` exits with `exitCode` as soon as it starts (with
+   * `message`, e.g. `spawn failed: ENOENT`, it cannot start at all) and is restarted after a backoff
+   * of 1 s doubling to 30 s, as the local platform does.
+   */
+  crash(revision: number, exitCode: number, message?: string): void {
+    this.#crashes.set(revision, { exitCode, ...(message !== undefined ? { message } : {}), since: this.now });
+  }
+
+  /** The replicas of `revision` stop crashing: they start again now (ready after `readyAfterMs`), keeping their restart count. */
+  heal(revision: number): void {
+    const crash = this.#crashes.get(revision);
+    if (!crash) return;
+    this.#restarts.set(
+      revision,
+      (this.#restarts.get(revision) ?? 0) + backoffRestarts(this.now - crash.since) + 1,
+    );
+    this.#crashes.delete(revision);
+    const set = this.#sets.get(replicaSetKey({ revision }));
+    if (set) set.starts = set.starts.map(() => this.now);
   }
 
   /** One reconcile, its desired state applied, then time moves by `stepMs`. */
