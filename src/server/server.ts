@@ -12,6 +12,7 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
+import { AuditLog } from './audit-log.js';
 import { registerAuth } from './auth.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
@@ -101,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const applier = new SpecApplier({ store, controller, clock });
   const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger) });
   await bootstrapAdminToken(store, paths, clock);
+  const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -112,6 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.addHook('preClose', async () => streams.closeAll());
   registerAuth(app, {
     store,
+    audit,
     limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => clock.now()),
     logger,
     now: () => clock.now(),
@@ -144,6 +147,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     version: VERSION,
     shutdown: () => void close(),
     releases,
+    audit,
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });
