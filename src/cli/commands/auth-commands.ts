@@ -114,7 +114,9 @@ export function registerAuthCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description('recompute the HMAC chain and check its head checkpoint; exit 1 naming the first edited or deleted entry')
+    .description(
+      'recompute the HMAC chain and check its head checkpoint; exit 1 naming the first edited or deleted entry',
+    )
     .option('-o, --output <format>', 'text or json')
     .action(async (opts: { output?: string }) => {
       const format = outputFormat(opts.output);
