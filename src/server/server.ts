@@ -18,6 +18,7 @@ import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
+import { SafeLogDestination } from './log-destination.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
@@ -74,7 +75,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new ServerRunningError(existing, paths.home);
   }
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' });
+  const logger =
+    options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
   const store = await openSqliteStore(paths.database);
   const connect = async () => {
     const info = await ensureDataPlane({
