@@ -12,7 +12,7 @@ import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
 import { openApiDocument } from './openapi.js';
-import { parseBody } from './parse-body.js';
+import { absoluteFile, parseBody } from './parse-body.js';
 import { registerReleaseRoutes } from './release-routes.js';
 import type { ReleaseService } from './release-service.js';
 import { rolloutResource } from './rollout-resource.js';
@@ -39,7 +39,7 @@ export interface ApiDeps {
   audit: AuditLog;
 }
 
-const applyBody = z.strictObject({ file: z.string().min(1), text: z.string() });
+const applyBody = z.strictObject({ file: absoluteFile, text: z.string() });
 const promoteBody = z.strictObject({ full: z.boolean().optional() });
 const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() });
 const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
