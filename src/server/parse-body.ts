@@ -26,9 +26,6 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
  * The `file` of a spec sent as text: the absolute path it was read from, whose directory is the base
  * of the spec's relative paths (a relative one would be resolved against the server's directory).
  */
-export const absoluteFile = z
-  .string()
-  .min(1)
-  .refine(isAbsolute, {
-    error: 'expected an absolute path (the directory of the file is the base of its relative paths)',
-  });
+export const absoluteFile = z.string().min(1).refine(isAbsolute, {
+  error: 'expected an absolute path (the directory of the file is the base of its relative paths)',
+});

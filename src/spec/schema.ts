@@ -153,7 +153,7 @@ export const nonEmptyString = (expected = 'a non-empty string') =>
   z.string({ error: expected }).min(1, { error: expected });
 
 /** A `*Seconds` field: an integer number of seconds, `min`..30 days. */
-export const seconds = (min: number) =>
+const seconds = (min: number) =>
   int(min, MAX_DURATION_SECONDS, `an integer number of seconds ${min}..${MAX_DURATION_SECONDS} (30 days)`);
 
 /** The first control character of `text` (NUL, CR, LF...; HTAB too unless `tab`), if any. */
@@ -166,7 +166,7 @@ function controlCharacter(text: string, tab = false): string | undefined {
 }
 
 /** A string without control characters (NUL, CR, LF...), at most `max` characters. */
-export function plainString(expected: string, max: number, options: { tab?: boolean; min?: number } = {}) {
+function plainString(expected: string, max: number, options: { tab?: boolean; min?: number } = {}) {
   const phrase = `${expected} (at most ${max} characters, no control characters such as NUL, CR or LF)`;
   return z
     .string({ error: phrase })
@@ -278,7 +278,7 @@ function record<K extends z.core.$ZodRecordKey, V extends z.core.SomeType>(
 
 const STRING_VALUE = 'a string (quote numbers and booleans, e.g. "8080", "true")';
 const TEXT_VALUE = `${STRING_VALUE} of at most ${MAX_TEXT_LENGTH} characters`;
-export const stringMap = record(
+const stringMap = record(
   z.string(),
   z.string({ error: TEXT_VALUE }).max(MAX_TEXT_LENGTH, { error: TEXT_VALUE }),
   'a mapping of strings',
@@ -287,11 +287,11 @@ export const stringMap = record(
 /** HTTP field names (RFC 9110 section 5.1: a token). */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_NAME_EXPECTED = "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~; no spaces)";
-export const headerNameSchema = z
+const headerNameSchema = z
   .string({ error: FIELD_NAME_EXPECTED })
   .regex(FIELD_NAME, { error: FIELD_NAME_EXPECTED });
 /** An HTTP field value (RFC 9110 section 5.5: no control character but HTAB). */
-export const headerValueSchema = plainString('a header value', MAX_HEADER_VALUE_LENGTH, { tab: true });
+const headerValueSchema = plainString('a header value', MAX_HEADER_VALUE_LENGTH, { tab: true });
 /** HTTP headers a request sends: names are tokens, values hold no CR, LF or NUL. */
 export const headerMap = record(headerNameSchema, headerValueSchema, 'a mapping of header names to values');
 
@@ -315,7 +315,7 @@ export const envMap = record(
 });
 
 /** Bytes `execve` counts for these strings: each with its NUL and its 8-byte pointer. */
-export function execBytes(strings: readonly string[]): number {
+function execBytes(strings: readonly string[]): number {
   return strings.reduce((sum, s) => sum + Buffer.byteLength(s) + 9, 0);
 }
 

@@ -6,7 +6,7 @@ import { StoreError } from '../errors.js';
  * Whether an error means the disk of the database is full: SQLite's `SQLITE_FULL` ("database or
  * disk is full"), or a file system `ENOSPC`.
  */
-export function isDiskFull(error: unknown): boolean {
+function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }
