@@ -132,7 +132,7 @@ describe('API auth, audit and limits', () => {
     const promote = await call('POST', '/api/v1/rollouts/web/promote', tokens.deployer, { full: 'yes' });
     expect(promote.status).toBe(400);
     expect(promote.body).toMatchObject({ code: 'CUTOVER_E_BAD_REQUEST', path: 'full' });
-    const apply = await call('POST', '/api/v1/apply', tokens.deployer, { file: 'web.yaml' });
+    const apply = await call('POST', '/api/v1/apply', tokens.deployer, { file: '/srv/web.yaml' });
     expect(apply.body).toMatchObject({ code: 'CUTOVER_E_BAD_REQUEST', path: 'text' });
     const token = await call('POST', '/api/v1/tokens', admin, { user: 'eve', role: 'root' });
     expect(token.status).toBe(400);
@@ -311,7 +311,7 @@ describe('API auth, audit and limits', () => {
     );
     expect(promoted?.summary).toBe('{}');
     expect(items.find((e) => e.path === '/api/v1/apply' && e.status === 400)?.summary).toBe(
-      '{"file":"web.yaml"}',
+      '{"file":"/srv/web.yaml"}',
     );
     expect(items.every((e) => e.method !== 'GET')).toBe(true);
     const ok = await env.cli(['audit', 'verify']);
@@ -328,7 +328,7 @@ describe('API auth, audit and limits', () => {
       const edited = await env.cli(['audit', 'verify']);
       expect(edited.code).not.toBe(0);
       expect(edited.stderr).toContain(
-        `audit log broken at entry ${target.id}: entry ${target.id}: content does not match its hash (edited)`,
+        `audit log broken at entry ${target.id}: entry ${target.id}: HMAC does not match (edited or re-hashed without the audit key)`,
       );
       db.prepare('UPDATE audit SET status = 403 WHERE id = ?').run(target.id);
       expect((await env.cli(['audit', 'verify'])).code).toBe(0);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** One entry of the hash-chained audit log. */
 export interface AuditEntry {
@@ -18,7 +18,18 @@ export interface AuditEntry {
   status: number;
   /** Hash of the previous entry; 64 zeros for the first. */
   prevHash: string;
-  /** sha256 (hex) of `prevHash` + canonical JSON of the entry's other fields. */
+  /**
+   * HMAC-SHA256 (hex), keyed by the installation's audit key, of `prevHash` + canonical JSON of the
+   * entry's other fields ({@link auditHmac}); entries older than the key (written before cutover
+   * keyed its chain) hold the unkeyed sha256 of the same text ({@link auditHash}).
+   */
+  hash: string;
+}
+
+/** The newest entry as last written to the head checkpoint, outside the database. */
+export interface AuditHead {
+  id: number;
+  /** That entry's `hash`. */
   hash: string;
 }
 
@@ -49,12 +60,38 @@ export function summarizeBody(body: unknown): string {
   return `sha256:${createHash('sha256').update(json).digest('hex')}`;
 }
 
-/** The hash of an entry: sha256(prevHash + canonical JSON of every field but `hash`). Pure. */
-export function auditHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
+/** The text an entry's hash covers: prevHash + canonical JSON of every field but `hash`. Pure. */
+function sealedText(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
   const { prevHash, hash: _own, ...fields } = entry;
-  return createHash('sha256')
-    .update(prevHash + canonicalJson(fields))
-    .digest('hex');
+  return prevHash + canonicalJson(fields);
+}
+
+/**
+ * The unkeyed hash of an entry: sha256(prevHash + canonical JSON of every field but `hash`). Only
+ * entries written before the installation had an audit key carry it; anyone can recompute it, so
+ * it proves nothing against someone who can write the database. Pure.
+ */
+export function auditHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
+  return createHash('sha256').update(sealedText(entry)).digest('hex');
+}
+
+/**
+ * The keyed hash of an entry: HMAC-SHA256 (RFC 2104) of the same text as {@link auditHash}, keyed
+ * by the installation's audit key, which lives outside the database (`$CUTOVER_HOME/audit.key`).
+ * Without the key an edited entry cannot be re-sealed. Pure.
+ */
+export function auditHmac(key: Buffer, entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
+  return createHmac('sha256', key).update(sealedText(entry)).digest('hex');
+}
+
+/** What {@link verifyAuditChain} checks beyond the chain's own hashes. */
+export interface AuditAnchors {
+  /** The audit key: entries with id >= `keyedFrom` must carry its HMAC. */
+  key: Buffer;
+  /** Id of the first entry sealed with the key (1 for an installation keyed from the start). */
+  keyedFrom: number;
+  /** The head checkpoint, when one was written. */
+  head?: AuditHead;
 }
 
 /** What {@link verifyAuditChain} found. */
@@ -62,6 +99,10 @@ export interface AuditVerification {
   ok: boolean;
   /** Entries checked. */
   entries: number;
+  /** Id of the first HMAC-sealed entry (older ones carry the unkeyed sha256); absent without a key. */
+  keyedFrom?: number;
+  /** Id of the entry the head checkpoint names; absent when no checkpoint was written. */
+  head?: number;
   /** The first broken entry: its id and what is wrong with it. */
   broken?: { id: number; reason: string };
 }
@@ -69,39 +110,71 @@ export interface AuditVerification {
 /**
  * Recomputes the chain, oldest first, and reports the first entry that was edited (its hash does
  * not match its content), or that follows a deleted entry (its id skips one, or its prevHash is not
- * the hash of the entry before it). Deleting the newest entries leaves a valid, shorter chain: the
- * chain proves order and integrity, not completeness at the tail. Pure.
+ * the hash of the entry before it).
+ *
+ * With `anchors`, entries from `keyedFrom` on must carry the HMAC of the audit key, so an entry
+ * edited and re-hashed by someone without the key is named (`HMAC does not match`); and the head
+ * checkpoint must name an entry that exists with that hash, so deleting the newest entries (or
+ * rewriting the tail) is named too. Without `anchors` only the unkeyed chain is checked: deleting
+ * the newest entries leaves a valid, shorter chain. Pure.
  */
-export function verifyAuditChain(entries: readonly AuditEntry[]): AuditVerification {
+export function verifyAuditChain(entries: readonly AuditEntry[], anchors?: AuditAnchors): AuditVerification {
+  const found = (broken?: { id: number; reason: string }): AuditVerification => ({
+    ok: broken === undefined,
+    entries: entries.length,
+    ...(anchors ? { keyedFrom: anchors.keyedFrom } : {}),
+    ...(anchors?.head ? { head: anchors.head.id } : {}),
+    ...(broken ? { broken } : {}),
+  });
   let prev: AuditEntry | undefined;
   for (const e of entries) {
     const expectedId = prev ? prev.id + 1 : 1;
     if (e.id !== expectedId) {
-      return {
-        ok: false,
-        entries: entries.length,
-        broken: {
-          id: e.id,
-          reason: `entry ${e.id} follows entry ${prev?.id ?? 0}: ${e.id - expectedId} entr${e.id - expectedId === 1 ? 'y' : 'ies'} before it deleted`,
-        },
-      };
+      const missing = e.id - expectedId;
+      return found({
+        id: e.id,
+        reason: `entry ${e.id} follows entry ${prev?.id ?? 0}: ${missing} entr${missing === 1 ? 'y' : 'ies'} before it deleted`,
+      });
     }
     const expectedPrev = prev?.hash ?? GENESIS_HASH;
     if (e.prevHash !== expectedPrev) {
-      return {
-        ok: false,
-        entries: entries.length,
-        broken: { id: e.id, reason: `entry ${e.id}: prevHash is not the hash of entry ${expectedId - 1}` },
-      };
+      return found({
+        id: e.id,
+        reason: `entry ${e.id}: prevHash is not the hash of entry ${expectedId - 1}`,
+      });
     }
-    if (auditHash(e) !== e.hash) {
-      return {
-        ok: false,
-        entries: entries.length,
-        broken: { id: e.id, reason: `entry ${e.id}: content does not match its hash (edited)` },
-      };
+    if (anchors && e.id >= anchors.keyedFrom) {
+      if (auditHmac(anchors.key, e) !== e.hash) {
+        return found({
+          id: e.id,
+          reason: `entry ${e.id}: HMAC does not match (edited or re-hashed without the audit key)`,
+        });
+      }
+    } else if (auditHash(e) !== e.hash) {
+      return found({ id: e.id, reason: `entry ${e.id}: content does not match its hash (edited)` });
     }
     prev = e;
   }
-  return { ok: true, entries: entries.length };
+  const head = anchors?.head;
+  if (head) {
+    const last = prev?.id ?? 0;
+    if (head.id > last) {
+      return found({
+        id: last + 1,
+        reason: `the head checkpoint names entry ${head.id} but the log ends at entry ${last}: entries ${last + 1}..${head.id} deleted`,
+      });
+    }
+    if (entries[head.id - 1]?.hash !== head.hash) {
+      return found({
+        id: head.id,
+        reason: `entry ${head.id} is not the entry the head checkpoint names (rewritten)`,
+      });
+    }
+  } else if (anchors && (prev?.id ?? 0) >= anchors.keyedFrom) {
+    return found({
+      id: prev?.id ?? 0,
+      reason: 'the head checkpoint is missing although HMAC-sealed entries exist (deleted?)',
+    });
+  }
+  return found();
 }

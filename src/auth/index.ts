@@ -1,7 +1,16 @@
 export {
+  type AuditKey,
+  loadOrCreateAuditKey,
+  readAuditHead,
+  writeAuditHead,
+} from './audit-anchor.js';
+export {
+  type AuditAnchors,
   type AuditEntry,
+  type AuditHead,
   type AuditVerification,
   auditHash,
+  auditHmac,
   GENESIS_HASH,
   summarizeBody,
   verifyAuditChain,

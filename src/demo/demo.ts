@@ -31,6 +31,14 @@ export interface DemoSummary {
   home: string;
 }
 
+/**
+ * Stops the data plane of the demo's data directory, and with it every replica, through its own
+ * shutdown path, waiting (at most 20 s) for it to exit. Nothing when none was started.
+ */
+async function stopDemoDataPlane(home: string): Promise<void> {
+  await shutdownDataPlane(home, 20_000).catch(() => false);
+}
+
 const SERVICE = fileURLToPath(new URL('../../examples/sample-service/server.mjs', import.meta.url));
 
 async function freePort(): Promise<number> {
@@ -48,7 +56,9 @@ async function freePort(): Promise<number> {
  * `cutover demo`: the bundled sample service under generated load goes v1 → canary v2 (healthy,
  * promoted through its steps) → canary v3 (500 on 20% of requests, aborted by analysis and rolled
  * back on its own) → blue-green v4 (promoted). Runs a server and a data plane in a temporary
- * data directory, prints a timeline and a summary, and stops everything it started.
+ * data directory, prints a timeline and a summary, and stops everything it started, also when
+ * interrupted: on SIGINT or SIGTERM it stops the load, the server and the data plane, removes the
+ * directory (unless `keep`) and exits with 130 or 143.
  * @returns the measured summary; `unexpectedFailures` should be 0.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
@@ -60,65 +70,92 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const logger = pino({ level: 'warn' }, pino.destination(join(home, 'server.log')));
   const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   const say = (text: string) => out(`${t()}  ${text}`);
+  let server: RunningServer | undefined;
+  let load: LoadGenerator | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      clearInterval(ticker);
+      await load?.stop().catch(() => undefined);
+      await server?.close().catch(() => undefined);
+      await stopDemoDataPlane(home);
+      if (!options.keep) rmSync(home, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    out(`\n${signal}: stopping the demo's server, data plane and replicas`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
 
   out(
     `cutover demo: data in ${home}; service on http://127.0.0.1:${ports.port} (preview ${ports.previewPort})`,
   );
-  const server = await startServer({ home, port: 0, metricsPort: 0, logger, intervalMs: 100 });
-  const load = new LoadGenerator({ url: `http://127.0.0.1:${ports.port}`, rate: options.rate ?? 200 });
+  try {
+    server = await startServer({ home, port: 0, metricsPort: 0, logger, intervalMs: 100 });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const running = server;
+  const generator = new LoadGenerator({ url: `http://127.0.0.1:${ports.port}`, rate: options.rate ?? 200 });
+  load = generator;
   let lastEvent = 0;
   const printEvents = async () => {
-    const events = await server.store.listEvents({ afterId: lastEvent, limit: 1000 });
+    const events = await running.store.listEvents({ afterId: lastEvent, limit: 1000 });
     for (const e of events) {
       lastEvent = e.id;
       if (!SHOWN.has(e.reason)) continue;
       out(`${t()}  ${e.type === 'Warning' ? '⚠' : '•'} [${e.actor}] ${e.reason}: ${e.message}`);
     }
   };
-  const ticker = setInterval(() => void printEvents(), 100);
+  ticker = setInterval(() => void printEvents(), 100);
   try {
     const apply = async (yaml: string, what: string) => {
       writeFileSync(specFile, yaml);
       say(`$ cutover apply -f demo.yaml   # ${what}`);
-      await server.app
+      await running.app
         .inject({
           method: 'POST',
           url: '/api/v1/apply',
           payload: { file: specFile, text: yaml },
-          headers: { authorization: `Bearer ${readFileSync(server.paths.token, 'utf8').trim()}` },
+          headers: { authorization: `Bearer ${readFileSync(running.paths.token, 'utf8').trim()}` },
         })
         .then((r) => {
           if (r.statusCode !== 200) throw new Error(`apply failed: ${r.body}`);
         });
-      server.controller.wake();
+      running.controller.wake();
     };
 
     await apply(canarySpec(SERVICE, ports, 'v1'), 'v1: first revision, full scale at once');
-    await waitPhase(server, ['Healthy'], 30_000);
-    load.start();
+    await waitPhase(running, ['Healthy'], 30_000);
+    generator.start();
     say(`load started: ${options.rate ?? 200} req/s on port ${ports.port}`);
 
     await apply(canarySpec(SERVICE, ports, 'v2'), 'v2: canary 20% → 50% → 100% with background analysis');
-    await waitPhase(server, ['Healthy'], 60_000, 2);
+    await waitPhase(running, ['Healthy'], 60_000, 2);
 
     await apply(canarySpec(SERVICE, ports, 'v3', 0.2), 'v3: answers 500 on 20% of requests');
-    await waitPhase(server, ['Degraded'], 60_000, 3);
-    const rolledBackAt = await waitNoTraffic(server, 3, 30_000);
+    await waitPhase(running, ['Degraded'], 60_000, 3);
+    const rolledBackAt = await waitNoTraffic(running, 3, 30_000);
     const rollbackMs =
-      load.report.firstSeen.v3 !== undefined ? rolledBackAt - load.report.firstSeen.v3 : null;
+      generator.report.firstSeen.v3 !== undefined ? rolledBackAt - generator.report.firstSeen.v3 : null;
     say(
       `100% of traffic back on stable (v2), ${rollbackMs === null ? '?' : `${(rollbackMs / 1000).toFixed(2)}s`} after v3's first request`,
     );
 
     await apply(blueGreenSpec(SERVICE, ports, 'v4'), 'v4: blue-green, preview first, manual promotion');
-    await waitPhase(server, ['Paused'], 60_000, 4);
+    await waitPhase(running, ['Paused'], 60_000, 4);
     const preview = await request(`http://127.0.0.1:${ports.previewPort}/`);
     say(`preview port ${ports.previewPort} answers: ${(await preview.body.text()).trim()}`);
     say('$ cutover promote demo');
-    await server.controller.command('demo', 'promote', {}, 'user:admin');
-    await waitPhase(server, ['Healthy'], 60_000, 4);
+    await running.controller.command('demo', 'promote', {}, 'user:admin');
+    await waitPhase(running, ['Healthy'], 60_000, 4);
     await new Promise((r) => setTimeout(r, 1000));
-    const report = await load.stop();
+    const report = await generator.stop();
     await printEvents();
 
     const injected = report.serverErrorsByVersion.v3 ?? 0;
@@ -142,11 +179,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     out(`  demo duration:                ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { load: report, unexpectedFailures, rollbackMs, durationMs: Date.now() - started, home };
   } finally {
-    clearInterval(ticker);
-    await load.stop().catch(() => undefined);
-    await server.close();
-    await shutdownDataPlane(home).catch(() => undefined);
-    if (!options.keep) rmSync(home, { recursive: true, force: true });
+    await cleanup();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }
 

@@ -1,25 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  mintToken,
-  QUALIFIERS,
-  type Qualifier,
-  ROLE_PERMISSIONS,
-  ROLES,
-  USER_KINDS,
-  verifyAuditChain,
-} from '../auth/index.js';
+import { mintToken, QUALIFIERS, type Qualifier, ROLE_PERMISSIONS, ROLES, USER_KINDS } from '../auth/index.js';
 import type { Controller } from '../controller/index.js';
 import type { DataPlaneClient } from '../dataplane/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
 import type { Store, StoredToken } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
+import type { AuditLog } from './audit-log.js';
 import { principalOf } from './auth.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
 import { openApiDocument } from './openapi.js';
-import { parseBody } from './parse-body.js';
+import { absoluteFile, parseBody } from './parse-body.js';
 import { registerReleaseRoutes } from './release-routes.js';
 import type { ReleaseService } from './release-service.js';
 import { rolloutResource } from './rollout-resource.js';
@@ -42,9 +35,11 @@ export interface ApiDeps {
   shutdown: () => void;
   /** The release workflow (`/api/v1/releases`, ...). */
   releases: ReleaseService;
+  /** The audit log (`GET /api/v1/audit/verify`). */
+  audit: AuditLog;
 }
 
-const applyBody = z.strictObject({ file: z.string().min(1), text: z.string() });
+const applyBody = z.strictObject({ file: absoluteFile, text: z.string() });
 const promoteBody = z.strictObject({ full: z.boolean().optional() });
 const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() });
 const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
@@ -584,10 +579,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       url: '/api/v1/audit/verify',
       permission: 'admin',
       tag: 'audit',
-      summary: 'Recompute the hash chain; names the first edited entry or the one after a deleted entry',
+      summary:
+        'Recompute the HMAC chain and check its head checkpoint; names the first edited entry, the one after a deleted entry, or the deleted newest ones',
       response: 'AuditVerification',
     },
-    async () => verifyAuditChain(await store.listAudit()),
+    async () => deps.audit.verify(),
   );
 
   routes.add(

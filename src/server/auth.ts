@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
-  auditHash,
   can,
   type Permission,
   parseToken,
@@ -12,6 +11,7 @@ import {
   type UserKind,
 } from '../auth/index.js';
 import type { Store } from '../store/index.js';
+import type { AuditLog } from './audit-log.js';
 import { ApiError } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -42,6 +42,8 @@ declare module 'fastify' {
 /** Options of {@link registerAuth}. */
 export interface AuthOptions {
   store: Store;
+  /** Where authenticated mutating calls are recorded. */
+  audit: AuditLog;
   limiter: RateLimiter;
   logger: Logger;
   now: () => number;
@@ -80,10 +82,10 @@ function unauthenticated(message: string): ApiError {
 /**
  * Authenticates every request but `/healthz` and the dashboard's files by its bearer token,
  * authorizes it by the route's permission, limits its rate per token, and appends every
- * authenticated mutating call to the hash-chained audit log with its outcome.
+ * authenticated mutating call to the HMAC-chained audit log with its outcome.
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
-  const { store, limiter, logger, now } = options;
+  const { store, audit, limiter, logger, now } = options;
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const permission = req.routeOptions.config?.permission;
@@ -135,18 +137,15 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     const principal = req.principal;
     if (!principal || !MUTATING.has(req.method) || reply.statusCode === 429) return payload;
     try {
-      await store.appendAudit(
-        {
-          time: now(),
-          actor: principal.actor,
-          role: principal.role,
-          method: req.method,
-          path: req.url,
-          summary: summarizeBody(req.body),
-          status: reply.statusCode,
-        },
-        auditHash,
-      );
+      await audit.append({
+        time: now(),
+        actor: principal.actor,
+        role: principal.role,
+        method: req.method,
+        path: req.url,
+        summary: summarizeBody(req.body),
+        status: reply.statusCode,
+      });
     } catch (error) {
       logger.error({ err: error, method: req.method, url: req.url }, 'audit append failed');
     }

@@ -42,6 +42,11 @@ export function errorHandler(logger: Logger) {
       return reply.status(400).send({ code: error.code, message: error.message });
     if (error instanceof StoreError && error.code === 'CUTOVER_E_STORE_CONFLICT')
       return reply.status(409).send({ code: error.code, message: error.message });
+    if (error instanceof StoreError && error.code === 'CUTOVER_E_STORE_FULL') {
+      // 507 Insufficient Storage (RFC 4918 section 11.5): the request was valid, the server cannot store it.
+      logger.warn({ err: error }, 'request refused: the disk of the data directory is full');
+      return reply.status(507).send({ code: error.code, message: error.message });
+    }
     if (error instanceof EngineError)
       return reply.status(409).send({ code: error.code, message: error.message });
     const fastifyError = error as FastifyError;

@@ -102,7 +102,11 @@ const COMPONENTS: Record<string, JsonSchema> = {
       summary: { type: 'string', description: 'Body as canonical JSON when short, else sha256:<hex>' },
       status: { type: 'integer' },
       prevHash: { type: 'string' },
-      hash: { type: 'string', description: 'sha256(prevHash + canonical JSON of the other fields)' },
+      hash: {
+        type: 'string',
+        description:
+          'HMAC-SHA256 with the audit key of prevHash + canonical JSON of the other fields (sha256 for entries older than the key)',
+      },
     },
   },
   AuditVerification: {
@@ -110,6 +114,8 @@ const COMPONENTS: Record<string, JsonSchema> = {
     properties: {
       ok: { type: 'boolean' },
       entries: { type: 'integer' },
+      keyedFrom: { type: 'integer', description: 'Id of the first HMAC-sealed entry' },
+      head: { type: 'integer', description: 'Id of the entry the head checkpoint names' },
       broken: { type: 'object', properties: { id: { type: 'integer' }, reason: { type: 'string' } } },
     },
   },

@@ -17,6 +17,10 @@ export interface HomePaths {
   serverLog: string;
   /** The bootstrap admin token (mode 0600), written by the server; the local CLI's default token. */
   token: string;
+  /** The audit chain's HMAC key (mode 0600), created at the first start; outside the database. */
+  auditKey: string;
+  /** The audit chain's head checkpoint (mode 0600), rewritten after each append. */
+  auditHead: string;
 }
 
 /** Resolves the data directory: `explicit`, else `$CUTOVER_HOME`, else `~/.cutover`. */
@@ -30,6 +34,8 @@ export function homePaths(explicit?: string): HomePaths {
     logs: join(home, 'logs'),
     serverLog: join(home, 'logs', 'server.log'),
     token: join(home, 'token'),
+    auditKey: join(home, 'audit.key'),
+    auditHead: join(home, 'audit-head.json'),
   };
 }
 

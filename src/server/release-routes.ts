@@ -11,7 +11,7 @@ import {
 } from '../workflow/index.js';
 import { principalOf } from './auth.js';
 import { ApiError } from './errors.js';
-import { parseBody } from './parse-body.js';
+import { absoluteFile, parseBody } from './parse-body.js';
 import type { ReleaseService } from './release-service.js';
 import type { RouteRegistry } from './route-registry.js';
 
@@ -22,7 +22,7 @@ export interface ReleaseRouteDeps {
 }
 
 const createBody = z.strictObject({
-  file: z.string().min(1),
+  file: absoluteFile,
   text: z.string(),
   type: z.enum(RELEASE_TYPES).optional(),
 });

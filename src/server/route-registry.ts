@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Permission } from '../auth/index.js';
+import { parseBody } from './parse-body.js';
+
+/** The body of a route that takes none: absent, `null` or `{}`; any field is refused. */
+const NO_BODY = z.strictObject({});
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
 export type JsonSchema = Record<string, unknown>;
@@ -13,7 +17,10 @@ export interface RouteDoc {
   permission: Permission | 'public';
   summary: string;
   tag: string;
-  /** zod schema of the JSON body (validated by the handler with it). */
+  /**
+   * zod schema of the JSON body (validated by the handler with it). A POST or DELETE without one
+   * takes no body: any field in it is a 400 before the handler runs.
+   */
   body?: z.ZodType;
   /** Whether a body must be sent. @default false */
   bodyRequired?: boolean;
@@ -40,11 +47,17 @@ export class RouteRegistry {
     handler: (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => Promise<unknown>,
   ): void {
     this.routes.push(doc);
+    const takesNoBody = doc.method !== 'GET' && doc.body === undefined;
     app.route<{ Params: P }>({
       method: doc.method,
       url: doc.url,
       config: { permission: doc.permission, ...(doc.sse ? { sse: true } : {}) },
-      handler,
+      handler: takesNoBody
+        ? async (req, reply) => {
+            parseBody(NO_BODY, req.body ?? {});
+            return handler(req, reply);
+          }
+        : handler,
     });
   }
 }

@@ -12,11 +12,13 @@ import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
+import { AuditLog } from './audit-log.js';
 import { registerAuth } from './auth.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
+import { SafeLogDestination } from './log-destination.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
@@ -73,7 +75,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new ServerRunningError(existing, paths.home);
   }
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' });
+  const logger =
+    options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
   const store = await openSqliteStore(paths.database);
   const connect = async () => {
     const info = await ensureDataPlane({
@@ -101,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const applier = new SpecApplier({ store, controller, clock });
   const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger) });
   await bootstrapAdminToken(store, paths, clock);
+  const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -112,6 +116,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.addHook('preClose', async () => streams.closeAll());
   registerAuth(app, {
     store,
+    audit,
     limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => clock.now()),
     logger,
     now: () => clock.now(),
@@ -144,6 +149,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     version: VERSION,
     shutdown: () => void close(),
     releases,
+    audit,
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });

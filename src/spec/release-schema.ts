@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { resolveWindowPolicy, WindowPolicyError } from '../workflow/windows/index.js';
+import { MAX_COUNT, MAX_ITEMS, MAX_REPLICAS, MAX_TEXT_LENGTH } from './limits.js';
 import type {
   Environment,
   EnvironmentSpec,
@@ -30,6 +31,7 @@ import {
   envMap,
   exactlyOneOf,
   expect,
+  headerMap,
   int,
   isRecord,
   nameSchema,
@@ -40,8 +42,8 @@ import {
   rolloutSpecSchema,
   rolloutStrategySchema,
   strict,
-  stringMap,
   uniqueBy,
+  urlPathSchema,
 } from './schema.js';
 import { API_VERSION } from './types.js';
 
@@ -68,7 +70,7 @@ function fieldPath(path: string): (string | number)[] {
 }
 
 const environmentSpecSchema = strict({
-  order: int(0),
+  order: int(0, MAX_COUNT),
   windows: windowsSchema.optional(),
 });
 
@@ -81,7 +83,7 @@ export const environmentSchema = strict({
 });
 
 const rolloutOverrideSchema = strict({
-  replicas: int(0).optional(),
+  replicas: int(0, MAX_REPLICAS, `an integer 0..${MAX_REPLICAS} (the local platform's limit)`).optional(),
   port: portSchema.optional(),
   env: envMap.optional(),
   strategy: rolloutStrategySchema.optional(),
@@ -108,12 +110,13 @@ const jobsSchema = z
   .superRefine(uniqueBy('name', 'name'), ALWAYS);
 
 const smokeHttpCheckSchema = strict({
-  path: z
-    .string({ error: 'an absolute URL path such as /healthz' })
-    .startsWith('/', { error: 'an absolute URL path such as /healthz' }),
+  path: urlPathSchema,
   method: z.enum(['GET', 'POST', 'HEAD'], { error: 'GET, POST or HEAD' }).optional(),
   expectStatus: int(100, 599, 'an HTTP status 100..599').optional(),
-  bodyContains: z.string({ error: 'a string' }).optional(),
+  bodyContains: z
+    .string({ error: `a string of at most ${MAX_TEXT_LENGTH} characters` })
+    .max(MAX_TEXT_LENGTH, { error: `a string of at most ${MAX_TEXT_LENGTH} characters` })
+    .optional(),
   timeoutMs: int(1, 600_000).optional(),
 });
 
@@ -159,10 +162,15 @@ const monitorSchema = strict({
   checkpoints: z
     .array(durationSchema, { error: 'a list of durations, e.g. [5m, 15m, 30m, 60m]' })
     .min(1, { error: 'at least one checkpoint' })
+    .max(MAX_ITEMS, { error: `at most ${MAX_ITEMS} checkpoints` })
     .optional(),
   investigateErrorRate: ratio().optional(),
   rollbackErrorRate: ratio().optional(),
-  p99BaselineFactor: z.number({ error: 'a number > 1' }).gt(1, { error: 'a number > 1' }).optional(),
+  p99BaselineFactor: z
+    .number({ error: 'a number > 1 and <= 1000' })
+    .gt(1, { error: 'a number > 1 and <= 1000' })
+    .max(1000, { error: 'a number > 1 and <= 1000' })
+    .optional(),
   resourceRatio: ratio().optional(),
 }).superRefine((value: unknown, ctx) => {
   if (!isRecord(value)) return;
@@ -177,7 +185,11 @@ const monitorSchema = strict({
 const rollbackTriggersSchema = strict({
   errorRate: ratio().optional(),
   errorRateFor: durationSchema.optional(),
-  p95Ms: z.number({ error: 'a latency in ms > 0' }).positive({ error: 'a latency in ms > 0' }).optional(),
+  p95Ms: z
+    .number({ error: 'a latency in ms > 0 and <= 3600000 (1 h)' })
+    .positive({ error: 'a latency in ms > 0 and <= 3600000 (1 h)' })
+    .max(3_600_000, { error: 'a latency in ms > 0 and <= 3600000 (1 h)' })
+    .optional(),
   type: z.enum(['traffic', 'database', 'full'], { error: 'traffic, database or full' }).optional(),
 });
 
@@ -189,7 +201,7 @@ const notificationChannelSchema = strict({
     .array(nonEmptyString(), { error: 'a list of notification kinds' })
     .min(1, { error: 'at least one kind (omit kinds for all)' })
     .optional(),
-  headers: stringMap.optional(),
+  headers: headerMap.optional(),
 });
 
 const ISO_EXPECTED = 'an ISO 8601 date-time, e.g. 2026-11-20T10:00:00Z';

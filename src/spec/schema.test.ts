@@ -54,7 +54,10 @@ describe('validateResource', () => {
   it('should require exactly one probe handler and thresholds >= 1', () => {
     const probe = { httpGet: { path: '/' }, exec: { command: ['true'] }, failureThreshold: 0 };
     expect(issues(rollout({ template: { command: ['x'], readinessProbe: probe } }))).toEqual([
-      { path: 'spec.template.readinessProbe.failureThreshold', message: 'expected an integer >= 1, got 0' },
+      {
+        path: 'spec.template.readinessProbe.failureThreshold',
+        message: 'expected an integer 1..100000, got 0',
+      },
       {
         path: 'spec.template.readinessProbe',
         message: 'a probe must have exactly one of httpGet, tcpSocket, exec, got httpGet and exec',
@@ -73,7 +76,8 @@ describe('validateResource', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {
         path: 'spec.template.command.1',
-        message: 'expected a non-empty list of non-empty strings, e.g. ["node", "server.js"], got ""',
+        message:
+          'expected a non-empty list of non-empty strings without NUL, e.g. ["node", "server.js"], got ""',
       },
       {
         path: 'spec.template.env.PORT_HINT',
@@ -88,7 +92,7 @@ describe('validateResource', () => {
     );
     expect(issues(rollout({ strategy: { canary: { maxSurge: 0, maxUnavailable: 1 } } }))).toEqual([]);
     expect(issues(rollout({ strategy: { canary: { maxUnavailable: '150%' } } }))[0]?.message).toBe(
-      'expected an integer >= 0 or a percentage 0%..100%, got "150%"',
+      'expected an integer 0..1000 or a percentage 0%..100%, got "150%"',
     );
   });
 

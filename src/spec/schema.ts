@@ -14,7 +14,19 @@
 import { z } from 'zod';
 import { ARG_PLACEHOLDER } from '../analysis/index.js';
 import { checkExpression, checkMetric } from './analysis-checks.js';
-import { DURATION_EXPECTED, isDuration } from './duration.js';
+import { DURATION_EXPECTED, durationToMs, isDuration } from './duration.js';
+import {
+  MAX_COUNT,
+  MAX_DURATION_SECONDS,
+  MAX_ENV_ENTRY_BYTES,
+  MAX_EXEC_BYTES,
+  MAX_HEADER_ROUTE_MATCHES,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_ITEMS,
+  MAX_PATH_LENGTH,
+  MAX_REPLICAS,
+  MAX_TEXT_LENGTH,
+} from './limits.js';
 import {
   type AnalysisArg,
   type AnalysisTemplate,
@@ -140,6 +152,34 @@ export function int(min: number, max?: number, expected?: string) {
 export const nonEmptyString = (expected = 'a non-empty string') =>
   z.string({ error: expected }).min(1, { error: expected });
 
+/** A `*Seconds` field: an integer number of seconds, `min`..30 days. */
+const seconds = (min: number) =>
+  int(min, MAX_DURATION_SECONDS, `an integer number of seconds ${min}..${MAX_DURATION_SECONDS} (30 days)`);
+
+/** The first control character of `text` (NUL, CR, LF...; HTAB too unless `tab`), if any. */
+function controlCharacter(text: string, tab = false): string | undefined {
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if ((code < 0x20 && !(tab && code === 0x09)) || code === 0x7f) return char;
+  }
+  return undefined;
+}
+
+/** A string without control characters (NUL, CR, LF...), at most `max` characters. */
+function plainString(expected: string, max: number, options: { tab?: boolean; min?: number } = {}) {
+  const phrase = `${expected} (at most ${max} characters, no control characters such as NUL, CR or LF)`;
+  return z
+    .string({ error: phrase })
+    .min(options.min ?? 0, { error: phrase })
+    .max(max, { error: phrase })
+    .superRefine((value, ctx) => {
+      const char = controlCharacter(value, options.tab);
+      if (char !== undefined) {
+        expect(ctx, [], phrase, value, `it holds ${JSON.stringify(char)}`);
+      }
+    });
+}
+
 /** Keys of a record must be unique by a field (`name`, `metricName`): later duplicates are reported. */
 export function uniqueBy(field: string, what: string) {
   return (value: unknown, ctx: Ctx): void => {
@@ -169,52 +209,56 @@ export const nameSchema = z
 /** A TCP port, 1..65535. */
 export const portSchema = int(1, 65_535, 'a port number 1..65535');
 
-/** A duration: integer seconds or `500ms`, `30s`, `5m`, `1h`, `1m30s` (see `durationToMs`). */
+const BOUNDED_DURATION_EXPECTED = `${DURATION_EXPECTED}, at most 30 days`;
+/** Whether `value` is a duration of at most {@link MAX_DURATION_SECONDS}. */
+function isBoundedDuration(value: unknown): boolean {
+  return isDuration(value) && durationToMs(value) <= MAX_DURATION_SECONDS * 1000;
+}
+
+/** A duration: integer seconds or `500ms`, `30s`, `5m`, `1h`, `1m30s` (see `durationToMs`); at most 30 days. */
 export const durationSchema = z
-  .union([z.number(), z.string()], { error: DURATION_EXPECTED })
+  .union([z.number(), z.string()], { error: BOUNDED_DURATION_EXPECTED })
   .superRefine((value, ctx) => {
-    if (!isDuration(value)) expect(ctx, [], DURATION_EXPECTED, value);
+    if (!isBoundedDuration(value)) expect(ctx, [], BOUNDED_DURATION_EXPECTED, value);
   });
 
 function hasArgPlaceholder(value: string): boolean {
   return new RegExp(ARG_PLACEHOLDER.source).test(value);
 }
 
-const DURATION_OR_ARG_EXPECTED = `${DURATION_EXPECTED}, or an {{args.name}} placeholder`;
+const DURATION_OR_ARG_EXPECTED = `${BOUNDED_DURATION_EXPECTED}, or an {{args.name}} placeholder`;
 /** A duration in an AnalysisTemplate, where `{{args.name}}` may stand for it. */
 const durationOrArgSchema = z
   .union([z.number(), z.string()], { error: DURATION_OR_ARG_EXPECTED })
   .superRefine((value, ctx) => {
-    if (!isDuration(value) && !(typeof value === 'string' && hasArgPlaceholder(value))) {
+    if (!isBoundedDuration(value) && !(typeof value === 'string' && hasArgPlaceholder(value))) {
       expect(ctx, [], DURATION_OR_ARG_EXPECTED, value);
     }
   });
 
 /** An integer in an AnalysisTemplate (Kubernetes' IntOrString), where `{{args.name}}` may stand for it. */
-function intOrArg(min: number) {
-  const expected = `an integer >= ${min}, or an {{args.name}} placeholder`;
+function intOrArg(min: number, max = MAX_COUNT) {
+  const expected = `an integer ${min}..${max}, or an {{args.name}} placeholder`;
+  const inRange = (n: number) => Number.isSafeInteger(n) && n >= min && n <= max;
   return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
     const ok =
       typeof value === 'number'
-        ? Number.isSafeInteger(value) && value >= min
-        : (/^-?\d+$/.test(value) && Number(value) >= min) || hasArgPlaceholder(value);
+        ? inRange(value)
+        : (/^-?\d+$/.test(value) && inRange(Number(value))) || hasArgPlaceholder(value);
     if (!ok) expect(ctx, [], expected, value);
   });
 }
 
 const PERCENT = /^(\d+)%$/;
-/** Kubernetes' IntOrString for surge / unavailability: an integer >= 0 or `25%`. */
-function intOrPercent(maxPercent?: number) {
-  const expected =
-    maxPercent === undefined
-      ? 'an integer >= 0 or a percentage such as 25%'
-      : `an integer >= 0 or a percentage 0%..${maxPercent}%`;
+/** Kubernetes' IntOrString for surge / unavailability: an integer 0..{@link MAX_REPLICAS} or `25%`. */
+function intOrPercent(maxPercent: number) {
+  const expected = `an integer 0..${MAX_REPLICAS} or a percentage 0%..${maxPercent}%`;
   return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
     const percent = typeof value === 'string' ? PERCENT.exec(value)?.[1] : undefined;
     const ok =
       typeof value === 'number'
-        ? Number.isSafeInteger(value) && value >= 0
-        : percent !== undefined && (maxPercent === undefined || Number(percent) <= maxPercent);
+        ? Number.isSafeInteger(value) && value >= 0 && value <= MAX_REPLICAS
+        : percent !== undefined && Number(percent) <= maxPercent;
     if (!ok) expect(ctx, [], expected, value);
   });
 }
@@ -233,21 +277,56 @@ function record<K extends z.core.$ZodRecordKey, V extends z.core.SomeType>(
 }
 
 const STRING_VALUE = 'a string (quote numbers and booleans, e.g. "8080", "true")';
-export const stringMap = record(z.string(), z.string({ error: STRING_VALUE }), 'a mapping of strings');
+const TEXT_VALUE = `${STRING_VALUE} of at most ${MAX_TEXT_LENGTH} characters`;
+const stringMap = record(
+  z.string(),
+  z.string({ error: TEXT_VALUE }).max(MAX_TEXT_LENGTH, { error: TEXT_VALUE }),
+  'a mapping of strings',
+);
+
+/** HTTP field names (RFC 9110 section 5.1: a token). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_NAME_EXPECTED = "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~; no spaces)";
+const headerNameSchema = z
+  .string({ error: FIELD_NAME_EXPECTED })
+  .regex(FIELD_NAME, { error: FIELD_NAME_EXPECTED });
+/** An HTTP field value (RFC 9110 section 5.5: no control character but HTAB). */
+const headerValueSchema = plainString('a header value', MAX_HEADER_VALUE_LENGTH, { tab: true });
+/** HTTP headers a request sends: names are tokens, values hold no CR, LF or NUL. */
+export const headerMap = record(headerNameSchema, headerValueSchema, 'a mapping of header names to values');
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const ENV_NAME_EXPECTED =
   'an environment variable name (letters, digits, _, - and ., not starting with a digit)';
+const ENV_VALUE_EXPECTED = `${STRING_VALUE} without NUL, NAME=value at most ${MAX_ENV_ENTRY_BYTES} bytes (Linux's limit for one environment string)`;
 export const envMap = record(
   z.string().regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
   z.string({ error: STRING_VALUE }),
   'a mapping of environment variable names to strings',
-);
+).superRefine((env, ctx) => {
+  for (const [name, value] of Object.entries(env)) {
+    if (value.includes('\0')) {
+      expect(ctx, [name], ENV_VALUE_EXPECTED, value, 'a process environment cannot hold NUL');
+    } else if (Buffer.byteLength(`${name}=${value}`) > MAX_ENV_ENTRY_BYTES) {
+      const bytes = Buffer.byteLength(`${name}=${value}`);
+      problem(ctx, [name], `expected ${ENV_VALUE_EXPECTED}, got ${bytes} bytes`, ENV_VALUE_EXPECTED);
+    }
+  }
+});
 
-const COMMAND_EXPECTED = 'a non-empty list of non-empty strings, e.g. ["node", "server.js"]';
+/** Bytes `execve` counts for these strings: each with its NUL and its 8-byte pointer. */
+function execBytes(strings: readonly string[]): number {
+  return strings.reduce((sum, s) => sum + Buffer.byteLength(s) + 9, 0);
+}
+
+const COMMAND_EXPECTED = 'a non-empty list of non-empty strings without NUL, e.g. ["node", "server.js"]';
 export const commandSchema = z
-  .array(nonEmptyString(COMMAND_EXPECTED), { error: COMMAND_EXPECTED })
-  .min(1, { error: COMMAND_EXPECTED });
+  .array(
+    nonEmptyString(COMMAND_EXPECTED).refine((arg) => !arg.includes('\0'), { error: COMMAND_EXPECTED }),
+    { error: COMMAND_EXPECTED },
+  )
+  .min(1, { error: COMMAND_EXPECTED })
+  .max(MAX_ITEMS, { error: `${COMMAND_EXPECTED}, at most ${MAX_ITEMS} of them` });
 
 // ---------------------------------------------------------------------------------------------
 // Rollout
@@ -259,20 +338,27 @@ export const objectMetaSchema = strict({
   annotations: stringMap.optional(),
 });
 
+const URL_PATH_EXPECTED = `an absolute URL path such as /healthz (at most ${MAX_PATH_LENGTH} characters, no spaces or control characters)`;
+/** The path of an HTTP request: `/` first, no space or control character (it goes into a request line). */
+export const urlPathSchema = z
+  .string({ error: URL_PATH_EXPECTED })
+  .max(MAX_PATH_LENGTH, { error: URL_PATH_EXPECTED })
+  .startsWith('/', { error: URL_PATH_EXPECTED })
+  .superRefine((value, ctx) => {
+    const bad = controlCharacter(value, true) ?? (value.includes(' ') ? ' ' : undefined);
+    if (bad !== undefined) expect(ctx, [], URL_PATH_EXPECTED, value, `it holds ${JSON.stringify(bad)}`);
+  });
+
 /** Schema of {@link HttpGetAction}. */
 const httpGetActionSchema = strict({
-  path: z
-    .string({ error: 'an absolute URL path such as /healthz' })
-    .startsWith('/', {
-      error: 'an absolute URL path such as /healthz',
-    })
-    .optional(),
+  path: urlPathSchema.optional(),
   port: portSchema.optional(),
   scheme: z.enum(['HTTP', 'HTTPS'], { error: 'HTTP or HTTPS' }).optional(),
   httpHeaders: z
-    .array(strict({ name: nonEmptyString(), value: z.string({ error: STRING_VALUE }) }), {
+    .array(strict({ name: headerNameSchema, value: headerValueSchema }), {
       error: 'a list of {name, value}',
     })
+    .max(64, { error: 'a list of at most 64 {name, value}' })
     .optional(),
 });
 
@@ -282,34 +368,53 @@ const probeSchema = strict({
   httpGet: httpGetActionSchema.optional(),
   tcpSocket: strict({ port: portSchema.optional() }).optional(),
   exec: strict({ command: commandSchema }).optional(),
-  initialDelaySeconds: int(0).optional(),
-  periodSeconds: int(1).optional(),
-  timeoutSeconds: int(1).optional(),
-  successThreshold: int(1).optional(),
-  failureThreshold: int(1).optional(),
+  initialDelaySeconds: seconds(0).optional(),
+  periodSeconds: seconds(1).optional(),
+  timeoutSeconds: seconds(1).optional(),
+  successThreshold: int(1, MAX_COUNT).optional(),
+  failureThreshold: int(1, MAX_COUNT).optional(),
 }).superRefine(exactlyOneOf(PROBE_HANDLERS, 'a probe'), ALWAYS);
 
 /** Schema of {@link LocalTemplate}. */
 const localTemplateSchema = strict({
   command: commandSchema,
-  cwd: nonEmptyString('a directory path (relative to the spec file)').optional(),
+  cwd: plainString('a directory path (relative to the spec file)', MAX_PATH_LENGTH, { min: 1 }).optional(),
   env: envMap.optional(),
   readinessProbe: probeSchema.optional(),
   livenessProbe: probeSchema.optional(),
-  terminationGracePeriodSeconds: int(0).optional(),
-}).superRefine((value: unknown, ctx) => {
-  // Kubernetes: "livenessProbe.successThreshold must be 1" (a liveness probe has no notion of recovering).
-  const liveness = isRecord(value) ? value['livenessProbe'] : undefined;
-  const threshold = isRecord(liveness) ? liveness['successThreshold'] : undefined;
-  if (typeof threshold === 'number' && threshold !== 1) {
-    expect(
-      ctx,
-      ['livenessProbe', 'successThreshold'],
-      '1 (the only value Kubernetes allows for a liveness probe)',
-      threshold,
-    );
-  }
-}, ALWAYS);
+  terminationGracePeriodSeconds: seconds(0).optional(),
+})
+  .superRefine((value: unknown, ctx) => {
+    if (!isRecord(value)) return;
+    const command = Array.isArray(value['command'])
+      ? value['command'].filter((a) => typeof a === 'string')
+      : [];
+    const env = isRecord(value['env'])
+      ? Object.entries(value['env']).map(([k, v]) => `${k}=${String(v)}`)
+      : [];
+    const bytes = execBytes([...command, ...env]);
+    if (bytes > MAX_EXEC_BYTES) {
+      problem(
+        ctx,
+        ['env'],
+        `command and env take ${bytes} bytes; expected at most ${MAX_EXEC_BYTES} (half of Linux's ARG_MAX, the rest for the inherited environment)`,
+        `command and env of at most ${MAX_EXEC_BYTES} bytes`,
+      );
+    }
+  }, ALWAYS)
+  .superRefine((value: unknown, ctx) => {
+    // Kubernetes: "livenessProbe.successThreshold must be 1" (a liveness probe has no notion of recovering).
+    const liveness = isRecord(value) ? value['livenessProbe'] : undefined;
+    const threshold = isRecord(liveness) ? liveness['successThreshold'] : undefined;
+    if (typeof threshold === 'number' && threshold !== 1) {
+      expect(
+        ctx,
+        ['livenessProbe', 'successThreshold'],
+        '1 (the only value Kubernetes allows for a liveness probe)',
+        threshold,
+      );
+    }
+  }, ALWAYS);
 
 /** Schema of {@link AnalysisTemplateRef}. */
 const analysisTemplateRefSchema = strict({
@@ -321,7 +426,7 @@ const VALUE_FROM_KEYS = ['env', 'secretKeyRef', 'fieldRef', 'podTemplateHashValu
 /** Schema of {@link AnalysisArg}: a `value`, a `valueFrom`, or neither (a required arg of a template). */
 const analysisArgSchema = strict({
   name: nonEmptyString(),
-  value: z.string({ error: STRING_VALUE }).optional(),
+  value: z.string({ error: TEXT_VALUE }).max(MAX_TEXT_LENGTH, { error: TEXT_VALUE }).optional(),
   valueFrom: strict({
     env: nonEmptyString('an environment variable name').optional(),
     secretKeyRef: strict({ name: nonEmptyString(), key: nonEmptyString() }).optional(),
@@ -338,11 +443,15 @@ const analysisArgSchema = strict({
 
 const argsSchema = z
   .array(analysisArgSchema, { error: 'a list of args' })
+  .max(MAX_ITEMS, { error: `a list of at most ${MAX_ITEMS} args` })
   .superRefine(uniqueBy('name', 'arg'), ALWAYS);
 const dryRunSchema = z.array(strict({ metricName: nonEmptyString() }), { error: 'a list of {metricName}' });
-const measurementRetentionSchema = z.array(strict({ metricName: nonEmptyString(), limit: int(1) }), {
-  error: 'a list of {metricName, limit}',
-});
+const measurementRetentionSchema = z.array(
+  strict({ metricName: nonEmptyString(), limit: int(1, MAX_COUNT) }),
+  {
+    error: 'a list of {metricName, limit}',
+  },
+);
 
 const rolloutAnalysisShape = {
   templates: z
@@ -401,6 +510,9 @@ const setHeaderRouteSchema = strict(
       .array(headerRoutingMatchSchema, { error: 'a list of {headerName, headerValue}' })
       .min(1, {
         error: 'a non-empty list of {headerName, headerValue} (leave match out to remove the route)',
+      })
+      .max(MAX_HEADER_ROUTE_MATCHES, {
+        error: `a list of at most ${MAX_HEADER_ROUTE_MATCHES} {headerName, headerValue}`,
       })
       .optional(),
   },
@@ -462,11 +574,14 @@ const canaryStepSchema = z.union(
 
 /** Schema of {@link CanaryStrategy}. */
 const canaryStrategySchema = strict({
-  steps: z.array(canaryStepSchema, { error: 'a list of steps' }).optional(),
+  steps: z
+    .array(canaryStepSchema, { error: 'a list of steps' })
+    .max(MAX_ITEMS, { error: `a list of at most ${MAX_ITEMS} steps` })
+    .optional(),
   analysis: rolloutAnalysisBackgroundSchema.optional(),
-  abortScaleDownDelaySeconds: int(0).optional(),
-  scaleDownDelaySeconds: int(0).optional(),
-  maxSurge: intOrPercent().optional(),
+  abortScaleDownDelaySeconds: seconds(0).optional(),
+  scaleDownDelaySeconds: seconds(0).optional(),
+  maxSurge: intOrPercent(1000).optional(),
   maxUnavailable: intOrPercent(100).optional(),
 }).superRefine((value: unknown, ctx) => {
   if (!isRecord(value)) return;
@@ -495,17 +610,17 @@ const canaryStrategySchema = strict({
 const blueGreenStrategySchema = strict({
   previewPort: portSchema.optional(),
   autoPromotionEnabled: z.boolean({ error: 'true or false' }).optional(),
-  autoPromotionSeconds: int(0).optional(),
-  previewReplicaCount: int(1).optional(),
-  scaleDownDelaySeconds: int(0).optional(),
-  abortScaleDownDelaySeconds: int(0).optional(),
+  autoPromotionSeconds: seconds(0).optional(),
+  previewReplicaCount: int(1, MAX_REPLICAS).optional(),
+  scaleDownDelaySeconds: seconds(0).optional(),
+  abortScaleDownDelaySeconds: seconds(0).optional(),
   prePromotionAnalysis: rolloutAnalysisSchema.optional(),
   postPromotionAnalysis: rolloutAnalysisSchema.optional(),
 });
 
 /** Schema of {@link RollingStrategy}. */
 const rollingStrategySchema = strict({
-  maxSurge: intOrPercent().optional(),
+  maxSurge: intOrPercent(1000).optional(),
   maxUnavailable: intOrPercent(100).optional(),
 }).superRefine((value: unknown, ctx) => {
   if (!isRecord(value)) return;
@@ -526,10 +641,10 @@ export const rolloutStrategySchema = strict({
 
 /** Schema of {@link RolloutSpec}. */
 export const rolloutSpecSchema = strict({
-  replicas: int(0).optional(),
+  replicas: int(0, MAX_REPLICAS, `an integer 0..${MAX_REPLICAS} (the local platform's limit)`).optional(),
   port: portSchema,
   paused: z.boolean({ error: 'true or false' }).optional(),
-  progressDeadlineSeconds: int(1).optional(),
+  progressDeadlineSeconds: seconds(1).optional(),
   progressDeadlineAbort: z.boolean({ error: 'true or false' }).optional(),
   template: localTemplateSchema,
   strategy: rolloutStrategySchema,
@@ -634,6 +749,7 @@ const analysisTemplateSpecSchema = strict({
   metrics: z
     .array(metricSchema, { error: 'a list of metrics' })
     .min(1, { error: 'at least one metric' })
+    .max(MAX_ITEMS, { error: `a list of at most ${MAX_ITEMS} metrics` })
     .superRefine(uniqueBy('name', 'metric name'), ALWAYS),
   dryRun: dryRunSchema.optional(),
   measurementRetention: measurementRetentionSchema.optional(),

@@ -317,9 +317,9 @@ export class CutoverEnv {
     };
   }
 
-  /** A new empty data directory under the OS temp dir. */
-  static create(prefix = 'cutover-test-'): CutoverEnv {
-    return new CutoverEnv(mkdtempSync(join(tmpdir(), prefix)));
+  /** A new empty data directory under `parent` (default: the OS temp dir). */
+  static create(prefix = 'cutover-test-', parent = tmpdir()): CutoverEnv {
+    return new CutoverEnv(mkdtempSync(join(parent, prefix)));
   }
 
   /** Absolute path of `relative` inside the home. */

@@ -93,7 +93,7 @@ export function registerAuthCommands(program: Command, ctx: CliContext): void {
       ctx.out(`${revoked} token${revoked === 1 ? '' : 's'} revoked`);
     });
 
-  const audit = program.command('audit').description('the hash-chained audit log (admin)');
+  const audit = program.command('audit').description('the HMAC-chained audit log (admin)');
   audit
     .command('list')
     .description('list audit entries, oldest first')
@@ -114,14 +114,20 @@ export function registerAuthCommands(program: Command, ctx: CliContext): void {
 
   audit
     .command('verify')
-    .description('recompute the hash chain; exit 1 naming the first edited or deleted entry')
+    .description(
+      'recompute the HMAC chain and check its head checkpoint; exit 1 naming the first edited or deleted entry',
+    )
     .option('-o, --output <format>', 'text or json')
     .action(async (opts: { output?: string }) => {
       const format = outputFormat(opts.output);
       const result = await (await ctx.api()).get<AuditVerification>('/api/v1/audit/verify');
       if (format === 'json') ctx.out(JSON.stringify(result, null, 2));
       if (result.ok) {
-        if (format === 'text') ctx.out(`audit log intact: ${result.entries} entries verified`);
+        if (format === 'text') {
+          const keyed = result.keyedFrom === undefined ? '' : `; HMAC-sealed from entry ${result.keyedFrom}`;
+          const head = result.head === undefined ? '' : `; head checkpoint at entry ${result.head}`;
+          ctx.out(`audit log intact: ${result.entries} entries verified${keyed}${head}`);
+        }
         return;
       }
       throw new CliError(

@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { KyselyStore } from '../kysely-store.js';
 import type { Database } from '../schema.js';
+import { GuardedSqliteDialect } from './guarded-dialect.js';
 
 /**
  * The embedded default store: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
- * The event log and the audit log are append-only, enforced by triggers.
+ * The event log and the audit log are append-only, enforced by triggers. A full disk is a
+ * `StoreError` `CUTOVER_E_STORE_FULL` and leaves the transaction rolled back whole.
  * @param path - database file, e.g. `$CUTOVER_HOME/cutover.db`; `:memory:` for tests.
  * @throws StoreError when the schema cannot be migrated.
  */
@@ -17,7 +19,7 @@ export async function openSqliteStore(path: string): Promise<KyselyStore> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across a process crash
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new GuardedSqliteDialect(database) });
   const store = new KyselyStore(db);
   await store.migrate();
   for (const [table, message] of [
