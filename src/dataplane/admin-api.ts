@@ -239,7 +239,7 @@ function stats(dp: DataPlane, url: URL, res: ServerResponse): void {
               ? ['set', 'a replica set name']
               : null;
   if (invalidQuery(res, problem)) return;
-  sendJson(res, 200, dp.stats(rollout, revision, window, quantile, set));
+  sendJson(res, 200, dp.router.stats(rollout, revision, window, quantile, set));
 }
 
 /**

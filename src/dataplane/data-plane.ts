@@ -11,7 +11,6 @@ import type {
   DataPlaneState,
   HttpSdTargetGroup,
   RevisionSecondDetail,
-  RevisionStats,
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
   RouterExit,
@@ -203,17 +202,6 @@ export class DataPlane {
           })),
       ),
     );
-  }
-
-  /** Statistics of one revision (or extra set) over a trailing window; see `Router.stats`. */
-  stats(
-    rollout: string,
-    revision: number,
-    windowSeconds: number,
-    quantile: number,
-    set?: string,
-  ): RevisionStats {
-    return this.router.stats(rollout, revision, windowSeconds, quantile, set);
   }
 
   /**

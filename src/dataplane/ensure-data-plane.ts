@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from 'undici';
 import { DataPlaneClient } from './client.js';
-import { readDataPlaneInfo } from './data-plane-info.js';
-import { DataPlaneStartError } from './errors.js';
+import { DATAPLANE_INFO_FILE, readDataPlaneInfo } from './data-plane-info.js';
+import { DataPlaneStartError, DataPlaneUnavailableError } from './errors.js';
 import { privateDirectory } from './private-directory.js';
 import type { DataPlaneInfo } from './protocol.js';
 
@@ -126,14 +127,53 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
  */
 export async function shutdownDataPlane(home: string, timeoutMs = 60_000): Promise<boolean> {
   const info = readDataPlaneInfo(resolve(home));
-  if (info === null || !alive(info.pid)) return false;
-  const client = new DataPlaneClient({ socketPath: info.adminSocket });
+  let pid: number;
+  if (info !== null) {
+    if (!alive(info.pid)) return false;
+    pid = info.pid;
+    const client = new DataPlaneClient({ socketPath: info.adminSocket });
+    try {
+      await client.shutdown();
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  } else {
+    const legacy = readLegacyDataPlaneInfo(resolve(home));
+    if (legacy === null || !alive(legacy.pid)) return false;
+    pid = legacy.pid;
+    await shutdownLegacyDataPlane(legacy.adminPort);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return true;
+}
+
+/**
+ * `dataplane.json` of a data plane started by cutover before 0.2 (`{pid, adminPort}`: one process,
+ * an unauthenticated admin port), so that `cutover shutdown` can stop it during an upgrade.
+ */
+function readLegacyDataPlaneInfo(home: string): { pid: number; adminPort: number } | null {
   try {
-    await client.shutdown();
+    const info = JSON.parse(readFileSync(join(home, DATAPLANE_INFO_FILE), 'utf8')) as {
+      pid?: unknown;
+      adminPort?: unknown;
+    };
+    return typeof info.pid === 'number' && typeof info.adminPort === 'number'
+      ? { pid: info.pid, adminPort: info.adminPort }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+async function shutdownLegacyDataPlane(adminPort: number): Promise<void> {
+  const client = new Client(`http://127.0.0.1:${adminPort}`);
+  try {
+    const res = await client.request({ method: 'POST', path: '/v1/shutdown', headersTimeout: 5_000 });
+    await res.body.text();
+  } catch (err) {
+    throw new DataPlaneUnavailableError(`127.0.0.1:${adminPort}`, (err as Error).message, { cause: err });
   } finally {
     await client.close().catch(() => undefined);
   }
-  const deadline = Date.now() + timeoutMs;
-  while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  return true;
 }

@@ -181,7 +181,7 @@ export class Listener implements ClientConnectionHost {
    */
   retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined {
     if (target.endpoints.some((e) => e !== failed)) return target;
-    return this.table.pickAvoiding(failed) ?? (target.endpoints.length > 0 ? target : undefined);
+    return this.table.pick(failed) ?? (target.endpoints.length > 0 ? target : undefined);
   }
 
   forget(conn: ClientConnection): void {

@@ -46,30 +46,12 @@ export class RouteTable {
     return this.pick();
   }
 
-  /** The weighted target for the next request, or undefined when no weighted backend has a ready endpoint. */
-  pick(): RevisionTarget | undefined {
-    const targets = this.targets;
-    const current = this.#current;
-    let best = -1;
-    let total = 0;
-    for (let i = 0; i < targets.length; i++) {
-      const w = this.weights[i]!;
-      if (w <= 0 || targets[i]!.endpoints.length === 0) continue;
-      current[i]! += w;
-      total += w;
-      if (best < 0 || current[i]! > current[best]!) best = i;
-    }
-    if (best < 0) return undefined;
-    current[best]! -= total;
-    return targets[best];
-  }
-
   /**
-   * The weighted pick among the backends that have a ready endpoint other than `avoid` (the retry
-   * of a request whose endpoint failed: that revision's last ready replica may have just died).
-   * @returns undefined when there is none.
+   * The weighted target for the next request, or undefined when no weighted backend has a ready
+   * endpoint. With `avoid`, backends whose only ready endpoint is `avoid` are skipped too (the
+   * retry of a request whose endpoint failed: that revision's last ready replica may have just died).
    */
-  pickAvoiding(avoid: Endpoint): RevisionTarget | undefined {
+  pick(avoid?: Endpoint): RevisionTarget | undefined {
     const targets = this.targets;
     const current = this.#current;
     let best = -1;

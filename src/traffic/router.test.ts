@@ -48,6 +48,24 @@ async function freeListenPort(): Promise<number> {
   return port;
 }
 
+/** A router splitting `web` 50/50 between revision 1 on `first` and revision 2 on `second`; its listen port. */
+async function fiftyFifty(first: number, second: number): Promise<{ router: Router; listen: number }> {
+  const router = newRouter();
+  const listen = await freeListenPort();
+  await router.applyRollout('web', [
+    {
+      port: listen,
+      backends: [
+        { revision: 1, weight: 50 },
+        { revision: 2, weight: 50 },
+      ],
+    },
+  ]);
+  router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port: first }]);
+  router.setEndpoints('web', 2, [{ id: 'web-r2-0', host: '127.0.0.1', port: second }]);
+  return { router, listen };
+}
+
 function newRouter(holdTimeoutMs = 10_000): Router {
   const router = new Router({ holdTimeoutMs });
   routers.push(router);
@@ -100,19 +118,7 @@ describe('Router', () => {
     const dyingPort = await new Promise<number>((resolve) =>
       dying.listen(0, '127.0.0.1', () => resolve((dying.address() as AddressInfo).port)),
     );
-    const router = newRouter();
-    const listen = await freeListenPort();
-    await router.applyRollout('web', [
-      {
-        port: listen,
-        backends: [
-          { revision: 1, weight: 50 },
-          { revision: 2, weight: 50 },
-        ],
-      },
-    ]);
-    router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port: stablePort }]);
-    router.setEndpoints('web', 2, [{ id: 'web-r2-0', host: '127.0.0.1', port: dyingPort }]);
+    const { listen } = await fiftyFifty(stablePort, dyingPort);
     const url = `http://127.0.0.1:${listen}/`;
     const reset = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -249,19 +255,7 @@ describe('Router', () => {
       req.resume();
       req.on('end', () => res.writeHead(500).end());
     });
-    const router = newRouter();
-    const listen = await freeListenPort();
-    await router.applyRollout('web', [
-      {
-        port: listen,
-        backends: [
-          { revision: 1, weight: 50 },
-          { revision: 2, weight: 50 },
-        ],
-      },
-    ]);
-    router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port: ok }]);
-    router.setEndpoints('web', 2, [{ id: 'web-r2-0', host: '127.0.0.1', port: bad }]);
+    const { router, listen } = await fiftyFifty(ok, bad);
     for (let i = 0; i < 20; i++) await (await request(`http://127.0.0.1:${listen}/`)).body.text();
     const text = router.metricsText();
     expect(text).toContain('cutover_router_requests_total{rollout="web",revision="1",code_class="2xx"} 10\n');
