@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AnalysisRun, Measurement } from '../src/analysis/index.js';
-import { JobSandboxError, measurementFromValue } from '../src/analysis/index.js';
+import { JobSandboxError, measurementFromValue, protectFromSandbox } from '../src/analysis/index.js';
 import { createJobProvider } from '../src/analysis/providers/job/index.js';
 import type { Metric } from '../src/spec/types.js';
 
@@ -82,10 +82,14 @@ describe('job provider', () => {
   });
 
   it('should not write outside its work directory, which is its cwd, HOME and TMPDIR and is removed afterwards', async () => {
-    const denied = await measure({ command: ['sh', '-c', `echo x > ${outside}`] });
+    // The host's /tmp is not the job's: a write there lands in the job's own /tmp, removed with it.
+    await measure({ command: ['sh', '-c', `echo x > ${outside}`] });
+    expect(existsSync(outside)).toBe(false);
+    // The system directories are visible read-only.
+    const denied = await measure({ command: ['sh', '-c', 'echo x > /usr/cutover-x'] });
     expect(denied.phase).toBe('Failed');
     expect(denied.message).toMatch(/Read-only file system/);
-    expect(existsSync(outside)).toBe(false);
+    expect(existsSync('/usr/cutover-x')).toBe(false);
 
     const repoFile = join(REPO_ROOT, `escaped-${process.pid}`);
     expect((await measure({ command: ['sh', '-c', `echo x > ${repoFile}`] })).phase).toBe('Failed');
@@ -102,9 +106,73 @@ describe('job provider', () => {
     expect(inside.phase).toBe('Successful');
     const [, cwd, home, tmp] = /stdout: data\n(\S+) (\S+) (\S+)$/.exec(inside.message ?? '') ?? [];
     expect(cwd).toMatch(new RegExp(`^${parent}/cutover-job-`));
-    expect([home, tmp]).toEqual([cwd, cwd]);
+    expect([home, tmp]).toEqual([cwd, '/tmp']);
     expect(existsSync(cwd!)).toBe(false);
     expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('should see neither the data directory nor the home nor host files outside its inputs, and publish no token', async () => {
+    // Regression (issue 9): under `--ro-bind / /` a job read $CUTOVER_HOME/token and the database,
+    // listed the user's files, and its output (published to viewers) carried the token.
+    const home = mkdtempSync(join(tmpdir(), 'cutover-job-data-'));
+    const token = `cut_0123456789abcdef_${'A'.repeat(21)}b${'c'.repeat(21)}`;
+    writeFileSync(join(home, 'token'), `${token}\n`);
+    writeFileSync(join(home, 'cutover.db'), 'SQLite format 3');
+    protectFromSandbox(home);
+    const userFile = join(homedir(), `cutover-user-file-${process.pid}`);
+    writeFileSync(userFile, 'private');
+    try {
+      const probe = (path: string) =>
+        `if cat ${path} >/dev/null 2>&1 || ls ${path} >/dev/null 2>&1; then echo OPEN ${path}; fi`;
+      const seen = await measure({
+        command: [
+          'sh',
+          '-c',
+          [home, `${home}/token`, `${home}/cutover.db`, userFile, homedir(), '/etc/shadow', REPO_ROOT]
+            .map(probe)
+            .join('; '),
+        ],
+      });
+      expect(seen).toMatchObject({ phase: 'Successful' });
+      expect(seen.message).not.toContain('OPEN');
+      // A job that has the token (say, in its env) cannot publish it: its output is scrubbed.
+      const leak = await measure({
+        command: ['sh', '-c', 'echo "token: $T"; echo "$T" >&2; exit 1'],
+        env: { T: token },
+      });
+      expect(leak.message).toBe('job exit code 1; stderr: *****; stdout: token: *****');
+      // An input cannot expose the data directory, nor be the whole filesystem or the home.
+      for (const input of [home, join(home, 'logs'), dirname(home), '/', homedir()]) {
+        const refused = await measure({ command: ['true'], inputs: [input] }).catch((e: Error) => e);
+        expect(refused instanceof Error ? refused.message : '', input).toMatch(/inputs\[0\]/);
+      }
+    } finally {
+      rmSync(userFile, { force: true });
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('should hold its memory limit and see its declared inputs read-only', async () => {
+    // Regression (issue 9): a validation suite allocated 3 GiB.
+    const big = await measure({
+      command: [
+        process.execPath,
+        '-e',
+        'const a = []; for (let i = 0; i < 30; i++) a.push(Buffer.alloc(100 * 2 ** 20, 1)); console.log("allocated 3 GiB")',
+      ],
+      resources: { memory: '512Mi' },
+    });
+    expect(big.phase).toBe('Failed');
+    expect(big.message).not.toContain('allocated 3 GiB');
+    const data = mkdtempSync(join(tmpdir(), 'cutover-job-input-'));
+    writeFileSync(join(data, 'expected.txt'), 'v2');
+    onTestFinished(() => rmSync(data, { recursive: true, force: true }));
+    const read = await measure({
+      command: ['sh', '-c', `cat ${data}/expected.txt && echo x > ${data}/new.txt`],
+      inputs: [data],
+    });
+    expect(read.phase).toBe('Failed');
+    expect(read.message).toMatch(/Read-only file system.*stdout: v2$/s);
   });
 
   it("should pass only PATH and the metric's env, not the server's environment", async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
@@ -51,6 +54,7 @@ const ENVIRONMENTS = ['dev', 'staging', 'production'].map((name, i) => ({
  */
 describe('Release workflow', () => {
   const env = CutoverEnv.create('cutover-release-');
+  const suites = mkdtempSync(join(tmpdir(), 'cutover-release-suites-'));
   let ports: number[] = [];
   let load: LoadGenerator | undefined;
   let manager = '';
@@ -102,7 +106,8 @@ describe('Release workflow', () => {
           {
             name: 'unit',
             command: ['node', '--test', '--test-reporter=tap', 'suite.test.mjs'],
-            cwd: 'suites',
+            // The team's checkout, outside the data directory: no job may see that.
+            cwd: suites,
           },
         ],
       },
@@ -116,8 +121,8 @@ describe('Release workflow', () => {
 
   beforeAll(async () => {
     ports = await freePorts(3);
-    env.write(
-      'suites/suite.test.mjs',
+    writeFileSync(
+      join(suites, 'suite.test.mjs'),
       "import test from 'node:test';\ntest('adds', () => { if (1 + 1 !== 2) throw new Error('math'); });\ntest.skip('later', () => {});\n",
     );
     env.write('replicas/.keep', '');
@@ -132,6 +137,7 @@ describe('Release workflow', () => {
   afterAll(async () => {
     await load?.stop();
     await env.cleanup();
+    rmSync(suites, { recursive: true, force: true });
   });
 
   it('should carry a standard release dev → staging → production with smoke tests, an approval and a record', async () => {

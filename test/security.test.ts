@@ -163,4 +163,58 @@ describe.skipIf(!isRoot)('Security: another local user', () => {
     }
     expect((await env.cli(['list', 'rollouts', '-o', 'json'])).stdout).not.toContain('"evil"');
   });
+
+  it('should keep the job escapes (sandbox: none, network: true) to admins, and stage results to the crew', async () => {
+    const server = JSON.parse(readFileSync(env.path('server.json'), 'utf8')) as { port: number };
+    const deployer = await env.token('dan', 'deployer');
+    const post = async (token: string, path: string, body: unknown) => {
+      const res = await request(`http://127.0.0.1:${server.port}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as { code?: string; message?: string } };
+    };
+    const template = (name: string, job: object) =>
+      specYaml({
+        apiVersion: 'cutover.dev/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name },
+        spec: { metrics: [{ name: 'm', provider: { job: { command: ['true'], ...job } } }] },
+      });
+    // Regression (issue 9): any deployer could run a job unsandboxed or with the host's network.
+    for (const [name, job] of [
+      ['escape-sandbox', { sandbox: 'none' }],
+      ['escape-network', { network: true }],
+    ] as const) {
+      const refused = await post(deployer, '/api/v1/apply', {
+        text: template(name, job),
+        file: env.path(`${name}.yaml`),
+      });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+      expect(refused.body.code).toBe('CUTOVER_E_UNSANDBOXED_FORBIDDEN');
+      expect(refused.body.message).toMatch(/spec\.metrics\[0\]\.provider\.job\.(sandbox|network)/);
+      const ok = await post(env.apiToken(), '/api/v1/apply', {
+        text: template(name, job),
+        file: env.path(`${name}.yaml`),
+      });
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    }
+    // Regression (issue 9): a deployer posted `outcome: Succeeded` for PREPARE and skipped the
+    // PreDeploymentValidator. Only the crew agent owning a stage may report it; not even an admin.
+    for (const token of [deployer, env.apiToken()]) {
+      const forged = await post(token, '/api/v1/releases/any/stages', {
+        stage: 'PREPARE',
+        environment: 'dev',
+        outcome: 'Succeeded',
+      });
+      expect(forged.status).toBe(403);
+      expect(forged.body.code).toBe('CUTOVER_E_STAGE_OWNER');
+      const finding = await post(token, '/api/v1/releases/any/findings', {
+        level: 'escalation',
+        message: 'x',
+      });
+      expect(finding.status).toBe(403);
+    }
+  });
 });

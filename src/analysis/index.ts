@@ -69,11 +69,14 @@ export {
   type MetricProviderRegistry,
   providerTypes,
 } from './providers/index.js';
+export { OutputScrubber, scrubOutput } from './providers/job/output-scrubber.js';
 export {
   type JobSandboxMode,
+  protectFromSandbox,
   type RunSandboxedOptions,
   runSandboxed,
   type SandboxedRun,
+  sandboxInputProblem,
 } from './providers/job/run-sandboxed.js';
 export { parseMemory } from './providers/job/sandbox.js';
 export {

@@ -25,6 +25,19 @@ export const CREW_AGENTS = [
 ] as const;
 export type CrewAgent = (typeof CREW_AGENTS)[number];
 
+/**
+ * The crew agent that owns each stage: the only identity whose stage results the API accepts
+ * (APPROVE has none: it moves on approvals). A person cannot report a stage, whatever the role.
+ */
+export const STAGE_OWNERS: Readonly<Record<string, CrewAgent>> = {
+  PREPARE: 'pre-deployment-validator',
+  VALIDATE: 'pre-deployment-validator',
+  STAGING: 'orchestrator',
+  DEPLOY: 'orchestrator',
+  MONITOR: 'post-deployment-verifier',
+  ROLLBACK: 'rollback-coordinator',
+};
+
 export interface CrewOptions {
   /** The API as each agent (its own token). */
   api: (agent: CrewAgent) => CrewApi;

@@ -4,7 +4,7 @@
  */
 
 export * from './backup/index.js';
-export { CREW_AGENTS, Crew, type CrewAgent, type CrewOptions } from './crew.js';
+export { CREW_AGENTS, Crew, type CrewAgent, type CrewOptions, STAGE_OWNERS } from './crew.js';
 export * from './dependency-check.js';
 export * from './errors.js';
 export { monitorCheckpoints, monitorThresholds } from './monitor.js';

@@ -23,6 +23,7 @@ function smokeSpec(test: SmokeTest, baseDir: string): SmokeTestSpec {
     job: {
       command: job.command,
       cwd: resolve(baseDir, job.cwd ?? '.'),
+      ...(job.inputs === undefined ? {} : { inputs: job.inputs.map((i) => resolve(baseDir, i)) }),
       ...(job.env === undefined ? {} : { env: job.env }),
       ...(job.timeoutSeconds === undefined ? {} : { timeoutSeconds: job.timeoutSeconds }),
     },

@@ -34,6 +34,7 @@ export function suiteOf(job: ReleaseJob, baseDir: string): SuiteSpec {
     name: job.name,
     command: job.command,
     cwd: resolve(baseDir, job.cwd ?? '.'),
+    ...(job.inputs === undefined ? {} : { inputs: job.inputs.map((i) => resolve(baseDir, i)) }),
     ...(job.env === undefined ? {} : { env: job.env }),
     ...(job.timeoutSeconds === undefined ? {} : { timeoutSeconds: job.timeoutSeconds }),
     ...(job.network === undefined ? {} : { network: job.network }),

@@ -249,7 +249,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     },
     async (req) => {
       const body = parseBody(applyBody, req.body);
-      const applied = await applier.apply(body.text, body.file, principalOf(req).actor);
+      const p = principalOf(req);
+      const applied = await applier.apply(body.text, body.file, p.actor, p.role);
       controller.wake();
       return applied;
     },

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Role } from '../auth/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
 import type { AnalysisTemplate, Environment, Rollout, RolloutSpec } from '../spec/index.js';
@@ -12,6 +13,7 @@ import {
 import type { RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
+import { refuseUnsandboxed } from './unsandboxed-options.js';
 
 /** What an apply stored: each Rollout's change, and the AnalysisTemplates (created or replaced). */
 export interface ApplyResult {
@@ -39,9 +41,12 @@ export class SpecApplier {
    * @param text - the file's YAML text.
    * @param file - absolute path of the file; relative template `cwd`s are resolved against its directory.
    * @param actor - who applies (recorded on the events).
-   * @throws SpecValidationError with every issue (file, line, column, field path, expected).
+   * @param role - the caller's role: only an admin may apply the options that run a job outside
+   *   its sandbox (see `refuseUnsandboxed`).
+   * @throws SpecValidationError with every issue (file, line, column, field path, expected);
+   *   ApiError 403 `CUTOVER_E_UNSANDBOXED_FORBIDDEN`. Nothing is stored then.
    */
-  async apply(text: string, file: string, actor: string): Promise<ApplyResult> {
+  async apply(text: string, file: string, actor: string, role: Role): Promise<ApplyResult> {
     const { store, controller, clock } = this.options;
     const known = (await store.listAnalysisTemplates()).map((t) => ({
       name: t.metadata.name,
@@ -82,6 +87,15 @@ export class SpecApplier {
         for (const issue of issues) located.push({ document: index, ...issue });
       }
       if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
+      refuseUnsandboxed(
+        resources.flatMap((resource, document) =>
+          resource.kind === 'AnalysisTemplate' || resource.kind === 'ClusterAnalysisTemplate'
+            ? [{ resource, document }]
+            : [],
+        ),
+        file,
+        role,
+      );
 
       const rollouts = resources.filter((r): r is Rollout => r.kind === 'Rollout');
       const templates = resources.filter(

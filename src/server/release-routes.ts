@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { STAGE_OWNERS } from '../crew/index.js';
 import { computeDora, deploymentRecordMarkdown, incidentRecordMarkdown } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import {
@@ -143,7 +144,8 @@ export function registerReleaseRoutes(
     },
     async (req, reply) => {
       const body = parseBody(createBody, req.body);
-      const view = await releases.create(body.text, body.file, principalOf(req).actor, body.type);
+      const p = principalOf(req);
+      const view = await releases.create(body.text, body.file, p.actor, p.role, body.type);
       return reply.status(201).send(view);
     },
   );
@@ -315,6 +317,17 @@ export function registerReleaseRoutes(
     async (req) => {
       const body = parseBody(stageBody, req.body);
       const p = principalOf(req);
+      const owner = STAGE_OWNERS[body.stage];
+      if (p.kind !== 'agent' || p.user !== owner) {
+        throw new ApiError(
+          403,
+          'CUTOVER_E_STAGE_OWNER',
+          owner === undefined
+            ? `stage ${body.stage} has no results to report (it moves on approvals)`
+            : `results of stage ${body.stage} are reported by the crew agent ${owner} only, not by ${p.actor}`,
+          { path: 'stage' },
+        );
+      }
       const report = body.report === undefined ? {} : { report: body.report };
       return releases.dispatch(
         req.params.name,
@@ -346,6 +359,13 @@ export function registerReleaseRoutes(
     },
     async (req) => {
       const body = parseBody(findingBody, req.body);
+      const p = principalOf(req);
+      if (p.kind !== 'agent')
+        throw new ApiError(
+          403,
+          'CUTOVER_E_STAGE_OWNER',
+          `findings are recorded by the crew's agents only, not by ${p.actor}`,
+        );
       await releases.recordFinding(req.params.name, body.level, body.message, principalOf(req).actor);
       return { recorded: true };
     },

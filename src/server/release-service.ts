@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Role } from '../auth/index.js';
 import type { Clock } from '../clock/index.js';
 import { Mutex } from '../controller/index.js';
 import { buildDeploymentRecord } from '../records/build-deployment-record.js';
@@ -32,6 +33,7 @@ import {
   transitionRelease,
 } from '../workflow/index.js';
 import { ApiError } from './errors.js';
+import { refuseUnsandboxed } from './unsandboxed-options.js';
 
 /** A notification the workflow asked for (an effect `notify`), handed to the notifier. */
 export interface ReleaseNotification {
@@ -101,10 +103,19 @@ export class ReleaseService {
   /**
    * Creates a release from the YAML text of a Release file (one Release document).
    * @param file - absolute path of the file: the base of the spec's relative paths.
+   * @param role - the caller's role: only an admin may create a release whose jobs run outside the
+   *   sandbox (migrations, `network: true`; see `refuseUnsandboxed`).
    * @throws SpecValidationError (file, line, column, field path) for a bad file, an unknown or
-   *   misordered environment, or a release that already exists; nothing is stored.
+   *   misordered environment, or a release that already exists; ApiError 403
+   *   `CUTOVER_E_UNSANDBOXED_FORBIDDEN`. Nothing is stored then.
    */
-  async create(text: string, file: string, actor: string, typeOverride?: ReleaseType): Promise<ReleaseView> {
+  async create(
+    text: string,
+    file: string,
+    actor: string,
+    role: Role,
+    typeOverride?: ReleaseType,
+  ): Promise<ReleaseView> {
     const { store, clock } = this.options;
     const known = (await store.listAnalysisTemplates()).map((t) => ({
       name: t.metadata.name,
@@ -164,6 +175,7 @@ export class ReleaseService {
     }
     if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
     const resource = (entry as { r: ReleaseResource }).r;
+    refuseUnsandboxed([{ resource, document: (entry as { document: number }).document }], file, role);
     return this.#mutex.run(async () => {
       const now = clock.now();
       const transition = createRelease(

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { protectFromSandbox } from '../analysis/index.js';
 import { mintToken, writeTokenFile } from '../auth/index.js';
 import { ApiClient } from '../cli/api-client.js';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -69,6 +70,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // The data directory holds the database, the tokens and the data plane's admin socket: only the
   // server's user may enter it.
   privateDirectory(paths.home);
+  // No sandboxed job, suite or smoke test may see the data directory, whatever its inputs say.
+  protectFromSandbox(paths.home);
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const existing = readServerPid(paths);
   if (existing !== undefined && existing !== process.pid && isAlive(existing)) {

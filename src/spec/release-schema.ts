@@ -100,6 +100,10 @@ const releaseRolloutSchema = strict({
 const releaseJobShape = {
   command: commandSchema,
   cwd: nonEmptyString('a directory path (relative to the release file)').optional(),
+  inputs: z
+    .array(nonEmptyString('a path (relative to the release file)'), { error: 'a list of paths' })
+    .max(64, { error: 'at most 64 paths' })
+    .optional(),
   env: envMap.optional(),
   timeoutSeconds: int(1, 86_400).optional(),
   network: z.boolean({ error: 'true or false' }).optional(),

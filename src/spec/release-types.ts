@@ -54,6 +54,12 @@ export interface ReleaseJob {
   command: string[];
   /** Relative to the release file's directory. @default the release file's directory */
   cwd?: string;
+  /**
+   * Paths the job may read besides `cwd` (relative to the release file's directory), bound
+   * read-only in its sandbox; nothing else of the host is visible but the system directories.
+   * At most 64; never the data directory or the home directory itself.
+   */
+  inputs?: string[];
   env?: Record<string, string>;
   /** @default 300 */
   timeoutSeconds?: number;

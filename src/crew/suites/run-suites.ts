@@ -66,7 +66,8 @@ class ByteTail {
   constructor(limit: number) {
     this.#limit = limit;
   }
-  push(chunk: Buffer): void {
+  push(text: string): void {
+    const chunk = Buffer.from(text, 'utf8');
     this.#chunks.push(chunk);
     this.#length += chunk.length;
     while (this.#length - (this.#chunks[0]?.length ?? 0) >= this.#limit && this.#chunks.length > 1) {
@@ -123,6 +124,7 @@ async function runSuite(suite: SuiteSpec, options: RunSuitesOptions): Promise<Su
     run = await runSandboxed({
       command: suite.command,
       ...(suite.cwd !== undefined ? { cwd: suite.cwd } : {}),
+      ...(suite.inputs !== undefined ? { inputs: suite.inputs } : {}),
       ...(suite.env !== undefined ? { env: suite.env } : {}),
       timeoutMs: timeoutSeconds * 1000,
       network: suite.network ?? false,

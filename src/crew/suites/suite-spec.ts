@@ -26,6 +26,8 @@ export interface SuiteSpec {
   command: string[];
   /** Absolute directory the suite starts in (read-only under the sandbox). @default a private work directory */
   cwd?: string;
+  /** Absolute paths the suite may read besides `cwd` (bound read-only); nothing else of the host. */
+  inputs?: string[];
   /** Extra environment variables; only these and `PATH` reach the suite. */
   env?: Record<string, string>;
   /** Wall-clock limit, s; the suite is killed and reported as Error when reached. @default 300 */

@@ -11,7 +11,7 @@ import {
   toNumber,
   unknownFields,
 } from '../web/http.js';
-import { JOB_SANDBOX_MODES, runSandboxed, type SandboxedRun } from './run-sandboxed.js';
+import { JOB_SANDBOX_MODES, runSandboxed, type SandboxedRun, sandboxInputProblem } from './run-sandboxed.js';
 import { parseMemory } from './sandbox.js';
 
 /** Wall-clock limit when `timeoutSeconds` is unset, s. */
@@ -25,8 +25,10 @@ const OUTPUT_TAIL_BYTES = 2048;
 interface JobMetricProvider {
   /** argv; resolved on `$PATH`. */
   command: string[];
-  /** Absolute directory the command starts in (read-only). @default the private work directory */
+  /** Absolute directory the command starts in (read-only: an input). @default the private work directory */
   cwd?: string;
+  /** Absolute paths the job may read (bound read-only); nothing else of the host but the system's. */
+  inputs?: string[];
   /** Extra environment variables. */
   env?: Record<string, string>;
   /** Wall-clock limit, s. @default 60 */
@@ -53,7 +55,18 @@ interface JobProviderOptions {
   tmpDir?: string;
 }
 
-const KNOWN = ['command', 'cwd', 'env', 'timeoutSeconds', 'network', 'sandbox', 'resources'] as const;
+const KNOWN = [
+  'command',
+  'cwd',
+  'inputs',
+  'env',
+  'timeoutSeconds',
+  'network',
+  'sandbox',
+  'resources',
+] as const;
+/** Most declared inputs of one job. */
+const MAX_INPUTS = 64;
 
 function validate(config: unknown, path: string): string[] {
   if (!isRecord(config)) return [`${path}: expected an object with command: [program, args...]`];
@@ -67,6 +80,20 @@ function validate(config: unknown, path: string): string[] {
   if (config.cwd !== undefined && !isPlaceholder(config.cwd)) {
     if (typeof config.cwd !== 'string' || !isAbsolute(config.cwd)) {
       problems.push(`${path}.cwd: expected an absolute directory, got ${JSON.stringify(config.cwd)}`);
+    }
+  }
+  if (config.inputs !== undefined) {
+    if (
+      !Array.isArray(config.inputs) ||
+      config.inputs.length > MAX_INPUTS ||
+      !config.inputs.every((i) => typeof i === 'string')
+    ) {
+      problems.push(`${path}.inputs: expected a list of at most ${MAX_INPUTS} absolute paths`);
+    } else {
+      config.inputs.forEach((input: string, i) => {
+        const problem = isPlaceholder(input) ? undefined : sandboxInputProblem(input);
+        if (problem !== undefined) problems.push(`${path}.inputs[${i}]: ${problem}`);
+      });
     }
   }
   if (config.env !== undefined) {
@@ -140,6 +167,7 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
     const outcome = await runSandboxed({
       command: config.command,
       ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
+      ...(config.inputs !== undefined ? { inputs: config.inputs } : {}),
       ...(config.env !== undefined ? { env: config.env } : {}),
       timeoutMs: timeoutSeconds * 1000,
       network: toBoolean(config.network) ?? false,
@@ -192,11 +220,14 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
  * **Failed**, a timeout **Error**; the conditions are not evaluated (the provider decides, as Argo's
  * job provider does). The value is the exit code; the message ends with the tail of stderr and stdout.
  *
- * The sandbox (bubblewrap, when installed; `sandbox: required` makes it mandatory, `none` skips it):
- * read-only host filesystem, a fresh private work directory (the cwd, `$HOME` and `$TMPDIR`,
- * removed afterwards), no network unless `network: true`, no capabilities, its own PID namespace;
- * prlimit (util-linux) limits address space (`resources.memory`, default 1Gi) and CPU time
- * (`resources.cpu` seconds, default `timeoutSeconds`). Only `PATH` and `env` reach the job.
+ * The sandbox (bubblewrap, when installed; `sandbox: required` makes it mandatory, `none` skips it,
+ * admin only): the system directories read-only, the `inputs` and the `cwd` read-only, a fresh
+ * private work directory (the default cwd, `$HOME`, `$TMPDIR`, `/tmp`, removed afterwards), and
+ * nothing else of the host (no data directory, no home); no network unless `network: true` (admin
+ * only), no capabilities, its own PID namespace; prlimit (util-linux) limits address space
+ * (`resources.memory`, default 1Gi), CPU time (`resources.cpu` seconds, default `timeoutSeconds`),
+ * processes (512) and file size (256 MiB). Only `PATH` and `env` reach the job; its output is
+ * scrubbed of API tokens.
  *
  * @example
  * ```yaml
