@@ -1,9 +1,11 @@
 /** `npm run bench`: runs every benchmark in turn, prints their figures and exits. */
+import { printHeaderRouteBench } from './header-route.js';
 import { printJudgesBench } from './judges.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 
 await benchRouter();
+printHeaderRouteBench();
 printJudgesBench();
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');

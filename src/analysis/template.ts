@@ -2,6 +2,8 @@
  * From AnalysisTemplates to an AnalysisRun's spec, as Argo Rollouts' `NewAnalysisRunFromTemplates`
  * (utils/analysis/helpers.go): templates' metrics merged, args resolved and substituted.
  */
+
+import { compileLinearRegex, type LinearRegex } from '../regex/index.js';
 import type {
   AnalysisArg,
   AnalysisTemplate,
@@ -12,7 +14,6 @@ import type {
 import { createAnalysisRun } from './analysis-run.js';
 import { intField } from './defaults.js';
 import { AnalysisTemplateError } from './errors.js';
-import { compileSafeRegex } from './expression/safe-regex.js';
 import { validateMetrics } from './metric-validation.js';
 import type { AnalysisRun, AnalysisRunRevisions, AnalysisRunSpec } from './types.js';
 
@@ -157,9 +158,9 @@ function substitute(
 
 function matchesAny(rule: string, names: readonly string[]): boolean {
   if (rule === '*') return names.length > 0;
-  let regex: RegExp | undefined;
+  let regex: LinearRegex | undefined;
   try {
-    regex = compileSafeRegex(rule);
+    regex = compileLinearRegex(rule);
   } catch {
     regex = undefined;
   }
