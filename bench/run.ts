@@ -1,10 +1,12 @@
 /** `npm run bench`: runs every benchmark in turn, prints their figures and exits. */
 import { printDataPlaneCrashBench } from './dataplane-crash.js';
+import { printHeaderRouteBench } from './header-route.js';
 import { printJudgesBench } from './judges.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 
 await benchRouter();
+printHeaderRouteBench();
 printJudgesBench();
 await printDataPlaneCrashBench();
 

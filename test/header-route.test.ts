@@ -79,4 +79,62 @@ describe('setHeaderRoute canary step', () => {
     });
     expect(await version(port)).toBe('v2');
   }, 60_000);
+
+  // Regression (issue 9): `setHeaderRoute` with `^(a+)+$` and a 32-byte header froze the whole data
+  // plane (every Rollout) for 5.7 s with JavaScript's backtracking RegExp; RE2 answers at once.
+  it('should answer a 32-byte and a 64 KiB header promptly under a ^(a+)+$ header route', async () => {
+    const port = await freePort();
+    const spec = (v: string) =>
+      specYaml(
+        rolloutDoc('redos', {
+          replicas: 1,
+          port,
+          template: sampleTemplate(env, v),
+          strategy: {
+            canary: {
+              steps: [
+                {
+                  setHeaderRoute: {
+                    name: 'aaa',
+                    match: [{ headerName: 'X-User', headerValue: { regex: '^(a+)+$' } }],
+                  },
+                },
+                { pause: {} },
+              ],
+            },
+          },
+        }),
+      );
+    expect((await env.apply(spec('v1'), 'redos.yaml')).code).toBe(0);
+    await env.waitForRollout('redos', (r) => r.status.phase === 'Healthy', { what: 'Healthy on revision 1' });
+    expect((await env.apply(spec('v2'), 'redos.yaml')).code).toBe(0);
+    await env.waitForRollout('redos', (r) => r.status.phase === 'Paused' && r.status.currentStepIndex === 1, {
+      what: 'Paused after the setHeaderRoute step',
+    });
+    const timed = async (value: string): Promise<{ ms: number; status: number; version: string }> => {
+      const started = performance.now();
+      const res = await request(`http://127.0.0.1:${port}/`, {
+        headers: { 'x-user': value },
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+        reset: true,
+      });
+      await res.body.text();
+      return {
+        ms: performance.now() - started,
+        status: res.statusCode,
+        version: String(res.headers['x-version']),
+      };
+    };
+    // Warm the connection path, then time the hostile header.
+    expect((await timed('a')).version).toBe('v2');
+    const hostile = await timed(`${'a'.repeat(31)}!`);
+    expect(hostile).toMatchObject({ status: 200, version: 'v1' });
+    expect(hostile.ms).toBeLessThan(1000);
+    // A 64 KiB header is over the router's head limit: refused at once, never matched.
+    const huge = await timed(`${'a'.repeat(64 * 1024 - 1)}!`);
+    expect(huge.status).toBe(431);
+    expect(huge.ms).toBeLessThan(1000);
+    expect((await timed('a'.repeat(32))).version).toBe('v2');
+  }, 60_000);
 });

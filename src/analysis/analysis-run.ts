@@ -4,6 +4,8 @@
  * phases, termination, measurement retention. No I/O; time is passed in as `now` (ms since the
  * epoch). Every function returns a new run and leaves its input untouched.
  */
+
+import { compileLinearRegex } from '../regex/index.js';
 import type { Metric } from '../spec/types.js';
 import {
   DEFAULT_ERROR_RETRY_INTERVAL_MS,
@@ -13,7 +15,6 @@ import {
   intervalMs,
 } from './defaults.js';
 import { UnknownMetricError } from './errors.js';
-import { compileSafeRegex } from './expression/safe-regex.js';
 import { assessMetric, isCompletedPhase, isWorsePhase, metricLimitBreach } from './metric-assessment.js';
 import { validateMetrics } from './metric-validation.js';
 import type { MetricProviderRegistry } from './providers/index.js';
@@ -35,11 +36,15 @@ export interface CreateAnalysisRunOptions {
   providers?: MetricProviderRegistry;
 }
 
-/** Matches a dryRun / measurementRetention `metricName`: `*` matches all, otherwise a regular expression matched anywhere in the name, as Argo's `regexp.MatchString`. */
+/**
+ * Matches a dryRun / measurementRetention `metricName`: `*` matches all, otherwise an RE2 regular
+ * expression matched anywhere in the name, as Argo's `regexp.MatchString` (a rule that is not valid
+ * RE2 matches its own text only).
+ */
 function nameMatches(rule: string, name: string): boolean {
   if (rule === '*') return true;
   try {
-    return compileSafeRegex(rule).test(name);
+    return compileLinearRegex(rule).test(name);
   } catch {
     return rule === name;
   }

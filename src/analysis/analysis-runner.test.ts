@@ -9,6 +9,7 @@ import {
   createProviderRegistry,
   type MeasureContext,
   type MetricProviderPlugin,
+  verdict,
 } from './providers/index.js';
 import type { AnalysisRun } from './types.js';
 
@@ -235,6 +236,60 @@ describe('AnalysisRunner', () => {
     const run = newRun([fakeMetric()], 0);
     const done = { ...run, status: { ...run.status, phase: 'Failed' as const } };
     expect(await runner.step(done)).toBe(done);
+  });
+
+  // Regression (issue 9): a provider's output (a job echoing its env, a body echoing a header)
+  // put secret values into stored measurements.
+  it('should hand the provider the secret values and mask them in the recorded message and value', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const seen: unknown[] = [];
+    const provider = new FakeProvider(clock, async (metric) => {
+      seen.push(metric.provider.fake);
+      return verdict('Failed', 'tok-123 and eu%2Fwest', 'stdout: token=tok-123 region=eu/west');
+    });
+    const runner = new AnalysisRunner({
+      clock,
+      stats: noStats,
+      providers: createProviderRegistry([provider]),
+      argSources: {
+        env: { CUTOVER_SECRET_API_TOKEN: 'tok-123', REGION: 'eu/west' },
+        envAllow: ['REGION'],
+      },
+    });
+    const run = newRun(
+      [fakeMetric({ provider: { fake: { auth: '{{args.token}}', at: '{{ args.region }}' } } })],
+      clock.now(),
+    );
+    run.spec.args = [
+      { name: 'token', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } },
+      { name: 'region', valueFrom: { env: 'REGION' } },
+    ];
+    const next = await runner.step(run);
+    expect(seen).toEqual([{ auth: 'tok-123', at: 'eu/west' }]);
+    const [measurement] = next.status.metricResults[0]!.measurements;
+    expect(measurement).toMatchObject({
+      value: '***** and *****',
+      message: 'stdout: token=***** region=*****',
+    });
+    expect(JSON.stringify(next)).not.toMatch(/tok-123|eu\/west|eu%2Fwest/);
+  });
+
+  it('should record an Error measurement naming the variable when a secret arg cannot be read', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const provider = new FakeProvider(clock, async () => 0);
+    const runner = new AnalysisRunner({
+      clock,
+      stats: noStats,
+      providers: createProviderRegistry([provider]),
+    });
+    const run = newRun([fakeMetric()], clock.now());
+    run.spec.args = [{ name: 'key', valueFrom: { env: 'AWS_SECRET_ACCESS_KEY' } }];
+    const next = await runner.step(run);
+    expect(provider.calls).toHaveLength(0);
+    expect(next.status.metricResults[0]!.measurements[0]).toMatchObject({
+      phase: 'Error',
+      message: expect.stringContaining("AWS_SECRET_ACCESS_KEY is not in the operator's allow-list"),
+    });
   });
 });
 

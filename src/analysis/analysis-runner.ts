@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../clock/index.js';
 import type { RevisionStats, TrafficSeconds } from '../dataplane/protocol.js';
+import { maskSecrets, type SecretValue } from '../secret/index.js';
 import type { Metric } from '../spec/types.js';
 import { dueMetrics, isRunCompleted, reassessRun, recordMeasurement } from './analysis-run.js';
 import { MeasurementTimeoutError, MetricProviderError } from './errors.js';
@@ -14,6 +15,8 @@ import {
   PROVIDER_TIMEOUT_GRACE_MS,
   providerTypes,
 } from './providers/index.js';
+import { type ArgSources, resolveRunSecrets } from './secret-args.js';
+import { revealSecretArgs } from './template.js';
 import type { AnalysisRun, Measurement } from './types.js';
 
 /** Longest a single measurement may take before it is recorded as Error, ms. @default 30000 */
@@ -40,6 +43,12 @@ export interface AnalysisRunnerOptions {
   providers?: MetricProviderRegistry;
   /** Bound on one measurement, ms. @default DEFAULT_MEASUREMENT_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * Where a run's secret args (`spec.args[].valueFrom`) are read at each measurement. Without it a
+   * run with secret args measures Error (the secret is not found).
+   * @default { env: {} }
+   */
+  argSources?: ArgSources;
   /**
    * Resolves after `ms` (or never, once `signal` aborts). Injected so timeouts can be tested without
    * waiting. @default a `setTimeout` timer
@@ -71,6 +80,7 @@ export class AnalysisRunner {
   readonly #providers: MetricProviderRegistry;
   readonly #timeoutMs: number;
   readonly #delay: NonNullable<AnalysisRunnerOptions['delay']>;
+  readonly #argSources: ArgSources;
 
   constructor(options: AnalysisRunnerOptions) {
     this.#clock = options.clock;
@@ -79,6 +89,7 @@ export class AnalysisRunner {
     this.#providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_MEASUREMENT_TIMEOUT_MS;
     this.#delay = options.delay ?? realDelay;
+    this.#argSources = options.argSources ?? { env: {} };
   }
 
   /**
@@ -87,6 +98,11 @@ export class AnalysisRunner {
    * throws or times out gives a measurement in phase Error (retried after 10 s, as Argo).
    *
    * Does not persist; never throws for a provider's failure. A completed run is returned unchanged.
+   *
+   * Secret args are read again (see `resolveRunSecrets`) and substituted into the metric handed to
+   * the provider only; any occurrence of their values in the measurement's message or value (a
+   * job's output, an echoed response, an error naming the URL) is replaced by `*****` before it is
+   * recorded.
    *
    * @param signal - aborts the in-flight measurements (they are recorded as Error)
    */
@@ -106,8 +122,24 @@ export class AnalysisRunner {
     return reassessRun(next, this.#clock.now());
   }
 
-  async #measure(run: AnalysisRun, metric: Metric, outer: AbortSignal | undefined): Promise<Measurement> {
+  async #measure(run: AnalysisRun, stored: Metric, outer: AbortSignal | undefined): Promise<Measurement> {
     const startedAt = this.#clock.now();
+    let secrets: Map<string, SecretValue>;
+    try {
+      secrets = resolveRunSecrets(run.spec, this.#argSources);
+    } catch (error) {
+      return measurementFromError(error, startedAt, this.#clock.now());
+    }
+    const measurement = await this.#measureRevealed(run, revealSecretArgs(stored, secrets), startedAt, outer);
+    return secrets.size === 0 ? measurement : maskMeasurement(measurement, [...secrets.values()]);
+  }
+
+  async #measureRevealed(
+    run: AnalysisRun,
+    metric: Metric,
+    startedAt: number,
+    outer: AbortSignal | undefined,
+  ): Promise<Measurement> {
     const [type] = providerTypes(metric);
     const provider = type === undefined ? undefined : this.#providers.get(type);
     if (provider === undefined) {
@@ -156,4 +188,12 @@ export class AnalysisRunner {
       outer?.removeEventListener('abort', onOuterAbort);
     }
   }
+}
+
+/** The measurement with every secret value in its message and value replaced by `*****`. Pure. */
+function maskMeasurement(measurement: Measurement, secrets: readonly SecretValue[]): Measurement {
+  const masked = { ...measurement };
+  if (masked.message !== undefined) masked.message = maskSecrets(masked.message, secrets);
+  if (masked.value !== undefined) masked.value = maskSecrets(masked.value, secrets);
+  return masked;
 }

@@ -8,6 +8,7 @@ export const ANALYSIS_ERROR_CODES = [
   'CUTOVER_E_EXPRESSION_SYNTAX',
   'CUTOVER_E_EXPRESSION_EVALUATION',
   'CUTOVER_E_ANALYSIS_TEMPLATE',
+  'CUTOVER_E_ANALYSIS_ENV_NOT_ALLOWED',
   'CUTOVER_E_ANALYSIS_METRIC_INVALID',
   'CUTOVER_E_ANALYSIS_UNKNOWN_METRIC',
   'CUTOVER_E_METRIC_PROVIDER',
@@ -77,11 +78,34 @@ export class AnalysisTemplateError extends AnalysisError {
   /** Name of the template concerned, when known. */
   readonly template: string | undefined;
 
-  constructor(fieldPath: string, message: string, options?: { template?: string; cause?: unknown }) {
+  constructor(
+    fieldPath: string,
+    message: string,
+    options?: {
+      template?: string;
+      cause?: unknown;
+      code?: Extract<AnalysisErrorCode, 'CUTOVER_E_ANALYSIS_TEMPLATE' | 'CUTOVER_E_ANALYSIS_ENV_NOT_ALLOWED'>;
+    },
+  ) {
     const where = options?.template === undefined ? fieldPath : `${options.template}: ${fieldPath}`;
-    super('CUTOVER_E_ANALYSIS_TEMPLATE', `${where}: ${message}`, options);
+    super(options?.code ?? 'CUTOVER_E_ANALYSIS_TEMPLATE', `${where}: ${message}`, options);
     this.fieldPath = fieldPath;
     this.template = options?.template;
+  }
+}
+
+/**
+ * An arg's `valueFrom.env` names a server environment variable that the operator has not allowed
+ * (`CUTOVER_ANALYSIS_ENV_ALLOW`): refused at apply, and again when a run is built or measured (a
+ * template stored before the allow-list changed).
+ */
+export class AnalysisEnvNotAllowedError extends AnalysisTemplateError {
+  /** The environment variable the arg asked for. */
+  readonly variable: string;
+
+  constructor(fieldPath: string, variable: string, message: string) {
+    super(fieldPath, message, { code: 'CUTOVER_E_ANALYSIS_ENV_NOT_ALLOWED' });
+    this.variable = variable;
   }
 }
 

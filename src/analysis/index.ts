@@ -37,6 +37,12 @@ export {
   type MetricLimits,
   metricLimits,
 } from './defaults.js';
+export {
+  ANALYSIS_ENV_ALLOW_VARIABLE,
+  type EnvArgIssue,
+  envArgIssues,
+  parseAnalysisEnvAllow,
+} from './env-allow-list.js';
 export * from './errors.js';
 export { type CompiledExpression, compileExpression, evaluateExpression } from './expression/index.js';
 export {
@@ -80,12 +86,18 @@ export {
 } from './providers/job/run-sandboxed.js';
 export { parseMemory } from './providers/job/sandbox.js';
 export {
+  type ArgSources,
+  resolveRunSecrets,
+  type SecretArgSource,
+  secretEnvName,
+} from './secret-args.js';
+export {
   ARG_PLACEHOLDER,
   type BuildAnalysisRunOptions,
   type BuildAnalysisRunSpecOptions,
   buildAnalysisRun,
   buildAnalysisRunSpec,
   METRIC_INTEGER_FIELDS,
-  secretEnvName,
+  revealSecretArgs,
 } from './template.js';
 export * from './types.js';

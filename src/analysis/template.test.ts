@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisTemplate, Metric, RolloutAnalysis } from '../spec/types.js';
 import { AnalysisTemplateError } from './errors.js';
-import { buildAnalysisRun, buildAnalysisRunSpec, secretEnvName } from './template.js';
+import { resolveRunSecrets, secretEnvName } from './secret-args.js';
+import { buildAnalysisRun, buildAnalysisRunSpec, revealSecretArgs } from './template.js';
 
 const template = (
   name: string,
@@ -113,25 +114,89 @@ describe('buildAnalysisRunSpec', () => {
     ]);
   });
 
-  it('should read valueFrom.env and valueFrom.secretKeyRef from the environment', () => {
+  const webMetric = (url: string, header: string): Metric => ({
+    name: 'quality',
+    provider: { web: { url, headers: [{ key: 'Authorization', value: header }] } },
+  });
+  const secretArgs: AnalysisTemplate['spec']['args'] = [
+    { name: 'region', valueFrom: { env: 'REGION' } },
+    { name: 'token', valueFrom: { secretKeyRef: { name: 'api-creds', key: 'token' } } },
+  ];
+  const sources = {
+    env: { REGION: 'eu-west-9', CUTOVER_SECRET_API_CREDS_TOKEN: 's3cret' },
+    envAllow: ['REGION'],
+  };
+
+  // Regression (issue 9): secret values were substituted into the stored run, shown by the API.
+  it('should keep secret args (secretKeyRef, env) as placeholders in provider fields and record only their references', () => {
     const spec = buildAnalysisRunSpec(
       [
         template('a', {
-          args: [
-            { name: 'region', valueFrom: { env: 'REGION' } },
-            { name: 'token', valueFrom: { secretKeyRef: { name: 'api-creds', key: 'token' } } },
-          ],
-          metrics: [metric({ successCondition: '"{{args.region}}/{{args.token}}" != ""' })],
+          args: secretArgs,
+          metrics: [webMetric('http://127.0.0.1:9/q?region={{args.region}}', 'Bearer {{ args.token }}')],
         }),
       ],
       analysis(),
-      { env: { REGION: 'eu', CUTOVER_SECRET_API_CREDS_TOKEN: 's3cret' } },
+      sources,
     );
-    expect(spec.metrics[0]?.successCondition).toBe('"eu/s3cret" != ""');
+    expect(spec.metrics[0]).toEqual(
+      webMetric('http://127.0.0.1:9/q?region={{args.region}}', 'Bearer {{ args.token }}'),
+    );
     expect(spec.args).toEqual([
-      { name: 'region', value: 'eu' },
-      { name: 'token', value: '*****' },
+      { name: 'region', valueFrom: { env: 'REGION' } },
+      { name: 'token', valueFrom: { secretKeyRef: { name: 'api-creds', key: 'token' } } },
     ]);
+    expect(JSON.stringify(spec)).not.toMatch(/s3cret|eu-west-9/);
+    const revealed = revealSecretArgs(spec.metrics[0]!, resolveRunSecrets(spec, sources));
+    expect(revealed).toEqual(webMetric('http://127.0.0.1:9/q?region=eu-west-9', 'Bearer s3cret'));
+  });
+
+  it('should refuse a secret arg outside provider fields, where it would be shown', () => {
+    const error = templateError(() =>
+      buildAnalysisRunSpec(
+        [
+          template('a', {
+            args: secretArgs,
+            metrics: [metric({ successCondition: 'result != "{{args.token}}"' })],
+          }),
+        ],
+        analysis(),
+        sources,
+      ),
+    );
+    expect(error.fieldPath).toBe('spec.metrics[0].successCondition');
+    expect(error.message).toMatch(/\{\{args\.token\}\} is a secret .* may only be used in provider fields/);
+  });
+
+  it('should mask secret values in the problems of the substituted metrics', () => {
+    const error = templateError(() =>
+      buildAnalysisRunSpec(
+        [template('a', { args: secretArgs, metrics: [webMetric('{{args.token}}', 'x')] })],
+        analysis(),
+        sources,
+      ),
+    );
+    expect(error.message).toContain('expected an http:// or https:// URL, got "*****"');
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it('should refuse valueFrom.env outside the operator allow-list, saying how to allow it', () => {
+    const error = templateError(() =>
+      buildAnalysisRunSpec(
+        [
+          template('a', {
+            args: [{ name: 'key', valueFrom: { env: 'AWS_SECRET_ACCESS_KEY' } }],
+            metrics: [metric()],
+          }),
+        ],
+        analysis(),
+        { env: { AWS_SECRET_ACCESS_KEY: 'aws-key' } },
+      ),
+    );
+    expect(error.code).toBe('CUTOVER_E_ANALYSIS_ENV_NOT_ALLOWED');
+    expect(error.fieldPath).toBe('spec.args[0].valueFrom.env');
+    expect(error.message).toContain('CUTOVER_ANALYSIS_ENV_ALLOW=AWS_SECRET_ACCESS_KEY');
+    expect(error.message).not.toContain('aws-key');
   });
 
   it('should name the secret environment variable upper-cased with non-alphanumerics as _', () => {
@@ -173,6 +238,7 @@ describe('buildAnalysisRunSpec', () => {
     const error = templateError(() =>
       buildAnalysisRunSpec([template('a', { args, metrics: [metric()] })], analysis({ args: rolloutArgs }), {
         env,
+        envAllow: ['MAX'],
       }),
     );
     expect(error.fieldPath).toBe(fieldPath);

@@ -2,6 +2,9 @@
  * From AnalysisTemplates to an AnalysisRun's spec, as Argo Rollouts' `NewAnalysisRunFromTemplates`
  * (utils/analysis/helpers.go): templates' metrics merged, args resolved and substituted.
  */
+
+import { compileLinearRegex, type LinearRegex } from '../regex/index.js';
+import { maskSecrets, SecretValue } from '../secret/index.js';
 import type {
   AnalysisArg,
   AnalysisTemplate,
@@ -12,30 +15,22 @@ import type {
 import { createAnalysisRun } from './analysis-run.js';
 import { intField } from './defaults.js';
 import { AnalysisTemplateError } from './errors.js';
-import { compileSafeRegex } from './expression/safe-regex.js';
 import { validateMetrics } from './metric-validation.js';
+import { type ArgSources, isSecretArgSource, readSecretArg, type SecretArgSource } from './secret-args.js';
 import type { AnalysisRun, AnalysisRunRevisions, AnalysisRunSpec } from './types.js';
 
-/** Options of {@link buildAnalysisRunSpec}. */
-export interface BuildAnalysisRunSpecOptions {
-  /** Where `valueFrom.env` and `valueFrom.secretKeyRef` are read (the server's environment). */
-  env: Record<string, string | undefined>;
+/**
+ * Options of {@link buildAnalysisRunSpec}: `env` is where `valueFrom.env` and
+ * `valueFrom.secretKeyRef` are read (the server's environment), `envAllow` the variables
+ * `valueFrom.env` may read (default none).
+ */
+export interface BuildAnalysisRunSpecOptions extends ArgSources {
   /** Rollout name, for `valueFrom.fieldRef: {fieldPath: metadata.name}`. */
   rollout?: string;
   /** Revisions, for `valueFrom.podTemplateHashValue` (`Stable` → stable, `Latest` → the judged revision). */
   revisions?: AnalysisRunRevisions;
   /** The revision the run judges, for `podTemplateHashValue: Latest`. */
   revision?: number;
-}
-
-/**
- * The environment variable a `secretKeyRef` reads: `CUTOVER_SECRET_<NAME>_<KEY>`, upper-cased, every
- * character other than A-Z and 0-9 replaced by `_`. Pure.
- *
- * @example secretEnvName('db-creds', 'api.token') // 'CUTOVER_SECRET_DB_CREDS_API_TOKEN'
- */
-export function secretEnvName(name: string, key: string): string {
-  return `CUTOVER_SECRET_${name}_${key}`.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
 /** Metric fields that are integers but may be written as `{{args.x}}` strings (Argo's IntOrString). */
@@ -51,8 +46,10 @@ export const ARG_PLACEHOLDER = /\{\{\s*args\.([A-Za-z0-9_.-]+?)\s*\}\}/g;
 
 interface ResolvedArg {
   name: string;
-  value: string;
-  secret: boolean;
+  /** A secret arg's value stays wrapped: it is substituted only at measurement time. */
+  value: string | SecretValue;
+  /** For a secret arg: where it is read again at each measurement. */
+  source?: SecretArgSource;
 }
 
 /** As Argo's `flattenArgs`: same-named args across templates must agree; a valued one wins over an unvalued one. */
@@ -80,31 +77,18 @@ function flattenArgs(templates: readonly AnalysisTemplate[]): AnalysisArg[] {
 }
 
 function resolveArg(arg: AnalysisArg, path: string, options: BuildAnalysisRunSpecOptions): ResolvedArg {
-  if (arg.value !== undefined) return { name: arg.name, value: arg.value, secret: false };
+  if (arg.value !== undefined) return { name: arg.name, value: arg.value };
   const from = arg.valueFrom;
   if (from === undefined)
     throw new AnalysisTemplateError(path, `args.${arg.name} was not resolved: it has no value`);
-  if (from.env !== undefined) {
-    const value = options.env[from.env];
-    if (value === undefined) {
-      throw new AnalysisTemplateError(`${path}.valueFrom.env`, `environment variable ${from.env} is not set`);
-    }
-    return { name: arg.name, value, secret: false };
-  }
-  if (from.secretKeyRef !== undefined) {
-    const variable = secretEnvName(from.secretKeyRef.name, from.secretKeyRef.key);
-    const value = options.env[variable];
-    if (value === undefined) {
-      throw new AnalysisTemplateError(
-        `${path}.valueFrom.secretKeyRef`,
-        `secret ${from.secretKeyRef.name}/${from.secretKeyRef.key} not found: set environment variable ${variable}`,
-      );
-    }
-    return { name: arg.name, value, secret: true };
+  if (isSecretArgSource(from)) {
+    const source: SecretArgSource =
+      from.env !== undefined ? { env: from.env } : { secretKeyRef: from.secretKeyRef! };
+    return { name: arg.name, value: readSecretArg(source, path, options), source };
   }
   if (from.fieldRef !== undefined) {
     if (from.fieldRef.fieldPath === 'metadata.name' && options.rollout !== undefined) {
-      return { name: arg.name, value: options.rollout, secret: false };
+      return { name: arg.name, value: options.rollout };
     }
     throw new AnalysisTemplateError(
       `${path}.valueFrom.fieldRef.fieldPath`,
@@ -119,11 +103,18 @@ function resolveArg(arg: AnalysisArg, path: string, options: BuildAnalysisRunSpe
         `no ${from.podTemplateHashValue} revision known when the run was created`,
       );
     }
-    return { name: arg.name, value: String(revision), secret: false };
+    return { name: arg.name, value: String(revision) };
   }
   throw new AnalysisTemplateError(`${path}.valueFrom`, `args.${arg.name} was not resolved: empty valueFrom`);
 }
 
+/** Where a secret arg may be used: inside `provider` (a condition or a count would show it). */
+const SECRET_ALLOWED_PATH = /^spec\.metrics\[\d+\]\.provider\./;
+
+/**
+ * Replaces `{{args.name}}` in every string of `value`. A secret arg's placeholder is left as is
+ * (the runner substitutes it at each measurement), and only inside `provider`.
+ */
 function substitute(
   value: unknown,
   args: ReadonlyMap<string, ResolvedArg>,
@@ -131,7 +122,7 @@ function substitute(
   template: string,
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(ARG_PLACEHOLDER, (_match, name: string) => {
+    return value.replace(ARG_PLACEHOLDER, (match, name: string) => {
       const arg = args.get(name);
       if (arg === undefined) {
         throw new AnalysisTemplateError(
@@ -142,7 +133,15 @@ function substitute(
           },
         );
       }
-      return arg.value;
+      if (typeof arg.value === 'string') return arg.value;
+      if (!SECRET_ALLOWED_PATH.test(path)) {
+        throw new AnalysisTemplateError(
+          path,
+          `{{args.${name}}} is a secret (valueFrom.secretKeyRef or valueFrom.env) and may only be used in provider fields, where it is never shown`,
+          { template },
+        );
+      }
+      return match;
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substitute(item, args, `${path}[${i}]`, template));
@@ -155,11 +154,30 @@ function substitute(
   return value;
 }
 
+/**
+ * A stored metric with its secret args' placeholders replaced by their values, for the provider
+ * that measures it: the only copy of a metric holding secrets in clear. Never store or show it.
+ * Placeholders of other names are left as they are. Pure.
+ */
+export function revealSecretArgs(metric: Metric, secrets: ReadonlyMap<string, SecretValue>): Metric {
+  const reveal = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(ARG_PLACEHOLDER, (match, name: string) => secrets.get(name)?.reveal() ?? match);
+    }
+    if (Array.isArray(value)) return value.map(reveal);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, reveal(item)]));
+    }
+    return value;
+  };
+  return secrets.size === 0 ? metric : (reveal(metric) as Metric);
+}
+
 function matchesAny(rule: string, names: readonly string[]): boolean {
   if (rule === '*') return names.length > 0;
-  let regex: RegExp | undefined;
+  let regex: LinearRegex | undefined;
   try {
-    regex = compileSafeRegex(rule);
+    regex = compileLinearRegex(rule);
   } catch {
     regex = undefined;
   }
@@ -172,8 +190,9 @@ function matchesAny(rule: string, names: readonly string[]): boolean {
  * - metrics of all templates, in order; a metric name used twice is an error;
  * - args: declared by the templates (same-named args must agree); a rollout-provided `value` or
  *   `valueFrom` overrides the template's; an arg the templates do not declare is ignored; every arg
- *   must end with a value: `value`, `valueFrom.env` (the variable in `options.env`),
- *   `valueFrom.secretKeyRef` (the variable `CUTOVER_SECRET_<NAME>_<KEY>`, see {@link secretEnvName}),
+ *   must end with a value: `value`, `valueFrom.env` (the variable in `options.env`, if it is in
+ *   `options.envAllow`), `valueFrom.secretKeyRef` (the variable `CUTOVER_SECRET_<NAME>_<KEY>`, see
+ *   `secretEnvName`),
  *   `valueFrom.fieldRef` (`metadata.name` only), or `valueFrom.podTemplateHashValue` (the stable or
  *   judged revision number);
  * - `{{args.name}}` (spaces allowed inside the braces) is replaced in every string of every metric,
@@ -182,12 +201,16 @@ function matchesAny(rule: string, names: readonly string[]): boolean {
  *   rule that matches no metric is an error;
  * - the resulting metrics must pass `validateMetrics`.
  *
- * Unlike Argo, which substitutes at each measurement, args are substituted once here, so a secret's
- * value is stored in the run's metrics; `spec.args` records secret values as `*****`.
+ * Args are substituted once here, except secret args (`valueFrom.secretKeyRef`, `valueFrom.env`):
+ * they may only appear inside `provider`, where their placeholders stay, and `spec.args` records
+ * where they come from (`{name, valueFrom}`), never their value; the runner substitutes them at each
+ * measurement (as Argo Rollouts does). The metrics are validated with the secrets substituted; the
+ * problems are masked.
  *
  * Pure (reads only `options.env`).
  *
- * @throws {AnalysisTemplateError} code `CUTOVER_E_ANALYSIS_TEMPLATE`, with the field path
+ * @throws {AnalysisTemplateError} code `CUTOVER_E_ANALYSIS_TEMPLATE`, with the field path (code
+ *   `CUTOVER_E_ANALYSIS_ENV_NOT_ALLOWED` for a `valueFrom.env` outside `options.envAllow`)
  */
 export function buildAnalysisRunSpec(
   templates: readonly AnalysisTemplate[],
@@ -281,14 +304,26 @@ export function buildAnalysisRunSpec(
     }
   });
 
-  const problems = validateMetrics(metrics, 'spec.metrics');
-  if (problems.length > 0) throw new AnalysisTemplateError('spec.metrics', problems.join('; '));
+  const secrets = new Map(
+    [...resolved.values()].flatMap((a) =>
+      a.value instanceof SecretValue ? [[a.name, a.value] as const] : [],
+    ),
+  );
+  const problems = validateMetrics(
+    metrics.map((m) => revealSecretArgs(m, secrets)),
+    'spec.metrics',
+  );
+  if (problems.length > 0) {
+    throw new AnalysisTemplateError('spec.metrics', maskSecrets(problems.join('; '), secrets.values()));
+  }
 
   const spec: AnalysisRunSpec = { metrics };
   if (dryRun.length > 0) spec.dryRun = dryRun;
   if (measurementRetention.length > 0) spec.measurementRetention = measurementRetention;
   if (resolved.size > 0) {
-    spec.args = [...resolved.values()].map((a) => ({ name: a.name, value: a.secret ? '*****' : a.value }));
+    spec.args = [...resolved.values()].map((a) =>
+      typeof a.value === 'string' ? { name: a.name, value: a.value } : { name: a.name, valueFrom: a.source! },
+    );
   }
   return spec;
 }
@@ -304,6 +339,8 @@ export interface BuildAnalysisRunOptions {
   templates: readonly { ref: AnalysisTemplateRef; template: AnalysisTemplate | undefined }[];
   analysis: RolloutAnalysis;
   env: Record<string, string | undefined>;
+  /** Variables `valueFrom.env` may read. @default [] */
+  envAllow?: readonly string[];
   /** ms since the epoch. */
   now: number;
 }
@@ -345,6 +382,7 @@ export function buildAnalysisRun(options: BuildAnalysisRunOptions): AnalysisRun 
       options.analysis,
       {
         env: options.env,
+        ...(options.envAllow !== undefined ? { envAllow: options.envAllow } : {}),
         rollout: options.rollout,
         revisions: options.revisions,
         revision: options.revision,

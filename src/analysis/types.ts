@@ -2,7 +2,7 @@
  * AnalysisRun shapes, as Argo Rollouts' AnalysisRun (argoproj.io/v1alpha1): a run holds the merged
  * metrics of its templates (args substituted), and per metric a list of measurements.
  */
-import type { Metric } from '../spec/types.js';
+import type { AnalysisArg, Metric } from '../spec/types.js';
 
 export const ANALYSIS_PHASES = [
   'Pending',
@@ -64,14 +64,24 @@ export interface ExperimentSetRef {
   set: string;
 }
 
+/** One entry of {@link AnalysisRunSpec.args}. */
+export interface AnalysisRunArg {
+  name: string;
+  value?: string;
+  valueFrom?: Pick<NonNullable<AnalysisArg['valueFrom']>, 'env' | 'secretKeyRef'>;
+}
+
 export interface AnalysisRunSpec {
   /** Merged metrics, args already substituted. */
   metrics: Metric[];
   /** Argo's dryRun: metric names (or `*`) whose failures do not fail the run. */
   dryRun?: { metricName: string }[];
   measurementRetention?: { metricName: string; limit: number }[];
-  /** Args as resolved, for the record. */
-  args?: { name: string; value: string }[];
+  /**
+   * Args as resolved, for the record: `{name, value}`, or for a secret arg `{name, valueFrom}` (its
+   * `secretKeyRef` or `env` reference, read again at each measurement; the value is never stored).
+   */
+  args?: AnalysisRunArg[];
 }
 
 export interface AnalysisRunStatus {

@@ -1,5 +1,6 @@
 import {
   type AnalysisRun,
+  type AnalysisRunArg,
   emptyResult,
   type Measurement,
   type MetricResult,
@@ -112,6 +113,14 @@ function metricBlock(run: AnalysisRun, result: MetricResult, last: number): stri
   return lines;
 }
 
+/** `name=value`, or for a secret arg `name=***** (secretKeyRef NAME/KEY)` / `(env NAME)`. */
+function formatRunArg(arg: AnalysisRunArg): string {
+  if (arg.value !== undefined) return `${arg.name}=${arg.value}`;
+  const ref = arg.valueFrom?.secretKeyRef;
+  const from = ref !== undefined ? `secretKeyRef ${ref.name}/${ref.key}` : `env ${arg.valueFrom?.env ?? '?'}`;
+  return `${arg.name}=***** (${from})`;
+}
+
 /**
  * The `get analysisrun` view: the run's phase and message, then per metric its phase, counters,
  * condition(s), limits, provider and the last measurements (oldest first: time, phase, value,
@@ -129,8 +138,7 @@ export function formatAnalysisRun(run: AnalysisRun, options: AnalysisRunViewOpti
   row('Started', iso(s.startedAt));
   if (s.finishedAt !== undefined)
     row('Finished', `${iso(s.finishedAt)} (after ${((s.finishedAt - s.startedAt) / 1000).toFixed(1)}s)`);
-  if (run.spec.args && run.spec.args.length > 0)
-    row('Args', run.spec.args.map((a) => `${a.name}=${a.value}`).join(', '));
+  if (run.spec.args && run.spec.args.length > 0) row('Args', run.spec.args.map(formatRunArg).join(', '));
   const results = run.spec.metrics.map(
     (m) => s.metricResults.find((r) => r.name === m.name) ?? emptyResult(m.name),
   );

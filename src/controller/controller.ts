@@ -26,6 +26,11 @@ export interface ControllerOptions {
   /** Environment for AnalysisTemplate args `valueFrom`. @default process.env */
   env?: Record<string, string | undefined>;
   /**
+   * Variables AnalysisTemplate args may read with `valueFrom.env` (the operator's
+   * `CUTOVER_ANALYSIS_ENV_ALLOW`). @default [] (none)
+   */
+  analysisEnvAllow?: readonly string[];
+  /**
    * Called when the data plane does not answer: starts a new one (which stops the replicas its
    * predecessor left running) and returns its client; the next reconcile re-sends every rollout's
    * desired state.
@@ -80,9 +85,10 @@ export class Controller {
   #recordedRouterExits: Set<number> | undefined;
 
   constructor(options: ControllerOptions) {
-    this.#o = { intervalMs: 200, env: process.env, ...options };
+    this.#o = { intervalMs: 200, env: process.env, analysisEnvAllow: [], ...options };
     this.#runner = new AnalysisRunner({
       clock: options.clock,
+      argSources: { env: this.#o.env, envAllow: this.#o.analysisEnvAllow },
       stats: (run, revision, windowSeconds, quantile, set) =>
         this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile, set),
       traffic: (run, range) => this.#o.dataPlane.traffic(run.rollout, range),
@@ -289,6 +295,7 @@ export class Controller {
       templates,
       analysis: action.analysis,
       env: this.#o.env,
+      envAllow: this.#o.analysisEnvAllow,
       now,
     });
     await this.#o.store.createAnalysisRun(run, now);

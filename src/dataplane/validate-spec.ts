@@ -1,3 +1,5 @@
+import { PatternSyntaxError } from '../regex/index.js';
+import { compileHeaderRouteRegex } from '../spec/header-route-regex.js';
 import { MAX_HEADER_ROUTE_REGEX_LENGTH, type Probe } from '../spec/types.js';
 import { InvalidDataPlaneSpecError } from './errors.js';
 import {
@@ -51,9 +53,10 @@ function headerRoutes(v: unknown, path: string): void {
         if (value.length > MAX_HEADER_ROUTE_REGEX_LENGTH)
           fail(`${mp}.headerValue.regex`, `at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`, value);
         try {
-          new RegExp(value);
-        } catch {
-          fail(`${mp}.headerValue.regex`, 'a valid regular expression', value);
+          compileHeaderRouteRegex(value);
+        } catch (error) {
+          if (!(error instanceof PatternSyntaxError)) throw error;
+          fail(`${mp}.headerValue.regex`, `an RE2 regular expression (${error.reason})`, value);
         }
       }
     });

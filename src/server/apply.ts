@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
@@ -27,11 +28,17 @@ export interface SpecApplierOptions {
   store: Store;
   controller: Controller;
   clock: Clock;
+  /**
+   * Variables analysis args may read with `valueFrom.env` (the operator's
+   * `CUTOVER_ANALYSIS_ENV_ALLOW`); any other `valueFrom.env` is refused at apply. @default [] (none)
+   */
+  analysisEnvAllow?: readonly string[];
 }
 
 /**
  * Applies spec files and `undo`: validates the whole input (YAML, schema, references, the
- * machine: executables, directories, ports) before anything is stored, then stores it in one
+ * machine: executables, directories, ports; `valueFrom.env` against the operator's allow-list)
+ * before anything is stored, then stores it in one
  * transaction. A rejected input changes nothing.
  */
 export class SpecApplier {
@@ -60,6 +67,9 @@ export class SpecApplier {
       const resources = parseSpec(text, file, { knownTemplates: known });
       const located: { document: number; path: (string | number)[]; message: string }[] = [];
       for (const [index, resource] of resources.entries()) {
+        for (const issue of envArgIssues(resource, this.options.analysisEnvAllow ?? [])) {
+          located.push({ document: index, ...issue });
+        }
         if (resource.kind === 'Release') {
           located.push({
             document: index,

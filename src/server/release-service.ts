@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import type { Clock } from '../clock/index.js';
 import { Mutex } from '../controller/index.js';
@@ -76,6 +77,8 @@ export interface ReleaseServiceOptions {
   store: Store;
   clock: Clock;
   notify?: NotifyFn;
+  /** Variables analysis args may read with `valueFrom.env` (`CUTOVER_ANALYSIS_ENV_ALLOW`). @default [] */
+  analysisEnvAllow?: readonly string[];
 }
 
 const SEVERITY: Record<string, ReleaseNotification['severity']> = {
@@ -173,6 +176,10 @@ export class ReleaseService {
         });
       }
     }
+    resources.forEach((r, document) => {
+      for (const issue of envArgIssues(r, this.options.analysisEnvAllow ?? []))
+        located.push({ document, ...issue });
+    });
     if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
     const resource = (entry as { r: ReleaseResource }).r;
     refuseUnsandboxed([{ resource, document: (entry as { document: number }).document }], file, role);

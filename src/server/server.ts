@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { protectFromSandbox } from '../analysis/index.js';
+import { ANALYSIS_ENV_ALLOW_VARIABLE, parseAnalysisEnvAllow, protectFromSandbox } from '../analysis/index.js';
 import { mintToken, writeTokenFile } from '../auth/index.js';
 import { ApiClient } from '../cli/api-client.js';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -41,6 +41,11 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions;
   /** Run the deployment crew (release workflow agents). @default true */
   crew?: boolean;
+  /**
+   * Variables AnalysisTemplate args may read with `valueFrom.env`.
+   * @default $CUTOVER_ANALYSIS_ENV_ALLOW (names separated by commas), else none
+   */
+  analysisEnvAllow?: readonly string[];
 }
 
 /** Longest a client may take to send a whole request, ms (Node's `requestTimeout`). */
@@ -81,6 +86,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const logger =
     options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
   const store = await openSqliteStore(paths.database);
+  const analysisEnvAllow =
+    options.analysisEnvAllow ?? parseAnalysisEnvAllow(process.env[ANALYSIS_ENV_ALLOW_VARIABLE]);
   const connect = async () => {
     const info = await ensureDataPlane({
       home: paths.home,
@@ -102,10 +109,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return dataPlane;
     },
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
+    analysisEnvAllow,
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
-  const applier = new SpecApplier({ store, controller, clock });
-  const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger) });
+  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow });
+  const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger), analysisEnvAllow });
   await bootstrapAdminToken(store, paths, clock);
   const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
   const app = Fastify({

@@ -147,6 +147,33 @@ describe('validateResource', () => {
     expect(bad[1]?.message).toContain('exactly one of exact, prefix, regex');
   });
 
+  it('should refuse a header-route regex that is not RE2, saying why', () => {
+    const regex = (pattern: string) =>
+      issues(
+        rollout({
+          strategy: {
+            canary: {
+              steps: [
+                {
+                  setHeaderRoute: {
+                    name: 'qa',
+                    match: [{ headerName: 'ua', headerValue: { regex: pattern } }],
+                  },
+                },
+              ],
+            },
+          },
+        }),
+      );
+    expect(regex('^(a+)+$')).toEqual([]);
+    const [lookahead] = regex('^a(?=b)');
+    expect(lookahead?.path).toBe('spec.strategy.canary.steps.0.setHeaderRoute.match.0.headerValue.regex');
+    expect(lookahead?.message).toMatch(
+      /^expected an RE2 regular expression of at most 256 characters, got "\^a\(\?=b\)" \(lookahead and lookbehind .* are not supported by RE2/,
+    );
+    expect(regex('(x)\\1')[0]?.message).toMatch(/backreferences \(\\1, \\k<name>\) are not supported by RE2/);
+  });
+
   it('should accept an experiment step and reject duplicate templates and weights over 100', () => {
     const canary = (experiment: unknown): Record<string, unknown> =>
       rollout({ strategy: { canary: { steps: [{ experiment }] } } });

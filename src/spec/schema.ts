@@ -13,8 +13,10 @@
  */
 import { z } from 'zod';
 import { ARG_PLACEHOLDER } from '../analysis/index.js';
+import { PatternSyntaxError } from '../regex/index.js';
 import { checkExpression, checkMetric } from './analysis-checks.js';
 import { DURATION_EXPECTED, durationToMs, isDuration } from './duration.js';
+import { compileHeaderRouteRegex } from './header-route-regex.js';
 import {
   MAX_COUNT,
   MAX_DURATION_SECONDS,
@@ -472,9 +474,9 @@ const rolloutAnalysisBackgroundSchema = strict({
 /** HTTP field names (RFC 9110 section 5.1: a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_NAME_EXPECTED = "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)";
-const REGEX_EXPECTED = `a regular expression of at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`;
+const REGEX_EXPECTED = `an RE2 regular expression of at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`;
 
-/** Schema of {@link StringMatch}: exactly one of exact, prefix, regex; a regex must compile. */
+/** Schema of {@link StringMatch}: exactly one of exact, prefix, regex; a regex must be valid RE2. */
 const stringMatchSchema = strict(
   {
     exact: z.string({ error: 'a string' }).optional(),
@@ -488,11 +490,14 @@ const stringMatchSchema = strict(
 )
   .superRefine(exactlyOneOf(['exact', 'prefix', 'regex'], 'a headerValue'))
   .superRefine((value: unknown, ctx) => {
+    // Too long: the .max() above reports it.
     if (!isRecord(value) || typeof value['regex'] !== 'string') return;
+    if (value['regex'].length > MAX_HEADER_ROUTE_REGEX_LENGTH) return;
     try {
-      new RegExp(value['regex']);
+      compileHeaderRouteRegex(value['regex']);
     } catch (err) {
-      expect(ctx, ['regex'], REGEX_EXPECTED, value['regex'], (err as Error).message);
+      if (!(err instanceof PatternSyntaxError)) throw err;
+      expect(ctx, ['regex'], REGEX_EXPECTED, value['regex'], err.reason);
     }
   }, ALWAYS);
 

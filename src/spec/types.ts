@@ -95,9 +95,10 @@ export interface RolloutAnalysisBackground extends RolloutAnalysis {
 
 /**
  * How a header's value is matched, exactly one of the three, as Argo Rollouts' StringMatch.
- * `regex` is an ECMAScript regular expression tested against the whole value (anchor it with `^`
- * and `$` for a full match, as Argo's traffic routers do with RE2), at most
- * {@link MAX_HEADER_ROUTE_REGEX_LENGTH} characters.
+ * `regex` is an RE2 regular expression (as Argo's traffic routers hand to Istio and Envoy) tested
+ * unanchored against the value (anchor it with `^` and `$` for a full match) in linear time, at most
+ * {@link MAX_HEADER_ROUTE_REGEX_LENGTH} characters, without Unicode classes (see
+ * `compileHeaderRouteRegex`).
  */
 export interface StringMatch {
   exact?: string;

@@ -62,6 +62,24 @@ describe('HeaderRoute', () => {
     expect(r.matches(headers({ a: 'x'.repeat(MAX_REGEX_MATCHED_VALUE_LENGTH) }))).toBe(true);
     expect(r.matches(headers({ a: 'x'.repeat(MAX_REGEX_MATCHED_VALUE_LENGTH + 1) }))).toBe(false);
   });
+
+  // Regression (issue 9): `^(a+)+$` against a 32-byte header froze the data plane for 5.7 s.
+  it('should test ^(a+)+$ against a 32-byte value in linear time, well under 1 s', () => {
+    const r = route([{ headerName: 'x-user', headerValue: { regex: '^(a+)+$' } }]);
+    const started = performance.now();
+    expect(r.matches(headers({ 'x-user': `${'a'.repeat(31)}!` }))).toBe(false);
+    expect(r.matches(headers({ 'x-user': 'a'.repeat(32) }))).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('should use RE2 syntax and refuse what RE2 does not have', () => {
+    const r = route([{ headerName: 'x-user', headerValue: { regex: '(?i)^qa-[[:alpha:]]+$' } }]);
+    expect(r.matches(headers({ 'x-user': 'QA-elodie' }))).toBe(true);
+    expect(() => route([{ headerName: 'x', headerValue: { regex: '(a)\\1' } }])).toThrow(/backreferences/);
+    expect(() => route([{ headerName: 'x', headerValue: { regex: '^\\pL+$' } }])).toThrow(
+      /Unicode classes \(\\pL, \\p\{Greek\}\) are not supported here/,
+    );
+  });
 });
 
 describe('headerLookupOf', () => {

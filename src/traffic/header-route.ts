@@ -1,4 +1,6 @@
 import type { HeaderRouteSpec } from '../dataplane/protocol.js';
+import type { LinearRegex } from '../regex/index.js';
+import { compileHeaderRouteRegex } from '../spec/header-route-regex.js';
 import type { RevisionTarget } from './revision-target.js';
 
 /**
@@ -9,8 +11,8 @@ export type HeaderLookup = (lowerName: string) => string | undefined;
 
 /**
  * Longest header value a `regex` condition is tested against, characters; a longer value does not
- * match. With the pattern's own cap (`MAX_HEADER_ROUTE_REGEX_LENGTH`) this bounds the cost of one
- * test, since ECMAScript regular expressions may backtrack.
+ * match. The RE2 engine is linear in the value's length, so this bounds the cost of one test on the
+ * router's hot path whatever the pattern.
  */
 export const MAX_REGEX_MATCHED_VALUE_LENGTH = 1024;
 
@@ -24,21 +26,24 @@ interface Condition {
   kind: typeof EXACT | typeof PREFIX | typeof REGEX;
   value: string;
   /** Compiled once, when the route is applied. */
-  regex: RegExp | null;
+  regex: LinearRegex | null;
 }
 
 /**
  * One header route of a listener, compiled from its {@link HeaderRouteSpec} when the listener's
  * routes change (never per request): as Argo Rollouts' `setHeaderRoute`, a request matching every
  * condition goes to {@link target}. Header names compare case-insensitively (RFC 9110 section
- * 5.1); values exactly (`exact`, `prefix`) or by an unanchored ECMAScript `regex` test.
+ * 5.1); values exactly (`exact`, `prefix`) or by an unanchored `regex` test in RE2 syntax, in time
+ * linear in the value's length (as Istio and Envoy, which Argo Rollouts hands these routes to).
  */
 export class HeaderRoute {
   readonly name: string;
   readonly target: RevisionTarget;
   readonly #conditions: readonly Condition[];
 
-  /** @throws SyntaxError when a regex does not compile (the data plane validates specs first). */
+  /**
+   * @throws PatternSyntaxError when a regex is not valid RE2 (the data plane validates specs first).
+   */
   constructor(spec: HeaderRouteSpec, target: RevisionTarget) {
     this.name = spec.name;
     this.target = target;
@@ -47,7 +52,7 @@ export class HeaderRoute {
       const v = m.headerValue;
       if (v.exact !== undefined) return { name, kind: EXACT, value: v.exact, regex: null };
       if (v.prefix !== undefined) return { name, kind: PREFIX, value: v.prefix, regex: null };
-      return { name, kind: REGEX, value: v.regex ?? '', regex: new RegExp(v.regex ?? '') };
+      return { name, kind: REGEX, value: v.regex ?? '', regex: compileHeaderRouteRegex(v.regex ?? '') };
     });
   }
 

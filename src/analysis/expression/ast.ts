@@ -1,4 +1,5 @@
 /** AST of the condition language; produced by `parse`, walked by `evaluate`. */
+import type { LinearRegex } from '../../regex/index.js';
 
 /** Binary operators after normalisation (`and` is `&&`, `or` is `||`, `^` is `**`). */
 export type BinaryOperator =
@@ -39,8 +40,8 @@ export type Node =
       left: Node;
       right: Node;
       column: number;
-      /** For `matches` with a literal pattern: compiled once at compile time. */
-      regex?: RegExp;
+      /** For `matches` with a literal pattern: compiled once at compile time (RE2, linear time). */
+      regex?: LinearRegex;
     }
   | { type: 'conditional'; test: Node; consequent: Node; alternate: Node; column: number }
   | { type: 'array'; elements: Node[] }

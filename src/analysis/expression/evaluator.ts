@@ -1,8 +1,14 @@
+import { compileLinearRegex, type LinearRegex, PatternSyntaxError } from '../../regex/index.js';
 import { ExpressionEvaluationError } from '../errors.js';
 import type { Node } from './ast.js';
 import { BUILTINS, type Fail } from './builtins.js';
-import { compileSafeRegex, MAX_MATCH_INPUT_LENGTH } from './safe-regex.js';
 import { describeValue, getOwn, isMap, isNilValue, typeName, valuesEqual } from './values.js';
+
+/**
+ * Longest string `matches` accepts as input, characters; longer inputs are an evaluation error.
+ * `matches` runs in time linear in the input (RE2), so this bounds the cost of one evaluation.
+ */
+const MAX_MATCH_INPUT_LENGTH = 100_000;
 
 interface Scope {
   env: Record<string, unknown>;
@@ -21,7 +27,7 @@ export function evaluate(source: string, node: Node, env: Record<string, unknown
 
 class Evaluator {
   readonly #fail: Fail;
-  readonly #regexCache = new Map<string, RegExp>();
+  readonly #regexCache = new Map<string, LinearRegex>();
 
   constructor(fail: Fail) {
     this.#fail = fail;
@@ -213,13 +219,14 @@ class Evaluator {
     return node.negated ? !result : result;
   }
 
-  #regex(pattern: string): RegExp {
+  #regex(pattern: string): LinearRegex {
     let regex = this.#regexCache.get(pattern);
     if (regex === undefined) {
       try {
-        regex = compileSafeRegex(pattern);
+        regex = compileLinearRegex(pattern);
       } catch (error) {
-        return this.#fail((error as Error).message);
+        if (!(error instanceof PatternSyntaxError)) throw error;
+        return this.#fail(error.message);
       }
       this.#regexCache.set(pattern, regex);
     }

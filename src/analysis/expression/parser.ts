@@ -1,7 +1,7 @@
+import { compileLinearRegex, PatternSyntaxError } from '../../regex/index.js';
 import { ExpressionSyntaxError } from '../errors.js';
 import type { BinaryOperator, Node } from './ast.js';
 import { BUILTINS } from './builtins.js';
-import { compileSafeRegex } from './safe-regex.js';
 import { type Token, tokenize } from './tokenizer.js';
 
 interface BinaryInfo {
@@ -130,9 +130,10 @@ class Parser {
       };
       if (info.operator === 'matches' && right.type === 'literal' && typeof right.value === 'string') {
         try {
-          node.regex = compileSafeRegex(right.value);
+          node.regex = compileLinearRegex(right.value);
         } catch (error) {
-          this.#fail(token, (error as Error).message);
+          if (!(error instanceof PatternSyntaxError)) throw error;
+          this.#fail(token, error.message);
         }
       }
       left = node;
