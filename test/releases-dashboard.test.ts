@@ -170,7 +170,8 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
 
   /**
    * A release of one tiny Rollout straight to `production` (no pre-production, no tests) created by
-   * the deployer, carried through PREPARE as a crew agent would, until it waits for approval.
+   * the deployer, carried through PREPARE by the crew's PreDeploymentValidator (only it may report
+   * that stage), until it waits for approval.
    */
   async function releaseWaitingApproval(name: string): Promise<ReleaseJson> {
     const [port] = await freePorts(1);
@@ -198,21 +199,6 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
       async () => {
         last = await call<ReleaseJson>('GET', path, admin);
         if (last.status === 'WAITING_APPROVAL') return last;
-        if (last.stage === 'PREPARE' && last.status === 'RUNNING') {
-          // Report PREPARE's result as its crew agent would; a crew already on it may win the race.
-          await call('POST', `${path}/stages`, deployer, {
-            stage: 'PREPARE',
-            environment: 'production',
-            outcome: 'Succeeded',
-            report: {
-              checklist: [
-                { item: 'artifacts present', ok: true, detail: 'none declared' },
-                { item: 'dependencies up', ok: true },
-              ],
-              dependencies: [{ name: 'payments', url: 'http://127.0.0.1:9/health', status: 'UP' }],
-            },
-          }).catch(() => undefined);
-        }
         return undefined;
       },
       { timeoutMs: 30_000, what: `release ${name} WAITING_APPROVAL`, describe: () => JSON.stringify(last) },
@@ -295,7 +281,15 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
     expect(await page.locator('.release-steps [data-stage="PREPARE"]').getAttribute('data-result')).toBe(
       'Success',
     );
-    expect(await page.locator('[data-report="PREPARE"] .checklist li').count()).toBe(2);
+    // Every item of the PreDeploymentValidator's checklist, as the API holds it.
+    const stored = await call<{ stageResults: { stage: string; report?: { checklist?: unknown[] } }[] }>(
+      'GET',
+      '/api/v1/releases/shop-2-0',
+      admin,
+    );
+    const checklist = stored.stageResults.find((s) => s.stage === 'PREPARE')?.report?.checklist ?? [];
+    expect(checklist.length).toBeGreaterThan(0);
+    expect(await page.locator('[data-report="PREPARE"] .checklist li').count()).toBe(checklist.length);
 
     const approve = page.getByRole('button', { name: 'Approve', exact: true });
     expect(await approve.isVisible()).toBe(true);
