@@ -20,4 +20,26 @@ describe('replicaEnv', () => {
     expect(env.URL).toBe('http://127.0.0.1:9000/');
     expect(env.HOME).toBe('/h');
   });
+
+  it("should keep the server's settings and secrets out of a replica", () => {
+    // Regression: replicas inherited CUTOVER_SECRET_* and every variable analysis args read as secrets.
+    const env = replicaEnv(
+      {
+        HOME: '/h',
+        CUTOVER_TOKEN: 'cut_x',
+        CUTOVER_SECRET_API_KEY: 's3cret',
+        CUTOVER_ANALYSIS_ENV_ALLOW: 'DATADOG_API_KEY, PROM_TOKEN',
+        DATADOG_API_KEY: 'dd',
+        PROM_TOKEN: 'pt',
+      },
+      { OWN: 'mine', PROM_TOKEN: 'set by the template' },
+      { CUTOVER_ROLLOUT: 'web' },
+    );
+    expect(env).toEqual({
+      HOME: '/h',
+      OWN: 'mine',
+      PROM_TOKEN: 'set by the template',
+      CUTOVER_ROLLOUT: 'web',
+    });
+  });
 });

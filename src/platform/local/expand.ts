@@ -41,9 +41,24 @@ export function expandVars(input: string, env: Readonly<Record<string, string | 
 }
 
 /**
- * The environment of a replica: the data plane's own, then the template's `env` (each value
- * expanded against the variables before it, as Kubernetes does), then `extra` (PORT, ...) which
- * wins. Pure.
+ * Whether a variable of the server's environment stays out of replicas: cutover's own settings and
+ * credentials (`CUTOVER_*`, such as `CUTOVER_TOKEN` and `CUTOVER_SECRET_<NAME>_<KEY>`) and the
+ * variables analysis args may read as secrets (listed in `CUTOVER_ANALYSIS_ENV_ALLOW`): a secret
+ * value reaches no process but the one that uses it. Pure.
+ */
+function serverOnly(name: string, base: Readonly<Record<string, string | undefined>>): boolean {
+  if (name.startsWith('CUTOVER_')) return true;
+  return (base.CUTOVER_ANALYSIS_ENV_ALLOW ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .includes(name);
+}
+
+/**
+ * The environment of a replica: the data plane's own (without the server's settings and secrets:
+ * `CUTOVER_*` and the variables `CUTOVER_ANALYSIS_ENV_ALLOW` lists), then the template's `env` (each
+ * value expanded against the variables before it, as Kubernetes does), then `extra` (PORT, ...)
+ * which wins. Pure.
  */
 export function replicaEnv(
   base: Readonly<Record<string, string | undefined>>,
@@ -51,7 +66,7 @@ export function replicaEnv(
   extra: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !serverOnly(k, base)) env[k] = v;
   Object.assign(env, extra);
   for (const [k, v] of Object.entries(templateEnv ?? {})) env[k] = expandVars(v, env);
   Object.assign(env, extra);
