@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   CutoverEnv,
+  fetchOnce,
   freePorts,
   type LoadGenerator,
   SAMPLE_SERVICE,
@@ -215,14 +216,17 @@ describe('Release workflow', () => {
       rollbackType: 'traffic',
       status: 'ROLLED_BACK',
     });
-    expect(incident?.reason).toMatch(/error rate .* > 0.05/);
+    // The sequential test (new revision against stable, every request) or the sustained 5% rule.
+    expect(incident?.reason).toMatch(/errors: new revision \d+\/\d+|error rate .* > 0.05/);
     expect(Number(incident?.triggerValues['errorRate'])).toBeGreaterThan(0.05);
     expect(incident?.timeline.map((t) => t.reason)).toEqual(
       expect.arrayContaining(['RollbackStarted', 'TrafficRestored', 'ReleaseRolledBack']),
     );
     expect(incident?.rolledBackTo).toMatch(/shop-production revision 1/);
+    // Back on revision 1 and Healthy (an abort alone would leave it Degraded for the next release).
     const rollout = await env.rolloutFromApi('shop-production');
-    expect(rollout.status.weights.canary).toBe(0);
+    expect(rollout.status).toMatchObject({ phase: 'Healthy', stableRevision: 1, currentRevision: 1 });
+    expect((await fetchOnce(ports[2] as number)).version).toBe('v1');
     expect(ended.record?.status).toBe('ROLLBACK');
 
     // The crew's abort sits next to the person's apply-through-release in the Rollout's history.

@@ -7,6 +7,8 @@
 //   LATENCY_MS  added latency per request, ms (default 0)
 //   FAULT_EVERY every Nth request answered with 500, deterministically (default 0: none; adds to FAULT_RATE)
 //   QUALITY     a model-quality score this replica reports (default unset: not reported)
+//   EXIT_AFTER_MS  exits with code 1 this long after it started, ms (default 0: never), after the
+//               requests in flight are answered: a crash loop no client sees when others serve
 // Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault).
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
@@ -19,6 +21,7 @@ const latencyMs = Number(process.env.LATENCY_MS ?? 0);
 const agentType = process.env.AGENT_TYPE ?? 'sample';
 const faultEvery = Number(process.env.FAULT_EVERY ?? 0);
 const quality = process.env.QUALITY === undefined ? undefined : Number(process.env.QUALITY);
+const exitAfterMs = Number(process.env.EXIT_AFTER_MS ?? 0);
 const counts = new Map();
 let served = 0;
 
@@ -66,6 +69,12 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, '127.0.0.1');
+if (exitAfterMs > 0) {
+  setTimeout(() => {
+    server.close(() => process.exit(1));
+    server.closeIdleConnections();
+  }, exitAfterMs).unref();
+}
 
 // Graceful stop: finish in-flight requests, close idle keep-alive sockets, then exit.
 process.on('SIGTERM', () => {

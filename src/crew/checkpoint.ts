@@ -17,6 +17,14 @@ export interface DeployCheckpoint {
 }
 
 const FILE = 'checkpoint.json';
+const DEPLOYED = 'deployed.json';
+
+/** The revisions DEPLOY applied: what the RollbackCoordinator's watch judges (never the one before). */
+export interface DeployedRevisions {
+  /** When DEPLOY applied them, ms since the epoch. */
+  at: number;
+  rollouts: { name: string; revision: number }[];
+}
 
 /** Writes the checkpoint to `<workDir>/checkpoint.json` (atomically enough: written once per DEPLOY). */
 export function saveCheckpoint(workDir: string, checkpoint: DeployCheckpoint): void {
@@ -28,6 +36,21 @@ export function saveCheckpoint(workDir: string, checkpoint: DeployCheckpoint): v
 export function loadCheckpoint(workDir: string): DeployCheckpoint | null {
   try {
     return JSON.parse(readFileSync(join(workDir, FILE), 'utf8')) as DeployCheckpoint;
+  } catch {
+    return null;
+  }
+}
+
+/** Records the revisions DEPLOY applied to `<workDir>/deployed.json`. */
+export function saveDeployedRevisions(workDir: string, deployed: DeployedRevisions): void {
+  mkdirSync(workDir, { recursive: true });
+  writeFileSync(join(workDir, DEPLOYED), JSON.stringify(deployed, null, 2));
+}
+
+/** The revisions DEPLOY applied, or null before it applied any. */
+export function loadDeployedRevisions(workDir: string): DeployedRevisions | null {
+  try {
+    return JSON.parse(readFileSync(join(workDir, DEPLOYED), 'utf8')) as DeployedRevisions;
   } catch {
     return null;
   }

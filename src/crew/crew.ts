@@ -4,14 +4,22 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { isTerminalStatus, releaseEffects } from '../workflow/index.js';
 import { createBackup } from './backup/index.js';
-import { type DeployCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import {
+  type DeployCheckpoint,
+  loadCheckpoint,
+  loadDeployedRevisions,
+  saveCheckpoint,
+  saveDeployedRevisions,
+} from './checkpoint.js';
 import { type CrewApi, type ReleaseView, type RolloutView, reportStage } from './crew-api.js';
 import { monitorRelease } from './monitor.js';
 import { deployEnvironment } from './orchestrator.js';
 import { smokeTestRelease, verifyDeployment } from './post-deployment-verifier.js';
 import { databaseOf, prepareRelease, readinessFailure, suiteOf } from './pre-deployment-validator.js';
-import { rolloutNameIn } from './release-rollouts.js';
-import { executeRollback, RollbackWatch, requestRollback } from './rollback-coordinator.js';
+import { deployedRevisionsOf, rolloutNameIn } from './release-rollouts.js';
+import { loadLedger, recordKnownGood, rollbackTarget } from './revision-ledger.js';
+import { executeRollback, requestRollback } from './rollback-coordinator.js';
+import { RollbackWatch } from './rollback-watch.js';
 import { sampleRevision } from './rollout-sample.js';
 import { runSuites } from './suites/index.js';
 
@@ -146,7 +154,9 @@ export class Crew {
     }
     if (now - entry.lastAt < 1000) return;
     entry.lastAt = now;
-    await entry.watch.observe(release).catch((error) => {
+    const workDir = this.#workDir(release);
+    const context = { checkpoint: loadCheckpoint(workDir), deployed: loadDeployedRevisions(workDir) };
+    await entry.watch.observe(release, context).catch((error) => {
       this.options.logger.warn({ err: error, release: release.name }, 'crew: rollback watch failed');
     });
   }
@@ -246,6 +256,7 @@ export class Crew {
           return;
         }
         await reportStage(api, release, 'Succeeded', report);
+        await this.#recordShipped(release);
         return;
       }
       default:
@@ -275,10 +286,17 @@ export class Crew {
       const revisions =
         view === null
           ? { items: [] }
-          : await api.get<{ items: { number: number }[] }>(`/api/v1/rollouts/${name}/revisions`);
+          : await api.get<{ items: { number: number; hash: string }[] }>(
+              `/api/v1/rollouts/${name}/revisions`,
+            );
       checkpoint.rollouts.push({
         name,
-        stableRevision: view?.status.stableRevision ?? null,
+        // Never a version the crew rolled back from, even if a failed rollback left it stable.
+        stableRevision: rollbackTarget(
+          loadLedger(this.options.workDir, name),
+          view?.status.stableRevision ?? null,
+          revisions.items,
+        ),
         revisions: revisions.items.map((v) => v.number),
         spec: view?.spec ?? null,
       });
@@ -309,6 +327,7 @@ export class Crew {
   /** DEPLOY after its checkpoint: migrations, the production Rollouts, the PostDeploymentVerifier. */
   async #deployFrom(release: ReleaseView, signal: AbortSignal, checkpoint: DeployCheckpoint): Promise<void> {
     const api = this.options.api('orchestrator');
+    const workDirOf = this.#workDir(release);
     const migrations = release.spec.prepare?.migrations;
     let migrationOutput = '';
     if (migrations?.command !== undefined) {
@@ -331,7 +350,12 @@ export class Crew {
         return;
       }
     }
-    const deploy = await deployEnvironment(api, release, release.environment, { signal });
+    const deploy = await deployEnvironment(api, release, release.environment, {
+      signal,
+      // A rollback release is immediate (seed 004): no canary step, no analysis.
+      now: release.type === 'rollback',
+      onApplied: (rollouts) => saveDeployedRevisions(workDirOf, { at: this.options.now(), rollouts }),
+    });
     if (signal.aborted) return;
     if (!deploy.ok) {
       await requestRollback(
@@ -347,6 +371,7 @@ export class Crew {
       this.options.api('post-deployment-verifier'),
       release,
       release.environment,
+      new Map(checkpoint.rollouts.map((c) => [c.name, c.stableRevision])),
     );
     if (signal.aborted) return;
     if (!verification.smoke.passed) {
@@ -390,10 +415,54 @@ export class Crew {
     const api = this.options.api('rollback-coordinator');
     const type = release.rollback?.type ?? 'traffic';
     try {
-      const report = await executeRollback(api, release, type, this.#workDir(release), this.options.now);
-      await reportStage(api, release, 'Succeeded', report);
+      const toRelease = release.rollback?.toRelease;
+      let targets: Map<string, number> | undefined;
+      if (toRelease !== undefined) {
+        const earlier = await api.get<ReleaseView>(`/api/v1/releases/${toRelease}`);
+        targets = new Map((deployedRevisionsOf(earlier) ?? []).map((d) => [d.name, d.revision]));
+      }
+      const report = await executeRollback(api, release, {
+        type,
+        workDir: this.#workDir(release),
+        ledgerDir: this.options.workDir,
+        now: this.options.now,
+        ...(targets === undefined ? {} : { targets }),
+      });
+      if (type === 'database') {
+        await reportStage(api, release, 'Succeeded', report);
+        return;
+      }
+      // The PostDeploymentVerifier's smoke tests, again, against the restored version.
+      const smoke = await smokeTestRelease(release, release.environment);
+      const failed = smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
+      await reportStage(
+        api,
+        release,
+        smoke.passed ? 'Succeeded' : 'Failed',
+        { ...report, smoke },
+        smoke.passed ? undefined : `smoke tests failed against the restored version: ${failed.join('; ')}`,
+      );
     } catch (error) {
       await reportStage(api, release, 'Failed', { type }, (error as Error).message);
+    }
+  }
+
+  /** MONITOR passed: the revisions this release deployed are the known-good versions now. */
+  async #recordShipped(release: ReleaseView): Promise<void> {
+    const deployed = loadDeployedRevisions(this.#workDir(release));
+    const api = this.options.api('post-deployment-verifier');
+    for (const { name, revision } of deployed?.rollouts ?? []) {
+      const revisions = await api.get<{ items: { number: number; hash: string }[] }>(
+        `/api/v1/rollouts/${name}/revisions`,
+      );
+      const hash = revisions.items.find((v) => v.number === revision)?.hash;
+      if (hash === undefined) continue;
+      recordKnownGood(this.options.workDir, name, {
+        revision,
+        hash,
+        release: release.name,
+        at: this.options.now(),
+      });
     }
   }
 

@@ -14,6 +14,10 @@ export interface DeployOptions {
   /** Longest wait for every Rollout to be Healthy, ms. @default 600000 */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Fast-track every new revision: no canary step, no analysis (a release of type rollback). @default false */
+  now?: boolean;
+  /** Called once the apply stored the revisions, before the wait (DEPLOY records them for the watch). */
+  onApplied?: (revisions: { name: string; revision: number }[]) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +26,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The Orchestrator: applies the release's Rollouts in `environment` (its layered spec) through
  * `POST /api/v1/apply`, then waits until the rollout engine has carried each one to Healthy with
  * the new revision stable (as `kubectl argo rollouts status`). The strategy (canary steps, analysis,
- * blue-green) is the Rollout's own.
+ * blue-green) is the Rollout's own, unless `now`: then each new revision is fast-tracked (as
+ * `undo --now`), as a release of type rollback is immediate.
  * @returns ok false with the reason when a Rollout is aborted, Degraded or not Healthy in time.
  */
 export async function deployEnvironment(
@@ -37,7 +42,9 @@ export async function deployEnvironment(
   const applied = await api.post<{ results: { name: string; revision: number }[] }>('/api/v1/apply', {
     file,
     text,
+    ...(options.now === true ? { now: true } : {}),
   });
+  options.onApplied?.(applied.results.map((r) => ({ name: r.name, revision: r.revision })));
   // Status catches up with an apply on the controller's next reconcile: wait for the applied revision.
   const target = new Map(applied.results.map((r) => [r.name, r.revision]));
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
@@ -55,12 +62,17 @@ export async function deployEnvironment(
         phase: s.phase,
         message: s.message,
       });
+      const revision = target.get(r.metadata.name);
+      // Until the controller has reconciled the applied revision, the status is the previous
+      // update's (perhaps an aborted one): not this release's to judge.
+      if (s.currentRevision !== revision) {
+        done = false;
+        continue;
+      }
       if (s.abort || s.phase === 'Degraded') {
         return { ok: false, reason: `${r.metadata.name} ${s.phase}: ${s.message}`, report };
       }
-      const revision = target.get(r.metadata.name);
-      if (!(s.phase === 'Healthy' && s.currentRevision === revision && s.stableRevision === revision))
-        done = false;
+      if (!(s.phase === 'Healthy' && s.stableRevision === revision)) done = false;
     }
     if (done) return { ok: true, report };
     if (Date.now() > deadline) return { ok: false, reason: 'the Rollouts were not Healthy in time', report };

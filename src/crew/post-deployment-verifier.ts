@@ -53,13 +53,15 @@ export async function smokeTestRelease(release: ReleaseView, environment: string
 /**
  * The PostDeploymentVerifier: smoke tests against the new revision, a check that the monitoring
  * endpoints answer (the control plane's `/metrics` and each Rollout's stats), and a rollback
- * dry-run per Rollout: the revision before the new one is started on a free port until ready and
- * stopped, without moving traffic.
+ * dry-run per Rollout: the revision a rollback would restore (DEPLOY checkpoint's, from
+ * `rollbackTargets` by Rollout name; without one, the revision before the newest) is started on a
+ * free port until ready and stopped, without moving traffic.
  */
 export async function verifyDeployment(
   api: CrewApi,
   release: ReleaseView,
   environment: string,
+  rollbackTargets: ReadonlyMap<string, number | null> = new Map(),
 ): Promise<VerificationReport> {
   const smoke = await smokeTestRelease(release, environment);
   const monitoring: VerificationReport['monitoring'] = [];
@@ -81,7 +83,9 @@ export async function verifyDeployment(
     const revisions = await api.get<{
       items: { number: number; template: Parameters<typeof rollbackDryRun>[0]['template'] }[];
     }>(`/api/v1/rollouts/${name}/revisions`);
-    const previous = revisions.items.at(-2);
+    const target = rollbackTargets.get(name);
+    const previous =
+      target === undefined ? revisions.items.at(-2) : revisions.items.find((v) => v.number === target);
     dryRun.push({
       rollout: name,
       revision: previous?.number ?? null,

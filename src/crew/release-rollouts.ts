@@ -37,3 +37,28 @@ export function rolloutIn(rollout: ReleaseRollout, environment: string): Rollout
 export function rolloutsIn(spec: ReleaseSpec, environment: string): Rollout[] {
   return spec.rollouts.map((r) => rolloutIn(r, environment));
 }
+
+/** The revision DEPLOY applied to each production Rollout, as the Orchestrator reported it. */
+export interface DeployedRevision {
+  /** The Rollout's name in the environment, e.g. `shop-production`. */
+  name: string;
+  revision: number;
+}
+
+/**
+ * The revisions a release's last successful DEPLOY carried each Rollout to (from the
+ * Orchestrator's report, `deploy.rollouts`), or null when DEPLOY never succeeded. Pure.
+ */
+export function deployedRevisionsOf(release: {
+  stageResults: readonly { stage: string; result: string; report?: unknown }[];
+}): DeployedRevision[] | null {
+  const deploy = release.stageResults.filter((s) => s.stage === 'DEPLOY' && s.result === 'Success').at(-1);
+  const rollouts = (deploy?.report as { deploy?: { rollouts?: unknown } } | undefined)?.deploy?.rollouts;
+  if (!Array.isArray(rollouts)) return null;
+  const out: DeployedRevision[] = [];
+  for (const r of rollouts) {
+    const { name, revision } = (r ?? {}) as { name?: unknown; revision?: unknown };
+    if (typeof name === 'string' && typeof revision === 'number') out.push({ name, revision });
+  }
+  return out.length === 0 ? null : out;
+}

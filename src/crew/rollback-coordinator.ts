@@ -6,14 +6,8 @@ import { loadCheckpoint } from './checkpoint.js';
 import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
 import { databaseOf } from './pre-deployment-validator.js';
 import { rolloutNameIn } from './release-rollouts.js';
-import { sampleCurrentRevision } from './rollout-sample.js';
-import {
-  DEFAULT_ROLLBACK_TRIGGERS,
-  evaluateRollbackTriggers,
-  INITIAL_ROLLBACK_TRIGGER_STATE,
-  type RollbackTriggerPolicy,
-  type RollbackTriggerState,
-} from './triggers/index.js';
+import { recordKnownGood, recordRolledBack } from './revision-ledger.js';
+import { DEFAULT_ROLLBACK_TRIGGERS, type RollbackTriggerPolicy } from './triggers/index.js';
 
 /** The RollbackCoordinator's report of a rollback (stored with ROLLBACK's result and the incident). */
 export interface RollbackReport {
@@ -47,71 +41,6 @@ export function automaticRollbackType(release: ReleaseView): RollbackType {
   return release.spec.rollback?.type ?? (release.spec.prepare?.database === undefined ? 'traffic' : 'full');
 }
 
-/**
- * Watches one live release (DEPLOY or MONITOR): one sample per second of each production Rollout's
- * new revision (last 1 s of the router's figures), judged by {@link evaluateRollbackTriggers}; a
- * Rollout aborted or Degraded during MONITOR is a failed health check. Requests a rollback through
- * the API with the trigger and its values when one fires, once.
- */
-export class RollbackWatch {
-  #states = new Map<string, RollbackTriggerState>();
-  #fired = false;
-
-  constructor(
-    private readonly api: CrewApi,
-    private readonly now: () => number,
-  ) {}
-
-  /** Takes one sample of every Rollout; requests a rollback when a trigger fires. @returns whether it did. */
-  async observe(release: ReleaseView): Promise<boolean> {
-    if (this.#fired) return false;
-    const policy = rollbackPolicy(release);
-    for (const r of release.spec.rollouts) {
-      const name = rolloutNameIn(r.name, release.environment);
-      if (release.stage === 'MONITOR') {
-        const view = await this.api.get<RolloutView>(`/api/v1/rollouts/${name}`);
-        if (view.status.abort || view.status.phase === 'Degraded') {
-          return this.#request(
-            release,
-            'healthCheck',
-            `${name} is ${view.status.phase}: ${view.status.message}`,
-            {},
-          );
-        }
-      }
-      const sample = await sampleCurrentRevision(this.api, name, 1, 0.95);
-      if (sample === null) continue;
-      const result = evaluateRollbackTriggers(
-        this.#states.get(name) ?? INITIAL_ROLLBACK_TRIGGER_STATE,
-        { at: this.now(), requests: sample.requests, errors: sample.errors, p95Ms: sample.latencyMs },
-        policy,
-      );
-      this.#states.set(name, result.state);
-      if (result.trigger !== null) {
-        return this.#request(
-          release,
-          result.trigger.kind,
-          `${name}: ${result.trigger.reason}`,
-          result.trigger.values,
-        );
-      }
-    }
-    return false;
-  }
-
-  /** Requests the rollback once (later samples of the same release are ignored). */
-  async #request(
-    release: ReleaseView,
-    trigger: string,
-    reason: string,
-    values: Record<string, number | string | null>,
-  ): Promise<boolean> {
-    this.#fired = true;
-    await requestRollback(this.api, release, trigger, reason, values);
-    return true;
-  }
-}
-
 /** Asks for the automatic rollback of a release through the API (as the RollbackCoordinator). */
 export async function requestRollback(
   api: CrewApi,
@@ -130,22 +59,45 @@ export async function requestRollback(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What {@link executeRollback} does and where it keeps its files. */
+export interface RollbackOptions {
+  type: RollbackType;
+  /** The release's work directory (its DEPLOY checkpoint). */
+  workDir: string;
+  /** The crew's work directory (`$CUTOVER_HOME/releases`): the revision ledger. */
+  ledgerDir: string;
+  now: () => number;
+  /** Revision to restore per Rollout name (`--to-release`); absent: the DEPLOY checkpoint's. */
+  targets?: ReadonlyMap<string, number>;
+}
+
+interface RolloutDetail extends RolloutView {
+  spec: RolloutView['spec'] & { strategy: { canary?: unknown; blueGreen?: unknown } };
+}
+
 /**
- * Carries out a rollback, as the RollbackCoordinator:
- * - traffic: every production Rollout back to the revision of DEPLOY's checkpoint: `abort` while
- *   its update is in progress (traffic returns to stable at once), else `undo` to that revision and
- *   `promote --full`; waits until the previous revision serves 100%;
+ * Carries out a rollback, as the RollbackCoordinator, to the revisions of DEPLOY's checkpoint (the
+ * known-good version: never one the crew rolled back from, see `revision-ledger.ts`):
+ * - traffic: for each production Rollout,
+ *   - update to this release's revision still in progress: a canary or blue-green is aborted first
+ *     (traffic back on stable at once), then every strategy gets `undo` to the stable template, so
+ *     the Rollout is Healthy again (an aborted one would stay Degraded and fail the next release);
+ *   - update complete (the new revision is stable): `undo --now` to the checkpoint's revision: the
+ *     old template comes back with no canary step or analysis, in one locked step;
+ *   and waits until the checkpoint's template is stable and serves 100%;
  * - database: restores DEPLOY's verified backup into the release's database;
  * - full: traffic first (the previous version stops writing with the new schema), then database.
+ * With `targets` (a rollback `--to-release`), each Rollout returns to the revision named there
+ * instead of the checkpoint's. The versions rolled back from, and the one restored, go into the
+ * crew's ledger.
  * @throws when a step fails (the workflow records ROLLBACK as failed and escalates).
  */
 export async function executeRollback(
   api: CrewApi,
   release: ReleaseView,
-  type: RollbackType,
-  workDir: string,
-  now: () => number,
+  options: RollbackOptions,
 ): Promise<RollbackReport> {
+  const { type, workDir, now, ledgerDir } = options;
   const checkpoint = loadCheckpoint(workDir);
   const timeline: TimelineEntry[] = [];
   const note = (reason: string, message: string) =>
@@ -154,28 +106,72 @@ export async function executeRollback(
   if (type === 'traffic' || type === 'full') {
     for (const r of release.spec.rollouts) {
       const name = rolloutNameIn(r.name, release.environment);
-      const previous = checkpoint?.rollouts.find((c) => c.name === name)?.stableRevision ?? null;
-      const view = await api.get<RolloutView>(`/api/v1/rollouts/${name}`);
+      const target =
+        options.targets === undefined
+          ? (checkpoint?.rollouts.find((c) => c.name === name)?.stableRevision ?? null)
+          : (options.targets.get(name) ?? null);
+      if (target === null && options.targets !== undefined) continue; // not deployed by the earlier release
+      if (target === null) throw new Error(`${name} has no revision before this release to roll back to`);
+      const revisions = await api.get<{ items: { number: number; hash: string }[] }>(
+        `/api/v1/rollouts/${name}/revisions`,
+      );
+      const hashOf = (n: number | null) => revisions.items.find((v) => v.number === n)?.hash ?? null;
+      const targetHash = hashOf(target);
+      const view = await api.get<RolloutDetail>(`/api/v1/rollouts/${name}`);
       const s = view.status;
-      if (s.currentRevision !== s.stableRevision && s.stableRevision !== null) {
-        if (!s.abort) await api.post(`/api/v1/rollouts/${name}/abort`);
-        note('RolloutAborted', `${name}: update aborted, traffic back on revision ${s.stableRevision}`);
-        await waitFor(api, name, (v) => v.status.weights.canary === 0, 60_000);
-        targets.push(`${name} revision ${s.stableRevision}`);
-      } else {
-        if (previous === null) throw new Error(`${name} has no revision before this release to roll back to`);
-        await api.post(`/api/v1/rollouts/${name}/undo`, { toRevision: previous });
-        await api.post(`/api/v1/rollouts/${name}/promote`, { full: true });
-        note('RolloutUndone', `${name}: undo to the template of revision ${previous}, promoted in full`);
-        await waitFor(
-          api,
-          name,
-          (v) => v.status.phase === 'Healthy' && v.status.stableRevision === v.status.currentRevision,
-          120_000,
+      const currentHash = hashOf(s.currentRevision);
+      if (currentHash !== null && currentHash !== targetHash) {
+        recordRolledBack(ledgerDir, name, {
+          revision: s.currentRevision,
+          hash: currentHash,
+          release: release.name,
+          at: now(),
+        });
+      }
+      const stableHash = hashOf(s.stableRevision);
+      if (stableHash === targetHash && s.currentRevision !== s.stableRevision) {
+        // The update is in progress: traffic goes back at once, then the Rollout returns to stable.
+        const abortable =
+          view.spec.strategy.canary !== undefined || view.spec.strategy.blueGreen !== undefined;
+        if (abortable && !s.abort) {
+          await api.post(`/api/v1/rollouts/${name}/abort`);
+          note('RolloutAborted', `${name}: update aborted, traffic back on revision ${s.stableRevision}`);
+          await waitFor(api, name, (v) => v.status.weights.canary === 0, 60_000);
+        }
+        await api.post(`/api/v1/rollouts/${name}/undo`, { toRevision: s.stableRevision });
+        note('RolloutUndone', `${name}: back on the stable revision ${s.stableRevision}`);
+      } else if (stableHash !== targetHash) {
+        await api.post(`/api/v1/rollouts/${name}/undo`, { toRevision: target, now: true });
+        note(
+          'RolloutUndone',
+          `${name}: undo --now to the template of revision ${target}: no canary step, no analysis`,
         );
-        targets.push(`${name} revision ${previous}`);
+      }
+      const restored = await waitFor(
+        api,
+        name,
+        (v) =>
+          v.status.phase === 'Healthy' &&
+          v.status.stableRevision === v.status.currentRevision &&
+          hashOf(v.status.stableRevision) === targetHash,
+        120_000,
+        async () => {
+          const latest = await api.get<{ items: { number: number; hash: string }[] }>(
+            `/api/v1/rollouts/${name}/revisions`,
+          );
+          revisions.items = latest.items;
+        },
+      );
+      if (targetHash !== null) {
+        recordKnownGood(ledgerDir, name, {
+          revision: restored.status.stableRevision ?? target,
+          hash: targetHash,
+          release: release.name,
+          at: now(),
+        });
       }
       note('TrafficRestored', `${name}: 100% of traffic on the previous version`);
+      targets.push(`${name} revision ${target}`);
     }
   }
   if (type === 'database' || type === 'full') {
@@ -198,11 +194,13 @@ async function waitFor(
   name: string,
   ok: (v: RolloutView) => boolean,
   timeoutMs: number,
-): Promise<void> {
+  refresh?: () => Promise<void>,
+): Promise<RolloutView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    await refresh?.();
     const view = await api.get<RolloutView>(`/api/v1/rollouts/${name}`);
-    if (ok(view)) return;
+    if (ok(view)) return view;
     if (Date.now() > deadline)
       throw new Error(
         `${name} did not reach the previous version in time: ${view.status.phase} ${view.status.message}`,

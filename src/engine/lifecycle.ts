@@ -36,6 +36,19 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
   s.weights = { canary: stable === revision.number ? 100 : 0, stable: stable === revision.number ? 0 : 100 };
   s.analysisRuns = s.analysisRuns.filter((r) => r.phase === 'Running' || r.phase === 'Pending');
   delete s.experiment;
+  if (s.fastTrackRevision !== undefined) {
+    const fastTrack = s.fastTrackRevision === revision.number;
+    delete s.fastTrackRevision;
+    if (fastTrack && stable !== null && stable !== revision.number) {
+      s.promoteFull = true;
+      s.promoted = true;
+      d.event(
+        'Normal',
+        'RolloutFastTracked',
+        `Revision ${revision.number} is fast-tracked (undo --now, apply --now): steps and analyses skipped`,
+      );
+    }
+  }
   if (stable === null) {
     s.stableRevision = revision.number;
     s.activeRevision = revision.number;

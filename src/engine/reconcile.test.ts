@@ -234,6 +234,47 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile: fast-track rollback (undo --now)', () => {
+  it('should take a fast-tracked canary revision straight to 100% with no step or analysis', () => {
+    const analysis = { templates: [{ templateName: 'error-rate' }] };
+    const h = new EngineHarness(canarySpec([{ setWeight: 20 }, { analysis }, { pause: {} }]));
+    healthy(h);
+    h.status = { ...h.status, fastTrackRevision: 2 };
+    h.addRevision({ V: 'old' });
+    h.until(() => h.status.stableRevision === 2 && h.status.phase === 'Healthy');
+    expect(h.weight(8080, 2)).toBe(100);
+    expect(Object.keys(h.runs)).toEqual([]);
+    expect(h.status.pauseConditions).toEqual([]);
+    expect(h.status.fastTrackRevision).toBeUndefined();
+    expect(h.reasons()).toContain('RolloutFastTracked');
+  });
+
+  it('should leave a later revision to its steps once the fast-track was used', () => {
+    const h = new EngineHarness(canarySpec([{ setWeight: 20 }, { pause: {} }]));
+    healthy(h);
+    h.status = { ...h.status, fastTrackRevision: 3 }; // names another revision: not this update
+    h.addRevision({ V: '2' });
+    h.until(() => h.status.phase === 'Paused');
+    expect(h.weight(8080, 2)).toBe(20);
+    expect(h.status.fastTrackRevision).toBeUndefined();
+  });
+
+  it('should start every replica of a fast-tracked rolling revision at once', () => {
+    const h = new EngineHarness({
+      replicas: 4,
+      port: 8080,
+      template,
+      strategy: { rolling: { maxSurge: 1, maxUnavailable: 0 } },
+    });
+    healthy(h);
+    h.status = { ...h.status, fastTrackRevision: 2 };
+    h.addRevision();
+    h.tick();
+    expect(h.replicas(2)).toBe(4);
+    h.until(() => h.status.stableRevision === 2 && h.status.phase === 'Healthy');
+  });
+});
+
 describe('reconcile (regressions)', () => {
   it('should let promote pass an Inconclusive background analysis (plain promote used to pause again)', () => {
     const h = new EngineHarness(

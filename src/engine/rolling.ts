@@ -12,12 +12,16 @@ export const DEFAULT_MAX_UNAVAILABLE = '25%';
  * One reconcile of a rolling update, as a Kubernetes Deployment's RollingUpdate: the new revision
  * grows while total replicas stay ≤ replicas + maxSurge (rounded up) and the old ones shrink while
  * ready replicas stay ≥ replicas − maxUnavailable (rounded down). Traffic follows ready replicas.
+ * Under `promoteFull` (a fast-track rollback) maxSurge is 100%: the new revision comes up whole.
  */
 export function reconcileRolling(d: Decision, rolling: RollingStrategy): void {
   const s = d.status;
   const current = s.currentRevision;
   const replicas = d.replicas;
-  const maxSurge = scaledValue(rolling.maxSurge ?? DEFAULT_MAX_SURGE, replicas, true);
+  // A full promotion (a fast-track rollback) starts every new replica at once.
+  const maxSurge = s.promoteFull
+    ? replicas
+    : scaledValue(rolling.maxSurge ?? DEFAULT_MAX_SURGE, replicas, true);
   let maxUnavailable = scaledValue(rolling.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE, replicas, false);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1; // as Kubernetes: never stuck
   const old = d

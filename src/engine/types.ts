@@ -117,6 +117,12 @@ export interface RolloutStatus {
   promoteFull: boolean;
   /** Set by `promote` while blue-green waits for promotion. */
   promoted: boolean;
+  /**
+   * Set by `undo --now`: the revision whose update skips every step and analysis when it starts
+   * (a fast-track rollback, as Argo's `rollbackWindow`); cleared once that update starts.
+   * Absent when no fast-track is pending.
+   */
+  fastTrackRevision?: number;
   /** Bumped by `retry`, so a retried update gets new AnalysisRun names. */
   attempt: number;
   /** ms since the epoch at which the current step began. */

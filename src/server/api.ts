@@ -39,9 +39,12 @@ export interface ApiDeps {
   audit: AuditLog;
 }
 
-const applyBody = z.strictObject({ file: absoluteFile, text: z.string() });
+const applyBody = z.strictObject({ file: absoluteFile, text: z.string(), now: z.boolean().optional() });
 const promoteBody = z.strictObject({ full: z.boolean().optional() });
-const undoBody = z.strictObject({ toRevision: z.number().int().positive().optional() });
+const undoBody = z.strictObject({
+  toRevision: z.number().int().positive().optional(),
+  now: z.boolean().optional(),
+});
 const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
 const eventsQuery = z.strictObject({
   rollout: z.string().optional(),
@@ -56,6 +59,10 @@ const statsQuery = z.strictObject({
   window: z.coerce.number().int().min(1).max(300).optional(),
   quantile: z.coerce.number().gt(0).lt(1).optional(),
   series: z.enum(['true', 'false']).optional(),
+});
+const trafficQuery = z.strictObject({
+  from: z.coerce.number().int().nonnegative().optional(),
+  window: z.coerce.number().int().min(1).max(300).optional(),
 });
 const tokenBody = z
   .strictObject({
@@ -250,7 +257,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     async (req) => {
       const body = parseBody(applyBody, req.body);
       const p = principalOf(req);
-      const applied = await applier.apply(body.text, body.file, p.actor, p.role);
+      const applied = await applier.apply(body.text, body.file, p.actor, p.role, { now: body.now === true });
       controller.wake();
       return applied;
     },
@@ -293,7 +300,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     },
     async (req) => {
       const body = parseBody(undoBody, bodyOf(req.body));
-      const result = await applier.undo(req.params.name, body.toRevision, principalOf(req).actor);
+      const result = await applier.undo(req.params.name, body.toRevision, principalOf(req).actor, {
+        now: body.now === true,
+      });
       controller.wake();
       return result;
     },
@@ -365,6 +374,33 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
         quantile: q.quantile ?? 0.95,
         series: q.series === 'true',
       });
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/:name/traffic',
+      permission: 'read',
+      tag: 'rollouts',
+      summary:
+        "The router's per-second traffic of every revision (requests, errors, status classes, latency buckets) from second `from` (s since the epoch) or over the last `window` s (1..300, default 60)",
+      query: trafficQuery,
+    },
+    async (req) => {
+      const q = parseBody(trafficQuery, req.query);
+      await rolloutOr404(store, req.params.name);
+      const range = q.from !== undefined ? { from: q.from } : { window: q.window ?? 60 };
+      try {
+        return await deps.dataPlane().traffic(req.params.name, range);
+      } catch (error) {
+        throw new ApiError(
+          503,
+          'CUTOVER_E_DATA_PLANE_UNAVAILABLE',
+          `the data plane did not answer: ${(error as Error).message}`,
+        );
+      }
     },
   );
 

@@ -11,7 +11,7 @@ import {
   SpecValidationError,
   templateHash,
 } from '../spec/index.js';
-import type { RolloutApplyResult, Store } from '../store/index.js';
+import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
 import { refuseUnsandboxed } from './unsandboxed-options.js';
@@ -50,10 +50,18 @@ export class SpecApplier {
    * @param actor - who applies (recorded on the events).
    * @param role - the caller's role: only an admin may apply the options that run a job outside
    *   its sandbox (see `refuseUnsandboxed`).
+   * @param options.now - every new revision this apply makes skips its steps and analyses (as
+   *   `undo --now`; a release of type rollback deploys so). @default false
    * @throws SpecValidationError with every issue (file, line, column, field path, expected);
    *   ApiError 403 `CUTOVER_E_UNSANDBOXED_FORBIDDEN`. Nothing is stored then.
    */
-  async apply(text: string, file: string, actor: string, role: Role): Promise<ApplyResult> {
+  async apply(
+    text: string,
+    file: string,
+    actor: string,
+    role: Role,
+    options: { now?: boolean } = {},
+  ): Promise<ApplyResult> {
     const { store, controller, clock } = this.options;
     const known = (await store.listAnalysisTemplates()).map((t) => ({
       name: t.metadata.name,
@@ -124,6 +132,11 @@ export class SpecApplier {
         actor,
         clock.now(),
       );
+      if (options.now === true) {
+        for (const r of results) {
+          if (r.change === 'revised') await this.#fastTrack(r.name, r.revision, actor, 'apply --now');
+        }
+      }
       return {
         results,
         templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })),
@@ -135,14 +148,18 @@ export class SpecApplier {
   /**
    * Argo's `undo`: applies the template of revision `toRevision` (default: the revision before the
    * current one). Returning to the stable revision's template is immediate; any other makes a new
-   * revision that goes through the strategy.
+   * revision that goes through the strategy, unless `now`: then that update skips every step and
+   * analysis (canary straight to 100%, blue-green promoted at once, rolling with a 100% surge), as
+   * Argo's `rollbackWindow` fast-track, in the same locked step as the apply (no race with a
+   * separate `promote --full`).
    * @throws ApiError 404 when the rollout or the revision does not exist.
    */
   async undo(
     name: string,
     toRevision: number | undefined,
     actor: string,
-  ): Promise<RolloutApplyResult & { toRevision: number }> {
+    options: { now?: boolean } = {},
+  ): Promise<RolloutApplyResult & { toRevision: number; fastTrack: boolean }> {
     const { store, controller, clock } = this.options;
     return controller.exclusive(async () => {
       const rollout = await store.getRollout(name);
@@ -168,8 +185,46 @@ export class SpecApplier {
         actor,
         clock.now(),
       );
-      return { ...result!, toRevision: target };
+      const applied = result!;
+      const fastTrack =
+        options.now === true &&
+        (await this.#fastTrack(name, applied.revision, actor, `undo to revision ${target} --now`));
+      return { ...applied, toRevision: target, fastTrack };
     });
+  }
+
+  /**
+   * Makes the update to `revision` immediate (no step, no analysis) in the same locked step as the
+   * apply that made it: an update already rolling it out is promoted in full, one not started yet
+   * is marked for the engine (`status.fastTrackRevision`). Back on stable is immediate already.
+   * Caller holds the controller's lock. @returns whether anything was fast-tracked.
+   */
+  async #fastTrack(name: string, revision: number, actor: string, why: string): Promise<boolean> {
+    const { store, clock } = this.options;
+    const rollout = await store.getRollout(name);
+    if (!rollout || revision === rollout.status.stableRevision) return false;
+    const now = clock.now();
+    const next = { ...rollout.status, updatedAt: now };
+    const events: NewEvent[] = [];
+    if (next.currentRevision === revision) {
+      next.promoteFull = true;
+      next.promoted = true;
+      next.controllerPause = false;
+      next.pauseConditions = [];
+      events.push({
+        time: now,
+        rollout: name,
+        type: 'Normal',
+        reason: 'RolloutFastTracked',
+        message: `${why}: revision ${revision}, already rolling out, is promoted in full (steps and analyses skipped)`,
+        actor,
+      });
+    } else {
+      // The engine records RolloutFastTracked when the update starts.
+      next.fastTrackRevision = revision;
+    }
+    await store.saveStatus(name, next, events);
+    return true;
   }
 }
 

@@ -30,6 +30,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route needs; `public` needs no token. Routes without one are admin-only. */
     permission?: Permission | 'public';
+    approverQualifiers?: readonly Qualifier[];
     /** Server-sent events: the token may come as `?access_token=` (EventSource cannot set headers). */
     sse?: boolean;
   }
@@ -124,7 +125,11 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     };
     // An unknown route has no permission: authenticated, it gets its 404.
     const needed = req.routeOptions.url === undefined ? 'read' : (permission ?? 'admin');
-    if (!can(stored.role, needed)) {
+    const qualified =
+      stored.role === 'approver' &&
+      stored.qualifier !== null &&
+      (req.routeOptions.config?.approverQualifiers ?? []).includes(stored.qualifier);
+    if (!can(stored.role, needed) && !qualified) {
       throw new ApiError(
         403,
         'CUTOVER_E_FORBIDDEN',

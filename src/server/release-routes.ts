@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { STAGE_OWNERS } from '../crew/index.js';
+import { deployedRevisionsOf, rolloutNameIn, STAGE_OWNERS } from '../crew/index.js';
 import { computeDora, deploymentRecordMarkdown, incidentRecordMarkdown } from '../records/index.js';
 import type { Store } from '../store/index.js';
 import {
@@ -34,6 +34,7 @@ const rollbackBody = z.strictObject({
   reason: z.string().trim().min(1, 'a reason is required'),
   trigger: z.string().min(1).optional(),
   values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
+  toRelease: z.string().min(1).max(63).optional(),
 });
 const stageBody = z.strictObject({
   stage: z.enum(RELEASE_STAGES),
@@ -278,9 +279,10 @@ export function registerReleaseRoutes(
       method: 'POST',
       url: '/api/v1/releases/:name/rollback',
       permission: 'deploy',
+      approverQualifiers: ['devops'],
       tag: 'releases',
       summary:
-        'Roll back a release in DEPLOY or MONITOR (traffic, database or full); opens an incident record',
+        'Roll back a release in DEPLOY or MONITOR, or one that ended SUCCESS (traffic, database or full; toRelease: to the version an earlier release deployed, at once); opens an incident record',
       body: rollbackBody,
       bodyRequired: true,
       response: OBJECT,
@@ -288,9 +290,16 @@ export function registerReleaseRoutes(
     async (req) => {
       const body = parseBody(rollbackBody, req.body);
       const p = principalOf(req);
+      if (body.toRelease !== undefined) await checkRollbackTarget(releases, req.params.name, body);
       return releases.dispatch(
         req.params.name,
-        { type: 'rollbackRequested', rollbackType: body.type, reason: body.reason, actor: p.actor },
+        {
+          type: 'rollbackRequested',
+          rollbackType: body.type,
+          reason: body.reason,
+          actor: p.actor,
+          ...(body.toRelease === undefined ? {} : { toRelease: body.toRelease }),
+        },
         p.actor,
         {
           type: body.type,
@@ -415,4 +424,43 @@ export function registerReleaseRoutes(
       });
     },
   );
+}
+
+/**
+ * `toRelease` must name another release that deployed (DEPLOY succeeded) at least one of this
+ * release's production Rollouts, and only a traffic rollback can take it (a database restore has
+ * only this release's backup).
+ * @throws ApiError 404 `CUTOVER_E_NOT_FOUND`, 409 `CUTOVER_E_ROLLBACK_TARGET`.
+ */
+async function checkRollbackTarget(
+  releases: ReleaseService,
+  name: string,
+  body: { type: string; toRelease?: string },
+): Promise<void> {
+  const target = body.toRelease as string;
+  const current = await releases.get(name);
+  if (body.type !== 'traffic') {
+    throw new ApiError(
+      409,
+      'CUTOVER_E_ROLLBACK_TARGET',
+      `--to-release takes a traffic rollback, not ${body.type}`,
+      {
+        path: 'type',
+      },
+    );
+  }
+  const earlier = await releases.get(target).catch(() => {
+    throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `release ${target} not found`, { path: 'toRelease' });
+  });
+  const deployed = deployedRevisionsOf(earlier) ?? [];
+  const ours = new Set(current.spec.rollouts.map((r) => rolloutNameIn(r.name, current.environment)));
+  const shared = deployed.filter((d) => ours.has(d.name));
+  if (shared.length === 0) {
+    throw new ApiError(
+      409,
+      'CUTOVER_E_ROLLBACK_TARGET',
+      `release ${target} did not deploy this release's Rollouts in ${current.environment} (it has no successful DEPLOY there)`,
+      { path: 'toRelease' },
+    );
+  }
 }

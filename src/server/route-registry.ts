@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Permission } from '../auth/index.js';
+import type { Permission, Qualifier } from '../auth/index.js';
 import { parseBody } from './parse-body.js';
 
 /** The body of a route that takes none: absent, `null` or `{}`; any field is refused. */
@@ -15,6 +15,11 @@ export interface RouteDoc {
   /** Fastify path, `:param` for parameters. */
   url: string;
   permission: Permission | 'public';
+  /**
+   * Approvers with one of these qualifiers may call it too, without the permission (a devops
+   * approver rolls a release back). @default none
+   */
+  approverQualifiers?: readonly Qualifier[];
   summary: string;
   tag: string;
   /**
@@ -51,7 +56,11 @@ export class RouteRegistry {
     app.route<{ Params: P }>({
       method: doc.method,
       url: doc.url,
-      config: { permission: doc.permission, ...(doc.sse ? { sse: true } : {}) },
+      config: {
+        permission: doc.permission,
+        ...(doc.approverQualifiers ? { approverQualifiers: doc.approverQualifiers } : {}),
+        ...(doc.sse ? { sse: true } : {}),
+      },
       handler: takesNoBody
         ? async (req, reply) => {
             parseBody(NO_BODY, req.body ?? {});

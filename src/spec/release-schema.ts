@@ -194,6 +194,18 @@ const rollbackTriggersSchema = strict({
     .positive({ error: 'a latency in ms > 0 and <= 3600000 (1 h)' })
     .max(3_600_000, { error: 'a latency in ms > 0 and <= 3600000 (1 h)' })
     .optional(),
+  alpha: z
+    .number({ error: "a ratio > 0 and < 1 (the sequential triggers' false-alarm bound)" })
+    .gt(0, { error: "a ratio > 0 and < 1 (the sequential triggers' false-alarm bound)" })
+    .lt(1, { error: "a ratio > 0 and < 1 (the sequential triggers' false-alarm bound)" })
+    .optional(),
+  latencyThreshold: durationSchema.optional(),
+  maxRestarts: z
+    .number({ error: 'an integer >= 0 (restarts of the new revision tolerated)' })
+    .int({ error: 'an integer >= 0 (restarts of the new revision tolerated)' })
+    .min(0, { error: 'an integer >= 0 (restarts of the new revision tolerated)' })
+    .max(1000, { error: 'an integer >= 0 and <= 1000 (restarts of the new revision tolerated)' })
+    .optional(),
   type: z.enum(['traffic', 'database', 'full'], { error: 'traffic, database or full' }).optional(),
 });
 

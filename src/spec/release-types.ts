@@ -136,6 +136,18 @@ export interface ReleaseRollbackTriggers {
   errorRateFor?: DurationValue;
   /** p95 latency above which it rolls back, ms. @default 500 */
   p95Ms?: number;
+  /**
+   * False-alarm bound of each sequential trigger (errors, slow requests of the new revision against
+   * stable's in the same seconds), ratio 0..1 exclusive. @default 0.01
+   */
+  alpha?: number;
+  /**
+   * A request slower than this is a slow request for the sequential latency trigger.
+   * @default the stable revision's p99 before DEPLOY + 100 ms (500 ms, the p95 threshold, without traffic)
+   */
+  latencyThreshold?: DurationValue;
+  /** Restarts of the new revision's replicas (all together) tolerated during DEPLOY and MONITOR. @default 2 */
+  maxRestarts?: number;
   /** Rollback type of an automatic rollback. @default traffic (full when the release has a database) */
   type?: 'traffic' | 'database' | 'full';
 }

@@ -115,17 +115,21 @@ export function registerReleaseCommands(program: Command, ctx: CliContext): void
   release
     .command('rollback <name>')
     .description(
-      'roll back a release in DEPLOY or MONITOR: traffic, database (restore the verified backup) or full',
+      'roll back a release in DEPLOY or MONITOR, or one that ended SUCCESS: traffic, database (restore the verified backup) or full; --to-release: to the version an earlier release deployed, at once',
     )
-    .requiredOption('--type <type>', ROLLBACK_TYPES.join(', '))
+    .option('--type <type>', `${ROLLBACK_TYPES.join(', ')} (default traffic)`, 'traffic')
     .requiredOption('--reason <text>', 'why; recorded on the incident')
-    .action(async (name: string, opts: { type: string; reason: string }) => {
+    .option('--to-release <name>', 'an earlier release whose version to restore (traffic only)')
+    .action(async (name: string, opts: { type: string; reason: string; toRelease?: string }) => {
       const type = oneOf('--type', opts.type, ROLLBACK_TYPES);
       await (await ctx.api()).post(path(name, '/rollback'), {
         type,
         reason: required('--reason', opts.reason),
+        ...(opts.toRelease === undefined ? {} : { toRelease: opts.toRelease }),
       });
-      ctx.out(`release '${name}' rollback (${type}) started`);
+      ctx.out(
+        `release '${name}' rollback (${type}${opts.toRelease === undefined ? '' : ` to release '${opts.toRelease}'`}) started`,
+      );
     });
 
   release

@@ -118,7 +118,8 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .command('undo <name>')
     .description('roll back to the previous revision (or --to-revision N) by applying its template')
     .option('--to-revision <n>', 'revision number to return to')
-    .action(async (name: string, opts: { toRevision?: string }) => {
+    .option('--now', 'immediate: skip every step and analysis of the rollback (as Argo rollbackWindow)')
+    .action(async (name: string, opts: { toRevision?: string; now?: boolean }) => {
       const toRevision = opts.toRevision === undefined ? undefined : Number(opts.toRevision);
       if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
         throw new CliError(
@@ -128,12 +129,13 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
         );
       }
       const api = await ctx.api();
-      const r = await api.post<RolloutApplyResult & { toRevision: number }>(
+      const r = await api.post<RolloutApplyResult & { toRevision: number; fastTrack: boolean }>(
         `/api/v1/rollouts/${encodeURIComponent(name)}/undo`,
-        toRevision ? { toRevision } : {},
+        { ...(toRevision ? { toRevision } : {}), ...(opts.now === true ? { now: true } : {}) },
       );
       const outcome =
-        r.revision === r.toRevision ? `back on revision ${r.revision}` : `as new revision ${r.revision}`;
+        (r.revision === r.toRevision ? `back on revision ${r.revision}` : `as new revision ${r.revision}`) +
+        (r.fastTrack ? ', immediately (no steps, no analysis)' : '');
       ctx.out(`rollout '${name}' undone to the template of revision ${r.toRevision}, ${outcome}`);
     });
 

@@ -52,6 +52,11 @@ export interface RollbackRequestedEvent {
   rollbackType: RollbackType;
   reason: string;
   actor: Actor;
+  /**
+   * Restore the version an earlier release of the same Rollouts deployed, instead of this one's
+   * DEPLOY checkpoint (`cutover release rollback NAME --to-release EARLIER`).
+   */
+  toRelease?: string;
 }
 
 /** The windows module says a deployment window has opened. */

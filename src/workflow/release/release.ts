@@ -105,6 +105,8 @@ export interface RollbackRequest {
   type: RollbackType;
   reason: string;
   actor: Actor;
+  /** The earlier release whose version is restored; absent: this release's DEPLOY checkpoint. */
+  toRelease?: string;
   /** ms since the Unix epoch. */
   at: number;
 }

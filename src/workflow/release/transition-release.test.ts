@@ -718,7 +718,24 @@ describe('transitionRelease', () => {
         release: () => create('standard'),
         event: { type: 'reject', actor: 'user:mia', role: 'approver', qualifier: 'manager', comment: 'no' },
       },
-      { name: 'anything after SUCCESS', release: () => drive(approved('standard')), event: rollback },
+      {
+        name: 'a rollback after ROLLED_BACK',
+        release: () => {
+          const shipped = drive(approved('standard'));
+          const rolling = transitionRelease(shipped, rollback, CTX).release;
+          return transitionRelease(
+            rolling,
+            { type: 'stageSucceeded', stage: 'ROLLBACK', environment: rolling.environment },
+            CTX,
+          ).release;
+        },
+        event: rollback,
+      },
+      {
+        name: 'a rollback after SUCCESS to itself',
+        release: () => drive(approved('standard')),
+        event: { ...rollback, toRelease: 'shop-42' },
+      },
       {
         name: 'cancel after SUCCESS',
         release: () => drive(approved('standard')),
@@ -730,6 +747,16 @@ describe('transitionRelease', () => {
         expectRefused(c.release(), c.event, 'CUTOVER_E_RELEASE_TRANSITION');
       });
     }
+
+    it('should roll a release back after SUCCESS, to an earlier release, interrupting nothing', () => {
+      const shipped = drive(approved('standard'));
+      expect(shipped.status).toBe('SUCCESS');
+      const { release, effects } = transitionRelease(shipped, { ...rollback, toRelease: 'shop-41' }, CTX);
+      expect(release).toMatchObject({ stage: 'ROLLBACK', status: 'RUNNING' });
+      expect(release.rollback?.toRelease).toBe('shop-41');
+      expect(release.stageResults.filter((r) => r.result === 'Error')).toEqual([]);
+      expect(effects.map((e) => e.type)).toContain('startRollback');
+    });
 
     it('should let tick through on an ended release without changing it', () => {
       const r = drive(approved('standard'));

@@ -221,7 +221,9 @@ export function transitionRelease(
     }
     return { release, effects: [], events: [] };
   }
-  if (isTerminalStatus(r.status)) refuse('the release has ended');
+  // A release that shipped can still be rolled back (to its checkpoint or an earlier release).
+  const rollbackAfterSuccess = event.type === 'rollbackRequested' && r.status === 'SUCCESS';
+  if (isTerminalStatus(r.status) && !rollbackAfterSuccess) refuse('the release has ended');
   const actor = 'actor' in event ? event.actor : undefined;
   switch (event.type) {
     case 'stageSucceeded': {
@@ -340,11 +342,22 @@ export function transitionRelease(
       return d.finish();
     }
     case 'rollbackRequested': {
-      if (r.status !== 'RUNNING' || (r.stage !== 'DEPLOY' && r.stage !== 'MONITOR')) {
-        refuse('only a release in DEPLOY or MONITOR can be rolled back');
+      const running = r.status === 'RUNNING' && (r.stage === 'DEPLOY' || r.stage === 'MONITOR');
+      if (!running && r.status !== 'SUCCESS') {
+        refuse('only a release in DEPLOY or MONITOR, or one that ended SUCCESS, can be rolled back');
       }
+      if (event.toRelease === r.name) refuse('--to-release names this release: name an earlier one');
       const d = new Draft(r, event.type, actor, ctx.now, ctx);
-      startRollback(d, { type: event.rollbackType, reason: event.reason, actor: event.actor }, true);
+      startRollback(
+        d,
+        {
+          type: event.rollbackType,
+          reason: event.reason,
+          actor: event.actor,
+          ...(event.toRelease === undefined ? {} : { toRelease: event.toRelease }),
+        },
+        running,
+      );
       return d.finish();
     }
     case 'windowOpened': {
@@ -366,10 +379,13 @@ function openWindow(d: Draft): void {
   d.effects.push({ type: 'runStage', release: r.name, stage: r.stage, environment: r.environment });
 }
 
-/** DEPLOY/MONITOR running -> ROLLBACK running; the interrupted stage is an Error, the rest NotExecuted. */
+/**
+ * DEPLOY/MONITOR running (or SUCCESS) -> ROLLBACK running; the interrupted stage is an Error, the
+ * rest NotExecuted.
+ */
 function startRollback(
   d: Draft,
-  request: { type: RollbackType; reason: string; actor: string },
+  request: { type: RollbackType; reason: string; actor: string; toRelease?: string },
   interrupted: boolean,
 ): void {
   const r = d.release;
@@ -387,7 +403,7 @@ function startRollback(
   d.emit(
     'Warning',
     'RollbackStarted',
-    `${request.type} rollback of ${r.name} ${r.version} by ${request.actor}: ${request.reason}`,
+    `${request.type} rollback of ${r.name} ${r.version}${request.toRelease === undefined ? '' : ` to release ${request.toRelease}`} by ${request.actor}: ${request.reason}`,
   );
   d.effects.push({
     type: 'startRollback',
