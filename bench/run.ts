@@ -1,14 +1,23 @@
-/** `npm run bench`: runs every benchmark in turn, prints their figures and exits. */
+/**
+ * `npm run bench`: runs every benchmark in turn, prints their figures and exits.
+ * `npm run bench -- release-triggers router` runs only the named ones.
+ */
 import { printDataPlaneCrashBench } from './dataplane-crash.js';
 import { printHeaderRouteBench } from './header-route.js';
 import { printJudgesBench } from './judges.js';
+import { printReleaseTriggersBench } from './release-triggers.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 
-await benchRouter();
-printHeaderRouteBench();
-printJudgesBench();
-await printDataPlaneCrashBench();
+const only = process.argv.slice(2);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+
+if (wanted('router')) await benchRouter();
+if (wanted('header-route')) printHeaderRouteBench();
+if (wanted('judges')) printJudgesBench();
+if (wanted('dataplane-crash')) await printDataPlaneCrashBench();
+if (wanted('release-triggers')) await printReleaseTriggersBench();
+if (!wanted('rollout')) process.exit(0);
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');
 const r = await benchRollout();

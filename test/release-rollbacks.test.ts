@@ -8,7 +8,15 @@ interface ReleaseJson {
   status: string;
   stage: string;
   stageResults: { stage: string; result: string; reason?: string; report?: Record<string, unknown> }[];
-  incidents: { trigger: string; status: string; reason: string; triggerValues: Record<string, unknown> }[];
+  incidents: {
+    trigger: string;
+    status: string;
+    reason: string;
+    triggerValues: Record<string, unknown>;
+    detectedAt: number;
+    timeline: { at: number; reason: string }[];
+  }[];
+  record: { timeline: { reason: string; actor?: string }[] } | null;
 }
 
 interface DeployReport {
@@ -155,7 +163,16 @@ describe('Release rollbacks (canary)', () => {
     const r = await ended('shop-v2');
     expect(r.status, JSON.stringify(r.stageResults, null, 2)).toBe('ROLLED_BACK');
     expect(r.incidents[0]).toMatchObject({ trigger: 'errorRate', status: 'ROLLED_BACK' });
-    expect(Number(r.incidents[0]?.triggerValues['onsetAt'])).toBeGreaterThanOrEqual(started - 1000);
+    const onset = Number(r.incidents[0]?.triggerValues['onsetAt']);
+    expect(onset).toBeGreaterThanOrEqual(started - 1000);
+    // DORA's time to restore counts from the fault's onset, before the rollback started.
+    const rollbackStarted = r.incidents[0]?.timeline.find((t) => t.reason === 'RollbackStarted')?.at ?? 0;
+    expect(r.incidents[0]?.detectedAt).toBe(onset);
+    expect(onset).toBeLessThanOrEqual(rollbackStarted);
+    // The crew's agents are named in the record's timeline (not "-").
+    const actors = new Set(r.record?.timeline.map((t) => t.actor));
+    expect(actors).toContain('agent:pre-deployment-validator');
+    expect(actors).toContain('agent:rollback-coordinator');
     const weights = (await eventsSince(started))
       .filter((e) => e.reason === 'SetWeight')
       .map((e) => e.message);

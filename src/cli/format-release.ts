@@ -4,9 +4,21 @@ const time = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms)
 
 /** `cutover release list`: one line per release. */
 export function formatReleaseList(items: ReleaseView[]): string {
-  const rows = [['NAME', 'VERSION', 'TYPE', 'STAGE', 'ENVIRONMENT', 'STATUS', 'CREATED BY']];
+  const rows = [
+    ['NAME', 'VERSION', 'SERVICE', 'TEAM', 'TYPE', 'STAGE', 'ENVIRONMENT', 'STATUS', 'CREATED BY'],
+  ];
   for (const r of items)
-    rows.push([r.name, r.version, r.type, r.stage, r.environment, r.status, r.createdBy]);
+    rows.push([
+      r.name,
+      r.version,
+      r.rollouts.join(','),
+      r.team || '-',
+      r.type,
+      r.stage,
+      r.environment,
+      r.status,
+      r.createdBy,
+    ]);
   return table(rows);
 }
 
@@ -28,12 +40,14 @@ export function formatRelease(r: ReleaseView): string {
   ];
   if (r.status === 'WAITING_WINDOW') {
     lines.push(
-      `Waiting:      for the next deployment window${r.waitingUntil === null ? ' (none in the next 60 days)' : ` at ${time(r.waitingUntil)}`}`,
+      `Waiting:      for the next deployment window${r.waitingUntil === null ? ' (none in the next 60 days)' : ` at ${r.waitingUntilText ?? time(r.waitingUntil)}`}`,
     );
   }
   if (r.status === 'WAITING_APPROVAL') lines.push(`Needs:        ${r.approval.missing.join(' and ')}`);
   if (r.rollback !== null)
-    lines.push(`Rollback:     ${r.rollback.type} by ${r.rollback.actor}: ${r.rollback.reason}`);
+    lines.push(
+      `Rollback:     ${r.rollback.type}${r.rollback.toRelease === undefined ? '' : ` to release ${r.rollback.toRelease}`} by ${r.rollback.actor}: ${r.rollback.reason}`,
+    );
   lines.push('', 'STAGES');
   const rows = [['STAGE', 'ENVIRONMENT', 'RESULT', 'DETAIL']];
   for (const step of r.plan) {
@@ -84,6 +98,31 @@ export function formatRelease(r: ReleaseView): string {
     if (smoke !== undefined && smoke.results.length > 0) {
       lines.push('', `SMOKE TESTS (${s.stage} in ${s.environment})`);
       for (const x of smoke.results) lines.push(`  ${x.passed ? '✔' : '✖'} ${x.name}: ${x.detail}`);
+    }
+    // The PostDeploymentVerifier's other checks (DEPLOY's report).
+    const verification = report['verification'] as
+      | {
+          monitoring?: { endpoint: string; ok: boolean; detail: string }[];
+          dryRun?: {
+            rollout: string;
+            revision: number | null;
+            result: { ready: boolean; detail: string } | null;
+          }[];
+        }
+      | undefined;
+    if (verification?.monitoring !== undefined && verification.monitoring.length > 0) {
+      lines.push('', `MONITORING (${s.stage} in ${s.environment})`);
+      for (const m of verification.monitoring) lines.push(`  ${m.ok ? '✔' : '✖'} ${m.endpoint}: ${m.detail}`);
+    }
+    if (verification?.dryRun !== undefined && verification.dryRun.length > 0) {
+      lines.push('', `ROLLBACK DRY-RUN (${s.stage} in ${s.environment})`);
+      for (const d of verification.dryRun) {
+        lines.push(
+          d.result === null
+            ? `  - ${d.rollout}: no revision to roll back to`
+            : `  ${d.result.ready ? '✔' : '✖'} ${d.rollout} revision ${d.revision}: ${d.result.detail}`,
+        );
+      }
     }
   }
   if (r.approvals.length > 0) {

@@ -54,6 +54,11 @@ export function buildDeploymentRecord(
     services: [...release.rollouts],
     environment: target,
     team: spec.team ?? '',
+    people: {
+      deployer: release.createdBy,
+      approvers: release.approvals.map((a) => `${a.actor} (${a.qualifier})`),
+      qa: qaOf(release),
+    },
     summary: `${release.type} release ${release.name} ${release.version} of ${release.rollouts.join(', ')} ${outcome}. Created by ${release.createdBy}${approvers === '' ? '' : `, approved by ${approvers}`}.`,
     changes: (spec.changes ?? []).map((c) => ({
       ...(c.id === undefined ? {} : { id: c.id }),
@@ -69,4 +74,19 @@ export function buildDeploymentRecord(
     status,
     incidents: incidents.map((i) => i.name),
   };
+}
+
+/** Who ran VALIDATE (the actor of its result in the history) and what it found. */
+function qaOf(release: Release): string[] {
+  const result = release.stageResults
+    .filter((s) => s.stage === 'VALIDATE' && s.result !== 'NotExecuted')
+    .at(-1);
+  if (result === undefined) return [];
+  const entry = [...release.history]
+    .reverse()
+    .find((h) => h.from.stage === 'VALIDATE' && h.actor !== undefined && h.reason.startsWith('Stage'));
+  const suites = (result.report as { suites?: { result: string }[] } | undefined)?.suites ?? [];
+  const passed = suites.filter((x) => x.result === 'Passed').length;
+  const what = suites.length === 0 ? result.result : `${passed}/${suites.length} suite(s) passed`;
+  return [`${entry?.actor ?? 'agent:pre-deployment-validator'} (VALIDATE: ${what})`];
 }

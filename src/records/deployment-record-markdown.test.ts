@@ -11,6 +11,11 @@ const record: DeploymentRecord = {
   services: ['shop', 'cart'],
   environment: 'production',
   team: 'payments',
+  people: {
+    deployer: 'user:dana',
+    approvers: ['user:mia (manager)'],
+    qa: ['agent:pre-deployment-validator (VALIDATE: 2/2 suite(s) passed)'],
+  },
   summary: 'Adds gift cards.',
   changes: [
     { id: 'abc123', description: 'gift card checkout', committedAt: Date.UTC(2024, 11, 31, 9) },
@@ -30,7 +35,14 @@ const record: DeploymentRecord = {
     { at: T0, stage: 'DEPLOY', reason: 'StageStarted', message: 'weights a|b' },
   ],
   issues: ['p99 420 ms > 400 ms for 60 s'],
-  metrics: { errorRate: 0.012, p99Ms: 420, requests: 1000, baselineP99Ms: null },
+  metrics: {
+    errorRate: 0.012345,
+    p99Ms: 420.4,
+    requests: 1000,
+    baselineP99Ms: 350.2,
+    cpuRatio: 0.23456,
+    note: null,
+  },
   status: 'ROLLBACK',
   incidents: ['shop-1.4.0-incident-1'],
 };
@@ -63,6 +75,12 @@ describe('deploymentRecordMarkdown', () => {
     expect(lines).toContain('payments');
   });
 
+  it("should name the deployer, the approver and QA in Team (seed 004's template)", () => {
+    expect(lines).toContain('- **Deployer:** user:dana');
+    expect(lines).toContain('- **Approver:** user:mia (manager)');
+    expect(lines).toContain('- **QA:** agent:pre-deployment-validator (VALIDATE: 2/2 suite(s) passed)');
+  });
+
   it('should list changes with id and commit time when known', () => {
     expect(lines).toContain('- `abc123` gift card checkout (committed 2024-12-31T09:00:00.000Z)');
     expect(lines).toContain('- copy fixes');
@@ -80,8 +98,13 @@ describe('deploymentRecordMarkdown', () => {
 
   it('should render issues, metrics (n/a for null), incidents and the final status', () => {
     expect(lines).toContain('- p99 420 ms > 400 ms for 60 s');
-    expect(lines).toContain('| errorRate | 0.012 |');
-    expect(lines).toContain('| baselineP99Ms | n/a |');
+    expect(lines).toContain('| errorRate | 1.23 % |');
+    expect(lines).toContain('| p99Ms | 420 ms |');
+    expect(lines).toContain('| baselineP99Ms | 350 ms |');
+    expect(lines).toContain('| cpuRatio | 23.5 % |');
+    expect(lines).toContain('| note | n/a |');
+    // (420.4 - 350.2) / 350.2
+    expect(lines).toContain('| latency change (p99 vs baseline) | +20.0 % |');
     expect(lines).toContain('- shop-1.4.0-incident-1');
     expect(lines.slice(lines.indexOf('## Final status'))).toContain('**ROLLBACK**');
   });

@@ -5,8 +5,11 @@ import type { DeploymentRecord } from './types.js';
 /**
  * Renders a deployment record as a Markdown document for people (a release's "deployment record"
  * of the release workflow): a title, then the sections Summary, Team, Changes, Timeline (table),
- * Issues, Metrics (table), Incidents and Final status, in that order. Times are ISO 8601 UTC;
- * metrics print as recorded (`n/a` for null); table cells are escaped. Pure.
+ * Issues, Metrics (table), Incidents and Final status, in that order, as seed 004's Deployment Log
+ * Template (Team: deployer, approver, QA; Metrics: latency change in % against the pre-deploy
+ * baseline). Times are ISO 8601 UTC; figures are rounded: ratios as percentages to 0.01, ms to whole
+ * ms, ratios of CPU and memory to 0.1 %, counts as integers (`n/a` for null); table cells are
+ * escaped. Pure.
  *
  * @example
  * deploymentRecordMarkdown(record).split('\n')[0] // '# Deployment record: shop-1.4.0'
@@ -29,9 +32,17 @@ export function deploymentRecordMarkdown(record: DeploymentRecord): string {
     '',
     record.team.trim() === '' ? '_Not set._' : record.team,
     '',
-    '## Changes',
-    '',
   );
+  if (record.people !== undefined) {
+    const none = (list: string[]) => (list.length === 0 ? '-' : list.join(', '));
+    lines.push(
+      `- **Deployer:** ${record.people.deployer}`,
+      `- **Approver:** ${none(record.people.approvers)}`,
+      `- **QA:** ${none(record.people.qa)}`,
+      '',
+    );
+  }
+  lines.push('## Changes', '');
   if (record.changes.length === 0) lines.push('_None recorded._');
   for (const change of record.changes) {
     const id = change.id === undefined ? '' : `\`${change.id}\` `;
@@ -44,16 +55,28 @@ export function deploymentRecordMarkdown(record: DeploymentRecord): string {
   lines.push('', '## Metrics', '');
   const metrics = Object.entries(record.metrics);
   if (metrics.length === 0) lines.push('_None recorded._');
-  else
-    lines.push(
-      ...markdownTable(
-        ['Metric', 'Value'],
-        metrics.map(([k, v]) => [k, v === null ? 'n/a' : String(v)]),
-      ),
-    );
+  else {
+    const rows = metrics.map(([k, v]) => [k, formatMetric(k, v)]);
+    const p99 = record.metrics['p99Ms'];
+    const baseline = record.metrics['baselineP99Ms'];
+    if (typeof p99 === 'number' && typeof baseline === 'number' && baseline > 0) {
+      const change = ((p99 - baseline) / baseline) * 100;
+      rows.push(['latency change (p99 vs baseline)', `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`]);
+    }
+    lines.push(...markdownTable(['Metric', 'Value'], rows));
+  }
   lines.push('', '## Incidents', '');
   if (record.incidents.length === 0) lines.push('_None._');
   for (const name of record.incidents) lines.push(`- ${name}`);
   lines.push('', '## Final status', '', `**${record.status}**`, '');
   return lines.join('\n');
+}
+
+/** A metric for people, rounded by its unit (its key's suffix or name). */
+function formatMetric(key: string, value: number | null): string {
+  if (value === null) return 'n/a';
+  if (key === 'errorRate') return `${(value * 100).toFixed(2)} %`;
+  if (key.endsWith('Ratio')) return `${(value * 100).toFixed(1)} %`;
+  if (key.endsWith('Ms')) return `${Math.round(value)} ms`;
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
 }

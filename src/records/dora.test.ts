@@ -274,3 +274,59 @@ describe('computeDora', () => {
     }
   });
 });
+
+describe('computeDora: deployment success rate per service and environment', () => {
+  const base = {
+    version: '1',
+    type: 'standard',
+    team: '',
+    summary: '',
+    changes: [],
+    createdAt: 0,
+    finishedAt: 0,
+    timeline: [],
+    issues: [],
+    metrics: {},
+    incidents: [],
+  };
+  const record = (
+    release: string,
+    services: string[],
+    environment: string,
+    status: 'SUCCESS' | 'ROLLBACK' | 'FAILED',
+  ) => ({
+    ...base,
+    release,
+    services,
+    environment,
+    status,
+    deployStartedAt: 1000,
+  });
+
+  it('should give each service and environment its rate against the 99.5% target', () => {
+    const records = [
+      ...Array.from({ length: 199 }, (_, i) => record(`a${i}`, ['api'], 'production', 'SUCCESS')),
+      record('a-bad', ['api'], 'production', 'ROLLBACK'),
+      record('w1', ['web'], 'production', 'SUCCESS'),
+      record('w2', ['web'], 'production', 'FAILED'),
+      record('w3', ['web'], 'staging', 'SUCCESS'),
+    ];
+    const report = computeDora(records, [], { from: 0, to: 10_000 });
+    expect(report.successRate.target).toBe(0.995);
+    expect(report.successRate.items).toEqual([
+      {
+        service: 'api',
+        environment: 'production',
+        total: 200,
+        succeeded: 199,
+        ratio: 0.995,
+        meetsTarget: true,
+      },
+      { service: 'web', environment: 'production', total: 2, succeeded: 1, ratio: 0.5, meetsTarget: false },
+      { service: 'web', environment: 'staging', total: 1, succeeded: 1, ratio: 1, meetsTarget: true },
+    ]);
+    expect(computeDora(records, [], { from: 0, to: 10_000, service: 'web' }).successRate.items).toHaveLength(
+      2,
+    );
+  });
+});

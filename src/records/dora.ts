@@ -17,6 +17,9 @@ export interface DoraQuery {
   environment?: string;
 }
 
+/** Deployment success rate a service should reach in an environment, ratio 0..1 (seed 002: ≥ 99.5%). */
+const DEPLOYMENT_SUCCESS_TARGET = 0.995;
+
 /** Outcomes counted as failed changes (DORA's change failure rate). */
 const FAILED_OUTCOMES: ReadonlySet<DeploymentOutcome> = new Set(['ROLLBACK', 'FAILED']);
 
@@ -34,6 +37,8 @@ const FAILED_OUTCOMES: ReadonlySet<DeploymentOutcome> = new Set(['ROLLBACK', 'FA
  *   deployments; `null` with no deployments.
  * - time to restore, s: median of `resolvedAt - detectedAt` over incidents with a `resolvedAt`
  *   whose `detectedAt` is in the period, with the same filters.
+ * - success rate per service and environment: deployments with status `SUCCESS` / all, against
+ *   {@link DEPLOYMENT_SUCCESS_TARGET}, sorted by service then environment.
  * - series: one entry per UTC day touching the period, from the day of `from` to the day of
  *   `to - 1 ms`, each with that day's deployments and failed deployments.
  *
@@ -83,8 +88,32 @@ export function computeDora(
       total: deployments.length,
     },
     timeToRestore: { medianSeconds: median(restoreTimes), samples: restoreTimes.length },
+    successRate: successRates(deployments),
     series: dailySeries(from, to, deployments),
   };
+}
+
+function successRates(deployments: readonly DeploymentRecord[]): DoraReport['successRate'] {
+  const groups = new Map<
+    string,
+    { service: string; environment: string; total: number; succeeded: number }
+  >();
+  for (const r of deployments) {
+    for (const service of r.services) {
+      const key = `${service}\u0000${r.environment}`;
+      const g = groups.get(key) ?? { service, environment: r.environment, total: 0, succeeded: 0 };
+      g.total += 1;
+      if (r.status === 'SUCCESS') g.succeeded += 1;
+      groups.set(key, g);
+    }
+  }
+  const items = [...groups.values()]
+    .sort((a, b) => a.service.localeCompare(b.service) || a.environment.localeCompare(b.environment))
+    .map((g) => {
+      const ratio = g.succeeded / g.total;
+      return { ...g, ratio, meetsTarget: ratio >= DEPLOYMENT_SUCCESS_TARGET };
+    });
+  return { target: DEPLOYMENT_SUCCESS_TARGET, items };
 }
 
 /** The earliest change commit time, or the release's creation when no change has one (ms). */

@@ -47,6 +47,12 @@ export interface DeploymentRecord {
   environment: string;
   /** Owning team, from the Release spec. @default '' */
   team: string;
+  /**
+   * Who did what (seed 004's Deployment Log Template): the deployer (who created the release), the
+   * approvers (`actor (qualifier)`), QA (who ran VALIDATE: the crew's PreDeploymentValidator, with
+   * its suites). Absent in records written before it existed.
+   */
+  people?: { deployer: string; approvers: string[]; qa: string[] };
   /** One paragraph for people. */
   summary: string;
   changes: ReleaseChange[];
@@ -118,8 +124,27 @@ export interface DoraReport {
   leadTimeForChanges: { medianSeconds: number | null; samples: number };
   /** Deployments with status ROLLBACK or FAILED / all deployments, ratio 0..1; null with none. */
   changeFailureRate: { ratio: number | null; failed: number; total: number };
-  /** Median of (resolvedAt - detectedAt) over resolved incidents in the period, s. */
+  /**
+   * Median of (resolvedAt - detectedAt) over resolved incidents in the period, s: from the fault's
+   * onset (the trigger's first failing sample) until service was restored (a failed rollback counts
+   * until a later release of the same services ships or rolls back).
+   */
   timeToRestore: { medianSeconds: number | null; samples: number };
+  /**
+   * Deployment success rate per service and environment (SUCCESS / deployments, ratio 0..1)
+   * against `target` (0.995, seed 002).
+   */
+  successRate: {
+    target: number;
+    items: {
+      service: string;
+      environment: string;
+      total: number;
+      succeeded: number;
+      ratio: number;
+      meetsTarget: boolean;
+    }[];
+  };
   /** Per UTC day of the period (YYYY-MM-DD): deployments and failed deployments, for charts. */
   series: { day: string; deployments: number; failures: number }[];
 }

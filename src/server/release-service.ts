@@ -32,6 +32,7 @@ import {
   releasePlan,
   resolveWindowPolicy,
   transitionRelease,
+  windowTime,
 } from '../workflow/index.js';
 import { ApiError } from './errors.js';
 import { refuseUnsandboxed } from './unsandboxed-options.js';
@@ -52,6 +53,11 @@ export type NotifyFn = (notification: ReleaseNotification, stored: StoredRelease
 
 /** A release as the API shows it: the workflow's state and what a page needs around it. */
 export interface ReleaseView extends Release {
+  /**
+   * `waitingUntil` for people: ISO 8601 UTC and the target environment's local time (its windows'
+   * time zone), e.g. `2026-12-24T08:00:00.000Z (09:00 Europe/Paris, Thu 24 Dec)`; null when not waiting.
+   */
+  waitingUntilText: string | null;
   plan: PlanStep[];
   approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
   incidents: IncidentRecord[];
@@ -225,6 +231,12 @@ export class ReleaseService {
       const ctx = await this.#context(stored.state, now);
       const transition = transitionRelease(stored.state, event, ctx);
       if (transition.events.length === 0) return this.view(stored);
+      // Events without an actor of their own (a stage result) are the caller's doing: a crew agent's.
+      const history = transition.release.history;
+      for (let i = stored.state.history.length; i < history.length; i++) {
+        const entry = history[i]!;
+        if (entry.actor === undefined) history[i] = { ...entry, actor };
+      }
       const next: StoredRelease = { ...stored, state: transition.release };
       if (event.type === 'rollbackRequested' || transition.release.stage === 'ROLLBACK') {
         if (stored.state.stage !== 'ROLLBACK') await this.#openIncident(next, actor, now, cause);
@@ -294,8 +306,16 @@ export class ReleaseService {
     const r = stored.state;
     const state = approvalState(r);
     const incidents = await this.options.store.listIncidents({ release: r.name });
+    let waitingUntilText: string | null = null;
+    if (r.waitingUntil !== null) {
+      const target = r.environments[r.environments.length - 1] ?? '';
+      const env = await this.options.store.getEnvironment(target);
+      const timeZone = resolveWindowPolicy(env?.spec.windows, `environments.${target}.windows`).timeZone;
+      waitingUntilText = windowTime(r.waitingUntil, timeZone);
+    }
     return {
       ...r,
+      waitingUntilText,
       plan: releasePlan(r),
       approval: { ...state, required: [...APPROVAL_POLICIES[r.type].required] },
       incidents,
@@ -322,7 +342,21 @@ export class ReleaseService {
     const overrides = await this.options.store.listFreezeOverrides(target);
     const decision = evaluateWindow(policy, now, { overrides });
     const next = decision.open ? null : nextWindow(policy, now, { overrides });
-    return { now, windowOpen: decision.open, nextWindowAt: next?.start ?? null };
+    // The overrides that open the window now: the freeze that would block without them.
+    const without = decision.open ? evaluateWindow(policy, now) : null;
+    const lifting =
+      without?.blockedBy === 'freeze'
+        ? overrides
+            .filter((o) => o.freeze === without.freeze && o.at <= now)
+            .map((o) => `freeze ${o.freeze} overridden by ${o.actor}: ${o.reason}`)
+        : [];
+    return {
+      now,
+      windowOpen: decision.open,
+      nextWindowAt: next?.start ?? null,
+      timeZone: policy.timeZone,
+      ...(lifting.length === 0 ? {} : { overrides: lifting }),
+    };
   }
 
   #events(transition: ReleaseTransition, actor: string, now: number): NewEvent[] {
@@ -351,7 +385,8 @@ export class ReleaseService {
       triggerValues: cause?.values ?? {},
       actor: r.rollback?.actor ?? actor,
       rolledBackTo: '',
-      detectedAt: now,
+      // From the fault's onset (the trigger's first failing sample), not from RollbackStarted.
+      detectedAt: onsetOf(cause?.values, now),
       resolvedAt: null,
       status: 'RUNNING',
       timeline: [
@@ -396,6 +431,7 @@ export class ReleaseService {
         });
       }
     }
+    if (r.status === 'SUCCESS' || r.status === 'ROLLED_BACK') await this.#restoreFailedIncidents(r, now);
     if (isTerminalStatus(r.status)) {
       const record = buildDeploymentRecord(r, stored.spec, await store.listIncidents({ release: r.name }));
       if (record !== null) {
@@ -424,6 +460,38 @@ export class ReleaseService {
         title: `${r.name} ${r.version}: ${effect.kind}`,
         text: effect.message,
         at: now,
+      });
+    }
+  }
+
+  /**
+   * A failed rollback leaves its incident open (`resolvedAt` null): service is restored when a later
+   * release of the same services in the same environment ships or rolls back. Its time to restore
+   * counts until then.
+   */
+  async #restoreFailedIncidents(r: Release, now: number): Promise<void> {
+    const { store } = this.options;
+    const open = (await store.listIncidents()).filter(
+      (i) =>
+        i.release !== r.name &&
+        i.status === 'FAILED' &&
+        i.resolvedAt === null &&
+        i.environment === r.environment &&
+        i.services.some((s) => r.rollouts.includes(s)),
+    );
+    for (const incident of open) {
+      await store.saveIncident({
+        ...incident,
+        resolvedAt: now,
+        timeline: [
+          ...incident.timeline,
+          {
+            at: now,
+            stage: r.stage,
+            reason: 'ServiceRestored',
+            message: `service restored by release ${r.name} (${r.status})`,
+          },
+        ],
       });
     }
   }
@@ -466,4 +534,10 @@ export class ReleaseService {
     if (this.options.notify === undefined) return;
     void this.options.notify(n, stored).catch(() => undefined);
   }
+}
+
+/** The fault's onset from a trigger's values (`onsetAt`, ms since the epoch), else `now`. */
+function onsetOf(values: Record<string, number | string | null> | undefined, now: number): number {
+  const onset = values?.['onsetAt'];
+  return typeof onset === 'number' && Number.isFinite(onset) && onset > 0 && onset <= now ? onset : now;
 }

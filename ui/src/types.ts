@@ -287,6 +287,8 @@ export interface ReleaseView {
   rollback: { type: string; reason: string; actor: string; at: number } | null;
   /** ms since the epoch. */
   waitingUntil: number | null;
+  /** `waitingUntil` in UTC and in the environment's time zone, for people. */
+  waitingUntilText: string | null;
   history: ReleaseHistoryEntry[];
   plan: PlanStep[];
   approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
@@ -314,8 +316,20 @@ export interface DoraReport {
   leadTimeForChanges: { medianSeconds: number | null; samples: number };
   /** Ratio 0..1. */
   changeFailureRate: { ratio: number | null; failed: number; total: number };
-  /** s. */
+  /** s, from the fault's onset until service was restored. */
   timeToRestore: { medianSeconds: number | null; samples: number };
+  /** Deployment success rate per service and environment (ratio 0..1) against `target` (0.995). */
+  successRate: {
+    target: number;
+    items: {
+      service: string;
+      environment: string;
+      total: number;
+      succeeded: number;
+      ratio: number;
+      meetsTarget: boolean;
+    }[];
+  };
   /** Per UTC day (YYYY-MM-DD). */
   series: { day: string; deployments: number; failures: number }[];
 }

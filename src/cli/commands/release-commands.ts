@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import type { DoraReport } from '../../records/index.js';
 import type { ReleaseView } from '../../server/release-service.js';
 import type { StoredEvent } from '../../store/index.js';
 import { RELEASE_TYPES, ROLLBACK_TYPES } from '../../workflow/index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatEvents } from '../format.js';
+import { formatAnalytics } from '../format-analytics.js';
 import { formatRelease, formatReleaseList } from '../format-release.js';
 import { outputFormat } from '../output.js';
 import { readSpecFile } from '../read-spec-file.js';
@@ -77,6 +79,36 @@ export function registerReleaseCommands(program: Command, ctx: CliContext): void
       const format = outputFormat(opts.output);
       const { items } = await (await ctx.api()).get<{ items: ReleaseView[] }>('/api/v1/releases');
       ctx.out(format === 'json' ? JSON.stringify({ items }, null, 2) : formatReleaseList(items));
+    });
+
+  release
+    .command('analytics')
+    .description(
+      'DORA keys and the deployment success rate per service and environment (target 99.5%) over a period',
+    )
+    .option('--since <days>', 'period: the last N days', '30')
+    .option('--service <name>', 'only this service (Rollout)')
+    .option('--environment <name>', 'only this environment')
+    .option('-o, --output <format>', 'text or json')
+    .action(async (opts: { since: string; service?: string; environment?: string; output?: string }) => {
+      const format = outputFormat(opts.output);
+      const days = Number(opts.since);
+      if (!Number.isFinite(days) || days <= 0 || days > 3650) {
+        throw new CliError(
+          'CUTOVER_E_USAGE',
+          `--since: expected a number of days in (0, 3650], got ${opts.since}`,
+          2,
+        );
+      }
+      const to = Date.now() + 1;
+      const params = new URLSearchParams({
+        from: String(Math.floor(to - days * 86_400_000)),
+        to: String(to),
+      });
+      if (opts.service !== undefined) params.set('service', opts.service);
+      if (opts.environment !== undefined) params.set('environment', opts.environment);
+      const report = await (await ctx.api()).get<DoraReport>(`/api/v1/analytics/dora?${params.toString()}`);
+      ctx.out(format === 'json' ? JSON.stringify(report, null, 2) : formatAnalytics(report));
     });
 
   for (const verb of ['approve', 'reject'] as const) {

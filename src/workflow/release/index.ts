@@ -60,4 +60,5 @@ export {
   type ReleaseTransition,
   transitionRelease,
   WORKFLOW_ACTOR,
+  windowTime,
 } from './transition-release.js';

@@ -97,4 +97,11 @@ export interface ReleaseContext {
   windowOpen?: boolean;
   /** When the next window opens, ms since the Unix epoch, or null if unknown. @default null */
   nextWindowAt?: number | null;
+  /** IANA time zone of the target environment's windows: times are shown in UTC and in it. @default UTC only */
+  timeZone?: string;
+  /**
+   * Freeze overrides that open the window now (`freeze X overridden by Y: reason`), recorded in the
+   * release's history when it leaves WAITING_WINDOW. @default none
+   */
+  overrides?: string[];
 }

@@ -7,7 +7,12 @@ import type { Release, ReleaseStage, ReleaseStatus, ReleaseType, RollbackType } 
 import { releaseEffects } from './release-effects.js';
 import type { ReleaseContext, ReleaseEvent } from './release-event.js';
 import { releasePlan } from './release-plan.js';
-import { type ReleaseTransition, transitionRelease, WORKFLOW_ACTOR } from './transition-release.js';
+import {
+  type ReleaseTransition,
+  transitionRelease,
+  WORKFLOW_ACTOR,
+  windowTime,
+} from './transition-release.js';
 
 const NOW = Date.UTC(2026, 10, 24, 10, 30);
 const CTX: ReleaseContext = { now: NOW, windowOpen: true };
@@ -580,6 +585,45 @@ describe('transitionRelease', () => {
       expect(t.release.status).toBe('RUNNING');
       expect(t.release.history.at(-1)?.at).toBe(later);
       expect(effectTypes(t)).toEqual(['runStage']);
+    });
+
+    it('should recompute the wait when a freeze applied since moves the next window (G)', () => {
+      const r = approved('scheduled', { ...closed, timeZone: 'Europe/Paris' });
+      expect(r.history.at(-1)?.message).toContain('(');
+      const frozenUntil = NOW + 5 * 86_400_000;
+      const t = transitionRelease(
+        r,
+        { type: 'tick', now: NOW + 1000 },
+        { now: NOW + 1000, windowOpen: false, nextWindowAt: frozenUntil, timeZone: 'Europe/Paris' },
+      );
+      expect(t.release.waitingUntil).toBe(frozenUntil);
+      expect(t.release.history.at(-1)).toMatchObject({ reason: 'WindowRescheduled' });
+      expect(t.release.history.at(-1)?.message).toContain(new Date(frozenUntil).toISOString());
+      expect(t.release.history.at(-1)?.message).toContain('Europe/Paris');
+      expect(effectTypes(t)).toEqual(['waitForWindow']);
+    });
+
+    it("should record the freeze override's reason when it opens the window (G)", () => {
+      const r = approved('scheduled', closed);
+      const note = 'freeze year-end overridden by user:ada: payment outage fix';
+      const t = transitionRelease(
+        r,
+        { type: 'tick', now: NOW + 1000 },
+        { now: NOW + 1000, windowOpen: true, overrides: [note] },
+      );
+      expect(t.release.history.at(-1)).toMatchObject({ reason: 'StageStarted' });
+      expect(t.release.history.map((h) => h.message)).toContainEqual(expect.stringContaining(note));
+    });
+  });
+
+  describe('windowTime', () => {
+    it('should show UTC and the local time of the time zone', () => {
+      const at = Date.UTC(2026, 11, 24, 8, 0);
+      expect(windowTime(at, 'Europe/Paris')).toBe(
+        '2026-12-24T08:00:00.000Z (09:00 Europe/Paris, Thu 24 Dec)',
+      );
+      expect(windowTime(at, 'UTC')).toBe('2026-12-24T08:00:00.000Z');
+      expect(windowTime(at, undefined)).toBe('2026-12-24T08:00:00.000Z');
     });
   });
 

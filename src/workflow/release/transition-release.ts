@@ -137,6 +137,10 @@ class Draft {
     const approvers = r.approvals.map((a) => `${a.actor} (${a.qualifier})`).join(', ');
     this.record({ stage: 'APPROVE', environment: r.environment }, 'Success', `approved by ${approvers}`);
     this.emit('Normal', 'ReleaseApproved', `${r.name} ${r.version} approved by ${approvers}`);
+    const overrides = this.ctx.overrides ?? [];
+    if (APPROVAL_POLICIES[r.type].waitsForWindow && this.ctx.windowOpen === true && overrides.length > 0) {
+      this.emit('Warning', 'FreezeOverridden', `deploying during a freeze: ${overrides.join('; ')}`);
+    }
     if (APPROVAL_POLICIES[r.type].waitsForWindow && this.ctx.windowOpen !== true) {
       const until = this.ctx.nextWindowAt ?? null;
       const next = this.plan[index + 1];
@@ -147,7 +151,9 @@ class Draft {
       r.status = 'WAITING_WINDOW';
       r.waitingUntil = until;
       const when =
-        until === null ? 'the next deployment window' : `the window at ${new Date(until).toISOString()}`;
+        until === null
+          ? 'the next deployment window'
+          : `the window at ${windowTime(until, this.ctx.timeZone)}`;
       this.emit('Normal', 'WaitingForWindow', `${r.name} ${r.version} waits for ${when}`);
       this.effects.push({ type: 'waitForWindow', release: r.name, until });
       this.notify('waitingForWindow', `${r.name} ${r.version} is approved and waits for ${when}`);
@@ -217,6 +223,21 @@ export function transitionRelease(
     if (r.status === 'WAITING_WINDOW' && ctx.windowOpen === true) {
       const d = new Draft(r, 'tick', undefined, event.now, ctx);
       openWindow(d);
+      return d.finish();
+    }
+    // A freeze applied (or lifted) since the wait began moves the next window: recompute it.
+    if (
+      r.status === 'WAITING_WINDOW' &&
+      ctx.nextWindowAt !== undefined &&
+      (ctx.nextWindowAt ?? null) !== r.waitingUntil
+    ) {
+      const d = new Draft(r, 'tick', undefined, event.now, ctx);
+      const until = ctx.nextWindowAt ?? null;
+      d.release.waitingUntil = until;
+      const when =
+        until === null ? 'no window in the next 60 days' : `the window at ${windowTime(until, ctx.timeZone)}`;
+      d.emit('Normal', 'WindowRescheduled', `${r.name} ${r.version} now waits for ${when}`);
+      d.effects.push({ type: 'waitForWindow', release: r.name, until });
       return d.finish();
     }
     return { release, effects: [], events: [] };
@@ -374,7 +395,12 @@ function openWindow(d: Draft): void {
   const r = d.release;
   r.waitingUntil = null;
   r.status = 'RUNNING';
-  d.emit('Normal', 'WindowOpened', `deployment window open for ${r.name} ${r.version}`);
+  const overrides = d.ctx.overrides ?? [];
+  d.emit(
+    'Normal',
+    'WindowOpened',
+    `deployment window open for ${r.name} ${r.version}${overrides.length === 0 ? '' : `: ${overrides.join('; ')}`}`,
+  );
   d.emit('Normal', 'StageStarted', `${r.stage} in ${r.environment}`);
   d.effects.push({ type: 'runStage', release: r.name, stage: r.stage, environment: r.environment });
 }
@@ -412,4 +438,24 @@ function startRollback(
     environment: r.environment,
   });
   d.notify('rollbackStarted', `${request.type} rollback of ${r.name} ${r.version}: ${request.reason}`);
+}
+
+/**
+ * A time for people: ISO 8601 UTC, and the environment's local time when its windows have a time
+ * zone other than UTC, e.g. `2026-12-24T08:00:00.000Z (09:00 Europe/Paris, Thu 24 Dec)`. Pure.
+ */
+export function windowTime(ms: number, timeZone: string | undefined): string {
+  const utc = new Date(ms).toISOString();
+  if (timeZone === undefined || timeZone === 'UTC' || timeZone === 'Etc/UTC') return utc;
+  const local = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: '2-digit',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const part = (type: string) => local.find((p) => p.type === type)?.value ?? '';
+  return `${utc} (${part('hour')}:${part('minute')} ${timeZone}, ${part('weekday')} ${part('day')} ${part('month')})`;
 }

@@ -201,7 +201,49 @@ function DoraFigures({ report }: { report: DoraReport }) {
         ]}
         height={200}
       />
+      <SuccessRates report={report} />
     </>
+  );
+}
+
+/** Deployment success rate per service and environment against its target (seed 002: 99.5%). */
+function SuccessRates({ report }: { report: DoraReport }) {
+  const { target, items } = report.successRate;
+  return (
+    <table class="success-rates" data-testid="success-rates">
+      <caption>Deployment success rate (target {formatPercent(target)})</caption>
+      <thead>
+        <tr>
+          <th scope="col">Service</th>
+          <th scope="col">Environment</th>
+          <th scope="col">Deployments</th>
+          <th scope="col">Succeeded</th>
+          <th scope="col">Rate</th>
+          <th scope="col">Target</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((i) => (
+          <tr key={`${i.service}/${i.environment}`} data-service={i.service} data-ratio={String(i.ratio)}>
+            <td>{i.service}</td>
+            <td>{i.environment}</td>
+            <td>{i.total}</td>
+            <td>{i.succeeded}</td>
+            <td>{formatPercent(i.ratio)}</td>
+            <td>
+              <span class={`phase ${i.meetsTarget ? 'phase-success' : 'phase-failed'}`}>
+                {i.meetsTarget ? 'met' : 'missed'}
+              </span>
+            </td>
+          </tr>
+        ))}
+        {items.length === 0 && (
+          <tr>
+            <td colSpan={6}>No deployments in the period.</td>
+          </tr>
+        )}
+      </tbody>
+    </table>
   );
 }
 

@@ -10,7 +10,7 @@ interface ReleaseListProps {
   onError: (error: unknown) => void;
 }
 
-/** All releases, newest first: name, version, type, stage, status. */
+/** All releases, newest first: name, version, service, team, type, stage, status. */
 export function ReleaseList({ tick, onError }: ReleaseListProps) {
   const [releases, setReleases] = useState<ReleaseView[] | null>(null);
 
@@ -32,6 +32,8 @@ export function ReleaseList({ tick, onError }: ReleaseListProps) {
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Version</th>
+              <th scope="col">Service</th>
+              <th scope="col">Team</th>
               <th scope="col">Type</th>
               <th scope="col">Stage</th>
               <th scope="col">Status</th>
@@ -45,6 +47,8 @@ export function ReleaseList({ tick, onError }: ReleaseListProps) {
                   <a href={`#/releases/${encodeURIComponent(r.name)}`}>{r.name}</a>
                 </td>
                 <td>{r.version}</td>
+                <td data-col="service">{r.rollouts.join(', ')}</td>
+                <td data-col="team">{r.team || '-'}</td>
                 <td>{r.type}</td>
                 <td>
                   {r.stage} <span class="muted">in {r.environment}</span>
@@ -59,7 +63,7 @@ export function ReleaseList({ tick, onError }: ReleaseListProps) {
             ))}
             {shown.length === 0 && (
               <tr>
-                <td colSpan={6}>No releases yet.</td>
+                <td colSpan={8}>No releases yet.</td>
               </tr>
             )}
           </tbody>

@@ -133,7 +133,9 @@ export function ReleasePage({ name, identity, tick, onError }: ReleasePageProps)
       </header>
       <p class="status-message">
         Services: {r.rollouts.join(', ') || '-'} · environments: {r.environments.join(' → ')}
-        {r.waitingUntil !== null ? ` · waiting for the window at ${formatDateTime(r.waitingUntil)}` : ''}
+        {r.waitingUntil !== null
+          ? ` · waiting for the window at ${r.waitingUntilText ?? formatDateTime(r.waitingUntil)}`
+          : ''}
       </p>
       {loadError && <ErrorLine error={loadError} />}
 
