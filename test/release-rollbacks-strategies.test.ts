@@ -68,9 +68,9 @@ describe('Release rollbacks (strategies, restarts, rollback releases)', () => {
                 abortScaleDownDelaySeconds: 1,
                 steps: [
                   { setWeight: 20 },
-                  { pause: { duration: '20s' } },
+                  { pause: { duration: '10s' } },
                   { setWeight: 50 },
-                  { pause: { duration: '5s' } },
+                  { pause: { duration: '2s' } },
                 ],
               },
             },

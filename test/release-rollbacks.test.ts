@@ -24,6 +24,9 @@ interface DeployReport {
   verification: { dryRun: { rollout: string; revision: number | null }[] };
 }
 
+/** Steps of a healthy release: a short canary (a faulty one keeps the 30 s pause to be caught in). */
+const SHORT = [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 60 }];
+
 const PRODUCTION = {
   apiVersion: 'cutover.dev/v1alpha1',
   kind: 'Environment',
@@ -185,7 +188,7 @@ describe('Release rollbacks (canary)', () => {
   }, 240_000);
 
   it('should ship the next healthy release after that abort (B) and roll back a slow version after its canary completed, at once (A)', async () => {
-    await create(release('shop-v3', 'v3'), 'v3.yaml');
+    await create(release('shop-v3', 'v3', { steps: SHORT }), 'v3.yaml');
     await approveWhenAsked('shop-v3');
     const v3 = await ended('shop-v3');
     expect(v3.status, JSON.stringify(v3.stageResults, null, 2)).toBe('SUCCESS');
@@ -225,7 +228,7 @@ describe('Release rollbacks (canary)', () => {
       what: 'v4 serving',
     });
 
-    await create(release('shop-v5', 'v5', { rollback: { p95Ms: 500 } }), 'v5.yaml');
+    await create(release('shop-v5', 'v5', { steps: SHORT, rollback: { p95Ms: 500 } }), 'v5.yaml');
     await approveWhenAsked('shop-v5');
     const v5 = await ended('shop-v5');
     expect(v5.status, JSON.stringify(v5.stageResults, null, 2)).toBe('SUCCESS');

@@ -206,15 +206,7 @@ export class Crew {
           await reportStage(api, release, 'Failed', { deploy: deploy.report }, deploy.reason);
           return;
         }
-        const smoke = await smokeTestRelease(release, release.environment);
-        const failed = smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
-        await reportStage(
-          api,
-          release,
-          smoke.passed ? 'Succeeded' : 'Failed',
-          { deploy: deploy.report, smoke },
-          smoke.passed ? undefined : `smoke tests failed: ${failed.join('; ')}`,
-        );
+        await this.#reportWithSmokeTests(api, release, { deploy: deploy.report }, 'smoke tests failed');
         return;
       }
       case 'DEPLOY':
@@ -433,18 +425,33 @@ export class Crew {
         return;
       }
       // The PostDeploymentVerifier's smoke tests, again, against the restored version.
-      const smoke = await smokeTestRelease(release, release.environment);
-      const failed = smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
-      await reportStage(
+      await this.#reportWithSmokeTests(
         api,
         release,
-        smoke.passed ? 'Succeeded' : 'Failed',
-        { ...report, smoke },
-        smoke.passed ? undefined : `smoke tests failed against the restored version: ${failed.join('; ')}`,
+        report,
+        'smoke tests failed against the restored version',
       );
     } catch (error) {
       await reportStage(api, release, 'Failed', { type }, (error as Error).message);
     }
+  }
+
+  /** Runs the release's smoke tests in its environment and reports the stage with them: failed if one failed. */
+  async #reportWithSmokeTests(
+    api: CrewApi,
+    release: ReleaseView,
+    report: object,
+    failure: string,
+  ): Promise<void> {
+    const smoke = await smokeTestRelease(release, release.environment);
+    const failed = smoke.results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);
+    await reportStage(
+      api,
+      release,
+      smoke.passed ? 'Succeeded' : 'Failed',
+      { ...report, smoke },
+      smoke.passed ? undefined : `${failure}: ${failed.join('; ')}`,
+    );
   }
 
   /** MONITOR passed: the revisions this release deployed are the known-good versions now. */

@@ -14,6 +14,7 @@ import {
   DEFAULT_TRIGGER_MARGIN,
   initialSequentialState,
   observeSequentialTriggers,
+  type SequentialTrigger,
   type SequentialTriggerState,
   slowRequestThresholdMs,
 } from './triggers/sequential-triggers.js';
@@ -60,6 +61,7 @@ export class RollbackWatch {
   /** Judges every Rollout once; requests a rollback when a trigger fires. @returns whether it did. */
   async observe(release: ReleaseView, context: WatchContext): Promise<boolean> {
     if (this.#fired || context.deployed === null) return false;
+    const deployedContext = { ...context, deployed: context.deployed };
     const policy = rollbackPolicy(release);
     const spec = release.spec.rollback ?? {};
     for (const { name, revision } of context.deployed.rollouts) {
@@ -93,42 +95,12 @@ export class RollbackWatch {
         );
       }
 
-      {
-        const alpha = spec.alpha ?? DEFAULT_TRIGGER_ALPHA;
-        const state =
-          this.#sequential.get(name) ??
-          initialSequentialState(
-            Math.floor(context.deployed.at / 1000),
-            policy.errorRate.threshold,
-            DEFAULT_TRIGGER_MARGIN,
-          );
-        const traffic = await this.api.get<TrafficSeconds>(
-          `/api/v1/rollouts/${name}/traffic?from=${state.next}`,
-        );
-        const result = observeSequentialTriggers(
-          state,
-          traffic,
-          // Without a stable revision only the absolute tests have data.
-          { canary: revision, stable: stable ?? -1 },
-          {
-            alpha,
-            margin: DEFAULT_TRIGGER_MARGIN,
-            errorRate: policy.errorRate.threshold,
-            p95Ms: policy.p95Ms.threshold,
-            slowRequestMs: slowRequestThresholdMs(
-              spec.latencyThreshold === undefined ? undefined : durationToMs(spec.latencyThreshold),
-              context.checkpoint?.baselineP99Ms ?? null,
-              policy.p95Ms.threshold,
-            ),
-          },
-        );
-        this.#sequential.set(name, result.state);
-        if (result.trigger !== null) {
-          return this.#request(release, result.trigger.kind, `${name}: ${result.trigger.reason}`, {
-            revision,
-            ...result.trigger.values,
-          });
-        }
+      const sequential = await this.#sequentialTrigger(release, name, revision, view, deployedContext);
+      if (sequential !== null) {
+        return this.#request(release, sequential.kind, `${name}: ${sequential.reason}`, {
+          revision,
+          ...sequential.values,
+        });
       }
 
       const sample = await sampleRevision(this.api, name, revision, 1, 0.95);
@@ -150,6 +122,46 @@ export class RollbackWatch {
       }
     }
     return false;
+  }
+
+  /** Folds the seconds since the last look into the sequential triggers of one Rollout. */
+  async #sequentialTrigger(
+    release: ReleaseView,
+    name: string,
+    revision: number,
+    view: RolloutView,
+    context: WatchContext & { deployed: DeployedRevisions },
+  ): Promise<SequentialTrigger | null> {
+    const policy = rollbackPolicy(release);
+    const spec = release.spec.rollback ?? {};
+    const state =
+      this.#sequential.get(name) ??
+      initialSequentialState(
+        Math.floor(context.deployed.at / 1000),
+        policy.errorRate.threshold,
+        DEFAULT_TRIGGER_MARGIN,
+      );
+    const traffic = await this.api.get<TrafficSeconds>(`/api/v1/rollouts/${name}/traffic?from=${state.next}`);
+    const result = observeSequentialTriggers(
+      state,
+      traffic,
+      // The stable revision serving now (its traffic is the baseline); without one only the
+      // absolute tests have data.
+      { canary: revision, stable: view.status.stableRevision ?? -1 },
+      {
+        alpha: spec.alpha ?? DEFAULT_TRIGGER_ALPHA,
+        margin: DEFAULT_TRIGGER_MARGIN,
+        errorRate: policy.errorRate.threshold,
+        p95Ms: policy.p95Ms.threshold,
+        slowRequestMs: slowRequestThresholdMs(
+          spec.latencyThreshold === undefined ? undefined : durationToMs(spec.latencyThreshold),
+          context.checkpoint?.baselineP99Ms ?? null,
+          policy.p95Ms.threshold,
+        ),
+      },
+    );
+    this.#sequential.set(name, result.state);
+    return result.trigger;
   }
 
   /** Requests the rollback once (later samples of the same release are ignored). */
