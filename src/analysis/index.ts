@@ -85,6 +85,7 @@ export {
   sandboxInputProblem,
 } from './providers/job/run-sandboxed.js';
 export { parseMemory } from './providers/job/sandbox.js';
+export { compileJsonPath, findJsonPath, type JsonPath } from './providers/web/json-path.js';
 export {
   type ArgSources,
   resolveRunSecrets,

@@ -7,9 +7,11 @@ import {
   type CommandOptions,
   type EngineAction,
   type ObservedAnalysisRun,
+  type ObservedHandoffRun,
   type RolloutCommand,
   reconcile,
 } from '../engine/index.js';
+import { type HandoffRun, HandoffRunner, plannedSteps } from '../handoff/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
 import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
@@ -67,6 +69,8 @@ export class Controller {
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
+  readonly #handingOff = new Set<string>();
+  readonly #handoffRunner: HandoffRunner;
   /** Last reconcile error per rollout, so a persisting error is recorded once. */
   readonly #errors = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -92,6 +96,11 @@ export class Controller {
       stats: (run, revision, windowSeconds, quantile, set) =>
         this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile, set),
       traffic: (run, range) => this.#o.dataPlane.traffic(run.rollout, range),
+    });
+    this.#handoffRunner = new HandoffRunner({
+      store: options.store,
+      clock: options.clock,
+      dataPlaneState: () => this.#o.dataPlane.state(),
     });
   }
 
@@ -148,6 +157,7 @@ export class Controller {
       }
     });
     this.#measure();
+    this.#handoffs();
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - started;
     this.#o.onReconcile?.(this.stats.lastReconcileMs / 1000);
@@ -241,10 +251,21 @@ export class Controller {
       const message = run ? analysisFailureReason(run) : undefined;
       if (run) analysisRuns[ref.name] = { phase: run.status.phase, ...(message ? { message } : {}) };
     }
+    const handoffRuns: Record<string, ObservedHandoffRun> = {};
+    const ref = rollout.status.handoff;
+    const handoffRun = ref !== undefined ? await this.#o.store.getHandoffRun(ref.name) : undefined;
+    if (handoffRun !== undefined) {
+      handoffRuns[handoffRun.name] = {
+        phase: handoffRun.phase,
+        step: handoffRun.pending[0] ?? null,
+        toReplica: handoffRun.toReplica,
+        ...(handoffRun.message !== undefined ? { message: handoffRun.message } : {}),
+      };
+    }
     const observedDp = dataPlane.rollouts.find((r) => r.rollout === rollout.name);
     const result = reconcile(
       { ...rollout, targetRevision: rollout.targetRevision },
-      { dataPlane: observedDp, analysisRuns },
+      { dataPlane: observedDp, analysisRuns, handoffRuns },
       now,
     );
     const events = result.events.map(
@@ -275,6 +296,10 @@ export class Controller {
   }
 
   async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {
+    if (action.type === 'createHandoffRun') {
+      await this.#createHandoffRun(rollout, action, now);
+      return;
+    }
     if (action.type === 'terminateAnalysisRun') {
       const run = await this.#o.store.getAnalysisRun(action.name);
       if (run && !run.status.terminated) await this.#o.store.saveAnalysisRun(terminateRun(run, now), now);
@@ -299,6 +324,71 @@ export class Controller {
       now,
     });
     await this.#o.store.createAnalysisRun(run, now);
+  }
+
+  /**
+   * Stores a new handoff run: an activation or a failover imports the Rollout's latest stored
+   * state (a handoff's export or a snapshot), when there is one.
+   */
+  async #createHandoffRun(
+    rollout: StoredRollout,
+    action: Extract<EngineAction, { type: 'createHandoffRun' }>,
+    now: number,
+  ): Promise<void> {
+    const handoff = rollout.spec.handoff;
+    if (handoff === undefined || (await this.#o.store.getHandoffRun(action.name)) !== undefined) return;
+    const latest =
+      action.kind === 'Update' ? undefined : await this.#o.store.latestHandoffState(rollout.name);
+    const run: HandoffRun = {
+      name: action.name,
+      rollout: rollout.name,
+      kind: action.kind,
+      fromReplica: action.fromReplica,
+      fromRevision: action.fromRevision,
+      toRevision: action.toRevision,
+      toReplica: action.toReplica,
+      stopFirst: action.stopFirst,
+      handoff,
+      phase: 'Running',
+      pending: plannedSteps(action.kind, action.stopFirst, handoff, latest !== undefined),
+      steps: [],
+      ...(latest !== undefined
+        ? {
+            state: { id: latest.id, sha256: latest.sha256, size: latest.size, exportedAt: latest.exportedAt },
+          }
+        : {}),
+      createdAt: now,
+    };
+    await this.#o.store.createHandoffRun(run, now);
+  }
+
+  /** Carries out the steps of every running handoff, each run by one loop at a time. */
+  #handoffs(): void {
+    void this.#o.store.listHandoffRuns({ active: true }).then((runs) => {
+      for (const run of runs) {
+        if (this.#handingOff.has(run.name)) continue;
+        this.#handingOff.add(run.name);
+        void this.#driveHandoff(run).finally(() => this.#handingOff.delete(run.name));
+      }
+    });
+  }
+
+  async #driveHandoff(first: HandoffRun): Promise<void> {
+    let run = first;
+    try {
+      while (this.#running && run.phase === 'Running') {
+        const result = await this.#handoffRunner.step(run);
+        const now = this.#o.clock.now();
+        await this.#o.store.saveHandoffRun(result.run, now);
+        await this.#o.store.appendEvents(
+          result.events.map((e) => ({ ...e, time: now, rollout: run.rollout, actor: 'controller' })),
+        );
+        run = result.run;
+        this.wake();
+      }
+    } catch (error) {
+      this.#o.logger.error({ err: error, handoff: run.name }, 'handoff step failed');
+    }
   }
 
   /** Takes due measurements of every active run, each run at most once at a time. */

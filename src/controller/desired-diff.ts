@@ -6,8 +6,8 @@ import {
 } from '../dataplane/protocol.js';
 
 /**
- * Whether the data plane already runs the desired state of a rollout: same replica counts and
- * hashes per revision, same listeners, weights and header routes. Pure; used to skip idempotent writes.
+ * Whether the data plane already runs the desired state of a rollout: same replica counts, hashes
+ * and ordinals per revision, same active replica, same listeners, weights and header routes. Pure; used to skip idempotent writes.
  */
 export function dataPlaneMatches(
   desired: RolloutDataPlaneSpec,
@@ -18,7 +18,9 @@ export function dataPlaneMatches(
     const seen = observed.replicaSets.find((o) => replicaSetKey(o) === replicaSetKey(rs));
     if (rs.replicas === 0 && (!seen || seen.replicas === 0)) continue;
     if (!seen || seen.replicas !== rs.replicas || seen.hash !== rs.hash) return false;
+    if (JSON.stringify(seen.ordinals) !== JSON.stringify(rs.ordinals)) return false;
   }
+  if (desired.activeReplica !== observed.activeReplica) return false;
   if (
     observed.replicaSets.some(
       (o) => o.replicas > 0 && !desired.replicaSets.some((rs) => replicaSetKey(rs) === replicaSetKey(o)),

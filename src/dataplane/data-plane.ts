@@ -136,7 +136,7 @@ export class DataPlane {
     return this.#serialize(async () => {
       this.#refuseWhenShuttingDown();
       await this.router.applyRollout(spec.rollout, spec.listeners);
-      this.platform.apply(spec.rollout, spec.replicaSets);
+      this.platform.apply(spec.rollout, spec.replicaSets, spec.activeReplica);
       this.#options.keepSpec?.(spec.rollout, spec);
       return this.status(spec.rollout);
     });
@@ -164,7 +164,13 @@ export class DataPlane {
 
   /** Observed state of one Rollout. */
   status(rollout: string): RolloutDataPlaneStatus {
-    return { rollout, replicaSets: this.platform.status(rollout), listeners: this.router.listeners(rollout) };
+    const active = this.platform.activeReplica(rollout);
+    return {
+      rollout,
+      replicaSets: this.platform.status(rollout),
+      listeners: this.router.listeners(rollout),
+      ...(active !== undefined ? { activeReplica: active } : {}),
+    };
   }
 
   /** Observed state of everything. */

@@ -25,6 +25,13 @@ export interface ReplicaSetSpec {
   /** Template with `cwd` already resolved to an absolute path. */
   template: LocalTemplate;
   replicas: number;
+  /**
+   * A stateful Rollout's set (`spec.stateful`, StatefulSet semantics): exactly the ordinals this
+   * revision runs (`replicas` is their count). Its replicas are named `<rollout>-<ordinal>`, keep a
+   * state directory per ordinal, and a replica starts only once no other process of the Rollout
+   * holds its ordinal. Absent for other Rollouts.
+   */
+  ordinals?: number[];
 }
 
 /**
@@ -76,6 +83,12 @@ export interface RolloutDataPlaneSpec {
   replicaSets: ReplicaSetSpec[];
   /** The main port (stable / active) and, for blue-green, the preview port. */
   listeners: ListenerSpec[];
+  /**
+   * A handoff Rollout's active replica (`spec.handoff`): when a replica id, only that replica
+   * receives the Rollout's requests (on every port); when null, none does and the router holds the
+   * requests (a handoff in progress, or no replica activated yet). Absent: every ready replica.
+   */
+  activeReplica?: string | null;
 }
 
 export const REPLICA_STATES = [
@@ -97,6 +110,10 @@ export interface ReplicaStatus {
   restarts: number;
   /** ms since the epoch. */
   startedAt: number;
+  /** Requests the router has in flight to it. */
+  inFlight?: number;
+  /** StatefulSet ordinal of a stateful Rollout's replica. */
+  ordinal?: number;
   lastExitCode: number | null;
   /**
    * Why the replica last stopped running when the platform knows more than an exit code, e.g.
@@ -112,6 +129,8 @@ export interface ReplicaSetStatus {
   hash: string;
   /** Desired count as last sent. */
   replicas: number;
+  /** A stateful set's ordinals as last sent ({@link ReplicaSetSpec.ordinals}). */
+  ordinals?: number[];
   /** Replicas passing their readiness probe and not draining. */
   readyReplicas: number;
   /** Replicas that are alive but not yet ready, or restarting. */
@@ -123,6 +142,8 @@ export interface RolloutDataPlaneStatus {
   replicaSets: ReplicaSetStatus[];
   /** Listeners as currently applied (bound). */
   listeners: ListenerSpec[];
+  /** As {@link RolloutDataPlaneSpec.activeReplica}, as currently applied; absent when not set. */
+  activeReplica?: string | null;
 }
 
 /** A router process that died and the one the supervisor started in its place. */

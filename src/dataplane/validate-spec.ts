@@ -94,6 +94,22 @@ function stringArray(v: unknown, path: string, nonEmpty: boolean): void {
   });
 }
 
+function lifecycle(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!isObject(v)) fail(path, 'an object', v);
+  for (const hook of ['postStart', 'preStop'] as const) {
+    const h = v[hook];
+    if (h === undefined) continue;
+    if (!isObject(h)) fail(`${path}.${hook}`, 'an object', h);
+    const actions = [h.exec, h.httpGet, h.sleep].filter((a) => a !== undefined).length;
+    if (actions !== 1) fail(`${path}.${hook}`, 'exactly one of exec, httpGet, sleep', Object.keys(h));
+    if (h.sleep !== undefined) {
+      if (!isObject(h.sleep)) fail(`${path}.${hook}.sleep`, 'an object', h.sleep);
+      optNumber(h.sleep.seconds, `${path}.${hook}.sleep.seconds`, 0);
+    } else probe(h, `${path}.${hook}`);
+  }
+}
+
 function probe(v: unknown, path: string): void {
   if (v === undefined) return;
   if (!isObject(v)) fail(path, 'a probe object', v);
@@ -163,10 +179,29 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
       for (const [k, v] of Object.entries(t.env))
         if (typeof v !== 'string') fail(`${path}.template.env.${k}`, 'a string', v);
     }
+    probe(t.startupProbe, `${path}.template.startupProbe`);
     probe(t.readinessProbe, `${path}.template.readinessProbe`);
     probe(t.livenessProbe, `${path}.template.livenessProbe`);
+    lifecycle(t.lifecycle, `${path}.template.lifecycle`);
     optNumber(t.terminationGracePeriodSeconds, `${path}.template.terminationGracePeriodSeconds`, 0);
+    if (rs.ordinals !== undefined) {
+      if (!Array.isArray(rs.ordinals)) fail(`${path}.ordinals`, 'an array of ordinals', rs.ordinals);
+      const unique = new Set<number>();
+      rs.ordinals.forEach((o: unknown, j: number) => {
+        unique.add(int(o, `${path}.ordinals[${j}]`, 0, 999));
+      });
+      if (unique.size !== rs.ordinals.length || rs.ordinals.length !== rs.replicas) {
+        fail(`${path}.ordinals`, `${String(rs.replicas)} distinct ordinals (replicas)`, rs.ordinals);
+      }
+    }
   });
+  if (
+    value.activeReplica !== undefined &&
+    value.activeReplica !== null &&
+    typeof value.activeReplica !== 'string'
+  ) {
+    fail('activeReplica', 'a replica id, null or absent', value.activeReplica);
+  }
   const ports = new Set<number>();
   value.listeners.forEach((l: unknown, i: number) => {
     const path = `listeners[${i}]`;
@@ -201,5 +236,6 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     rollout: name,
     replicaSets: value.replicaSets as RolloutDataPlaneSpec['replicaSets'],
     listeners: value.listeners as RolloutDataPlaneSpec['listeners'],
+    ...(value.activeReplica !== undefined ? { activeReplica: value.activeReplica as string | null } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { BlueGreenStrategy } from '../spec/types.js';
 import type { Decision } from './decision.js';
-import { abortForAnalysis, completeUpdate, runName } from './lifecycle.js';
+import { activeRevision, handoffEnabled, handoffGate } from './handoff.js';
+import { abortForAnalysis, abortUpdate, completeUpdate, runName } from './lifecycle.js';
 
 /** @default 30 s, as Argo Rollouts' blue-green `scaleDownDelaySeconds`. */
 export const DEFAULT_BLUE_GREEN_SCALE_DOWN_DELAY_SECONDS = 30;
@@ -23,6 +24,16 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
   d.scale(stable, d.replicas);
 
   if (s.abort) {
+    // The active role went to the new revision before the abort: it is handed back first, and
+    // the main port follows the active replica meanwhile.
+    if (handoffEnabled(d) && activeRevision(d) === current) {
+      const gate = handoffGate(d, stable, false, 'handoff-abort');
+      if (gate === 'running' || gate === 'failed') {
+        d.route(port, { [current]: 100 });
+        d.scale(current, d.replicas);
+        return;
+      }
+    }
     d.route(port, { [stable]: 100 });
     if (bg.previewPort !== undefined) d.route(bg.previewPort, { [stable]: 100 });
     s.weights = { canary: 0, stable: 100 };
@@ -75,6 +86,16 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
       d.scale(current, d.replicas);
     }
     if (d.ready(current) < d.replicas) return;
+    if (handoffEnabled(d)) {
+      // The switch is the handoff: the router holds requests until the new replica is active.
+      const gate = handoffGate(d, current, false);
+      if (gate === 'failed') {
+        abortUpdate(d, `Handoff ${s.handoff?.name} failed: ${s.handoff?.message ?? 'unknown'}`);
+        reconcileBlueGreen(d, bg);
+        return;
+      }
+      if (gate === 'running') return;
+    }
     s.activeRevision = current;
     s.lastProgressAt = d.now;
     d.event(
@@ -103,5 +124,7 @@ export function reconcileBlueGreen(d: Decision, bg: BlueGreenStrategy): void {
     }
     if (phase === 'Running' || phase === 'Pending') return;
   }
+  // The old active replica is shut down by the handoff before its revision may go.
+  if (handoffEnabled(d) && ['running', 'released'].includes(handoffGate(d, current, false))) return;
   completeUpdate(d, stable, (bg.scaleDownDelaySeconds ?? DEFAULT_BLUE_GREEN_SCALE_DOWN_DELAY_SECONDS) * 1000);
 }

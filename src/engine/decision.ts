@@ -37,6 +37,10 @@ export class Decision {
   /** Weighted experiment sets per port; their weight is taken from the stable revision's. */
   readonly #setBackends = new Map<number, RouteBackend[]>();
   readonly #wantedRuns = new Set<string>();
+  /** The desired `activeReplica` of the data plane (see {@link RolloutDataPlaneSpec.activeReplica}); undefined: not set. */
+  activeReplica: string | null | undefined;
+  /** A stateful Rollout's ordinals per revision, set by its strategy (others: 0..n-1 by count). */
+  readonly #ordinals = new Map<number, number[]>();
 
   constructor(
     readonly state: RolloutState,
@@ -135,6 +139,37 @@ export class Decision {
 
   scale(revision: number, replicas: number): void {
     this.#replicas.set(revision, replicas);
+    this.#ordinals.delete(revision);
+  }
+
+  /** A stateful Rollout: the revision runs exactly these ordinals. */
+  scaleOrdinals(revision: number, ordinals: readonly number[]): void {
+    const sorted = [...ordinals].sort((a, b) => a - b);
+    this.#replicas.set(revision, sorted.length);
+    this.#ordinals.set(revision, sorted);
+  }
+
+  /** A stateful Rollout: the ordinals a revision's set runs, as observed ([] when none). */
+  observedOrdinals(revision: number): number[] {
+    return this.#observedSet(revision)?.ordinals ?? [];
+  }
+
+  /** A stateful Rollout: the revision's replicas, by ordinal, that are ready (and not stopping). */
+  readyOrdinals(revision: number): number[] {
+    return (this.#observedSet(revision)?.replicaStatuses ?? [])
+      .filter((r) => r.ready && r.state === 'Running' && r.ordinal !== undefined)
+      .map((r) => r.ordinal!);
+  }
+
+  /** A stateful revision scaled by count: its observed ordinals when the count is theirs, else 0..n-1. */
+  #defaultOrdinals(revision: number, replicas: number): number[] {
+    const seen = this.observedOrdinals(revision);
+    return seen.length === replicas ? seen : Array.from({ length: replicas }, (_, i) => i);
+  }
+
+  /** Replicas of a revision's own set as observed (every state). */
+  observedReplicaStatuses(revision: number): ReplicaStatus[] {
+    return this.#observedSet(revision)?.replicaStatuses ?? [];
   }
 
   desiredReplicas(revision: number): number {
@@ -308,11 +343,17 @@ export class Decision {
     for (const number of [...numbers].sort((a, b) => a - b)) {
       const revision = this.#revision(number);
       if (!revision) continue;
+      const replicas = this.desiredReplicas(number);
+      const ordinals =
+        this.state.spec.stateful === undefined
+          ? undefined
+          : (this.#ordinals.get(number) ?? this.#defaultOrdinals(number, replicas));
       replicaSets.push({
         revision: number,
         hash: revision.hash,
         template: revision.template,
-        replicas: this.desiredReplicas(number),
+        replicas,
+        ...(ordinals !== undefined ? { ordinals } : {}),
       });
     }
     replicaSets.push(...this.#experimentSets());
@@ -323,7 +364,12 @@ export class Decision {
     });
     return {
       status: this.status,
-      desired: { rollout: this.name, replicaSets, listeners },
+      desired: {
+        rollout: this.name,
+        replicaSets,
+        listeners,
+        ...(this.activeReplica !== undefined ? { activeReplica: this.activeReplica } : {}),
+      },
       actions: this.actions,
       events: this.events,
     };

@@ -1,12 +1,14 @@
 import { reconcileBlueGreen } from './blue-green.js';
 import { reconcileCanary } from './canary.js';
 import { Decision } from './decision.js';
+import { reconcileActiveReplica } from './handoff.js';
 import { abortUpdate, applyScaleDowns, reconcileSteady, startUpdate } from './lifecycle.js';
 import { computePhase } from './phase.js';
 import { progressDeadlineAbortReason, trackProgress } from './progress-deadline.js';
 import { reconcileRecreate } from './recreate.js';
 import { observeReplicaFailures } from './replica-failures.js';
 import { reconcileRolling } from './rolling.js';
+import { reconcileStatefulRolling } from './stateful-rolling.js';
 import type { Observed, ReconcileResult, RolloutState, RolloutStatus } from './types.js';
 
 /**
@@ -49,6 +51,7 @@ export function reconcile(
   }
 
   applyScaleDowns(d);
+  reconcileActiveReplica(d, servingRevision(d));
   computePhase(d);
   const result = d.result();
   if (result.events.length > 0 || changed(state.status, result.status)) result.status.updatedAt = now;
@@ -61,8 +64,20 @@ function runStrategy(d: Decision): void {
   if (s.currentRevision === s.stableRevision) reconcileSteady(d);
   else if (strategy.canary) reconcileCanary(d, strategy.canary);
   else if (strategy.blueGreen) reconcileBlueGreen(d, strategy.blueGreen);
+  else if (strategy.rolling && d.state.spec.stateful !== undefined)
+    reconcileStatefulRolling(d, strategy.rolling);
   else if (strategy.rolling) reconcileRolling(d, strategy.rolling);
   else reconcileRecreate(d);
+}
+
+/**
+ * The revision that holds the active role when no update moves it: the stable one in a steady
+ * state or after an abort, otherwise the active replica's own (a failover stays in its revision).
+ */
+function servingRevision(d: Decision): number | null {
+  const s = d.status;
+  if (s.currentRevision === s.stableRevision || s.abort) return s.stableRevision;
+  return s.activeReplica?.revision ?? s.stableRevision;
 }
 
 function changed(a: RolloutStatus, b: RolloutStatus): boolean {

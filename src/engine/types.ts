@@ -4,6 +4,7 @@
  */
 import type { AnalysisPhase, AnalysisRunRevisions } from '../analysis/types.js';
 import type { RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../dataplane/protocol.js';
+import type { HandoffKind, HandoffPhase, HandoffStepName } from '../handoff/types.js';
 import type { LocalTemplate, RolloutAnalysis, RolloutSpec } from '../spec/types.js';
 
 export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
@@ -94,6 +95,32 @@ export interface ReplicaRestarts {
   readySince: number | null;
 }
 
+/** The active replica of a Rollout with a handoff (`spec.handoff`). */
+export interface ActiveReplica {
+  /** Replica id, e.g. `coordinator-r2-0`. */
+  id: string;
+  revision: number;
+  /** Its process' start, ms since the epoch: a restarted process is a new one (a failover). */
+  startedAt: number;
+}
+
+/** The handoff run the engine started last, as last observed (the run itself is in the store). */
+export interface HandoffRef {
+  name: string;
+  kind: HandoffKind;
+  phase: HandoffPhase;
+  /** The step being carried out; null once it ended. */
+  step: HandoffStepName | null;
+  fromReplica: string | null;
+  toRevision: number;
+  /** Null until chosen (a recreate chooses it once the new revision is ready). */
+  toReplica: string | null;
+  /** The old replica stops before the new one starts (recreate). */
+  stopFirst: boolean;
+  /** Failed: the failing step and the replica's answer. */
+  message?: string;
+}
+
 /** Persisted status of one Rollout; `-o json` prints it. */
 export interface RolloutStatus {
   phase: RolloutPhase;
@@ -145,6 +172,13 @@ export interface RolloutStatus {
   replicaFailures: ReplicaFailure[];
   /** Restart bookkeeping of the watched revisions' replicas, by replica id. */
   replicaRestarts: Record<string, ReplicaRestarts>;
+  /**
+   * A Rollout with a handoff: its active replica; null while none is (before the first activation,
+   * or while a failover waits for a ready replica). Absent for other Rollouts.
+   */
+  activeReplica?: ActiveReplica | null;
+  /** A Rollout with a handoff: the last handoff run. */
+  handoff?: HandoffRef;
   /** Replicas of the current revision that are ready / desired. */
   readyReplicas: number;
   replicas: number;
@@ -167,10 +201,21 @@ export interface ObservedAnalysisRun {
   message?: string;
 }
 
+/** A handoff run as observed from the store. */
+export interface ObservedHandoffRun {
+  phase: HandoffPhase;
+  /** Its current step (the first pending); null once it ended. */
+  step: HandoffStepName | null;
+  toReplica: string | null;
+  message?: string;
+}
+
 export interface Observed {
   /** The data plane's view of this rollout; undefined when it has nothing for it yet. */
   dataPlane: RolloutDataPlaneStatus | undefined;
   analysisRuns: Record<string, ObservedAnalysisRun>;
+  /** Handoff runs the status refers to, by name. @default {} */
+  handoffRuns?: Record<string, ObservedHandoffRun>;
 }
 
 export type EngineAction =
@@ -182,7 +227,17 @@ export type EngineAction =
       revisions: AnalysisRunRevisions;
       analysis: RolloutAnalysis;
     }
-  | { type: 'terminateAnalysisRun'; name: string };
+  | { type: 'terminateAnalysisRun'; name: string }
+  | {
+      type: 'createHandoffRun';
+      name: string;
+      kind: HandoffKind;
+      fromReplica: string | null;
+      fromRevision: number | null;
+      toRevision: number;
+      toReplica: string | null;
+      stopFirst: boolean;
+    };
 
 /** An entry of the event log: every change of state with its reason. */
 export interface EngineEvent {

@@ -2,7 +2,7 @@ import type { ReplicaSetSpec, ReplicaSetStatus } from '../dataplane/protocol.js'
 
 /** Where one replica listens; what the router needs to send it requests. */
 export interface ReplicaEndpoint {
-  /** Stable replica id, `<rollout>-r<revision>-<n>`. */
+  /** Stable replica id, `<rollout>-r<revision>-<n>` (a stateful Rollout's: `<rollout>-<ordinal>`). */
   id: string;
   host: string;
   /** TCP port, 1..65535. */
@@ -23,6 +23,8 @@ export interface EndpointSink {
    * its idle keep-alive sockets. Resolves with the requests still in flight (0 when drained).
    */
   drainEndpoint(id: string, timeoutMs: number): Promise<number>;
+  /** Requests in flight to the endpoint (0 when unknown). */
+  endpointInFlight(id: string): number;
 }
 
 /**
@@ -34,8 +36,12 @@ export interface Platform {
    * Make the Rollout's replica sets exactly `replicaSets`: start missing replicas, scale down
    * (not-ready replicas first, then the newest), stop revisions no longer listed. Returns at once;
    * stopping continues in the background (visible in {@link status}).
+   * @param activeReplica - as `RolloutDataPlaneSpec.activeReplica`: only this replica's endpoint is
+   *   published (null: none); absent: every ready replica's.
    */
-  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[]): void;
+  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[], activeReplica?: string | null): void;
+  /** The active replica as last applied; undefined when the Rollout has none set. */
+  activeReplica(rollout: string): string | null | undefined;
   /** Observed replica sets of the Rollout, including revisions still stopping. */
   status(rollout: string): ReplicaSetStatus[];
   /** Names of the Rollouts the platform runs replicas for. */

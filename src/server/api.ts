@@ -11,6 +11,7 @@ import { principalOf } from './auth.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
+import { registerHandoffRoutes } from './handoff-routes.js';
 import { openApiDocument } from './openapi.js';
 import { absoluteFile, parseBody } from './parse-body.js';
 import { registerReleaseRoutes } from './release-routes.js';
@@ -639,6 +640,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
   );
 
   registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
+  registerHandoffRoutes(app, routes, store);
 
   return routes;
 }

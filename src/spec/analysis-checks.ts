@@ -5,6 +5,7 @@
  */
 import {
   compileExpression,
+  compileJsonPath,
   ExpressionSyntaxError,
   METRIC_INTEGER_FIELDS,
   validateMetric,
@@ -27,6 +28,19 @@ export function checkExpression(source: string): string | undefined {
   } catch (error) {
     if (error instanceof ExpressionSyntaxError) return error.message;
     throw error;
+  }
+}
+
+/**
+ * Compiles a Kubernetes JSONPath (the subset the web metric provider reads). Pure.
+ * @returns `undefined` when it compiles, otherwise the compiler's message (it names the column)
+ */
+export function checkJsonPath(source: string): string | undefined {
+  try {
+    compileJsonPath(source);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 

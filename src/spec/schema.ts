@@ -12,9 +12,9 @@
  * schema's own `safeParse`, whose messages for unknown fields and unions are zod's.
  */
 import { z } from 'zod';
-import { ARG_PLACEHOLDER } from '../analysis/index.js';
+import { ARG_PLACEHOLDER, parseMemory } from '../analysis/index.js';
 import { PatternSyntaxError } from '../regex/index.js';
-import { checkExpression, checkMetric } from './analysis-checks.js';
+import { checkExpression, checkJsonPath, checkMetric } from './analysis-checks.js';
 import { DURATION_EXPECTED, durationToMs, isDuration } from './duration.js';
 import { compileHeaderRouteRegex } from './header-route-regex.js';
 import {
@@ -40,8 +40,13 @@ import {
   type BuiltinMetricProvider,
   type CanaryStep,
   type CanaryStrategy,
+  type Handoff,
+  type HandoffAction,
+  type HandoffVerify,
   type HeaderRoutingMatch,
   type HttpGetAction,
+  type Lifecycle,
+  type LifecycleHandler,
   type LocalTemplate,
   MAX_HEADER_ROUTE_REGEX_LENGTH,
   type Metric,
@@ -377,13 +382,45 @@ const probeSchema = strict({
   failureThreshold: int(1, MAX_COUNT).optional(),
 }).superRefine(exactlyOneOf(PROBE_HANDLERS, 'a probe'), ALWAYS);
 
+const HOOK_HANDLERS = ['exec', 'httpGet', 'sleep'] as const;
+/** Schema of {@link LifecycleHandler}: exactly one action. */
+const lifecycleHandlerSchema = strict({
+  exec: strict({ command: commandSchema }).optional(),
+  httpGet: httpGetActionSchema.optional(),
+  sleep: strict({ seconds: seconds(0) }).optional(),
+}).superRefine(exactlyOneOf(HOOK_HANDLERS, 'a lifecycle handler'), ALWAYS);
+
+/** Schema of {@link Lifecycle}. */
+const lifecycleSchema = strict({
+  postStart: lifecycleHandlerSchema.optional(),
+  preStop: lifecycleHandlerSchema.optional(),
+});
+
+/** Kubernetes: "must be 1" for the successThreshold of a liveness and of a startup probe. */
+function successThresholdOne(probe: 'livenessProbe' | 'startupProbe') {
+  return (value: unknown, ctx: Ctx): void => {
+    const spec = isRecord(value) ? value[probe] : undefined;
+    const threshold = isRecord(spec) ? spec['successThreshold'] : undefined;
+    if (typeof threshold === 'number' && threshold !== 1) {
+      expect(
+        ctx,
+        [probe, 'successThreshold'],
+        `1 (the only value Kubernetes allows for a ${probe === 'livenessProbe' ? 'liveness' : 'startup'} probe)`,
+        threshold,
+      );
+    }
+  };
+}
+
 /** Schema of {@link LocalTemplate}. */
 const localTemplateSchema = strict({
   command: commandSchema,
   cwd: plainString('a directory path (relative to the spec file)', MAX_PATH_LENGTH, { min: 1 }).optional(),
   env: envMap.optional(),
+  startupProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
   livenessProbe: probeSchema.optional(),
+  lifecycle: lifecycleSchema.optional(),
   terminationGracePeriodSeconds: seconds(0).optional(),
 })
   .superRefine((value: unknown, ctx) => {
@@ -404,19 +441,8 @@ const localTemplateSchema = strict({
       );
     }
   }, ALWAYS)
-  .superRefine((value: unknown, ctx) => {
-    // Kubernetes: "livenessProbe.successThreshold must be 1" (a liveness probe has no notion of recovering).
-    const liveness = isRecord(value) ? value['livenessProbe'] : undefined;
-    const threshold = isRecord(liveness) ? liveness['successThreshold'] : undefined;
-    if (typeof threshold === 'number' && threshold !== 1) {
-      expect(
-        ctx,
-        ['livenessProbe', 'successThreshold'],
-        '1 (the only value Kubernetes allows for a liveness probe)',
-        threshold,
-      );
-    }
-  }, ALWAYS);
+  .superRefine(successThresholdOne('livenessProbe'), ALWAYS)
+  .superRefine(successThresholdOne('startupProbe'), ALWAYS);
 
 /** Schema of {@link AnalysisTemplateRef}. */
 const analysisTemplateRefSchema = strict({
@@ -627,6 +653,7 @@ const blueGreenStrategySchema = strict({
 const rollingStrategySchema = strict({
   maxSurge: intOrPercent(1000).optional(),
   maxUnavailable: intOrPercent(100).optional(),
+  partition: int(0, MAX_REPLICAS).optional(),
 }).superRefine((value: unknown, ctx) => {
   if (!isRecord(value)) return;
   if (isZero(value['maxSurge'] ?? '25%') && isZero(value['maxUnavailable'] ?? '25%')) {
@@ -644,6 +671,63 @@ export const rolloutStrategySchema = strict({
   recreate: strict({}, 'an empty mapping: {}').optional(),
 }).superRefine(exactlyOneOf(STRATEGIES, 'a strategy'), ALWAYS);
 
+const HANDOFF_ACTIONS = ['httpGet', 'exec'] as const;
+const handoffActionShape = {
+  httpGet: strict({
+    path: urlPathSchema,
+    port: portSchema.optional(),
+    method: z.enum(['GET', 'POST', 'PUT'], { error: 'GET, POST or PUT' }).optional(),
+    headers: headerMap.optional(),
+  }).optional(),
+  exec: strict({ command: commandSchema }).optional(),
+};
+/** Schema of {@link HandoffAction}: exactly one of httpGet, exec. */
+const handoffActionSchema = strict(handoffActionShape).superRefine(
+  exactlyOneOf(HANDOFF_ACTIONS, 'a handoff step'),
+  ALWAYS,
+);
+const JSON_PATH_EXPECTED = 'a JSONPath such as {$.active}';
+/** Schema of {@link HandoffVerify}. */
+const handoffVerifySchema = strict({
+  ...handoffActionShape,
+  jsonPath: nonEmptyString(JSON_PATH_EXPECTED)
+    .superRefine((value, ctx) => {
+      const error = checkJsonPath(value);
+      if (error !== undefined) expect(ctx, [], JSON_PATH_EXPECTED, value, error);
+    })
+    .optional(),
+  successCondition: nonEmptyString('a condition such as result == true')
+    .superRefine((value, ctx) => {
+      const error = checkExpression(value);
+      if (error !== undefined) expect(ctx, [], 'a condition such as result == true', value, error);
+    })
+    .optional(),
+}).superRefine(exactlyOneOf(HANDOFF_ACTIONS, 'a handoff step'), ALWAYS);
+
+/** Largest `maxStateBytes`: 1 GiB (the state passes through cutover's memory and store). */
+const MAX_HANDOFF_STATE_BYTES = 1024 ** 3;
+const STATE_BYTES_EXPECTED = 'a size such as 64Mi or 1Gi, or a number of bytes, at most 1Gi';
+/** Schema of {@link Handoff}. */
+const handoffSchema = strict({
+  singleton: z.boolean({ error: 'true or false' }).optional(),
+  prepare: handoffActionSchema.optional(),
+  export: handoffActionSchema,
+  import: handoffActionSchema,
+  activate: handoffActionSchema.optional(),
+  verify: handoffVerifySchema.optional(),
+  shutdown: handoffActionSchema.optional(),
+  timeoutSeconds: seconds(1).optional(),
+  maxStateBytes: z
+    .union([z.number(), z.string()], { error: STATE_BYTES_EXPECTED })
+    .superRefine((value, ctx) => {
+      const bytes = parseMemory(value);
+      if (bytes === undefined || bytes > MAX_HANDOFF_STATE_BYTES)
+        expect(ctx, [], STATE_BYTES_EXPECTED, value);
+    })
+    .optional(),
+  snapshotIntervalSeconds: seconds(1).optional(),
+});
+
 /** Schema of {@link RolloutSpec}. */
 export const rolloutSpecSchema = strict({
   replicas: int(0, MAX_REPLICAS, `an integer 0..${MAX_REPLICAS} (the local platform's limit)`).optional(),
@@ -653,20 +737,59 @@ export const rolloutSpecSchema = strict({
   progressDeadlineAbort: z.boolean({ error: 'true or false' }).optional(),
   template: localTemplateSchema,
   strategy: rolloutStrategySchema,
-}).superRefine((value: unknown, ctx) => {
-  if (!isRecord(value)) return;
+  stateful: strict({}, 'an empty mapping: {}').optional(),
+  handoff: handoffSchema.optional(),
+})
+  .superRefine(checkStateful, ALWAYS)
+  .superRefine((value: unknown, ctx) => {
+    if (!isRecord(value)) return;
+    const strategy = value['strategy'];
+    const blueGreen = isRecord(strategy) ? strategy['blueGreen'] : undefined;
+    const previewPort = isRecord(blueGreen) ? blueGreen['previewPort'] : undefined;
+    if (typeof previewPort === 'number' && previewPort === value['port']) {
+      expect(
+        ctx,
+        ['strategy', 'blueGreen', 'previewPort'],
+        `a port other than spec.port (${previewPort})`,
+        previewPort,
+      );
+    }
+  }, ALWAYS);
+
+/**
+ * `spec.stateful` runs one process per ordinal: only strategies that replace an ordinal in place
+ * (rolling, recreate) apply, as a StatefulSet's; `strategy.rolling.partition` needs it and is at
+ * most `replicas`.
+ */
+function checkStateful(value: unknown, ctx: Ctx): void {
+  if (!isRecord(value) || !isRecord(value['strategy'])) return;
   const strategy = value['strategy'];
-  const blueGreen = isRecord(strategy) ? strategy['blueGreen'] : undefined;
-  const previewPort = isRecord(blueGreen) ? blueGreen['previewPort'] : undefined;
-  if (typeof previewPort === 'number' && previewPort === value['port']) {
-    expect(
+  const stateful = value['stateful'] !== undefined;
+  if (stateful && (strategy['canary'] !== undefined || strategy['blueGreen'] !== undefined)) {
+    const name = strategy['canary'] !== undefined ? 'canary' : 'blueGreen';
+    problem(
       ctx,
-      ['strategy', 'blueGreen', 'previewPort'],
-      `a port other than spec.port (${previewPort})`,
-      previewPort,
+      ['strategy', name],
+      `a stateful Rollout runs at most one process per ordinal, so two revisions cannot run side by side; expected rolling or recreate with spec.stateful (or a handoff without spec.stateful for ${name})`,
+      'rolling or recreate',
     );
   }
-}, ALWAYS);
+  const rolling = strategy['rolling'];
+  const partition = isRecord(rolling) ? rolling['partition'] : undefined;
+  if (partition === undefined) return;
+  if (!stateful) {
+    problem(
+      ctx,
+      ['strategy', 'rolling', 'partition'],
+      'partition applies to a stateful Rollout only (spec.stateful: {})',
+      'spec.stateful',
+    );
+  }
+  const replicas = typeof value['replicas'] === 'number' ? value['replicas'] : 1;
+  if (typeof partition === 'number' && partition > replicas) {
+    expect(ctx, ['strategy', 'rolling', 'partition'], `an integer 0..${replicas} (spec.replicas)`, partition);
+  }
+}
 
 /** Schema of {@link Rollout}. */
 export const rolloutSchema = strict({
@@ -842,6 +965,11 @@ const shapesMatchTypes: [
   Same<z.infer<typeof objectMetaSchema>, ObjectMeta>,
   Same<z.infer<typeof httpGetActionSchema>, HttpGetAction>,
   Same<z.infer<typeof probeSchema>, Probe>,
+  Same<z.infer<typeof lifecycleHandlerSchema>, LifecycleHandler>,
+  Same<z.infer<typeof lifecycleSchema>, Lifecycle>,
+  Same<z.infer<typeof handoffActionSchema>, HandoffAction>,
+  Same<z.infer<typeof handoffVerifySchema>, HandoffVerify>,
+  Same<z.infer<typeof handoffSchema>, Handoff>,
   Same<z.infer<typeof localTemplateSchema>, LocalTemplate>,
   Same<z.infer<typeof analysisTemplateRefSchema>, AnalysisTemplateRef>,
   Same<z.infer<typeof analysisArgSchema>, AnalysisArg>,
@@ -866,6 +994,11 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
+  true,
+  true,
+  true,
+  true,
   true,
   true,
   true,

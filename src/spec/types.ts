@@ -48,6 +48,32 @@ export interface Probe {
   failureThreshold?: number;
 }
 
+/**
+ * A container lifecycle hook's action, as Kubernetes' LifecycleHandler: exactly one of `exec`
+ * (success = exit code 0), `httpGet` (success = status 200..399) and `sleep`.
+ */
+export interface LifecycleHandler {
+  exec?: { command: string[] };
+  httpGet?: HttpGetAction;
+  /** Wait this long and succeed, as Kubernetes' `sleep` action. */
+  sleep?: { seconds: number };
+}
+
+/** Container lifecycle hooks, as Kubernetes' `lifecycle`. */
+export interface Lifecycle {
+  /**
+   * Runs as soon as the process has started; probes start once it succeeds. A failure (or a run
+   * longer than `terminationGracePeriodSeconds`) kills the process, which is restarted.
+   */
+  postStart?: LifecycleHandler;
+  /**
+   * Runs when the replica is stopped (or killed by a failing liveness or startup probe), after the
+   * router stopped sending it new requests and its in-flight requests finished, and before
+   * SIGTERM, all within `terminationGracePeriodSeconds`.
+   */
+  preStop?: LifecycleHandler;
+}
+
 /** How one replica runs on the local platform. */
 export interface LocalTemplate {
   /** argv; `$(VAR)` is expanded from the replica's environment as Kubernetes does. */
@@ -55,9 +81,16 @@ export interface LocalTemplate {
   /** Working directory; relative paths are resolved against the spec file's directory at apply time. */
   cwd?: string;
   env?: Record<string, string>;
+  /**
+   * As Kubernetes' startupProbe: readiness and liveness probes do not run until it has passed once;
+   * a replica that does not pass it within `initialDelaySeconds + failureThreshold × periodSeconds`
+   * is restarted. `successThreshold` must be 1.
+   */
+  startupProbe?: Probe;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
-  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  lifecycle?: Lifecycle;
+  /** Seconds from the start of a stop (drain, preStop, SIGTERM) to SIGKILL. @default 30 */
   terminationGracePeriodSeconds?: number;
 }
 
@@ -199,10 +232,15 @@ export interface BlueGreenStrategy {
 
 /** Kubernetes Deployment's RollingUpdate. */
 export interface RollingStrategy {
-  /** @default "25%" */
+  /** @default "25%" (a `spec.stateful` Rollout never surges: one ordinal at a time) */
   maxSurge?: IntOrPercent;
-  /** @default "25%" */
+  /** @default "25%" (a `spec.stateful` Rollout: one ordinal at a time) */
   maxUnavailable?: IntOrPercent;
+  /**
+   * `spec.stateful` only, as StatefulSet's `rollingUpdate.partition`: ordinals `>= partition` are
+   * updated, lower ones keep their revision. @default 0
+   */
+  partition?: number;
 }
 
 export interface RolloutStrategy {
@@ -233,6 +271,66 @@ export interface RolloutSpec {
   progressDeadlineAbort?: boolean;
   template: LocalTemplate;
   strategy: RolloutStrategy;
+  /**
+   * StatefulSet semantics (opt-in): stable replica identity (ordinals 0..replicas-1, names
+   * `<rollout>-<ordinal>`), a state directory per ordinal, at most one process per ordinal ever.
+   * Works with the `rolling` (highest ordinal first) and `recreate` strategies.
+   */
+  stateful?: StatefulSpec;
+  /** The coordination handoff cutover speaks to the old and the new revision. */
+  handoff?: Handoff;
+}
+
+/** `spec.stateful`; empty for now (`{}`): its presence turns StatefulSet semantics on. */
+export type StatefulSpec = Record<string, never>;
+
+/**
+ * One step of a handoff, spoken to one replica: an HTTP request (`httpGet`, any method) or a
+ * command run beside it (`exec`, the state on its stdin for `import`, read from its stdout for
+ * `export`).
+ */
+export interface HandoffAction {
+  httpGet?: {
+    /** Absolute path, e.g. `/api/v1/coordination/export`. */
+    path: string;
+    /** @default the replica's $PORT */
+    port?: number;
+    /** @default GET */
+    method?: 'GET' | 'POST' | 'PUT';
+    headers?: Record<string, string>;
+  };
+  exec?: { command: string[] };
+}
+
+/** The `verify` step: an action whose answer must satisfy `successCondition` (as a web metric). */
+export interface HandoffVerify extends HandoffAction {
+  /** Kubernetes JSONPath into the JSON answer. @default "{$}" */
+  jsonPath?: string;
+  /** An Argo-style condition on `result`. @default the action succeeded (2xx / exit 0) */
+  successCondition?: string;
+}
+
+/**
+ * `spec.handoff`: how the active role and its state pass from the old revision to the new
+ * (seed: the MCA coordination handoff). Order: hold new requests, drain the old replica,
+ * prepare(old), export(old), import(new), activate(new), verify(new), release the held requests to
+ * the new replica, shutdown(old).
+ */
+export interface Handoff {
+  /** At most one replica of the Rollout is active (receives requests) at any instant. @default false */
+  singleton?: boolean;
+  prepare?: HandoffAction;
+  export: HandoffAction;
+  import: HandoffAction;
+  activate?: HandoffAction;
+  verify?: HandoffVerify;
+  shutdown?: HandoffAction;
+  /** Bound on each step, s. @default 30 */
+  timeoutSeconds?: number;
+  /** Largest exported state, a Kubernetes quantity (`64Mi`) or bytes. @default "64Mi" */
+  maxStateBytes?: number | string;
+  /** Period of the state snapshots of the active replica, s; absent = none. */
+  snapshotIntervalSeconds?: number;
 }
 
 export interface Rollout {

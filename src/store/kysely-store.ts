@@ -2,11 +2,13 @@ import { type Kysely, Migrator } from 'kysely';
 import type { AnalysisRun } from '../analysis/types.js';
 import { type AuditEntry, GENESIS_HASH, type Qualifier, type Role, type UserKind } from '../auth/index.js';
 import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
+import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff/types.js';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
 import type { FreezeOverride, Release } from '../workflow/index.js';
 import { StoreError } from './errors.js';
+import { HandoffTables } from './handoff-tables.js';
 import { migrationProvider } from './migrations.js';
 import { ReleaseTables } from './release-tables.js';
 import type { Database } from './schema.js';
@@ -28,9 +30,11 @@ import type {
  */
 export class KyselyStore implements Store {
   private readonly releases: ReleaseTables;
+  private readonly handoffs: HandoffTables;
 
   constructor(protected readonly db: Kysely<Database>) {
     this.releases = new ReleaseTables(db);
+    this.handoffs = new HandoffTables(db);
   }
 
   /** Runs pending migrations. @throws StoreError when a migration fails. */
@@ -186,6 +190,7 @@ export class KyselyStore implements Store {
       await tx.deleteFrom('revisions').where('rollout', '=', name).execute();
       // Run names are deterministic: a re-created rollout must not find its predecessor's runs.
       await tx.deleteFrom('analysis_runs').where('rollout', '=', name).execute();
+      await this.handoffs.deleteRollout(tx, name);
       await tx.insertInto('events').values(event).execute();
     });
   }
@@ -248,6 +253,38 @@ export class KyselyStore implements Store {
     if (filter.active) q = q.where('phase', 'in', ['Pending', 'Running']);
     const rows = await q.execute();
     return rows.map((r) => JSON.parse(r.body) as AnalysisRun);
+  }
+
+  createHandoffRun(run: HandoffRun, now: number): Promise<void> {
+    return this.handoffs.createRun(run, now);
+  }
+
+  saveHandoffRun(run: HandoffRun, now: number): Promise<void> {
+    return this.handoffs.saveRun(run, now);
+  }
+
+  getHandoffRun(name: string): Promise<HandoffRun | undefined> {
+    return this.handoffs.getRun(name);
+  }
+
+  listHandoffRuns(filter?: { rollout?: string; active?: boolean }): Promise<HandoffRun[]> {
+    return this.handoffs.listRuns(filter);
+  }
+
+  putHandoffState(state: Omit<StoredHandoffState, 'id'>): Promise<HandoffStateRef> {
+    return this.handoffs.putState(state);
+  }
+
+  getHandoffState(id: number): Promise<StoredHandoffState | undefined> {
+    return this.handoffs.getState(id);
+  }
+
+  handoffStateOfRun(run: string): Promise<StoredHandoffState | undefined> {
+    return this.handoffs.stateOfRun(run);
+  }
+
+  latestHandoffState(rollout: string): Promise<StoredHandoffState | undefined> {
+    return this.handoffs.latestState(rollout);
   }
 
   async appendEvents(events: NewEvent[]): Promise<void> {

@@ -135,6 +135,41 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_handoffs': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('handoff_runs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('rollout', 'text', (c) => c.notNull())
+        .addColumn('phase', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('handoff_runs_rollout')
+        .on('handoff_runs')
+        .columns(['rollout', 'phase'])
+        .execute();
+      await db.schema
+        .createTable('handoff_states')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('rollout', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('run', 'text')
+        .addColumn('replica', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('data', 'blob', (c) => c.notNull())
+        .addColumn('exported_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('handoff_states_rollout')
+        .on('handoff_states')
+        .columns(['rollout', 'id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -32,6 +32,27 @@ export interface Database {
     created_at: number;
     updated_at: number;
   };
+  handoff_runs: {
+    name: string;
+    rollout: string;
+    phase: string;
+    body: string;
+    created_at: number;
+    updated_at: number;
+  };
+  handoff_states: {
+    id: Generated<number>;
+    rollout: string;
+    /** `handoff` or `snapshot`. */
+    kind: string;
+    /** The handoff run that exported it; null for a snapshot. */
+    run: string | null;
+    replica: string;
+    sha256: string;
+    size: number;
+    data: Buffer;
+    exported_at: number;
+  };
   events: {
     id: Generated<number>;
     time: number;

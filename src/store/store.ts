@@ -6,6 +6,7 @@
 import type { AnalysisRun } from '../analysis/types.js';
 import type { AuditEntry, Qualifier, Role, UserKind } from '../auth/index.js';
 import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
+import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff/types.js';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment, ReleaseSpec } from '../spec/release-types.js';
 import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
@@ -113,6 +114,19 @@ export interface Store {
   getAnalysisRun(name: string): Promise<AnalysisRun | undefined>;
   /** Runs of a rollout (all when omitted), newest first; `active` = phase Pending or Running. */
   listAnalysisRuns(filter?: { rollout?: string; active?: boolean }): Promise<AnalysisRun[]>;
+  /** Inserts a handoff run; one with the same name already stored is kept (idempotent). */
+  createHandoffRun(run: HandoffRun, now: number): Promise<void>;
+  saveHandoffRun(run: HandoffRun, now: number): Promise<void>;
+  getHandoffRun(name: string): Promise<HandoffRun | undefined>;
+  /** Handoff runs of a rollout (all when omitted), newest first; `active` = phase Running. */
+  listHandoffRuns(filter?: { rollout?: string; active?: boolean }): Promise<HandoffRun[]>;
+  /** Stores an exported state (a snapshot: only the last few are kept). @returns its reference. */
+  putHandoffState(state: Omit<StoredHandoffState, 'id'>): Promise<HandoffStateRef>;
+  getHandoffState(id: number): Promise<StoredHandoffState | undefined>;
+  /** The state a handoff run exported, if it got that far (a resumed run does not export twice). */
+  handoffStateOfRun(run: string): Promise<StoredHandoffState | undefined>;
+  /** The Rollout's most recently exported state (a handoff's or a snapshot), if any. */
+  latestHandoffState(rollout: string): Promise<StoredHandoffState | undefined>;
   appendEvents(events: NewEvent[]): Promise<void>;
   listEvents(query?: EventQuery): Promise<StoredEvent[]>;
   /** Stores a token, creating its user (with `kind`) when new. */

@@ -22,7 +22,7 @@ import { Pool, request } from 'undici';
 import { stringify } from 'yaml';
 
 /** Root of the repository (bin/cutover.js runs from dist/, built by test/global-setup.ts). */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The CLI entry point. */
 const CLI = join(REPO_ROOT, 'bin', 'cutover.js');
 /** The sample service: env PORT, VERSION, FAULT_RATE (0..1), LATENCY_MS; `hello from VERSION`, header x-version. */

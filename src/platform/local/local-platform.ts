@@ -37,6 +37,8 @@ interface ReplicaSetState {
   nextOrdinal: number;
   /** Replicas whose port is being allocated. */
   pending: number;
+  /** A stateful set's ordinals whose replica's port is being allocated. */
+  starting: Set<number>;
 }
 
 /**
@@ -53,12 +55,16 @@ export class LocalPlatform implements Platform {
   readonly #processes: ProcessHost;
   /** Running processes of an earlier router process not yet taken over, by rollout. */
   readonly #adoptable = new Map<string, HostedProcess[]>();
+  /** `activeReplica` as last applied, by rollout (absent: not set). */
+  readonly #active = new Map<string, string | null>();
+  readonly #stateDir: string;
 
   constructor(options: LocalPlatformOptions) {
     this.#options = options;
     this.#host = options.host ?? '127.0.0.1';
     this.#logDir = join(options.home, 'logs');
     mkdirSync(this.#logDir, { recursive: true });
+    this.#stateDir = join(options.home, 'state');
     this.#processes =
       options.processes ?? new ChildProcessHost({ registryDir: join(options.home, 'run', 'replicas') });
     for (const proc of this.#processes.takeAdoptable()) {
@@ -99,12 +105,18 @@ export class LocalPlatform implements Platform {
     return [...this.#rollouts.keys()];
   }
 
-  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[]): void {
+  activeReplica(rollout: string): string | null | undefined {
+    return this.#active.get(rollout);
+  }
+
+  apply(rollout: string, replicaSets: readonly ReplicaSetSpec[], activeReplica?: string | null): void {
     let sets = this.#rollouts.get(rollout);
     if (sets === undefined) {
       sets = new Map();
       this.#rollouts.set(rollout, sets);
     }
+    if (activeReplica === undefined) this.#active.delete(rollout);
+    else this.#active.set(rollout, activeReplica);
     const wanted = new Set<string>();
     for (const spec of replicaSets) {
       const key = replicaSetKey(spec);
@@ -115,13 +127,15 @@ export class LocalPlatform implements Platform {
         this.#retire(rollout, state, state.replicas.length);
       }
       if (state === undefined) {
-        state = { spec, replicas: [], stopping: new Set(), nextOrdinal: 0, pending: 0 };
+        state = { spec, replicas: [], stopping: new Set(), nextOrdinal: 0, pending: 0, starting: new Set() };
         sets.set(key, state);
       }
       state.spec = spec;
       this.#adopt(rollout, state);
       this.#scale(rollout, state);
     }
+    // A changed active replica changes what every set publishes.
+    for (const state of sets.values()) this.#publish(rollout, state);
     for (const state of sets.values()) {
       if (wanted.has(replicaSetKey(state.spec))) continue;
       state.spec = { ...state.spec, replicas: 0 };
@@ -130,6 +144,10 @@ export class LocalPlatform implements Platform {
   }
 
   #scale(rollout: string, state: ReplicaSetState): void {
+    if (state.spec.ordinals !== undefined) {
+      this.#scaleOrdinals(rollout, state, state.spec.ordinals);
+      return;
+    }
     const desired = state.spec.replicas;
     const missing = desired - state.replicas.length - state.pending;
     for (let i = 0; i < missing; i++) void this.#startReplica(rollout, state);
@@ -138,13 +156,43 @@ export class LocalPlatform implements Platform {
     this.#publish(rollout, state);
   }
 
+  /**
+   * A stateful set, as a StatefulSet: stop the replicas of ordinals no longer listed, and start a
+   * listed ordinal only once no process of the Rollout (of any revision, stopping or not) holds it.
+   * A start deferred that way happens when the holder has stopped.
+   */
+  #scaleOrdinals(rollout: string, state: ReplicaSetState, ordinals: readonly number[]): void {
+    const wanted = new Set(ordinals);
+    for (const replica of state.replicas.filter((r) => !wanted.has(r.ordinal))) {
+      this.#stopReplica(rollout, state, replica);
+    }
+    for (const ordinal of ordinals) {
+      if (state.starting.has(ordinal) || this.#ordinalHeld(rollout, ordinal)) continue;
+      void this.#startReplica(rollout, state, ordinal);
+    }
+    this.#publish(rollout, state);
+  }
+
+  /** Whether a replica of the Rollout, in any set, runs or is stopping on `ordinal`. */
+  #ordinalHeld(rollout: string, ordinal: number): boolean {
+    for (const state of this.#rollouts.get(rollout)?.values() ?? []) {
+      if (state.starting.has(ordinal)) return true;
+      for (const r of [...state.replicas, ...state.stopping]) if (r.ordinal === ordinal) return true;
+    }
+    return false;
+  }
+
   /** Take over the running processes of an earlier router process that belong to this set. */
   #adopt(rollout: string, state: ReplicaSetState): void {
     const list = this.#adoptable.get(rollout);
     if (list === undefined) return;
     const { spec } = state;
     const mine = list.filter(
-      (p) => p.tag.revision === spec.revision && p.tag.set === spec.set && p.tag.hash === spec.hash,
+      (p) =>
+        p.tag.revision === spec.revision &&
+        p.tag.set === spec.set &&
+        p.tag.hash === spec.hash &&
+        (spec.ordinals === undefined || spec.ordinals.includes(p.tag.ordinal)),
     );
     if (mine.length === 0) return;
     const rest = list.filter((p) => !mine.includes(p));
@@ -160,7 +208,18 @@ export class LocalPlatform implements Platform {
     }
   }
 
+  /**
+   * `<home>/state/<rollout>/<ordinal>` (0700), created when missing: it outlives restarts,
+   * revisions and the control plane.
+   */
+  #ordinalStateDir(rollout: string, ordinal: number): string {
+    const dir = join(this.#stateDir, rollout, String(ordinal));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
   #replica(rollout: string, state: ReplicaSetState, ordinal: number, port: number): Replica {
+    const stateful = state.spec.ordinals !== undefined;
     return new Replica({
       rollout,
       revision: state.spec.revision,
@@ -170,7 +229,13 @@ export class LocalPlatform implements Platform {
       hash: state.spec.hash,
       host: this.#host,
       port,
-      logPath: join(this.#logDir, `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`),
+      logPath: join(
+        this.#logDir,
+        stateful
+          ? `${rollout}-${ordinal}.log`
+          : `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`,
+      ),
+      ...(stateful ? { stateDir: this.#ordinalStateDir(rollout, ordinal) } : {}),
       sink: this.#options.sink,
       onChange: () => this.#publish(rollout, state),
       processes: this.#processes,
@@ -178,40 +243,64 @@ export class LocalPlatform implements Platform {
     });
   }
 
-  async #startReplica(rollout: string, state: ReplicaSetState): Promise<void> {
+  /** @param fixedOrdinal - a stateful set's ordinal to start; otherwise the next free one. */
+  async #startReplica(rollout: string, state: ReplicaSetState, fixedOrdinal?: number): Promise<void> {
     state.pending++;
+    if (fixedOrdinal !== undefined) state.starting.add(fixedOrdinal);
     let port: number;
     try {
       port = await freePort(this.#host);
     } finally {
       state.pending--;
+      if (fixedOrdinal !== undefined) state.starting.delete(fixedOrdinal);
     }
-    // The desired count may have dropped while the port was allocated.
-    if (
-      state.replicas.length >= state.spec.replicas ||
-      this.#rollouts.get(rollout)?.get(replicaSetKey(state.spec)) !== state
-    ) {
+    if (this.#rollouts.get(rollout)?.get(replicaSetKey(state.spec)) !== state) return;
+    if (fixedOrdinal !== undefined) {
+      // The ordinal may have been taken away (or taken) while the port was allocated.
+      if (!(state.spec.ordinals ?? []).includes(fixedOrdinal) || this.#ordinalHeld(rollout, fixedOrdinal))
+        return;
+    } else if (state.replicas.length >= state.spec.replicas) {
+      // The desired count may have dropped while the port was allocated.
       return;
     }
-    const ordinal = state.nextOrdinal++;
+    const ordinal = fixedOrdinal ?? state.nextOrdinal++;
     const replica = this.#replica(rollout, state, ordinal, port);
     state.replicas.push(replica);
     replica.start();
   }
 
-  /** Stop `count` replicas: not-ready ones first, then the newest. */
+  /**
+   * Stop `count` replicas: not-ready ones first, then standbys before the active replica, then the
+   * newest.
+   */
   #retire(rollout: string, state: ReplicaSetState, count: number): void {
+    const active = this.#active.get(rollout);
     const victims = [...state.replicas]
-      .sort((a, b) => Number(a.ready) - Number(b.ready) || b.ordinal - a.ordinal)
+      .sort(
+        (a, b) =>
+          Number(a.ready) - Number(b.ready) ||
+          Number(a.id === active) - Number(b.id === active) ||
+          b.ordinal - a.ordinal,
+      )
       .slice(0, count);
-    for (const replica of victims) {
-      state.replicas.splice(state.replicas.indexOf(replica), 1);
-      state.stopping.add(replica);
-      void replica.stop().then(() => {
-        state.stopping.delete(replica);
-        this.#forgetIfEmpty(rollout, state);
-        this.#publish(rollout, state);
-      });
+    for (const replica of victims) this.#stopReplica(rollout, state, replica);
+  }
+
+  #stopReplica(rollout: string, state: ReplicaSetState, replica: Replica): void {
+    state.replicas.splice(state.replicas.indexOf(replica), 1);
+    state.stopping.add(replica);
+    void replica.stop().then(() => {
+      state.stopping.delete(replica);
+      this.#forgetIfEmpty(rollout, state);
+      this.#publish(rollout, state);
+      // A stateful successor may have been waiting for this ordinal.
+      if (replica.stateful) this.#rescaleStateful(rollout);
+    });
+  }
+
+  #rescaleStateful(rollout: string): void {
+    for (const state of this.#rollouts.get(rollout)?.values() ?? []) {
+      if (state.spec.ordinals !== undefined) this.#scale(rollout, state);
     }
   }
 
@@ -224,7 +313,10 @@ export class LocalPlatform implements Platform {
   }
 
   #publish(rollout: string, state: ReplicaSetState): void {
-    const endpoints = state.replicas.filter((r) => r.routable).map((r) => r.endpoint);
+    const active = this.#active.get(rollout);
+    const endpoints = state.replicas
+      .filter((r) => r.routable && (active === undefined || r.id === active))
+      .map((r) => r.endpoint);
     this.#options.sink.setEndpoints(rollout, state.spec.revision, endpoints, state.spec.set);
     this.#options.onChange?.(rollout);
   }
@@ -244,6 +336,7 @@ export class LocalPlatform implements Platform {
         ...(state.spec.set !== undefined ? { set: state.spec.set } : {}),
         hash: state.spec.hash,
         replicas: state.spec.replicas,
+        ...(state.spec.ordinals !== undefined ? { ordinals: [...state.spec.ordinals] } : {}),
         readyReplicas: state.replicas.filter((r) => r.routable).length,
         replicaStatuses: [...state.replicas, ...state.stopping].map((r) => r.status()),
       }));
@@ -260,6 +353,7 @@ export class LocalPlatform implements Platform {
     }
     await Promise.all(stops);
     this.#rollouts.delete(rollout);
+    this.#active.delete(rollout);
   }
 
   async stopAll(): Promise<void> {

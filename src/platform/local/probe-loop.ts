@@ -11,6 +11,11 @@ export interface ProbeLoopOptions {
   onChange: (passing: boolean) => void;
   /** Stop probing after the first success (the built-in "port accepts TCP" readiness). @default false */
   stopOnSuccess?: boolean;
+  /**
+   * Called, and probing stopped, when `failureThreshold` consecutive attempts fail before the probe
+   * ever passed (a startup probe that gives up). Without it such failures are only counted.
+   */
+  onGiveUp?: () => void;
 }
 
 /**
@@ -67,9 +72,14 @@ export class ProbeLoop {
     } else {
       this.#failures++;
       this.#successes = 0;
-      if (this.#passing && this.#failures >= (probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold)) {
+      const threshold = probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold;
+      if (this.#passing && this.#failures >= threshold) {
         this.#passing = false;
         this.#options.onChange(false);
+      } else if (!this.#passing && this.#failures >= threshold && this.#options.onGiveUp !== undefined) {
+        this.stop();
+        this.#options.onGiveUp();
+        return;
       }
     }
     if (this.#stopped) return;

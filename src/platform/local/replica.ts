@@ -4,6 +4,7 @@ import type { LocalTemplate, Probe } from '../../spec/types.js';
 import { ReplicaLogError } from '../errors.js';
 import type { EndpointSink, ReplicaEndpoint } from '../platform.js';
 import { expandVars, replicaEnv } from './expand.js';
+import { runLifecycleHook } from './lifecycle-hook.js';
 import type { ProbeContext } from './probe.js';
 import { ProbeLoop } from './probe-loop.js';
 import type { HostedProcess, ProcessHost, ReplicaTag } from './process-host.js';
@@ -11,6 +12,9 @@ import { RestartBackoff, type RestartBackoffOptions } from './restart-backoff.js
 
 /** Default seconds between SIGTERM and SIGKILL, as Kubernetes' terminationGracePeriodSeconds. */
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+/** As the kubelet: after a preStop hook that used the whole grace period, SIGTERM still gets 2 s, ms. */
+const PRE_STOP_EXTENSION_MS = 2_000;
 
 /**
  * The readiness used when the template has none: the port accepts a TCP connection, tried every
@@ -26,6 +30,11 @@ export interface ReplicaOptions {
   set?: string;
   /** 0-based ordinal within the revision; part of the id and the log file name. */
   ordinal: number;
+  /**
+   * A stateful Rollout's replica: its ordinal's state directory (`$CUTOVER_STATE_DIR`). The id is
+   * then `<rollout>-<ordinal>`, the same in every revision.
+   */
+  stateDir?: string;
   template: LocalTemplate;
   /** Template hash of the revision (identifies it to a later router process that adopts the replica). */
   hash: string;
@@ -66,9 +75,11 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 /**
  * One supervised replica process of one revision on the local platform.
  *
- * Lifecycle: Starting (spawned, not yet ready) -> Running (ready at least once) -> Crashed
- * (exited on its own or killed after a liveness failure; restarted after a backoff of 1 s
- * doubling to 30 s, reset after 60 s of running) ... -> Draining -> Terminating -> Stopped.
+ * Lifecycle: Starting (spawned, not yet ready; postStart, then the startupProbe, then readiness
+ * and liveness probes) -> Running (ready at least once) -> Crashed (exited on its own, or killed
+ * after a failed postStart, startup or liveness probe; restarted after a backoff of 1 s doubling
+ * to 30 s, reset after 60 s of running) ... -> Draining (out of the router, in-flight requests
+ * finish) -> Terminating (preStop, SIGTERM, SIGKILL at the end of the grace period) -> Stopped.
  *
  * The process belongs to a {@link ProcessHost} (in the data plane: the supervisor, which outlives
  * the router process) and runs in its own process group, so stopping it stops everything it
@@ -94,6 +105,7 @@ export class Replica {
   #lastExitCode: number | null = null;
   #message: string | undefined;
   #startedAt = 0;
+  #startup: ProbeLoop | null = null;
   #readiness: ProbeLoop | null = null;
   #liveness: ProbeLoop | null = null;
   #restartTimer: NodeJS.Timeout | null = null;
@@ -106,14 +118,25 @@ export class Replica {
     this.ordinal = options.ordinal;
     this.port = options.port;
     this.host = options.host;
-    this.id = replicaId(options.rollout, options.revision, options.ordinal, options.set);
+    this.id =
+      options.stateDir !== undefined
+        ? `${options.rollout}-${options.ordinal}`
+        : replicaId(options.rollout, options.revision, options.ordinal, options.set);
     this.#backoff = new RestartBackoff(options.backoff);
     this.#env = replicaEnv(process.env, options.template.env, {
       PORT: String(options.port),
       CUTOVER_ROLLOUT: options.rollout,
       CUTOVER_REVISION: String(options.revision),
       CUTOVER_REPLICA: this.id,
+      ...(options.stateDir !== undefined
+        ? { CUTOVER_STATE_DIR: options.stateDir, CUTOVER_REPLICA_ORDINAL: String(options.ordinal) }
+        : {}),
     });
+  }
+
+  /** A stateful Rollout's replica (it owns its ordinal's state directory). */
+  get stateful(): boolean {
+    return this.#options.stateDir !== undefined;
   }
 
   /** Whether the router may send it new requests: ready and neither draining nor stopping. */
@@ -142,6 +165,8 @@ export class Replica {
   status(): ReplicaStatus {
     return {
       id: this.id,
+      inFlight: this.#options.sink.endpointInFlight(this.id),
+      ...(this.#options.stateDir !== undefined ? { ordinal: this.ordinal } : {}),
       pid: this.#proc !== null && this.#proc.exitCode === null ? this.#proc.pid : null,
       port: this.port,
       state: this.#state,
@@ -226,7 +251,21 @@ export class Replica {
   #attach(proc: HostedProcess, adopted: boolean): void {
     this.#proc = proc;
     void proc.exited.then((code) => this.#onExit(proc, code));
-    if (this.#stopping === null) this.#startProbes(adopted);
+    if (this.#stopping !== null) return;
+    const postStart = this.#options.template.lifecycle?.postStart;
+    if (postStart === undefined || adopted) {
+      this.#startProbes(adopted);
+      return;
+    }
+    // As the kubelet: probes wait for postStart; a failed postStart kills the process (restarted).
+    void runLifecycleHook(postStart, this.#probeContext(), this.#graceMs()).then((ok) => {
+      if (proc !== this.#proc || proc.exitCode !== null || this.#stopping !== null) return;
+      if (ok) this.#startProbes(false);
+      else {
+        this.#message = 'postStart hook failed';
+        this.#killForRestart();
+      }
+    });
   }
 
   /** A spawn the host refused: logged, then handled as an exit with code 127 (restarted with backoff). */
@@ -244,10 +283,44 @@ export class Replica {
     return { host: this.host, port: this.port, env: this.#env, cwd: this.#options.template.cwd };
   }
 
-  /** @param adopted - the process runs already: no initial delay. */
+  /**
+   * The startup probe first, when there is one; readiness and liveness once it has passed, each
+   * after what remains of its `initialDelaySeconds` counted from the process' start.
+   * @param adopted - the process runs already: no initial delay.
+   */
   #startProbes(adopted: boolean): void {
+    const startup = this.#options.template.startupProbe;
+    if (startup === undefined) {
+      this.#startMainProbes(adopted);
+      return;
+    }
+    this.#startup = new ProbeLoop({
+      probe: adopted ? { ...startup, initialDelaySeconds: 0 } : startup,
+      context: this.#probeContext(),
+      initial: false,
+      stopOnSuccess: true,
+      onChange: (passing) => {
+        if (!passing || this.#stopping !== null) return;
+        this.#startup?.stop();
+        this.#startup = null;
+        this.#startMainProbes(adopted);
+      },
+      onGiveUp: () => {
+        if (this.#stopping !== null) return;
+        this.#message = 'startup probe failed';
+        this.#killForRestart();
+      },
+    });
+    this.#startup.start();
+  }
+
+  #startMainProbes(adopted: boolean): void {
     const template = this.#options.template;
-    const now = (probe: Probe): Probe => (adopted ? { ...probe, initialDelaySeconds: 0 } : probe);
+    const elapsedSeconds = (Date.now() - this.#startedAt) / 1000;
+    const now = (probe: Probe): Probe => ({
+      ...probe,
+      initialDelaySeconds: adopted ? 0 : Math.max(0, (probe.initialDelaySeconds ?? 0) - elapsedSeconds),
+    });
     this.#readiness = new ProbeLoop({
       probe: now(template.readinessProbe ?? PORT_OPEN_PROBE),
       context: this.#probeContext(),
@@ -275,22 +348,55 @@ export class Replica {
   }
 
   #stopProbes(): void {
+    this.#startup?.stop();
+    this.#startup = null;
     this.#readiness?.stop();
     this.#liveness?.stop();
     this.#readiness = null;
     this.#liveness = null;
   }
 
-  /** Liveness failed: as the kubelet, stop the process (grace period applies) and restart it. */
+  /**
+   * Liveness or startup probe failed, or postStart: as the kubelet, stop the process (preStop,
+   * SIGTERM, SIGKILL after the grace period) and restart it.
+   */
   #killForRestart(): void {
     const proc = this.#proc;
     if (proc === null) return;
     this.#ready = false;
+    this.#stopProbes();
     this.#options.onChange();
+    void this.#terminate(proc, Date.now() + this.#graceMs());
+  }
+
+  /**
+   * preStop (bounded by what remains until `deadline`), SIGTERM to the process group, SIGKILL at
+   * the deadline. As Kubernetes, a preStop hook that used up the grace period leaves 2 s more for
+   * SIGTERM to work.
+   * @param deadline - ms since the epoch.
+   */
+  async #terminate(proc: HostedProcess, deadline: number): Promise<void> {
+    const preStop = this.#options.template.lifecycle?.preStop;
+    if (preStop !== undefined && proc.exitCode === null) {
+      this.#log(`running preStop hook`);
+      const ok = await runLifecycleHook(preStop, this.#probeContext(), deadline - Date.now());
+      if (!ok) this.#log('preStop hook failed or timed out');
+    }
+    if (proc.exitCode !== null) return;
     killGroup(proc.pid, 'SIGTERM');
-    void waitExit(proc, this.#graceMs()).then((exited) => {
-      if (!exited) killGroup(proc.pid, 'SIGKILL');
-    });
+    if (!(await waitExit(proc, Math.max(deadline - Date.now(), PRE_STOP_EXTENSION_MS)))) {
+      killGroup(proc.pid, 'SIGKILL');
+      await waitExit(proc, 5_000);
+    }
+  }
+
+  /** A line of cutover's own in the replica's log; best effort. */
+  #log(line: string): void {
+    try {
+      appendFileSync(this.#options.logPath, `--- cutover: ${line} at ${new Date().toISOString()}\n`);
+    } catch {
+      // Logging is best effort here.
+    }
   }
 
   #graceMs(): number {
@@ -343,8 +449,8 @@ export class Replica {
     this.#ready = false;
     this.#state = 'Draining';
     this.#options.onChange();
-    const graceMs = this.#graceMs();
-    await this.#options.sink.drainEndpoint(this.id, graceMs);
+    const deadline = Date.now() + this.#graceMs();
+    await this.#options.sink.drainEndpoint(this.id, this.#graceMs());
     this.#stopProbes();
     // A spawn still in flight: its process is stopped like any other.
     await this.#spawning;
@@ -352,11 +458,7 @@ export class Replica {
     if (proc !== null && proc.exitCode === null) {
       this.#state = 'Terminating';
       this.#options.onChange();
-      killGroup(proc.pid, 'SIGTERM');
-      if (!(await waitExit(proc, graceMs))) {
-        killGroup(proc.pid, 'SIGKILL');
-        await waitExit(proc, 5_000);
-      }
+      await this.#terminate(proc, deadline);
     }
     this.#state = 'Stopped';
     this.#options.onChange();
