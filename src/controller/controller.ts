@@ -12,6 +12,7 @@ import {
   reconcile,
 } from '../engine/index.js';
 import { type HandoffRun, HandoffRunner, plannedSteps } from '../handoff/index.js';
+import type { StateBackups } from '../platform/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
 import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
@@ -40,6 +41,8 @@ export interface ControllerOptions {
   restartDataPlane?: () => Promise<DataPlaneClient>;
   /** Called after every reconcile pass with its duration, seconds (for the /metrics histogram). */
   onReconcile?: (durationSeconds: number) => void;
+  /** Backups of stateful Rollouts' state directories (taken before each update). */
+  stateBackups?: StateBackups;
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -64,8 +67,12 @@ export interface ControllerStats {
 const ROUTER_RESTARTED = 'RouterRestarted';
 
 export class Controller {
-  readonly #o: Required<Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile'>> &
-    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile'> & { env: Record<string, string | undefined> };
+  readonly #o: Required<
+    Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups'>
+  > &
+    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups'> & {
+      env: Record<string, string | undefined>;
+    };
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
@@ -298,6 +305,27 @@ export class Controller {
   async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {
     if (action.type === 'createHandoffRun') {
       await this.#createHandoffRun(rollout, action, now);
+      return;
+    }
+    if (action.type === 'backupState') {
+      const backup = await this.#o.stateBackups?.take(rollout.name, action.revision, now);
+      if (backup !== undefined) {
+        await this.#o.store.appendEvents([
+          {
+            time: now,
+            rollout: rollout.name,
+            type: 'Normal',
+            reason: 'StateBackedUp',
+            message: `State directories of revision ${action.revision} backed up as ${backup.id} (${backup.bytes} bytes, sha256 ${backup.sha256})`,
+            actor: 'controller',
+          },
+        ]);
+      }
+      return;
+    }
+    if (action.type === 'restoreState') {
+      if (this.#o.stateBackups === undefined) throw new Error('no state backups here');
+      await this.#o.stateBackups.restore(rollout.name, action.backup);
       return;
     }
     if (action.type === 'terminateAnalysisRun') {

@@ -19,6 +19,10 @@ export function startUpdate(d: Decision, revision: Revision, previous: number): 
     // An update superseded mid-way: its revision goes away as soon as traffic has left it.
     d.scaleDownAt(previous, d.now);
   }
+  if (d.state.spec.stateful !== undefined && previous !== 0 && stable !== null) {
+    // As a volume snapshot before a StatefulSet update: the state as the stable revision left it.
+    d.actions.push({ type: 'backupState', revision: stable });
+  }
   s.currentRevision = revision.number;
   s.scaleDowns = s.scaleDowns.filter((x) => x.revision !== revision.number);
   s.currentStepIndex = d.state.spec.strategy.canary ? 0 : null;

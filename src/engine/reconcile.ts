@@ -41,7 +41,8 @@ export function reconcile(
   if (!target) return d.result();
   if (s.currentRevision !== target.number) startUpdate(d, target, s.currentRevision);
 
-  runStrategy(d);
+  if (s.restoreState !== undefined && state.spec.stateful !== undefined) reconcileRestoreState(d);
+  else runStrategy(d);
   observeReplicaFailures(d);
   trackProgress(d);
   const abortReason = progressDeadlineAbortReason(d);
@@ -68,6 +69,22 @@ function runStrategy(d: Decision): void {
     reconcileStatefulRolling(d, strategy.rolling);
   else if (strategy.rolling) reconcileRolling(d, strategy.rolling);
   else reconcileRecreate(d);
+}
+
+/**
+ * `undo --restore-state`: every replica of the Rollout stops (requests are held), then the backup
+ * is restored, then the strategy brings the target revision up on the restored directories.
+ */
+function reconcileRestoreState(d: Decision): void {
+  const s = d.status;
+  const revisions = new Set([s.currentRevision, ...d.observedRevisions()]);
+  for (const r of revisions) d.scaleOrdinals(r, []);
+  d.route(d.state.spec.port, { [s.currentRevision]: 100 });
+  if ([...revisions].some((r) => d.hasProcesses(r))) return;
+  d.actions.push({ type: 'restoreState', backup: s.restoreState!.backup });
+  d.event('Normal', 'StateRestored', `State directories restored from backup ${s.restoreState!.backup}`);
+  delete s.restoreState;
+  s.lastProgressAt = d.now;
 }
 
 /**

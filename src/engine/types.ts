@@ -179,6 +179,11 @@ export interface RolloutStatus {
   activeReplica?: ActiveReplica | null;
   /** A Rollout with a handoff: the last handoff run. */
   handoff?: HandoffRef;
+  /**
+   * Set by `undo --restore-state` of a stateful Rollout: the state backup to restore once no
+   * replica of the Rollout runs; cleared when restored.
+   */
+  restoreState?: { backup: string };
   /** Replicas of the current revision that are ready / desired. */
   readyReplicas: number;
   replicas: number;
@@ -228,6 +233,10 @@ export type EngineAction =
       analysis: RolloutAnalysis;
     }
   | { type: 'terminateAnalysisRun'; name: string }
+  /** A stateful Rollout's update starts: back its state directories up (the revision that ran on them). */
+  | { type: 'backupState'; revision: number }
+  /** No replica of the stateful Rollout runs: put the backup's state directories in place. */
+  | { type: 'restoreState'; backup: string }
   | {
       type: 'createHandoffRun';
       name: string;

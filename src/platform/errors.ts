@@ -26,3 +26,13 @@ export class ReplicaLogError extends PlatformError {
     this.path = path;
   }
 }
+
+/**
+ * A backup of a stateful Rollout's state directories cannot be taken or restored (tar failed, the
+ * backup is unknown, or its file no longer matches its sha256).
+ */
+export class StateBackupError extends PlatformError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CUTOVER_E_STATE_BACKUP', message, options);
+  }
+}

@@ -45,6 +45,7 @@ const promoteBody = z.strictObject({ full: z.boolean().optional() });
 const undoBody = z.strictObject({
   toRevision: z.number().int().positive().optional(),
   now: z.boolean().optional(),
+  restoreState: z.boolean().optional(),
 });
 const analysisRunsQuery = z.strictObject({ rollout: z.string().min(1).optional() });
 const eventsQuery = z.strictObject({
@@ -303,6 +304,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       const body = parseBody(undoBody, bodyOf(req.body));
       const result = await applier.undo(req.params.name, body.toRevision, principalOf(req).actor, {
         now: body.now === true,
+        restoreState: body.restoreState === true,
       });
       controller.wake();
       return result;

@@ -3,6 +3,7 @@ import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
+import type { StateBackup, StateBackups } from '../platform/index.js';
 import type { AnalysisTemplate, Environment, Rollout, RolloutSpec } from '../spec/index.js';
 import {
   locateSpecIssues,
@@ -33,6 +34,8 @@ export interface SpecApplierOptions {
    * `CUTOVER_ANALYSIS_ENV_ALLOW`); any other `valueFrom.env` is refused at apply. @default [] (none)
    */
   analysisEnvAllow?: readonly string[];
+  /** Backups of stateful Rollouts' state directories (`undo --restore-state`). */
+  stateBackups?: StateBackups;
 }
 
 /**
@@ -158,8 +161,8 @@ export class SpecApplier {
     name: string,
     toRevision: number | undefined,
     actor: string,
-    options: { now?: boolean } = {},
-  ): Promise<RolloutApplyResult & { toRevision: number; fastTrack: boolean }> {
+    options: { now?: boolean; restoreState?: boolean } = {},
+  ): Promise<RolloutApplyResult & { toRevision: number; fastTrack: boolean; restoredFrom?: string }> {
     const { store, controller, clock } = this.options;
     return controller.exclusive(async () => {
       const rollout = await store.getRollout(name);
@@ -177,6 +180,8 @@ export class SpecApplier {
           path: 'toRevision',
         });
       }
+      const backup =
+        options.restoreState === true ? this.#stateBackupFor(rollout.spec, name, target) : undefined;
       const [result] = await store.apply(
         {
           rollouts: [{ name, spec: { ...rollout.spec, template: revision.template }, hash: revision.hash }],
@@ -189,8 +194,56 @@ export class SpecApplier {
       const fastTrack =
         options.now === true &&
         (await this.#fastTrack(name, applied.revision, actor, `undo to revision ${target} --now`));
-      return { ...applied, toRevision: target, fastTrack };
+      if (backup !== undefined) await this.#requestRestore(name, backup, actor);
+      return { ...applied, toRevision: target, fastTrack, ...(backup ? { restoredFrom: backup.id } : {}) };
     });
+  }
+
+  /**
+   * The backup `undo --restore-state` restores: the newest taken while `revision` ran.
+   * @throws ApiError 409 `CUTOVER_E_NOT_STATEFUL` (no spec.stateful) or `CUTOVER_E_NO_STATE_BACKUP`.
+   */
+  #stateBackupFor(spec: RolloutSpec, name: string, revision: number): StateBackup {
+    if (spec.stateful === undefined) {
+      throw new ApiError(
+        409,
+        'CUTOVER_E_NOT_STATEFUL',
+        `rollout ${name} is not stateful (spec.stateful): it has no state to restore`,
+        {
+          path: 'restoreState',
+        },
+      );
+    }
+    const backup = this.options.stateBackups?.latestOf(name, revision);
+    if (backup === undefined) {
+      throw new ApiError(
+        409,
+        'CUTOVER_E_NO_STATE_BACKUP',
+        `rollout ${name} has no state backup taken while revision ${revision} ran`,
+        {
+          path: 'restoreState',
+        },
+      );
+    }
+    return backup;
+  }
+
+  /** Marks the restore for the engine, which stops every replica first. Caller holds the lock. */
+  async #requestRestore(name: string, backup: StateBackup, actor: string): Promise<void> {
+    const { store, clock } = this.options;
+    const rollout = await store.getRollout(name);
+    if (!rollout) return;
+    const now = clock.now();
+    await store.saveStatus(name, { ...rollout.status, restoreState: { backup: backup.id }, updatedAt: now }, [
+      {
+        time: now,
+        rollout: name,
+        type: 'Normal',
+        reason: 'StateRestoreRequested',
+        message: `undo --restore-state: every replica stops, then the state directories are restored from ${backup.id} (revision ${backup.revision}, sha256 ${backup.sha256})`,
+        actor,
+      },
+    ]);
   }
 
   /**

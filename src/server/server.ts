@@ -9,6 +9,7 @@ import { type Clock, systemClock } from '../clock/index.js';
 import { Controller } from '../controller/index.js';
 import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
 import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane/index.js';
+import { StateBackups } from '../platform/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
@@ -99,6 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const { info } = first;
   let dataPlane = first.client;
   const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
+  const stateBackups = new StateBackups(paths.home);
   const controller = new Controller({
     store,
     dataPlane,
@@ -110,9 +112,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
     analysisEnvAllow,
+    stateBackups,
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
-  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow });
+  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow, stateBackups });
   const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger), analysisEnvAllow });
   await bootstrapAdminToken(store, paths, clock);
   const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });

@@ -119,7 +119,11 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .description('roll back to the previous revision (or --to-revision N) by applying its template')
     .option('--to-revision <n>', 'revision number to return to')
     .option('--now', 'immediate: skip every step and analysis of the rollback (as Argo rollbackWindow)')
-    .action(async (name: string, opts: { toRevision?: string; now?: boolean }) => {
+    .option(
+      '--restore-state',
+      'a stateful Rollout: stop every replica and restore the state directories backed up while that revision ran',
+    )
+    .action(async (name: string, opts: { toRevision?: string; now?: boolean; restoreState?: boolean }) => {
       const toRevision = opts.toRevision === undefined ? undefined : Number(opts.toRevision);
       if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) {
         throw new CliError(
@@ -129,13 +133,17 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
         );
       }
       const api = await ctx.api();
-      const r = await api.post<RolloutApplyResult & { toRevision: number; fastTrack: boolean }>(
-        `/api/v1/rollouts/${encodeURIComponent(name)}/undo`,
-        { ...(toRevision ? { toRevision } : {}), ...(opts.now === true ? { now: true } : {}) },
-      );
+      const r = await api.post<
+        RolloutApplyResult & { toRevision: number; fastTrack: boolean; restoredFrom?: string }
+      >(`/api/v1/rollouts/${encodeURIComponent(name)}/undo`, {
+        ...(toRevision ? { toRevision } : {}),
+        ...(opts.now === true ? { now: true } : {}),
+        ...(opts.restoreState === true ? { restoreState: true } : {}),
+      });
       const outcome =
         (r.revision === r.toRevision ? `back on revision ${r.revision}` : `as new revision ${r.revision}`) +
-        (r.fastTrack ? ', immediately (no steps, no analysis)' : '');
+        (r.fastTrack ? ', immediately (no steps, no analysis)' : '') +
+        (r.restoredFrom !== undefined ? `, state restored from backup ${r.restoredFrom}` : '');
       ctx.out(`rollout '${name}' undone to the template of revision ${r.toRevision}, ${outcome}`);
     });
 

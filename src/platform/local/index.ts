@@ -15,3 +15,4 @@ export {
 } from './process-host.js';
 export { DEFAULT_TERMINATION_GRACE_SECONDS, Replica, type ReplicaOptions } from './replica.js';
 export { RestartBackoff, type RestartBackoffOptions } from './restart-backoff.js';
+export { type StateBackup, StateBackups } from './state-backups.js';
