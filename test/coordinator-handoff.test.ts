@@ -216,4 +216,69 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
     const status = await coordinationStatus(v4);
     expect(status).toMatchObject({ active: true, imports: 1, version: 'v4' });
   }, 120_000);
+
+  it('should fail over to a standby from the latest snapshot when the active coordinator is killed', async () => {
+    const haPort = (await freePorts(1))[0]!;
+    const ha = specYaml(
+      rolloutDoc('coordha', {
+        replicas: 2,
+        port: haPort,
+        template: coordinatorTemplate(env, 'v1'),
+        strategy: { recreate: {} },
+        ...({ handoff: coordinatorHandoff({ snapshotIntervalSeconds: 1 }) } as object),
+      } as Parameters<typeof rolloutDoc>[1]),
+    );
+    expect((await env.apply(ha, 'ha.yaml')).code).toBe(0);
+    const ready = await env.waitForRollout(
+      'coordha',
+      (r) => r.status.phase === 'Healthy' && r.status['activeReplica'] != null,
+      {
+        what: 'an active coordinator',
+      },
+    );
+    const active = (ready.status['activeReplica'] as { id: string }).id;
+    const traffic = sessionTraffic(haPort, 'ha', 2);
+    await waitUntil(() => traffic.ok >= 50, { timeoutMs: 10_000, what: '50 increments' });
+    // Two snapshot periods: the latest snapshot holds these sessions.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await traffic.stop();
+    const before = new Map(traffic.counts);
+
+    const { items } = await env.apiGet<{
+      items: { replicaStatuses: { id: string; pid: number | null }[] }[];
+    }>('/api/v1/rollouts/coordha/replicasets');
+    const pid = items.flatMap((s) => s.replicaStatuses).find((r) => r.id === active)!.pid!;
+    const killedAt = Date.now();
+    process.kill(-pid, 'SIGKILL');
+
+    const after = await env.waitForRollout(
+      'coordha',
+      (r) =>
+        (r.status['activeReplica'] as { id: string } | null)?.id !== undefined &&
+        r.status['handoff'] !== undefined &&
+        (r.status['handoff'] as { kind: string; phase: string }).kind === 'Failover' &&
+        (r.status['handoff'] as { phase: string }).phase === 'Successful',
+      { what: 'a failover', timeoutMs: 20_000 },
+    );
+    const backAt = Date.now();
+    expect(backAt - killedAt).toBeLessThan(10_000);
+    const runs = (await env.apiGet<{ items: HandoffRunJson[] }>('/api/v1/rollouts/coordha/handoffs')).items;
+    expect(runs[0]).toMatchObject({ kind: 'Failover', phase: 'Successful' });
+    expect(runs[0]!.steps.map((s) => s.name)).toEqual(['import', 'activate', 'verify', 'release']);
+    const history = await env.history('coordha');
+    expect(
+      history.events.some((e) => e.reason === 'HandoffCompleted' && /Failover.*s old/.test(e.message)),
+    ).toBe(true);
+
+    // The new active coordinator serves the sessions as the last snapshot had them.
+    const newActive = (after.status['activeReplica'] as { id: string }).id;
+    const res = await fetch(`http://127.0.0.1:${haPort}/api/v1/sessions/ha-w0-s0/increment`, {
+      method: 'POST',
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { counter: number; replica: string };
+    expect(body.replica).toBe(newActive);
+    expect(body.counter).toBeGreaterThan(1);
+    expect(body.counter).toBeLessThanOrEqual(before.get('ha-w0-s0')! + 1);
+  }, 90_000);
 });

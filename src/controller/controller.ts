@@ -11,12 +11,12 @@ import {
   type RolloutCommand,
   reconcile,
 } from '../engine/index.js';
-import { type HandoffRun, HandoffRunner, plannedSteps } from '../handoff/index.js';
 import type { StateBackups } from '../platform/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
 import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
 import { RolloutNotFoundError } from './errors.js';
+import { HandoffDriver } from './handoff-driver.js';
 import { Mutex } from './mutex.js';
 
 export interface ControllerOptions {
@@ -76,8 +76,7 @@ export class Controller {
   readonly #lock = new Mutex();
   readonly #runner: AnalysisRunner;
   readonly #measuring = new Set<string>();
-  readonly #handingOff = new Set<string>();
-  readonly #handoffRunner: HandoffRunner;
+  readonly #handoffs: HandoffDriver;
   /** Last reconcile error per rollout, so a persisting error is recorded once. */
   readonly #errors = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -104,10 +103,13 @@ export class Controller {
         this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile, set),
       traffic: (run, range) => this.#o.dataPlane.traffic(run.rollout, range),
     });
-    this.#handoffRunner = new HandoffRunner({
+    this.#handoffs = new HandoffDriver({
       store: options.store,
       clock: options.clock,
+      logger: options.logger,
       dataPlaneState: () => this.#o.dataPlane.state(),
+      wake: () => this.wake(),
+      running: () => this.#running,
     });
   }
 
@@ -148,8 +150,10 @@ export class Controller {
     const started = performance.now();
     const dataPlane = await this.#observeDataPlane();
     this.lastDataPlane = dataPlane;
+    let listed: StoredRollout[] = [];
     await this.#lock.run(async () => {
       const rollouts = await this.#o.store.listRollouts();
+      listed = rollouts;
       for (const rollout of rollouts) {
         try {
           await this.#reconcileOne(rollout, dataPlane);
@@ -164,7 +168,8 @@ export class Controller {
       }
     });
     this.#measure();
-    this.#handoffs();
+    this.#handoffs.drive();
+    this.#handoffs.snapshot(listed);
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - started;
     this.#o.onReconcile?.(this.stats.lastReconcileMs / 1000);
@@ -304,7 +309,7 @@ export class Controller {
 
   async #perform(rollout: StoredRollout, action: EngineAction, now: number): Promise<void> {
     if (action.type === 'createHandoffRun') {
-      await this.#createHandoffRun(rollout, action, now);
+      await this.#handoffs.createRun(rollout, action, now);
       return;
     }
     if (action.type === 'backupState') {
@@ -352,71 +357,6 @@ export class Controller {
       now,
     });
     await this.#o.store.createAnalysisRun(run, now);
-  }
-
-  /**
-   * Stores a new handoff run: an activation or a failover imports the Rollout's latest stored
-   * state (a handoff's export or a snapshot), when there is one.
-   */
-  async #createHandoffRun(
-    rollout: StoredRollout,
-    action: Extract<EngineAction, { type: 'createHandoffRun' }>,
-    now: number,
-  ): Promise<void> {
-    const handoff = rollout.spec.handoff;
-    if (handoff === undefined || (await this.#o.store.getHandoffRun(action.name)) !== undefined) return;
-    const latest =
-      action.kind === 'Update' ? undefined : await this.#o.store.latestHandoffState(rollout.name);
-    const run: HandoffRun = {
-      name: action.name,
-      rollout: rollout.name,
-      kind: action.kind,
-      fromReplica: action.fromReplica,
-      fromRevision: action.fromRevision,
-      toRevision: action.toRevision,
-      toReplica: action.toReplica,
-      stopFirst: action.stopFirst,
-      handoff,
-      phase: 'Running',
-      pending: plannedSteps(action.kind, action.stopFirst, handoff, latest !== undefined),
-      steps: [],
-      ...(latest !== undefined
-        ? {
-            state: { id: latest.id, sha256: latest.sha256, size: latest.size, exportedAt: latest.exportedAt },
-          }
-        : {}),
-      createdAt: now,
-    };
-    await this.#o.store.createHandoffRun(run, now);
-  }
-
-  /** Carries out the steps of every running handoff, each run by one loop at a time. */
-  #handoffs(): void {
-    void this.#o.store.listHandoffRuns({ active: true }).then((runs) => {
-      for (const run of runs) {
-        if (this.#handingOff.has(run.name)) continue;
-        this.#handingOff.add(run.name);
-        void this.#driveHandoff(run).finally(() => this.#handingOff.delete(run.name));
-      }
-    });
-  }
-
-  async #driveHandoff(first: HandoffRun): Promise<void> {
-    let run = first;
-    try {
-      while (this.#running && run.phase === 'Running') {
-        const result = await this.#handoffRunner.step(run);
-        const now = this.#o.clock.now();
-        await this.#o.store.saveHandoffRun(result.run, now);
-        await this.#o.store.appendEvents(
-          result.events.map((e) => ({ ...e, time: now, rollout: run.rollout, actor: 'controller' })),
-        );
-        run = result.run;
-        this.wake();
-      }
-    } catch (error) {
-      this.#o.logger.error({ err: error, handoff: run.name }, 'handoff step failed');
-    }
   }
 
   /** Takes due measurements of every active run, each run at most once at a time. */

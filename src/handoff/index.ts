@@ -6,4 +6,5 @@ export {
   type HandoffRunnerOptions,
   plannedSteps,
 } from './handoff-runner.js';
+export { type SnapshotSubject, SnapshotTaker } from './snapshot-taker.js';
 export * from './types.js';
