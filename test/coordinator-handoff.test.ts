@@ -217,6 +217,48 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
     expect(status).toMatchObject({ active: true, imports: 1, version: 'v4' });
   }, 120_000);
 
+  it('should abort with a clear error on a state over maxStateBytes and on a hung step, the old coordinator still active', async () => {
+    const traffic = sessionTraffic(port, 'bad', 2);
+    const poller = activePoller(env, 'coord');
+    await waitUntil(() => traffic.ok >= 30, { timeoutMs: 10_000, what: '30 increments' });
+    const failedRun = async (revision: number) =>
+      waitUntil(
+        async () => {
+          const [run] = await handoffs();
+          return run?.name.startsWith(`coord-r${revision}`) && run.phase === 'Failed' ? run : undefined;
+        },
+        { timeoutMs: 45_000, what: `the handoff to revision ${revision} failed` },
+      );
+
+    expect((await env.apply(spec('v5', {}, { maxStateBytes: 64 }))).code).toBe(0);
+    const tooLarge = await failedRun(5);
+    expect(tooLarge.message).toBe(
+      'export coord-r4-0 failed: the answer is larger than maxStateBytes (64 bytes)',
+    );
+    expect(tooLarge.state).toBeUndefined();
+
+    expect((await env.apply(spec('v6', { HANG: 'activate' }, { timeoutSeconds: 1 }))).code).toBe(0);
+    const hung = await failedRun(6);
+    expect(hung.message).toBe('activate coord-r6-0 failed: timed out after 1000 ms');
+    const aborted = await env.waitForRollout(
+      'coord',
+      (r) => r.status.abort && r.status.currentRevision === 6,
+      {
+        what: 'the update to v6 aborted',
+      },
+    );
+    expect(aborted.status.message).toContain('activate coord-r6-0 failed: timed out after 1000 ms');
+
+    const before = traffic.ok;
+    await waitUntil(() => traffic.ok >= before + 30, { timeoutMs: 15_000, what: '30 increments after' });
+    await traffic.stop();
+    await poller.stop();
+    expect(traffic.failures).toEqual([]);
+    expect(traffic.mismatches).toEqual([]);
+    expect(poller.maxActive).toBe(1);
+    expect((await coordinationStatus((await portsOf(4))[0]!))?.active).toBe(true);
+  }, 120_000);
+
   it('should fail over to a standby from the latest snapshot when the active coordinator is killed', async () => {
     const haPort = (await freePorts(1))[0]!;
     const ha = specYaml(

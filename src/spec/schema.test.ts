@@ -72,6 +72,61 @@ describe('validateResource', () => {
     );
   });
 
+  it('should accept startupProbe, lifecycle hooks, stateful and a handoff, and name each bad field', () => {
+    const http = (path: string, method?: string) => ({ httpGet: { path, ...(method ? { method } : {}) } });
+    const handoff = {
+      singleton: true,
+      prepare: http('/prepare', 'POST'),
+      export: http('/export'),
+      import: http('/import', 'POST'),
+      verify: { ...http('/status'), jsonPath: '{$.active}', successCondition: 'result == true' },
+      maxStateBytes: '64Mi',
+      snapshotIntervalSeconds: 60,
+    };
+    const template = {
+      command: ['x'],
+      startupProbe: { httpGet: { path: '/startup' }, failureThreshold: 30, timeoutSeconds: 2, initialDelaySeconds: 1 },
+      lifecycle: { preStop: { sleep: { seconds: 5 } }, postStart: { exec: { command: ['true'] } } },
+    };
+    expect(issues(rollout({ template, handoff, stateful: {}, strategy: { rolling: { partition: 1 } } }))).toEqual([]);
+
+    expect(issues(rollout({ handoff: { export: http('/export') } }))).toEqual([
+      { path: 'spec.handoff.import', message: 'required field is missing; expected a mapping' },
+    ]);
+    expect(
+      issues(
+        rollout({
+          template: {
+            command: ['x'],
+            startupProbe: { tcpSocket: {}, successThreshold: 2 },
+            lifecycle: { preStop: { sleep: { seconds: 1 }, exec: { command: ['true'] } } },
+          },
+          handoff: {
+            ...handoff,
+            verify: { ...http('/status'), jsonPath: '$.active', successCondition: 'result ==' },
+            maxStateBytes: '2Gi',
+            export: { exec: { command: ['dump'] }, httpGet: { path: '/export' } },
+          },
+        }),
+      ).map((i) => i.path),
+    ).toEqual([
+      'spec.template.lifecycle.preStop',
+      'spec.template.startupProbe.successThreshold',
+      'spec.handoff.export',
+      'spec.handoff.verify.jsonPath',
+      'spec.handoff.verify.successCondition',
+      'spec.handoff.maxStateBytes',
+    ]);
+    expect(issues(rollout({ stateful: {}, strategy: { blueGreen: {} } }))[0]?.path).toBe('spec.strategy.blueGreen');
+    expect(issues(rollout({ strategy: { rolling: { partition: 1 } } }))[0]).toEqual({
+      path: 'spec.strategy.rolling.partition',
+      message: 'partition applies to a stateful Rollout only (spec.stateful: {})',
+    });
+    expect(issues(rollout({ stateful: {}, replicas: 2, strategy: { rolling: { partition: 3 } } }))[0]?.message).toBe(
+      'expected an integer 0..2 (spec.replicas), got 3',
+    );
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {
