@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, hasChromium, launchChromium, signIn, watchConsole } from './support/browser.js';
 import {
   activePoller,
   coordinationStatus,
@@ -181,6 +182,30 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
       true,
     );
   }, 90_000);
+
+  it.skipIf(!hasChromium() && !process.env.CI)(
+    'should show the active replica and the failed handoff, step by step, on the dashboard',
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const errors = watchConsole(page);
+        await signIn(page, `http://127.0.0.1:${env.apiPort()}/ui/#/rollouts/coord`, adminToken(env));
+        const section = page.getByRole('region', { name: 'Coordination handoff' });
+        await section.getByText('Active replica: coord-r2-0 (revision 2)').waitFor({ timeout: 10_000 });
+        const run = section.getByRole('article', { name: /^handoff coord-r3-handoff/ });
+        await run.getByRole('alert').waitFor();
+        expect(await run.getByRole('alert').textContent()).toMatch(/^verify coord-r3-0 failed/);
+        const rows = await run.getByRole('row').allTextContents();
+        expect(rows.some((r) => r.includes('✖ verify') && r.includes('coord-r3-0'))).toBe(true);
+        expect(rows.some((r) => r.includes('✔ export') && r.includes('coord-r2-0'))).toBe(true);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    30_000,
+  );
 
   it('should resume a handoff after kill -9 of the control plane between export and import, with the same stored state', async () => {
     const traffic = sessionTraffic(port, 'resume', 2);

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -115,14 +113,6 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Dashboard', () => {
   const currentStep = (page: Page) => page.locator('.steps [aria-current="step"]');
 
   beforeAll(async () => {
-    // The assets under test are built from the sources under test (global-setup builds only the server).
-    await promisify(execFile)(
-      process.execPath,
-      ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'error'],
-      {
-        cwd: REPO_ROOT,
-      },
-    );
     ports = await freePorts(2);
     const [launched] = await Promise.all([
       launchChromium(),

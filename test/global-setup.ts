@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 
 /**
- * Integration tests spawn real processes (`bin/cutover.js`, the data plane) from `dist/`, so the
- * build must match the sources under test. Build once before any test file runs. Type errors are
+ * Integration tests spawn real processes (`bin/cutover.js`, the data plane) from `dist/`, and the
+ * browser tests load the dashboard from it, so the build must match the sources under test. Build
+ * once (server and dashboard) before any test file runs. Type errors are
  * the typecheck gate's job (`npm test` runs `tsc --noEmit` first); tsc still emits on them.
  */
 export default function setup(): void {
@@ -16,4 +17,11 @@ export default function setup(): void {
   if (result.status !== 0 && !result.stdout.includes('error TS')) {
     throw new Error(`build failed: ${result.stderr || result.stdout}`);
   }
+  // The dashboard's assets too: the browser tests load them from the server under test.
+  const ui = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'error'],
+    { encoding: 'utf8' },
+  );
+  if (ui.status !== 0) throw new Error(`dashboard build failed: ${ui.stderr || ui.stdout}`);
 }

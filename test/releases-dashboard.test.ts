@@ -1,7 +1,3 @@
-import { execFile } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +5,6 @@ import type { DeploymentRecord, IncidentRecord } from '../src/records/types.js';
 import { openSqliteStore } from '../src/store/index.js';
 import { hasChromium, launchChromium, signIn, tokenFor, watchConsole } from './support/browser.js';
 import { CutoverEnv, freePorts, sampleTemplate, specYaml, waitUntil } from './support/cutover-env.js';
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -206,12 +200,6 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
   }
 
   beforeAll(async () => {
-    // The assets under test are built from the sources under test (global-setup builds only the server).
-    await promisify(execFile)(
-      process.execPath,
-      ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'error'],
-      { cwd: REPO_ROOT },
-    );
     await seedHistory(env, Date.now());
     const [launched] = await Promise.all([launchChromium(), env.cliOk(['list', 'rollouts'])]);
     browser = launched;

@@ -52,4 +52,78 @@ describe('formatRollout', () => {
       ].join('\n'),
     );
   });
+
+  it('should show the active replica and the last handoff step by step', () => {
+    const handoff = {
+      export: { httpGet: { path: '/export' } },
+      import: { httpGet: { path: '/import', method: 'POST' as const } },
+      singleton: true,
+    };
+    const rollout = rolloutResource({
+      name: 'coord',
+      spec: { port: 8080, template: { command: ['x'] }, strategy: { blueGreen: {} }, handoff },
+      status: {
+        ...initialStatus(0),
+        currentRevision: 2,
+        stableRevision: 1,
+        activeReplica: { id: 'coord-r1-0', revision: 1, startedAt: 0 },
+      },
+      revisions: [],
+      targetRevision: 2,
+      createdAt: 0,
+    });
+    const text = formatRollout({
+      rollout,
+      replicaSets: [],
+      listeners: [],
+      revisions: [],
+      analysisRuns: [],
+      handoffs: [
+        {
+          name: 'coord-r2-handoff',
+          rollout: 'coord',
+          kind: 'Update',
+          fromReplica: 'coord-r1-0',
+          fromRevision: 1,
+          toRevision: 2,
+          toReplica: 'coord-r2-0',
+          stopFirst: false,
+          handoff,
+          phase: 'Failed',
+          pending: ['import'],
+          steps: [
+            {
+              name: 'export',
+              replica: 'coord-r1-0',
+              startedAt: 10,
+              finishedAt: 14,
+              ok: true,
+              detail: 'HTTP 200, 9 bytes',
+            },
+            {
+              name: 'import',
+              replica: 'coord-r2-0',
+              startedAt: 14,
+              finishedAt: 1014,
+              ok: false,
+              detail: 'timed out after 1000 ms',
+            },
+          ],
+          state: { id: 1, sha256: 'ab'.repeat(32), size: 9, exportedAt: 14 },
+          message: 'import coord-r2-0 failed: timed out after 1000 ms',
+          createdAt: 0,
+        },
+      ],
+    });
+    expect(text).toContain('Active:         coord-r1-0 (revision 1), the only one receiving requests');
+    expect(text).toContain(
+      [
+        'HANDOFF',
+        '✖ coord-r2-handoff  Update Failed  coord-r1-0 → coord-r2-0: import coord-r2-0 failed: timed out after 1000 ms',
+        '    state: 9 bytes, sha256 abababababab',
+        '    ✔ export   coord-r1-0          4 ms  HTTP 200, 9 bytes',
+        '    ✖ import   coord-r2-0       1000 ms  timed out after 1000 ms',
+      ].join('\n'),
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import type { AnalysisRun } from '../analysis/types.js';
 import type { ListenerSpec, ReplicaSetStatus } from '../dataplane/protocol.js';
 import { describeReplicaFailure, type Revision } from '../engine/index.js';
+import type { HandoffRun } from '../handoff/index.js';
 import type { RolloutResource } from '../server/index.js';
 import type { StoredEvent } from '../store/index.js';
 import { compactMeasurements } from './analysis-format.js';
@@ -12,6 +13,8 @@ export interface RolloutView {
   listeners: ListenerSpec[];
   revisions: Revision[];
   analysisRuns: AnalysisRun[];
+  /** A Rollout with a handoff: its runs, newest first. */
+  handoffs?: HandoffRun[];
 }
 
 const ICON: Record<string, string> = {
@@ -60,6 +63,15 @@ export function formatRollout(view: RolloutView): string {
       : r.spec.port,
   );
   row('Replicas', `desired ${r.spec.replicas ?? 1}, ready ${s.readyReplicas}`);
+  if (r.spec.handoff !== undefined) {
+    const active = s.activeReplica;
+    row(
+      'Active',
+      active
+        ? `${active.id} (revision ${active.revision})${r.spec.handoff.singleton ? ', the only one receiving requests' : ''}`
+        : 'none yet: requests are held',
+    );
+  }
   lines.push('', 'REVISION  ROLE      READY  HASH        WEIGHT');
   const shown = revisions.filter(
     (v) =>
@@ -89,6 +101,8 @@ export function formatRollout(view: RolloutView): string {
     lines.push('', 'REPLICA FAILURES');
     for (const f of failures) lines.push(`${ICON.Degraded} ${f.reason}: ${describeReplicaFailure(f)}`);
   }
+  const handoff = view.handoffs?.[0];
+  if (handoff !== undefined) lines.push('', ...formatHandoff(handoff));
   const current = analysisRuns.filter((a) => s.analysisRuns.some((ref) => ref.name === a.name));
   if (current.length > 0) {
     lines.push('', 'ANALYSISRUN');
@@ -105,6 +119,25 @@ export function formatRollout(view: RolloutView): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The latest handoff run: its outcome, then each step with its replica, duration and answer. */
+function formatHandoff(run: HandoffRun): string[] {
+  const from = run.fromReplica ?? '(none)';
+  const lines = [
+    'HANDOFF',
+    `${ICON[run.phase] ?? ''} ${run.name}  ${run.kind} ${run.phase}  ${from} → ${run.toReplica ?? `revision ${run.toRevision}`}${run.message ? `: ${run.message}` : ''}`,
+  ];
+  if (run.state !== undefined)
+    lines.push(`    state: ${run.state.size} bytes, sha256 ${run.state.sha256.slice(0, 12)}`);
+  for (const step of run.steps) {
+    const ms = `${step.finishedAt - step.startedAt} ms`;
+    lines.push(
+      `    ${step.ok ? ICON.Successful : ICON.Failed} ${step.name.padEnd(9)}${(step.replica ?? '').padEnd(16)}${ms.padStart(8)}  ${step.detail ?? ''}`,
+    );
+  }
+  for (const next of run.phase === 'Running' ? run.pending : []) lines.push(`    ${ICON.Pending} ${next}`);
+  return lines;
 }
 
 /** `list rollouts` as a table. */

@@ -85,10 +85,17 @@ describe('validateResource', () => {
     };
     const template = {
       command: ['x'],
-      startupProbe: { httpGet: { path: '/startup' }, failureThreshold: 30, timeoutSeconds: 2, initialDelaySeconds: 1 },
+      startupProbe: {
+        httpGet: { path: '/startup' },
+        failureThreshold: 30,
+        timeoutSeconds: 2,
+        initialDelaySeconds: 1,
+      },
       lifecycle: { preStop: { sleep: { seconds: 5 } }, postStart: { exec: { command: ['true'] } } },
     };
-    expect(issues(rollout({ template, handoff, stateful: {}, strategy: { rolling: { partition: 1 } } }))).toEqual([]);
+    expect(
+      issues(rollout({ template, handoff, stateful: {}, strategy: { rolling: { partition: 1 } } })),
+    ).toEqual([]);
 
     expect(issues(rollout({ handoff: { export: http('/export') } }))).toEqual([
       { path: 'spec.handoff.import', message: 'required field is missing; expected a mapping' },
@@ -117,14 +124,16 @@ describe('validateResource', () => {
       'spec.handoff.verify.successCondition',
       'spec.handoff.maxStateBytes',
     ]);
-    expect(issues(rollout({ stateful: {}, strategy: { blueGreen: {} } }))[0]?.path).toBe('spec.strategy.blueGreen');
+    expect(issues(rollout({ stateful: {}, strategy: { blueGreen: {} } }))[0]?.path).toBe(
+      'spec.strategy.blueGreen',
+    );
     expect(issues(rollout({ strategy: { rolling: { partition: 1 } } }))[0]).toEqual({
       path: 'spec.strategy.rolling.partition',
       message: 'partition applies to a stateful Rollout only (spec.stateful: {})',
     });
-    expect(issues(rollout({ stateful: {}, replicas: 2, strategy: { rolling: { partition: 3 } } }))[0]?.message).toBe(
-      'expected an integer 0..2 (spec.replicas), got 3',
-    );
+    expect(
+      issues(rollout({ stateful: {}, replicas: 2, strategy: { rolling: { partition: 3 } } }))[0]?.message,
+    ).toBe('expected an integer 0..2 (spec.replicas), got 3');
   });
 
   it('should reject a command with an empty argument and an env value that is not a string', () => {

@@ -8,6 +8,7 @@ import type {
   AnalysisRun,
   DoraReport,
   EnvironmentResource,
+  HandoffRun,
   Identity,
   ReleaseView,
   Revision,
@@ -100,6 +101,8 @@ export const api = {
     call<{ items: Revision[] }>('GET', `${rolloutPath(name)}/revisions`).then((r) => r.items),
   analysisRuns: (name: string) =>
     call<{ items: AnalysisRun[] }>('GET', `${rolloutPath(name)}/analysisruns`).then((r) => r.items),
+  handoffs: (name: string) =>
+    call<{ items: HandoffRun[] }>('GET', `${rolloutPath(name)}/handoffs`).then((r) => r.items),
   events: (name: string) =>
     call<{ items: RolloutEvent[] }>(
       'GET',

@@ -27,6 +27,8 @@ interface RolloutSpec {
     rolling?: object;
     recreate?: object;
   };
+  /** The coordination handoff, when the Rollout speaks it. */
+  handoff?: { singleton?: boolean };
 }
 
 interface RolloutStatus {
@@ -47,6 +49,32 @@ interface RolloutStatus {
   replicas: number;
   /** ms since the epoch. */
   updatedAt: number;
+  /** A Rollout with a handoff: the replica that is active; null while none is. */
+  activeReplica?: { id: string; revision: number } | null;
+}
+
+/** One handoff run (`GET /api/v1/rollouts/:name/handoffs`). */
+export interface HandoffRun {
+  name: string;
+  kind: 'Update' | 'Activation' | 'Failover';
+  phase: 'Running' | 'Successful' | 'Failed';
+  fromReplica: string | null;
+  toRevision: number;
+  toReplica: string | null;
+  pending: string[];
+  steps: {
+    name: string;
+    replica?: string;
+    startedAt: number;
+    finishedAt: number;
+    ok: boolean;
+    detail?: string;
+  }[];
+  state?: { sha256: string; size: number; exportedAt: number };
+  message?: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  finishedAt?: number;
 }
 
 export interface Rollout {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AnalysisRun } from '../../analysis/types.js';
 import type { ListenerSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
 import type { Revision } from '../../engine/index.js';
+import type { HandoffRun } from '../../handoff/index.js';
 import type { RolloutResource } from '../../server/index.js';
 import type { RolloutApplyResult, StoredEvent } from '../../store/index.js';
 import type { ApiClient } from '../api-client.js';
@@ -26,12 +27,17 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
     api.get<{ items: Revision[] }>(`${path}/revisions`),
     api.get<{ items: AnalysisRun[] }>(`${path}/analysisruns`),
   ]);
+  const handoffs =
+    rollout.spec.handoff === undefined
+      ? []
+      : (await api.get<{ items: HandoffRun[] }>(`${path}/handoffs`)).items;
   return {
     rollout,
     replicaSets: rs.items,
     listeners: rs.listeners,
     revisions: revisions.items,
     analysisRuns: runs.items,
+    handoffs,
   };
 }
 

@@ -9,9 +9,18 @@ import {
   stepProgress,
   strategyName,
 } from '../rollout-view.js';
-import type { AnalysisRun, Identity, Revision, Rollout, RolloutEvent, StatsPoint } from '../types.js';
+import type {
+  AnalysisRun,
+  HandoffRun,
+  Identity,
+  Revision,
+  Rollout,
+  RolloutEvent,
+  StatsPoint,
+} from '../types.js';
 import { AnalysisRuns } from './analysis-runs.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { Handoffs } from './handoffs.js';
 import { PhaseBadge } from './phase-badge.js';
 import { TrafficCharts } from './traffic-charts.js';
 
@@ -28,6 +37,7 @@ interface Data {
   revisions: Revision[];
   runs: AnalysisRun[];
   events: RolloutEvent[];
+  handoffs: HandoffRun[];
 }
 
 /** Statistics and running analyses change without an event; they are refreshed this often, ms. */
@@ -74,7 +84,8 @@ export function RolloutPage({ name, identity, tick, onError }: RolloutPageProps)
         api.analysisRuns(name),
         api.events(name),
       ]);
-      setData({ rollout, revisions, runs, events });
+      const handoffs = rollout.spec.handoff === undefined ? [] : await api.handoffs(name);
+      setData({ rollout, revisions, runs, events, handoffs });
       setMissing(false);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) setMissing(true);
@@ -262,6 +273,19 @@ export function RolloutPage({ name, identity, tick, onError }: RolloutPageProps)
         <h2 id="analysis-h">Analysis runs</h2>
         <AnalysisRuns runs={owned} />
       </section>
+
+      {r.spec.handoff !== undefined && (
+        <section aria-labelledby="handoff-h">
+          <h2 id="handoff-h">Coordination handoff</h2>
+          <p>
+            Active replica:{' '}
+            {r.status.activeReplica
+              ? `${r.status.activeReplica.id} (revision ${r.status.activeReplica.revision})`
+              : 'none yet (requests are held)'}
+          </p>
+          <Handoffs runs={data.handoffs} />
+        </section>
+      )}
 
       <div class="grid">
         <section aria-labelledby="revisions-h" class="card">
