@@ -3,6 +3,7 @@
  * `npm run bench -- release-triggers router` runs only the named ones.
  */
 import { printDataPlaneCrashBench } from './dataplane-crash.js';
+import { printHandoffBench } from './handoff.js';
 import { printHeaderRouteBench } from './header-route.js';
 import { printJudgesBench } from './judges.js';
 import { printReleaseTriggersBench } from './release-triggers.js';
@@ -17,6 +18,7 @@ if (wanted('header-route')) printHeaderRouteBench();
 if (wanted('judges')) printJudgesBench();
 if (wanted('dataplane-crash')) await printDataPlaneCrashBench();
 if (wanted('release-triggers')) await printReleaseTriggersBench();
+if (wanted('handoff')) await printHandoffBench();
 if (!wanted('rollout')) process.exit(0);
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');

@@ -51,8 +51,14 @@ describe('coordination handoff with rolling, recreate and stateful updates (real
     expect(traffic.failures).toEqual([]);
     expect(traffic.mismatches).toEqual([]);
     expect(poller.maxActive).toBe(1);
-    const { items } = await env.apiGet<{ items: HandoffRunJson[] }>(`/api/v1/rollouts/${name}/handoffs`);
-    return items[0]!;
+    // Healthy once the new replica is active; the run ends with its last step (a shutdown) after.
+    return waitUntil(
+      async () => {
+        const { items } = await env.apiGet<{ items: HandoffRunJson[] }>(`/api/v1/rollouts/${name}/handoffs`);
+        return items[0]?.phase === 'Running' ? undefined : items[0];
+      },
+      { timeoutMs: 15_000, what: `the ${name} handoff ended` },
+    );
   }
 
   it('should hand over before the last old replica of a rolling update stops', async () => {
@@ -76,7 +82,8 @@ describe('coordination handoff with rolling, recreate and stateful updates (real
       port,
       template: coordinatorTemplate(env, version),
       strategy: { recreate: {} },
-      handoff: coordinatorHandoff({ timeoutSeconds: 10 }),
+      // Not a singleton: outside a handoff every ready replica is sent requests.
+      handoff: coordinatorHandoff({ timeoutSeconds: 10, singleton: false }),
     }));
     expect(run).toMatchObject({
       kind: 'Update',

@@ -1,11 +1,6 @@
-import {
-  type AnalysisRun,
-  type AnalysisRunArg,
-  emptyResult,
-  type Measurement,
-  type MetricResult,
-  metricLimits,
-} from '../analysis/index.js';
+import { emptyResult } from '../analysis/analysis-run.js';
+import { metricLimits } from '../analysis/defaults.js';
+import type { AnalysisRun, AnalysisRunArg, Measurement, MetricResult } from '../analysis/types.js';
 import type { Metric } from '../spec/types.js';
 
 /** Icons of analysis phases, as `kubectl argo rollouts get rollout` shows them. */

@@ -1,5 +1,5 @@
 import { AuthError, readTokenFile } from '../auth/index.js';
-import { type HomePaths, homePaths } from '../server/index.js';
+import { type HomePaths, homePaths } from '../server/paths.js';
 import type { ApiClient } from './api-client.js';
 import { ensureServer } from './ensure-server.js';
 import { CliError } from './errors.js';

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { privateDirectory } from '../dataplane/index.js';
-import { type HomePaths, isAlive, type ServerInfo } from '../server/index.js';
+import { privateDirectory } from '../dataplane/private-directory.js';
+import type { HomePaths, ServerInfo } from '../server/paths.js';
+import { isAlive } from '../server/process-alive.js';
 import { ApiClient } from './api-client.js';
 import { CliError } from './errors.js';
 

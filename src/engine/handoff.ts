@@ -135,17 +135,17 @@ export function reconcileActiveReplica(d: Decision, serving: number | null): voi
   const running = s.handoff !== undefined && s.handoff.phase === 'Running';
   if (!running && serving !== null) ensureActive(d, serving);
   const ref = s.handoff;
-  const held =
+  const released =
     ref !== undefined &&
-    ref.phase === 'Running' &&
-    !(
-      ref.toReplica !== null &&
-      s.activeReplica?.id === ref.toReplica &&
-      s.activeReplica.revision === ref.toRevision
-    );
+    ref.toReplica !== null &&
+    s.activeReplica?.id === ref.toReplica &&
+    s.activeReplica.revision === ref.toRevision;
   const singleton = d.state.spec.handoff?.singleton === true;
-  if (held) d.activeReplica = null;
-  else if (singleton) d.activeReplica = s.activeReplica?.id ?? null;
+  if (ref?.phase === 'Running') {
+    // Held until the new replica is active; then (until the run ends) it alone is sent requests,
+    // which is what the run's release step waits to observe.
+    d.activeReplica = released ? ref.toReplica : null;
+  } else if (singleton) d.activeReplica = s.activeReplica?.id ?? null;
 }
 
 /** Whether the active replica still runs the same process. */

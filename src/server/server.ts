@@ -22,6 +22,7 @@ import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
+import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
 import { ReleaseService } from './release-service.js';
@@ -242,24 +243,5 @@ function readServerPid(paths: HomePaths): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Whether a process is running: it exists (signal 0 checks without sending) and, where /proc
- * tells, is not a zombie (killed but not yet reaped by its parent).
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may contain spaces, so read after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }

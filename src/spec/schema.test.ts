@@ -127,6 +127,7 @@ describe('validateResource', () => {
     expect(issues(rollout({ stateful: {}, strategy: { blueGreen: {} } }))[0]?.path).toBe(
       'spec.strategy.blueGreen',
     );
+    expect(issues(rollout({ handoff, strategy: { canary: {} } }))[0]?.path).toBe('spec.strategy.canary');
     expect(issues(rollout({ strategy: { rolling: { partition: 1 } } }))[0]).toEqual({
       path: 'spec.strategy.rolling.partition',
       message: 'partition applies to a stateful Rollout only (spec.stateful: {})',

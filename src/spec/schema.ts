@@ -774,6 +774,14 @@ function checkStateful(value: unknown, ctx: Ctx): void {
       'rolling or recreate',
     );
   }
+  if (value['handoff'] !== undefined && strategy['canary'] !== undefined) {
+    problem(
+      ctx,
+      ['strategy', 'canary'],
+      'a handoff moves the active role at one moment, a canary splits the traffic between revisions; expected blueGreen, rolling or recreate with spec.handoff',
+      'blueGreen, rolling or recreate',
+    );
+  }
   const rolling = strategy['rolling'];
   const partition = isRecord(rolling) ? rolling['partition'] : undefined;
   if (partition === undefined) return;

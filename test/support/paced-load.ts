@@ -25,12 +25,18 @@ export interface PacedLoad {
 const born = new WeakMap<Socket, number>();
 
 /**
- * Test and benchmark load: GET requests to `http://127.0.0.1:<port><path>` at `rate` req/s over at
+ * Test and benchmark load: `method` (default GET) requests to `http://127.0.0.1:<port><path>` at `rate` req/s over at
  * most `connections` keep-alive connections (node:http's Agent, no retry of any kind), recording
  * for each request when it was sent, when it ended, how, and when its connection was opened, so a
  * failure can be attributed to the connection it used.
  */
-export function pacedLoad(port: number, rate: number, connections = 16, path = '/'): PacedLoad {
+export function pacedLoad(
+  port: number,
+  rate: number,
+  connections = 16,
+  path = '/',
+  method = 'GET',
+): PacedLoad {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const samples: PacedSample[] = [];
   let inFlight = 0;
@@ -45,7 +51,7 @@ export function pacedLoad(port: number, rate: number, connections = 16, path = '
       inFlight--;
       if (inFlight === 0) drained?.();
     };
-    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 20_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent, timeout: 20_000 }, (res) => {
       res.resume();
       res.once('end', () =>
         done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300, String(res.statusCode)),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { type AnalysisRun, isCompletedPhase } from '../../analysis/index.js';
-import { analysisRunResource } from '../../server/index.js';
+import { isCompletedPhase } from '../../analysis/metric-assessment.js';
+import type { AnalysisRun } from '../../analysis/types.js';
+import { analysisRunResource } from '../../server/analysis-run-resource.js';
 import { formatAnalysisRun, formatAnalysisRunList } from '../analysis-format.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';

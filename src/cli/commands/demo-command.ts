@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,6 +29,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--keep', 'keep the demo data directory (also when interrupted)')
     .action(async (opts: { rate: string; keep?: boolean }) => {
       const rate = demoRate(opts.rate);
+      // Loaded here: every other command starts faster without the demo's modules.
+      const { runDemo } = await import('../../demo/index.js');
       const summary = await runDemo({ rate, keep: opts.keep === true, out: ctx.out });
       if (summary.unexpectedFailures > 0) {
         throw new CliError(

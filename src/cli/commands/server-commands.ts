@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { shutdownDataPlane } from '../../dataplane/index.js';
-import { isAlive, startServer } from '../../server/index.js';
+import { isAlive } from '../../server/process-alive.js';
 import type { CliContext } from '../context.js';
 import { runningServer } from '../ensure-server.js';
 import { CliError } from '../errors.js';
@@ -33,6 +32,8 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
           2,
         );
       }
+      // Loaded here: every other command starts faster without the server's modules.
+      const { startServer } = await import('../../server/server.js');
       const running = await startServer({
         home: ctx.paths.home,
         ...(given ? { port: Number(port) } : {}),
@@ -55,6 +56,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
     .description('stop the server, the router and every replica of this data directory')
     .action(async () => {
       const stopped = await stopServer(ctx);
+      const { shutdownDataPlane } = await import('../../dataplane/ensure-data-plane.js');
       const dataPlane = await shutdownDataPlane(ctx.paths.home);
       ctx.out(
         `${stopped ? 'server stopped' : 'no server running'}; ${dataPlane ? 'data plane and replicas stopped' : 'no data plane running'}`,
