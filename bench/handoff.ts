@@ -45,14 +45,13 @@ async function replicaPorts(env: CutoverEnv, revision?: number): Promise<number[
     .flatMap((s) => s.replicaStatuses.filter((r) => r.pid !== null).map((r) => r.port));
 }
 
-/** Longest stretch with no active coordinator, polling every 10 ms until `stop()`. */
-function gapWatcher(env: CutoverEnv) {
+/** Longest stretch with no active coordinator among `ports`, polling every 10 ms until `stop()`. */
+function gapWatcher(ports: readonly number[]) {
   let longest = 0;
   let inactiveSince: number | null = null;
   let running = true;
   const loop = (async () => {
     while (running) {
-      const ports = await replicaPorts(env).catch(() => []);
       const statuses = await Promise.all(ports.map((p) => coordinationStatus(p)));
       const now = Date.now();
       if (statuses.some((s) => s?.active === true)) {
@@ -143,17 +142,16 @@ async function benchHandoff(promotions = 3): Promise<HandoffFigures[]> {
       const baselineMs = await directTransferMs(oldPort!, newPort!);
 
       const load = pacedLoad(port, RATE, 32, `/api/v1/sessions/bench-${revision}/increment`, 'POST');
-      const gaps = gapWatcher(env);
+      const gaps = gapWatcher([oldPort!, newPort!]);
       await sleep(2_000);
       const promotedAt = Date.now();
       await api(env, '/api/v1/rollouts/coord/promote');
-      await waitUntil(
-        async () => {
-          const r = await env.rolloutFromApi('coord');
-          return (r.status['activeReplica'] as { revision: number } | null)?.revision === revision;
-        },
-        { timeoutMs: 60_000, what: `revision ${revision} active`, intervalMs: 5 },
-      );
+      // The new coordinator's own word, polled every 5 ms.
+      await waitUntil(async () => (await coordinationStatus(newPort!))?.active === true, {
+        timeoutMs: 60_000,
+        what: `revision ${revision} active`,
+        intervalMs: 5,
+      });
       const activeAt = Date.now();
       await sleep(2_000);
       const gapMs = await gaps.stop();
