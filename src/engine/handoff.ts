@@ -73,6 +73,7 @@ function observeHandoff(d: Decision): HandoffGate {
   const ref = s.handoff!;
   const seen = d.observed.handoffRuns?.[ref.name];
   if (seen !== undefined) {
+    if (seen.phase !== 'Running' && ref.phase === 'Running') ref.endedAt = d.now;
     ref.phase = seen.phase;
     ref.step = seen.step;
     ref.toReplica = seen.toReplica;
@@ -161,11 +162,16 @@ function activeAlive(d: Decision): boolean {
   );
 }
 
+/** After a failed activation or failover, the next one waits this long, ms. */
+const ACTIVATION_RETRY_MS = 10_000;
+
 function ensureActive(d: Decision, serving: number): void {
   const s = d.status;
-  if (activeAlive(d) && s.activeReplica?.revision === serving) return;
-  // An active replica of another revision still alive keeps its role (an update moves it).
+  // An active replica still alive keeps its role (an update moves it).
   if (activeAlive(d)) return;
+  const last = s.handoff;
+  if (last?.phase === 'Failed' && last.kind !== 'Update' && d.now - (last.endedAt ?? 0) < ACTIVATION_RETRY_MS)
+    return;
   const to = readyReplicas(d, serving)[0];
   if (to === undefined) return;
   const kind: HandoffKind = s.activeReplica ? 'Failover' : 'Activation';

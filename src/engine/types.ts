@@ -119,6 +119,8 @@ export interface HandoffRef {
   stopFirst: boolean;
   /** Failed: the failing step and the replica's answer. */
   message?: string;
+  /** When the engine saw it end, ms since the epoch. */
+  endedAt?: number;
 }
 
 /** Persisted status of one Rollout; `-o json` prints it. */

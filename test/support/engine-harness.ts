@@ -8,7 +8,13 @@ import {
 } from '../../src/dataplane/protocol.js';
 import { applyCommand, type RolloutCommand } from '../../src/engine/commands.js';
 import { initialStatus, reconcile } from '../../src/engine/reconcile.js';
-import type { EngineAction, EngineEvent, Revision, RolloutStatus } from '../../src/engine/types.js';
+import type {
+  EngineAction,
+  EngineEvent,
+  ObservedHandoffRun,
+  Revision,
+  RolloutStatus,
+} from '../../src/engine/types.js';
 import type { RolloutSpec } from '../../src/spec/types.js';
 
 /** Restarts a replica that fails at once has had after `elapsedMs`: backoff 1 s doubling to 30 s. */
@@ -36,6 +42,10 @@ export class EngineHarness {
   events: EngineEvent[] = [];
   actions: EngineAction[] = [];
   runs: Record<string, { phase: AnalysisPhase; message?: string }> = {};
+  /** Handoff runs the engine started, as the store would report them; tests move their phase and step. */
+  handoffs: Record<string, ObservedHandoffRun> = {};
+  /** The desired `activeReplica` of the last tick (undefined: not set). */
+  activeReplica: string | null | undefined;
   /** By `replicaSetKey`: the revision, the experiment set name, and the start time of each replica. */
   readonly #sets = new Map<string, { revision: number; set: string | undefined; starts: number[] }>();
   #listeners: ListenerSpec[] = [];
@@ -133,7 +143,7 @@ export class EngineHarness {
         status: this.status,
         targetRevision: this.targetRevision,
       },
-      { dataPlane: this.observed(), analysisRuns: this.runs },
+      { dataPlane: this.observed(), analysisRuns: this.runs, handoffRuns: this.handoffs },
       this.now,
     );
     this.status = result.status;
@@ -141,6 +151,9 @@ export class EngineHarness {
     this.actions.push(...result.actions);
     for (const action of result.actions) {
       if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: 'Running' };
+      if (action.type === 'createHandoffRun') {
+        this.handoffs[action.name] = { phase: 'Running', step: 'drain', toReplica: action.toReplica };
+      }
     }
     for (const rs of result.desired.replicaSets) {
       const key = replicaSetKey(rs);
@@ -152,6 +165,7 @@ export class EngineHarness {
       else this.#sets.set(key, { revision: rs.revision, set: rs.set, starts });
     }
     this.#listeners = structuredClone(result.desired.listeners);
+    this.activeReplica = result.desired.activeReplica;
     this.now += stepMs;
   }
 
