@@ -9,7 +9,8 @@
 //   QUALITY     a model-quality score this replica reports (default unset: not reported)
 //   EXIT_AFTER_MS  exits with code 1 this long after it started, ms (default 0: never), after the
 //               requests in flight are answered: a crash loop no client sees when others serve
-// Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault).
+// Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault),
+// with headers x-version and x-replica (CUTOVER_REPLICA).
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
 import http from 'node:http';
@@ -22,6 +23,7 @@ const agentType = process.env.AGENT_TYPE ?? 'sample';
 const faultEvery = Number(process.env.FAULT_EVERY ?? 0);
 const quality = process.env.QUALITY === undefined ? undefined : Number(process.env.QUALITY);
 const exitAfterMs = Number(process.env.EXIT_AFTER_MS ?? 0);
+const replica = process.env.CUTOVER_REPLICA ?? '';
 const counts = new Map();
 let served = 0;
 
@@ -57,7 +59,9 @@ function respond(req, res) {
     return;
   }
   count('ok');
-  res.writeHead(200, { 'content-type': 'text/plain', 'x-version': version }).end(`hello from ${version}\n`);
+  res
+    .writeHead(200, { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica })
+    .end(`hello from ${version}\n`);
 }
 
 const server = http.createServer((req, res) => {

@@ -1,5 +1,5 @@
 import type { AnalysisRun } from '../analysis/types.js';
-import type { ListenerSpec, ReplicaSetStatus } from '../dataplane/protocol.js';
+import type { ListenerSpec, ReplicaSetStatus, SessionCount } from '../dataplane/protocol.js';
 import { describeReplicaFailure, type Revision } from '../engine/index.js';
 import type { HandoffRun } from '../handoff/index.js';
 import type { RolloutResource } from '../server/index.js';
@@ -15,6 +15,8 @@ export interface RolloutView {
   analysisRuns: AnalysisRun[];
   /** A Rollout with a handoff: its runs, newest first. */
   handoffs?: HandoffRun[];
+  /** A Rollout with session affinity: sessions per revision on its ports. */
+  sessions?: SessionCount[];
 }
 
 const ICON: Record<string, string> = {
@@ -63,6 +65,16 @@ export function formatRollout(view: RolloutView): string {
       : r.spec.port,
   );
   row('Replicas', `desired ${r.spec.replicas ?? 1}, ready ${s.readyReplicas}`);
+  if (r.spec.sessionAffinity !== undefined) {
+    const byRevision = new Map<number, number>();
+    for (const c of view.sessions ?? [])
+      byRevision.set(c.revision, (byRevision.get(c.revision) ?? 0) + c.sessions);
+    const list = [...byRevision].sort((a, b) => b[0] - a[0]).map(([rev, n]) => `${n} on revision ${rev}`);
+    row(
+      'Sessions',
+      `${r.spec.sessionAffinity.type} affinity: ${list.length > 0 ? list.join(', ') : 'none yet'}`,
+    );
+  }
   if (r.spec.handoff !== undefined) {
     const active = s.activeReplica;
     row(

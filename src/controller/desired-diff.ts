@@ -39,6 +39,7 @@ export function dataPlaneMatches(
             .map((b) => [replicaSetKey(b), b.weight])
             .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
           x.headerRoutes ?? [],
+          x.sessionAffinity ?? null,
         ]),
     );
   return key(desired.listeners) === key(observed.listeners);

@@ -165,11 +165,13 @@ export class DataPlane {
   /** Observed state of one Rollout. */
   status(rollout: string): RolloutDataPlaneStatus {
     const active = this.platform.activeReplica(rollout);
+    const sessions = this.router.sessions(rollout);
     return {
       rollout,
       replicaSets: this.platform.status(rollout),
       listeners: this.router.listeners(rollout),
       ...(active !== undefined ? { activeReplica: active } : {}),
+      ...(sessions.length > 0 ? { sessions } : {}),
     };
   }
 

@@ -69,12 +69,36 @@ export const MAX_HEADER_ROUTES = 16;
 /** Most conditions per header route. */
 export const MAX_HEADER_ROUTE_MATCHES = 8;
 
+/**
+ * Session affinity of a listener, as Kubernetes Service `sessionAffinity` / NGINX ingress cookie
+ * affinity, extended to revisions (see `SessionTable`).
+ */
+export interface SessionAffinitySpec {
+  /** The session key: the client's IP, a cookie the router issues, or a request header. */
+  type: 'ClientIP' | 'Cookie' | 'Header';
+  /** Cookie: its name. @default "cutover-session" */
+  cookieName?: string;
+  /** Header: its name (e.g. a conversation id header). Required for `Header`. */
+  headerName?: string;
+  /** Idle time after which a session is forgotten, s. @default 10800 (3 h, as Kubernetes) */
+  timeoutSeconds?: number;
+}
+
 /** One router listener (a public port). */
 export interface ListenerSpec {
   port: number;
   backends: RouteBackend[];
   /** Matched before the weighted pick; absent or empty when there are none. */
   headerRoutes?: HeaderRouteSpec[];
+  /** Keeps a session on one revision and one replica; absent: every request is picked anew. */
+  sessionAffinity?: SessionAffinitySpec;
+}
+
+/** Sessions a listener keeps on one revision. */
+export interface SessionCount {
+  port: number;
+  revision: number;
+  sessions: number;
 }
 
 /** Desired state of one Rollout in the data plane. */
@@ -144,6 +168,8 @@ export interface RolloutDataPlaneStatus {
   listeners: ListenerSpec[];
   /** As {@link RolloutDataPlaneSpec.activeReplica}, as currently applied; absent when not set. */
   activeReplica?: string | null;
+  /** Listeners with session affinity: their sessions per revision; absent when none has any. */
+  sessions?: SessionCount[];
 }
 
 /** A router process that died and the one the supervisor started in its place. */

@@ -94,6 +94,25 @@ function stringArray(v: unknown, path: string, nonEmpty: boolean): void {
   });
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+
+function sessionAffinity(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!isObject(v)) fail(path, 'an object', v);
+  if (v.type !== 'ClientIP' && v.type !== 'Cookie' && v.type !== 'Header') {
+    fail(`${path}.type`, '"ClientIP", "Cookie" or "Header"', v.type);
+  }
+  if (v.cookieName !== undefined && (typeof v.cookieName !== 'string' || !TOKEN.test(v.cookieName))) {
+    fail(`${path}.cookieName`, 'a cookie name (an HTTP token)', v.cookieName);
+  }
+  if (v.headerName !== undefined && (typeof v.headerName !== 'string' || !TOKEN.test(v.headerName))) {
+    fail(`${path}.headerName`, 'a header name (an HTTP token)', v.headerName);
+  }
+  if (v.type === 'Header' && v.headerName === undefined)
+    fail(`${path}.headerName`, 'a header name for type Header', undefined);
+  if (v.timeoutSeconds !== undefined) int(v.timeoutSeconds, `${path}.timeoutSeconds`, 1, 86_400 * 30);
+}
+
 function lifecycle(v: unknown, path: string): void {
   if (v === undefined) return;
   if (!isObject(v)) fail(path, 'an object', v);
@@ -231,6 +250,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     if (Math.abs(sum - 100) > 1e-6 && sum !== 0)
       fail(`${path}.backends`, 'weights summing to 100 (or all 0)', sum);
     headerRoutes(l.headerRoutes, `${path}.headerRoutes`);
+    sessionAffinity(l.sessionAffinity, `${path}.sessionAffinity`);
   });
   return {
     rollout: name,

@@ -357,10 +357,16 @@ export class Decision {
       });
     }
     replicaSets.push(...this.#experimentSets());
+    const affinity = this.state.spec.sessionAffinity;
     const listeners: ListenerSpec[] = [...this.#listeners].map(([port, weighted]) => {
       const backends = this.#withSets(port, weighted);
       const headerRoutes = this.#headerRoutes.get(port);
-      return headerRoutes === undefined ? { port, backends } : { port, backends, headerRoutes };
+      return {
+        port,
+        backends,
+        ...(headerRoutes !== undefined ? { headerRoutes } : {}),
+        ...(affinity !== undefined ? { sessionAffinity: affinity } : {}),
+      };
     });
     return {
       status: this.status,

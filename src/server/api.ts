@@ -323,7 +323,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     async (req) => {
       await rolloutOr404(store, req.params.name);
       const observed = controller.lastDataPlane?.rollouts.find((r) => r.rollout === req.params.name);
-      return { items: observed?.replicaSets ?? [], listeners: observed?.listeners ?? [] };
+      return {
+        items: observed?.replicaSets ?? [],
+        listeners: observed?.listeners ?? [],
+        sessions: observed?.sessions ?? [],
+      };
     },
   );
 

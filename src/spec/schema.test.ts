@@ -137,6 +137,31 @@ describe('validateResource', () => {
     ).toBe('expected an integer 0..2 (spec.replicas), got 3');
   });
 
+  it('should accept the three session affinity types and name a missing header or a misplaced cookie name', () => {
+    for (const type of ['ClientIP', 'Cookie'])
+      expect(issues(rollout({ sessionAffinity: { type } }))).toEqual([]);
+    expect(
+      issues(
+        rollout({ sessionAffinity: { type: 'Header', headerName: 'X-Session-Id', timeoutSeconds: 7200 } }),
+      ),
+    ).toEqual([]);
+    expect(issues(rollout({ sessionAffinity: { type: 'Header' } }))).toEqual([
+      {
+        path: 'spec.sessionAffinity.headerName',
+        message:
+          'required field is missing: type Header keys sessions by a request header; expected its name, e.g. X-Session-Id',
+      },
+    ]);
+    expect(
+      issues(rollout({ sessionAffinity: { type: 'ClientIP', cookieName: 'sid', timeoutSeconds: 0 } })).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['spec.sessionAffinity.timeoutSeconds', 'spec.sessionAffinity.cookieName']);
+    expect(issues(rollout({ sessionAffinity: { type: 'Sticky' } }))[0]?.message).toMatch(
+      /^expected ClientIP, Cookie or Header/,
+    );
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {

@@ -62,6 +62,7 @@ import {
   type RolloutExperimentTemplate,
   type RolloutSpec,
   type RolloutStrategy,
+  type SessionAffinity,
   type SetHeaderRoute,
   type StringMatch,
 } from './types.js';
@@ -728,6 +729,35 @@ const handoffSchema = strict({
   snapshotIntervalSeconds: seconds(1).optional(),
 });
 
+const COOKIE_NAME_EXPECTED = "a cookie name (letters, digits and !#$%&'*+-.^_`|~)";
+/** Schema of {@link SessionAffinity}. */
+const sessionAffinitySchema = strict({
+  type: z.enum(['ClientIP', 'Cookie', 'Header'], { error: 'ClientIP, Cookie or Header' }),
+  cookieName: z
+    .string({ error: COOKIE_NAME_EXPECTED })
+    .max(128, { error: COOKIE_NAME_EXPECTED })
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: COOKIE_NAME_EXPECTED })
+    .optional(),
+  headerName: headerNameSchema.optional(),
+  timeoutSeconds: int(1, 86_400 * 30, 'an integer number of seconds 1..2592000 (30 days)').optional(),
+}).superRefine((value: unknown, ctx) => {
+  if (!isRecord(value)) return;
+  if (value['type'] === 'Header' && value['headerName'] === undefined) {
+    problem(
+      ctx,
+      ['headerName'],
+      'required field is missing: type Header keys sessions by a request header; expected its name, e.g. X-Session-Id',
+      'a header name',
+    );
+  }
+  if (value['cookieName'] !== undefined && value['type'] !== 'Cookie') {
+    problem(ctx, ['cookieName'], 'cookieName applies to type Cookie only', 'type Cookie');
+  }
+  if (value['headerName'] !== undefined && value['type'] !== 'Header') {
+    problem(ctx, ['headerName'], 'headerName applies to type Header only', 'type Header');
+  }
+}, ALWAYS);
+
 /** Schema of {@link RolloutSpec}. */
 export const rolloutSpecSchema = strict({
   replicas: int(0, MAX_REPLICAS, `an integer 0..${MAX_REPLICAS} (the local platform's limit)`).optional(),
@@ -739,6 +769,7 @@ export const rolloutSpecSchema = strict({
   strategy: rolloutStrategySchema,
   stateful: strict({}, 'an empty mapping: {}').optional(),
   handoff: handoffSchema.optional(),
+  sessionAffinity: sessionAffinitySchema.optional(),
 })
   .superRefine(checkStateful, ALWAYS)
   .superRefine((value: unknown, ctx) => {
@@ -978,6 +1009,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof handoffActionSchema>, HandoffAction>,
   Same<z.infer<typeof handoffVerifySchema>, HandoffVerify>,
   Same<z.infer<typeof handoffSchema>, Handoff>,
+  Same<z.infer<typeof sessionAffinitySchema>, SessionAffinity>,
   Same<z.infer<typeof localTemplateSchema>, LocalTemplate>,
   Same<z.infer<typeof analysisTemplateRefSchema>, AnalysisTemplateRef>,
   Same<z.infer<typeof analysisArgSchema>, AnalysisArg>,
@@ -1002,6 +1034,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

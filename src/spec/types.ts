@@ -279,6 +279,23 @@ export interface RolloutSpec {
   stateful?: StatefulSpec;
   /** The coordination handoff cutover speaks to the old and the new revision. */
   handoff?: Handoff;
+  /**
+   * Keeps a session (a conversation) on one revision and one replica, as Kubernetes Service
+   * `sessionAffinity` and NGINX ingress cookie affinity, extended to revisions.
+   */
+  sessionAffinity?: SessionAffinity;
+}
+
+/** `spec.sessionAffinity`. */
+export interface SessionAffinity {
+  /** `ClientIP` (the TCP peer), `Cookie` (issued by the router when absent), or `Header`. */
+  type: 'ClientIP' | 'Cookie' | 'Header';
+  /** @default "cutover-session" */
+  cookieName?: string;
+  /** Required for `Header`, e.g. `X-Session-Id`. */
+  headerName?: string;
+  /** Idle time after which a session is forgotten, s. @default 10800 (3 h, as Kubernetes) */
+  timeoutSeconds?: number;
 }
 
 /** `spec.stateful`; empty for now (`{}`): its presence turns StatefulSet semantics on. */

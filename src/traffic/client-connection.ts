@@ -49,6 +49,7 @@ const COALESCE_BYTES = 16 * 1024;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const END_CLOSE = Buffer.from('connection: close\r\n\r\n', 'latin1');
 const END_KEEP_ALIVE = Buffer.from('connection: keep-alive\r\n\r\n', 'latin1');
+const END_FIELDS = Buffer.from('\r\n', 'latin1');
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -111,6 +112,8 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   /** For a held request: since when, ms since the epoch, and its hold timer. */
   heldSince = 0;
   holdTimer: NodeJS.Timeout | null = null;
+  /** A `Set-Cookie` value the current response's head carries (a new Cookie session), or null. */
+  setCookie: string | null = null;
 
   #target: RevisionTarget | null = null;
   #endpoint: Endpoint | null = null;
@@ -398,6 +401,9 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     if (framing === FRAMING_CLOSE || this.#decode || this.#host.closing || !this.#requestDone)
       this.#closeAfter = true;
     const tail = this.#closeAfter ? END_CLOSE : request.http10 ? END_KEEP_ALIVE : null;
+    // A new Cookie session: the cookie goes out with this response's head.
+    const setCookie = this.setCookie;
+    this.setCookie = null;
     const fieldsEnd = response.fieldsEnd;
     const headLength = fieldsEnd + 2;
     this.#responsePhase = RESPONSE_BODY;
@@ -429,7 +435,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.#headSent = true;
     const socket = this.socket;
     let flushed: boolean;
-    if (tail === null) {
+    if (tail === null && setCookie === null) {
       if (headLength === end) flushed = socket.write(bodyEnd === buf.length ? buf : buf.subarray(0, bodyEnd));
       else if (bodyEnd - end <= COALESCE_BYTES) {
         if (bodyEnd > end) buf.copyWithin(headLength, end, bodyEnd);
@@ -443,7 +449,8 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     } else {
       socket.cork();
       socket.write(buf.subarray(0, fieldsEnd));
-      flushed = socket.write(tail);
+      if (setCookie !== null) socket.write(`set-cookie: ${setCookie}\r\n`, 'latin1');
+      flushed = socket.write(tail ?? END_FIELDS);
       if (bodyEnd > end) flushed = socket.write(buf.subarray(end, bodyEnd));
       socket.uncork();
     }

@@ -9,6 +9,7 @@ import type { PortBinder } from './port-binder.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
+import type { SessionTable } from './session-table.js';
 
 /** Behaviour of a listener, from `RouterOptions`. */
 export interface ListenerOptions {
@@ -53,6 +54,8 @@ export class Listener implements ClientConnectionHost {
   readonly rollout: string;
   readonly port: number;
   table: RouteTable = new RouteTable([], []);
+  /** Session affinity of this port; null when the Rollout has none. */
+  sessions: SessionTable | null = null;
   closing = false;
   readonly #server: Server;
   readonly #options: ListenerOptions;
@@ -143,18 +146,40 @@ export class Listener implements ClientConnectionHost {
     const now = performance.now();
     for (const conn of this.#connections)
       conn.checkTimeouts(now, CLIENT_KEEP_ALIVE_TIMEOUT_MS, CLIENT_HEAD_TIMEOUT_MS);
+    this.sessions?.sweep(Date.now());
   }
 
   /** Route a parsed request, or hold it while no weighted backend has a ready endpoint. */
   dispatch(conn: ClientConnection): void {
-    const target = this.#route(conn);
-    if (target !== undefined) {
-      conn.start(target, target.pick()!);
+    const choice = this.#choose(conn);
+    if (choice !== undefined) {
+      conn.start(choice.target, choice.endpoint);
       return;
     }
     conn.heldSince = Date.now();
     conn.holdTimer = setTimeout(() => this.#holdExpired(conn), this.#options.holdTimeoutMs);
     this.#held.add(conn);
+  }
+
+  /**
+   * The target and endpoint of a request: its session's when the port has session affinity (a new
+   * session takes the routed pick, and a new Cookie session's response sets the cookie), else the
+   * routed pick and the target's next endpoint. Undefined when nothing is ready (hold it).
+   */
+  #choose(conn: ClientConnection): { target: RevisionTarget; endpoint: Endpoint } | undefined {
+    const sessions = this.sessions;
+    if (sessions === null) {
+      const target = this.#route(conn);
+      return target === undefined ? undefined : { target, endpoint: target.pick()! };
+    }
+    const choice = sessions.choose(
+      { clientIp: conn.socket.remoteAddress, header: headerLookupOf(conn.requestHead) },
+      (target) => this.table.weighted(target),
+      () => this.#route(conn),
+      Date.now(),
+    );
+    conn.setCookie = choice?.setCookie ?? null;
+    return choice;
   }
 
   /** Header routes first (only when the listener has some: no per-request cost otherwise), then weights. */
@@ -202,12 +227,12 @@ export class Listener implements ClientConnectionHost {
         conn.holdTimer = null;
         continue;
       }
-      const target = this.#route(conn);
-      if (target === undefined) return;
+      const choice = this.#choose(conn);
+      if (choice === undefined) return;
       if (conn.holdTimer !== null) clearTimeout(conn.holdTimer);
       conn.holdTimer = null;
       this.#held.delete(conn);
-      conn.start(target, target.pick()!);
+      conn.start(choice.target, choice.endpoint);
     }
   }
 

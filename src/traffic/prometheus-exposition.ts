@@ -1,4 +1,4 @@
-import type { ListenerSpec } from '../dataplane/protocol.js';
+import type { ListenerSpec, SessionCount } from '../dataplane/protocol.js';
 import { HISTOGRAM_BOUNDS, HISTOGRAM_BUCKETS } from './latency-histogram.js';
 import { OUTCOME_CLASSES } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
@@ -30,6 +30,8 @@ export interface RolloutMetricsView {
   rollout: string;
   targets: readonly RevisionTarget[];
   listeners: readonly ListenerSpec[];
+  /** Sessions per revision of listeners with session affinity. */
+  sessions?: readonly SessionCount[];
 }
 
 /**
@@ -46,8 +48,14 @@ export function renderRouterMetrics(
   const inFlight: string[] = [];
   const weights: string[] = [];
   const ready: string[] = [];
-  for (const { rollout, targets, listeners } of rollouts) {
+  const sessionLines: string[] = [];
+  for (const { rollout, targets, listeners, sessions } of rollouts) {
     const r = escapeLabel(rollout);
+    for (const s of sessions ?? []) {
+      sessionLines.push(
+        `cutover_router_sessions{rollout="${r}",listener_port="${s.port}",revision="${s.revision}"} ${s.sessions}`,
+      );
+    }
     for (const target of targets) {
       // An experiment's extra replica set is told apart from its revision's own set by `set`.
       const set = target.set === undefined ? '' : `,set="${escapeLabel(target.set)}"`;
@@ -103,6 +111,12 @@ export function renderRouterMetrics(
       'gauge',
       'Weight of the revision on the listener, percent.',
       weights,
+    ) +
+    family(
+      'cutover_router_sessions',
+      'gauge',
+      'Sessions (session affinity) the listener keeps on the revision.',
+      sessionLines,
     ) +
     family(
       'cutover_replica_ready',

@@ -69,6 +69,12 @@ export class RouteTable {
     return targets[best];
   }
 
+  /** Whether `target` is a backend of weight > 0 (a session keeps its revision only while so). */
+  weighted(target: RevisionTarget): boolean {
+    const i = this.targets.indexOf(target);
+    return i >= 0 && this.weights[i]! > 0;
+  }
+
   /** The backend with the largest weight (to which a request that found no endpoint is counted). */
   primary(): RevisionTarget | undefined {
     let best = -1;

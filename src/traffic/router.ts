@@ -3,6 +3,7 @@ import {
   type RevisionSecond,
   type RevisionStats,
   replicaSetKey,
+  type SessionCount,
 } from '../dataplane/protocol.js';
 import { ConnectionBudget, defaultMaxConnections } from './connection-budget.js';
 import { Endpoint, type EndpointAddress } from './endpoint.js';
@@ -14,6 +15,7 @@ import { renderRouterMetrics } from './prometheus-exposition.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
+import { DEFAULT_MAX_SESSIONS, SessionTable } from './session-table.js';
 
 /** Tuning of the {@link Router}; every field has a default. */
 export interface RouterOptions {
@@ -43,6 +45,11 @@ export interface RouterOptions {
    * the data plane's router process gets them from its supervisor)
    */
   binder?: PortBinder;
+  /**
+   * Sessions one listener with session affinity keeps at most (least recently used out first).
+   * @default 100000
+   */
+  maxSessions?: number;
 }
 
 interface RolloutRoutes {
@@ -79,6 +86,7 @@ export class Router {
       bodyTimeoutMs: options.bodyTimeoutMs ?? 300_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
       binder: options.binder ?? DIRECT_PORT_BINDER,
+      maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
       budget: new ConnectionBudget(options.maxConnections ?? defaultMaxConnections()),
     };
     this.#now = options.now ?? Date.now;
@@ -140,11 +148,18 @@ export class Router {
       const headerRoutes = (spec.headerRoutes ?? []).map(
         (r) => new HeaderRoute(r, this.#target(routes, rollout, r.revision)),
       );
-      routes.listeners.get(spec.port)!.table = new RouteTable(
+      const listener = routes.listeners.get(spec.port)!;
+      listener.table = new RouteTable(
         targets,
         spec.backends.map((b) => b.weight),
         headerRoutes,
       );
+      // Sessions outlive route changes (that is the point); a changed affinity starts afresh.
+      const affinity = spec.sessionAffinity;
+      if (affinity === undefined) listener.sessions = null;
+      else if (listener.sessions === null || !listener.sessions.sameSpec(affinity)) {
+        listener.sessions = new SessionTable(affinity, this.#options.maxSessions);
+      }
     }
     routes.specs = listeners.map(copyListener);
     for (const [port, listener] of routes.listeners) {
@@ -243,6 +258,17 @@ export class Router {
     return remaining;
   }
 
+  /** Sessions per revision of the Rollout's listeners with session affinity. */
+  sessions(rollout: string): SessionCount[] {
+    const out: SessionCount[] = [];
+    for (const listener of this.#rollouts.get(rollout)?.listeners.values() ?? []) {
+      for (const [target, sessions] of listener.sessions?.counts() ?? []) {
+        if (target.set === undefined) out.push({ port: listener.port, revision: target.revision, sessions });
+      }
+    }
+    return out.sort((a, b) => a.port - b.port || a.revision - b.revision);
+  }
+
   /** Requests in flight to one endpoint (0 if unknown). */
   endpointInFlight(id: string): number {
     return this.#endpoints.get(id)?.inFlight ?? 0;
@@ -314,6 +340,7 @@ export class Router {
       rollout,
       targets: [...routes.targets.values()],
       listeners: routes.specs,
+      sessions: this.sessions(rollout),
     }));
     return renderRouterMetrics(rollouts, this.#options.budget);
   }
@@ -333,6 +360,7 @@ function copyListener(l: ListenerSpec): ListenerSpec {
   const copy: ListenerSpec = { port: l.port, backends: l.backends.map((b) => ({ ...b })) };
   if (l.headerRoutes !== undefined && l.headerRoutes.length > 0)
     copy.headerRoutes = structuredClone(l.headerRoutes);
+  if (l.sessionAffinity !== undefined) copy.sessionAffinity = { ...l.sessionAffinity };
   return copy;
 }
 

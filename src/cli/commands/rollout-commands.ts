@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AnalysisRun } from '../../analysis/types.js';
-import type { ListenerSpec, ReplicaSetStatus } from '../../dataplane/protocol.js';
+import type { ListenerSpec, ReplicaSetStatus, SessionCount } from '../../dataplane/protocol.js';
 import type { Revision } from '../../engine/index.js';
 import type { HandoffRun } from '../../handoff/index.js';
 import type { RolloutResource } from '../../server/index.js';
@@ -23,7 +23,9 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
   const path = `/api/v1/rollouts/${encodeURIComponent(name)}`;
   const [rollout, rs, revisions, runs] = await Promise.all([
     api.get<RolloutResource>(path),
-    api.get<{ items: ReplicaSetStatus[]; listeners: ListenerSpec[] }>(`${path}/replicasets`),
+    api.get<{ items: ReplicaSetStatus[]; listeners: ListenerSpec[]; sessions?: SessionCount[] }>(
+      `${path}/replicasets`,
+    ),
     api.get<{ items: Revision[] }>(`${path}/revisions`),
     api.get<{ items: AnalysisRun[] }>(`${path}/analysisruns`),
   ]);
@@ -38,6 +40,7 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
     revisions: revisions.items,
     analysisRuns: runs.items,
     handoffs,
+    sessions: rs.sessions ?? [],
   };
 }
 
