@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListenerSpec, SessionAffinitySpec } from '../dataplane/protocol.js';
+import { freePort } from '../platform/local/free-port.js';
 import { Router } from './router.js';
 
 const servers: Server[] = [];
@@ -32,19 +33,11 @@ function replica(id: string): Promise<{ id: string; host: string; port: number }
   );
 }
 
-async function freeListenPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 /** A router for rollout `web` with revisions 1 and 2, two replicas each, on one port. */
 async function setUp(affinity: SessionAffinitySpec, canaryWeight: number) {
   const router = new Router();
   routers.push(router);
-  const port = await freeListenPort();
+  const port = await freePort('127.0.0.1');
   const listener = (canary: number): ListenerSpec => ({
     port,
     backends: [
