@@ -6,6 +6,7 @@
 //   FAULT_RATE  ratio 0..1 of requests answered with 500 (default 0)
 //   LATENCY_MS  added latency per request, ms (default 0)
 //   FAULT_EVERY every Nth request answered with 500, deterministically (default 0: none; adds to FAULT_RATE)
+//   FAULT_REPLICA  a replica id (CUTOVER_REPLICA): that replica answers 500 to every request
 //   QUALITY     a model-quality score this replica reports (default unset: not reported)
 //   EXIT_AFTER_MS  exits with code 1 this long after it started, ms (default 0: never), after the
 //               requests in flight are answered: a crash loop no client sees when others serve
@@ -24,6 +25,8 @@ const faultEvery = Number(process.env.FAULT_EVERY ?? 0);
 const quality = process.env.QUALITY === undefined ? undefined : Number(process.env.QUALITY);
 const exitAfterMs = Number(process.env.EXIT_AFTER_MS ?? 0);
 const replica = process.env.CUTOVER_REPLICA ?? '';
+// FAULT_REPLICA: the replica id (CUTOVER_REPLICA) that answers 500 to everything: a bad replica.
+const faultyReplica = replica !== '' && replica === process.env.FAULT_REPLICA;
 const counts = new Map();
 let served = 0;
 
@@ -53,9 +56,15 @@ function respond(req, res) {
     return;
   }
   served++;
-  if ((faultRate > 0 && Math.random() < faultRate) || (faultEvery > 0 && served % faultEvery === 0)) {
+  if (
+    faultyReplica ||
+    (faultRate > 0 && Math.random() < faultRate) ||
+    (faultEvery > 0 && served % faultEvery === 0)
+  ) {
     count('error');
-    res.writeHead(500, { 'content-type': 'text/plain', 'x-version': version }).end(`fault in ${version}\n`);
+    res
+      .writeHead(500, { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica })
+      .end(`fault in ${version}\n`);
     return;
   }
   count('ok');

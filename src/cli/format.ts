@@ -1,5 +1,5 @@
 import type { AnalysisRun } from '../analysis/types.js';
-import type { ListenerSpec, ReplicaSetStatus, SessionCount } from '../dataplane/protocol.js';
+import type { ListenerSpec, OutlierEjection, ReplicaSetStatus, SessionCount } from '../dataplane/protocol.js';
 import { describeReplicaFailure, type Revision } from '../engine/index.js';
 import type { HandoffRun } from '../handoff/index.js';
 import type { RolloutResource } from '../server/index.js';
@@ -17,6 +17,10 @@ export interface RolloutView {
   handoffs?: HandoffRun[];
   /** A Rollout with session affinity: sessions per revision on its ports. */
   sessions?: SessionCount[];
+  /** Outlier detection's recent ejections. */
+  ejections?: OutlierEjection[];
+  /** ms since the epoch (which ejections are in force). @default Date.now() */
+  now?: number;
 }
 
 const ICON: Record<string, string> = {
@@ -108,6 +112,16 @@ export function formatRollout(view: RolloutView): string {
     );
   }
   // Absent in a status written before replica failures were tracked.
+  const now = view.now ?? Date.now();
+  const ejected = (view.ejections ?? []).filter((e) => e.until > now);
+  if (ejected.length > 0) {
+    lines.push('', 'EJECTED (outlier detection)');
+    for (const e of ejected) {
+      lines.push(
+        `✖ ${e.replica} (revision ${e.revision}) for ${Math.ceil((e.until - now) / 1000)} s more: ${e.reason}`,
+      );
+    }
+  }
   const failures = s.replicaFailures ?? [];
   if (failures.length > 0) {
     lines.push('', 'REPLICA FAILURES');

@@ -65,6 +65,8 @@ export interface ControllerStats {
  */
 /** Event reason of a router process the data plane's supervisor replaced. */
 const ROUTER_RESTARTED = 'RouterRestarted';
+/** Event reason of a replica ejected by outlier detection. */
+const OUTLIER_EJECTED = 'OutlierEjected';
 
 export class Controller {
   readonly #o: Required<
@@ -93,6 +95,8 @@ export class Controller {
   lastDataPlane: DataPlaneState | undefined;
   /** Times of the router exits already in the event log (loaded once). */
   #recordedRouterExits: Set<number> | undefined;
+  /** Outlier ejections already in the event log, as `rollout/at/replica` (loaded once). */
+  #recordedEjections: Set<string> | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = { intervalMs: 200, env: process.env, analysisEnvAllow: [], ...options };
@@ -196,7 +200,40 @@ export class Controller {
   async #observeDataPlane(): Promise<DataPlaneState> {
     const state = await this.#readDataPlane();
     await this.#recordRouterExits(state);
+    await this.#recordEjections(state);
     return state;
+  }
+
+  /**
+   * Outlier detection ejected replicas: one `OutlierEjected` event each, dated when it happened,
+   * recorded once (events already in the log are recognised by rollout, time and replica).
+   */
+  async #recordEjections(state: DataPlaneState): Promise<void> {
+    const all = state.rollouts.flatMap((r) => (r.ejections ?? []).map((e) => ({ rollout: r.rollout, ...e })));
+    if (all.length === 0) return;
+    const key = (rollout: string | null, at: number, replica: string) => `${rollout}/${at}/${replica}`;
+    if (this.#recordedEjections === undefined) {
+      const since = Math.min(...all.map((e) => e.at));
+      const events = await this.#o.store.listEvents({ limit: 1000 });
+      this.#recordedEjections = new Set(
+        events
+          .filter((e) => e.reason === OUTLIER_EJECTED && e.time >= since)
+          .map((e) => key(e.rollout, e.time, e.message.split(' ')[1] ?? '')),
+      );
+    }
+    const fresh = all.filter((e) => !this.#recordedEjections!.has(key(e.rollout, e.at, e.replica)));
+    if (fresh.length === 0) return;
+    await this.#o.store.appendEvents(
+      fresh.map((e) => ({
+        time: e.at,
+        rollout: e.rollout,
+        type: 'Warning' as const,
+        reason: OUTLIER_EJECTED,
+        message: `Replica ${e.replica} of revision ${e.revision} ejected by outlier detection for ${Math.round((e.until - e.at) / 1000)} s: ${e.reason}`,
+        actor: 'controller',
+      })),
+    );
+    for (const e of fresh) this.#recordedEjections.add(key(e.rollout, e.at, e.replica));
   }
 
   /**

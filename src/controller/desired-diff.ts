@@ -21,6 +21,7 @@ export function dataPlaneMatches(
     if (JSON.stringify(seen.ordinals) !== JSON.stringify(rs.ordinals)) return false;
   }
   if (desired.activeReplica !== observed.activeReplica) return false;
+  if (JSON.stringify(desired.outlierDetection) !== JSON.stringify(observed.outlierDetection)) return false;
   if (
     observed.replicaSets.some(
       (o) => o.replicas > 0 && !desired.replicaSets.some((rs) => replicaSetKey(rs) === replicaSetKey(o)),

@@ -135,7 +135,7 @@ export class DataPlane {
     const spec = validateRolloutSpec(body, name);
     return this.#serialize(async () => {
       this.#refuseWhenShuttingDown();
-      await this.router.applyRollout(spec.rollout, spec.listeners);
+      await this.router.applyRollout(spec.rollout, spec.listeners, spec.outlierDetection);
       this.platform.apply(spec.rollout, spec.replicaSets, spec.activeReplica);
       this.#options.keepSpec?.(spec.rollout, spec);
       return this.status(spec.rollout);
@@ -166,12 +166,16 @@ export class DataPlane {
   status(rollout: string): RolloutDataPlaneStatus {
     const active = this.platform.activeReplica(rollout);
     const sessions = this.router.sessions(rollout);
+    const ejections = this.router.ejections(rollout);
+    const outlierDetection = this.router.outlierDetection(rollout);
     return {
       rollout,
       replicaSets: this.platform.status(rollout),
       listeners: this.router.listeners(rollout),
       ...(active !== undefined ? { activeReplica: active } : {}),
       ...(sessions.length > 0 ? { sessions } : {}),
+      ...(ejections.length > 0 ? { ejections } : {}),
+      ...(outlierDetection !== undefined ? { outlierDetection } : {}),
     };
   }
 

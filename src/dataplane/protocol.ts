@@ -94,6 +94,33 @@ export interface ListenerSpec {
   sessionAffinity?: SessionAffinitySpec;
 }
 
+/** Istio DestinationRule's `outlierDetection`, as the router applies it (see `OutlierDetector`). */
+export interface OutlierDetectionSpec {
+  /** 5xx answers in a row that eject a replica; 0 disables. @default 5 */
+  consecutive5xxErrors?: number;
+  /** 502/503/504 answers or connection failures in a row that eject a replica; 0 disables. @default 0 */
+  consecutiveGatewayErrors?: number;
+  /** Period of the sweep that brings ejected replicas back, a duration. @default "10s" */
+  interval?: string | number;
+  /** Ejection time, multiplied by the number of times the replica was ejected. @default "30s" */
+  baseEjectionTime?: string | number;
+  /** Most of a revision's replicas ejected at once, percent (at least one). @default 10 */
+  maxEjectionPercent?: number;
+  /** No ejection when fewer of a revision's replicas would be left healthy, percent. @default 0 */
+  minHealthPercent?: number;
+}
+
+/** A replica ejected by outlier detection. */
+export interface OutlierEjection {
+  replica: string;
+  revision: number;
+  /** ms since the epoch. */
+  at: number;
+  until: number;
+  /** e.g. `5 consecutive 5xx errors`. */
+  reason: string;
+}
+
 /** Sessions a listener keeps on one revision. */
 export interface SessionCount {
   port: number;
@@ -107,6 +134,8 @@ export interface RolloutDataPlaneSpec {
   replicaSets: ReplicaSetSpec[];
   /** The main port (stable / active) and, for blue-green, the preview port. */
   listeners: ListenerSpec[];
+  /** The Rollout's outlier detection (`spec.trafficPolicy.outlierDetection`); absent: none. */
+  outlierDetection?: OutlierDetectionSpec;
   /**
    * A handoff Rollout's active replica (`spec.handoff`): when a replica id, only that replica
    * receives the Rollout's requests (on every port); when null, none does and the router holds the
@@ -170,6 +199,10 @@ export interface RolloutDataPlaneStatus {
   activeReplica?: string | null;
   /** Listeners with session affinity: their sessions per revision; absent when none has any. */
   sessions?: SessionCount[];
+  /** Outlier detection: the last ejections (50), oldest first, with those in force; absent when none. */
+  ejections?: OutlierEjection[];
+  /** As {@link RolloutDataPlaneSpec.outlierDetection}, as applied; absent when none. */
+  outlierDetection?: OutlierDetectionSpec;
 }
 
 /** A router process that died and the one the supervisor started in its place. */

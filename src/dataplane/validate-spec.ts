@@ -113,6 +113,25 @@ function sessionAffinity(v: unknown, path: string): void {
   if (v.timeoutSeconds !== undefined) int(v.timeoutSeconds, `${path}.timeoutSeconds`, 1, 86_400 * 30);
 }
 
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+
+function outlierDetection(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!isObject(v)) fail(path, 'an object', v);
+  for (const field of ['consecutive5xxErrors', 'consecutiveGatewayErrors'] as const) {
+    if (v[field] !== undefined) int(v[field], `${path}.${field}`, 0, 100_000);
+  }
+  for (const field of ['maxEjectionPercent', 'minHealthPercent'] as const) {
+    if (v[field] !== undefined) int(v[field], `${path}.${field}`, 0, 100);
+  }
+  for (const field of ['interval', 'baseEjectionTime'] as const) {
+    const d = v[field];
+    if (d !== undefined && !(typeof d === 'number' ? d > 0 : typeof d === 'string' && DURATION.test(d))) {
+      fail(`${path}.${field}`, 'a duration such as 30s', d);
+    }
+  }
+}
+
 function lifecycle(v: unknown, path: string): void {
   if (v === undefined) return;
   if (!isObject(v)) fail(path, 'an object', v);
@@ -214,6 +233,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
       }
     }
   });
+  outlierDetection(value.outlierDetection, 'outlierDetection');
   if (
     value.activeReplica !== undefined &&
     value.activeReplica !== null &&
@@ -257,5 +277,8 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     replicaSets: value.replicaSets as RolloutDataPlaneSpec['replicaSets'],
     listeners: value.listeners as RolloutDataPlaneSpec['listeners'],
     ...(value.activeReplica !== undefined ? { activeReplica: value.activeReplica as string | null } : {}),
+    ...(value.outlierDetection !== undefined
+      ? { outlierDetection: value.outlierDetection as RolloutDataPlaneSpec['outlierDetection'] }
+      : {}),
   };
 }

@@ -375,6 +375,9 @@ export class Decision {
         replicaSets,
         listeners,
         ...(this.activeReplica !== undefined ? { activeReplica: this.activeReplica } : {}),
+        ...(this.state.spec.trafficPolicy?.outlierDetection !== undefined
+          ? { outlierDetection: this.state.spec.trafficPolicy.outlierDetection }
+          : {}),
       },
       actions: this.actions,
       events: this.events,

@@ -327,6 +327,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
         items: observed?.replicaSets ?? [],
         listeners: observed?.listeners ?? [],
         sessions: observed?.sessions ?? [],
+        ejections: observed?.ejections ?? [],
       };
     },
   );

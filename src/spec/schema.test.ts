@@ -162,6 +162,25 @@ describe('validateResource', () => {
     );
   });
 
+  it("should accept Istio's outlierDetection and name a bad percentage or duration", () => {
+    const outlierDetection = {
+      consecutive5xxErrors: 5,
+      interval: '30s',
+      baseEjectionTime: '30s',
+      maxEjectionPercent: 50,
+      minHealthPercent: 30,
+    };
+    expect(issues(rollout({ trafficPolicy: { outlierDetection } }))).toEqual([]);
+    expect(
+      issues(
+        rollout({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 150, interval: 'soon' } } }),
+      ).map((i) => i.path),
+    ).toEqual([
+      'spec.trafficPolicy.outlierDetection.interval',
+      'spec.trafficPolicy.outlierDetection.maxEjectionPercent',
+    ]);
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {

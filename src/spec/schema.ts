@@ -770,6 +770,16 @@ export const rolloutSpecSchema = strict({
   stateful: strict({}, 'an empty mapping: {}').optional(),
   handoff: handoffSchema.optional(),
   sessionAffinity: sessionAffinitySchema.optional(),
+  trafficPolicy: strict({
+    outlierDetection: strict({
+      consecutive5xxErrors: int(0, MAX_COUNT).optional(),
+      consecutiveGatewayErrors: int(0, MAX_COUNT).optional(),
+      interval: durationSchema.optional(),
+      baseEjectionTime: durationSchema.optional(),
+      maxEjectionPercent: int(0, 100, 'a percentage 0..100').optional(),
+      minHealthPercent: int(0, 100, 'a percentage 0..100').optional(),
+    }).optional(),
+  }).optional(),
 })
   .superRefine(checkStateful, ALWAYS)
   .superRefine((value: unknown, ctx) => {

@@ -279,11 +279,34 @@ export interface RolloutSpec {
   stateful?: StatefulSpec;
   /** The coordination handoff cutover speaks to the old and the new revision. */
   handoff?: Handoff;
+  /** How the router treats the Rollout's replicas, with Istio DestinationRule's names. */
+  trafficPolicy?: TrafficPolicy;
   /**
    * Keeps a session (a conversation) on one revision and one replica, as Kubernetes Service
    * `sessionAffinity` and NGINX ingress cookie affinity, extended to revisions.
    */
   sessionAffinity?: SessionAffinity;
+}
+
+/** `spec.trafficPolicy`, as Istio's DestinationRule `trafficPolicy`. */
+export interface TrafficPolicy {
+  outlierDetection?: OutlierDetection;
+}
+
+/** As Istio's `outlierDetection` (see `OutlierDetector` in the router). */
+export interface OutlierDetection {
+  /** @default 5 (0 disables) */
+  consecutive5xxErrors?: number;
+  /** @default 0 (disabled) */
+  consecutiveGatewayErrors?: number;
+  /** @default "10s" */
+  interval?: DurationValue;
+  /** @default "30s" */
+  baseEjectionTime?: DurationValue;
+  /** Percent. @default 10 */
+  maxEjectionPercent?: number;
+  /** Percent. @default 0 */
+  minHealthPercent?: number;
 }
 
 /** `spec.sessionAffinity`. */

@@ -73,6 +73,11 @@ export interface ClientConnectionHost {
   retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined;
   /** The connection closed. */
   forget(conn: ClientConnection): void;
+  /**
+   * An upstream answered `status` (100..599), or failed (0: refused, reset, timed out): outlier
+   * detection's input.
+   */
+  outcome(target: RevisionTarget, endpoint: Endpoint, status: number): void;
 }
 
 /**
@@ -560,6 +565,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
       request.bodyKind === BODY_NONE &&
       (kind === FAIL_CONNECT || (kind === FAIL_SOCKET && request.idempotent))
     ) {
+      this.#host.outcome(this.#target!, this.#endpoint!, 0);
       const target = this.#host.retryRoute(this.#endpoint!, this.#target!);
       const endpoint = target?.pick(this.#endpoint!);
       if (target !== undefined && endpoint !== undefined) {
@@ -637,6 +643,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #finish(outcome: number): void {
     const target = this.#target;
     if (target === null) return;
+    if (outcome >= 0) this.#host.outcome(target, this.#endpoint!, outcome === PROXY_ERROR ? 0 : this.#status);
     this.#release();
     this.#target = null;
     if (outcome >= 0 && outcome <= PROXY_ERROR)

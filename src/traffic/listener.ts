@@ -5,6 +5,7 @@ import type { ConnectionBudget } from './connection-budget.js';
 import type { Endpoint } from './endpoint.js';
 import { ListenError, PortInUseError } from './errors.js';
 import { headerLookupOf } from './header-route.js';
+import type { OutlierDetector } from './outlier-detection.js';
 import type { PortBinder } from './port-binder.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
@@ -56,6 +57,8 @@ export class Listener implements ClientConnectionHost {
   table: RouteTable = new RouteTable([], []);
   /** Session affinity of this port; null when the Rollout has none. */
   sessions: SessionTable | null = null;
+  /** The Rollout's outlier detection; null when it has none. */
+  outliers: OutlierDetector | null = null;
   closing = false;
   readonly #server: Server;
   readonly #options: ListenerOptions;
@@ -207,6 +210,10 @@ export class Listener implements ClientConnectionHost {
   retryRoute(failed: Endpoint, target: RevisionTarget): RevisionTarget | undefined {
     if (target.endpoints.some((e) => e !== failed)) return target;
     return this.table.pick(failed) ?? (target.endpoints.length > 0 ? target : undefined);
+  }
+
+  outcome(target: RevisionTarget, endpoint: Endpoint, status: number): void {
+    this.outliers?.observe(target, endpoint, status, Date.now());
   }
 
   forget(conn: ClientConnection): void {

@@ -32,6 +32,8 @@ export interface RolloutMetricsView {
   listeners: readonly ListenerSpec[];
   /** Sessions per revision of listeners with session affinity. */
   sessions?: readonly SessionCount[];
+  /** Outlier detection's ejections so far; absent without outlier detection. */
+  ejectionsTotal?: number;
 }
 
 /**
@@ -49,8 +51,11 @@ export function renderRouterMetrics(
   const weights: string[] = [];
   const ready: string[] = [];
   const sessionLines: string[] = [];
-  for (const { rollout, targets, listeners, sessions } of rollouts) {
+  const ejectionLines: string[] = [];
+  for (const { rollout, targets, listeners, sessions, ejectionsTotal } of rollouts) {
     const r = escapeLabel(rollout);
+    if (ejectionsTotal !== undefined)
+      ejectionLines.push(`cutover_router_outlier_ejections_total{rollout="${r}"} ${ejectionsTotal}`);
     for (const s of sessions ?? []) {
       sessionLines.push(
         `cutover_router_sessions{rollout="${r}",listener_port="${s.port}",revision="${s.revision}"} ${s.sessions}`,
@@ -111,6 +116,12 @@ export function renderRouterMetrics(
       'gauge',
       'Weight of the revision on the listener, percent.',
       weights,
+    ) +
+    family(
+      'cutover_router_outlier_ejections_total',
+      'counter',
+      'Replicas ejected by outlier detection.',
+      ejectionLines,
     ) +
     family(
       'cutover_router_sessions',

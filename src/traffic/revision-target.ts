@@ -1,4 +1,5 @@
 import type { Endpoint } from './endpoint.js';
+import type { OutlierDetector } from './outlier-detection.js';
 import { RevisionRecorder } from './revision-recorder.js';
 
 /**
@@ -10,8 +11,12 @@ export class RevisionTarget {
   readonly revision: number;
   /** An extra (experiment) replica set of the revision; undefined for the revision's own set. */
   readonly set: string | undefined;
-  /** Endpoints that receive new requests (ready, not draining). Replaced, never mutated. */
+  /** Endpoints that receive new requests (ready, not draining, not ejected). Replaced, never mutated. */
   endpoints: readonly Endpoint[] = [];
+  /** Ready endpoints, ejected ones included (as last set). */
+  allEndpoints: readonly Endpoint[] = [];
+  /** The Rollout's outlier detection; null when it has none. */
+  outliers: OutlierDetector | null = null;
   /** Requests in flight to any endpoint of this revision, including draining ones. */
   inFlight = 0;
   readonly recorder: RevisionRecorder;
@@ -26,6 +31,19 @@ export class RevisionTarget {
     this.revision = revision;
     this.set = set;
     this.recorder = new RevisionRecorder(nowMs);
+  }
+
+  /** Replace the ready endpoints (those ejected by outlier detection receive nothing). */
+  setEndpoints(list: readonly Endpoint[]): void {
+    this.allEndpoints = list;
+    this.refresh();
+  }
+
+  /** Recompute the endpoints that receive requests (after an ejection or its end). */
+  refresh(): void {
+    const outliers = this.outliers;
+    this.endpoints =
+      outliers === null ? this.allEndpoints : this.allEndpoints.filter((e) => !outliers.ejected(e));
   }
 
   /**

@@ -1,5 +1,7 @@
 import {
   type ListenerSpec,
+  type OutlierDetectionSpec,
+  type OutlierEjection,
   type RevisionSecond,
   type RevisionStats,
   replicaSetKey,
@@ -10,6 +12,7 @@ import { Endpoint, type EndpointAddress } from './endpoint.js';
 import { PortInUseError } from './errors.js';
 import { HeaderRoute } from './header-route.js';
 import { Listener } from './listener.js';
+import { OutlierDetector } from './outlier-detection.js';
 import { DIRECT_PORT_BINDER, type PortBinder } from './port-binder.js';
 import { renderRouterMetrics } from './prometheus-exposition.js';
 import { PROXY_ERROR } from './revision-recorder.js';
@@ -55,6 +58,8 @@ export interface RouterOptions {
 interface RolloutRoutes {
   /** By `replicaSetKey`: a revision's own set, or an extra (experiment) set. */
   targets: Map<string, RevisionTarget>;
+  /** The Rollout's outlier detection, shared by its targets; null when it has none. */
+  outliers: OutlierDetector | null;
   listeners: Map<number, Listener>;
   specs: ListenerSpec[];
 }
@@ -95,7 +100,7 @@ export class Router {
   #routes(rollout: string): RolloutRoutes {
     let routes = this.#rollouts.get(rollout);
     if (routes === undefined) {
-      routes = { targets: new Map(), listeners: new Map(), specs: [] };
+      routes = { targets: new Map(), listeners: new Map(), specs: [], outliers: null };
       this.#rollouts.set(rollout, routes);
     }
     return routes;
@@ -106,6 +111,7 @@ export class Router {
     let target = routes.targets.get(key);
     if (target === undefined) {
       target = new RevisionTarget(rollout, revision, this.#now(), set);
+      target.outliers = routes.outliers;
       routes.targets.set(key, target);
     }
     return target;
@@ -117,7 +123,11 @@ export class Router {
    * @throws PortInUseError when a port is bound by another Rollout or another process; ListenError
    *   on other bind failures. The previous listeners and routes are then unchanged.
    */
-  async applyRollout(rollout: string, listeners: readonly ListenerSpec[]): Promise<void> {
+  async applyRollout(
+    rollout: string,
+    listeners: readonly ListenerSpec[],
+    outlierDetection?: OutlierDetectionSpec,
+  ): Promise<void> {
     const routes = this.#routes(rollout);
     const added: Listener[] = [];
     try {
@@ -138,6 +148,7 @@ export class Router {
     }
     for (const listener of added) {
       routes.listeners.set(listener.port, listener);
+      listener.outliers = routes.outliers;
       this.#ports.set(listener.port, listener);
     }
     const wanted = new Set<number>();
@@ -162,6 +173,7 @@ export class Router {
       }
     }
     routes.specs = listeners.map(copyListener);
+    this.#applyOutlierDetection(routes, outlierDetection);
     for (const [port, listener] of routes.listeners) {
       if (wanted.has(port)) continue;
       routes.listeners.delete(port);
@@ -170,6 +182,28 @@ export class Router {
     }
     this.#prune(routes);
     for (const listener of routes.listeners.values()) listener.releaseHeld();
+  }
+
+  /** A new or changed outlier detection replaces the old one (its ejections end); none removes it. */
+  #applyOutlierDetection(routes: RolloutRoutes, spec: OutlierDetectionSpec | undefined): void {
+    if (spec === undefined ? routes.outliers === null : routes.outliers?.sameSpec(spec) === true) return;
+    routes.outliers?.close();
+    routes.outliers = spec === undefined ? null : new OutlierDetector(spec);
+    for (const target of routes.targets.values()) {
+      target.outliers = routes.outliers;
+      target.refresh();
+    }
+    for (const listener of routes.listeners.values()) listener.outliers = routes.outliers;
+  }
+
+  /** The Rollout's outlier detection as applied, if any. */
+  outlierDetection(rollout: string): OutlierDetectionSpec | undefined {
+    return this.#rollouts.get(rollout)?.outliers?.spec;
+  }
+
+  /** Outlier detection's last ejections of the Rollout (those in force and earlier ones). */
+  ejections(rollout: string): OutlierEjection[] {
+    return [...(this.#rollouts.get(rollout)?.outliers?.ejections() ?? [])];
   }
 
   #track(closing: Promise<void>): void {
@@ -203,6 +237,7 @@ export class Router {
     const routes = this.#rollouts.get(rollout);
     if (routes === undefined) return;
     this.#rollouts.delete(rollout);
+    routes.outliers?.close();
     const closing: Promise<void>[] = [];
     for (const listener of routes.listeners.values()) {
       this.#ports.delete(listener.port);
@@ -234,7 +269,7 @@ export class Router {
       }
       list.push(endpoint);
     }
-    target.endpoints = list;
+    target.setEndpoints(list);
     for (const listener of routes.listeners.values()) listener.releaseHeld();
   }
 
@@ -249,7 +284,7 @@ export class Router {
     for (const routes of this.#rollouts.values()) {
       for (const target of routes.targets.values()) {
         if (target.endpoints.includes(endpoint))
-          target.endpoints = target.endpoints.filter((e) => e !== endpoint);
+          target.setEndpoints(target.allEndpoints.filter((e) => e !== endpoint));
       }
     }
     const remaining = await endpoint.whenIdle(timeoutMs);
@@ -341,6 +376,7 @@ export class Router {
       targets: [...routes.targets.values()],
       listeners: routes.specs,
       sessions: this.sessions(rollout),
+      ...(routes.outliers !== null ? { ejectionsTotal: routes.outliers.ejectionsTotal } : {}),
     }));
     return renderRouterMetrics(rollouts, this.#options.budget);
   }

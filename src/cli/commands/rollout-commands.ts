@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import type { AnalysisRun } from '../../analysis/types.js';
-import type { ListenerSpec, ReplicaSetStatus, SessionCount } from '../../dataplane/protocol.js';
+import type {
+  ListenerSpec,
+  OutlierEjection,
+  ReplicaSetStatus,
+  SessionCount,
+} from '../../dataplane/protocol.js';
 import type { Revision } from '../../engine/index.js';
 import type { HandoffRun } from '../../handoff/index.js';
 import type { RolloutResource } from '../../server/index.js';
@@ -23,9 +28,12 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
   const path = `/api/v1/rollouts/${encodeURIComponent(name)}`;
   const [rollout, rs, revisions, runs] = await Promise.all([
     api.get<RolloutResource>(path),
-    api.get<{ items: ReplicaSetStatus[]; listeners: ListenerSpec[]; sessions?: SessionCount[] }>(
-      `${path}/replicasets`,
-    ),
+    api.get<{
+      items: ReplicaSetStatus[];
+      listeners: ListenerSpec[];
+      sessions?: SessionCount[];
+      ejections?: OutlierEjection[];
+    }>(`${path}/replicasets`),
     api.get<{ items: Revision[] }>(`${path}/revisions`),
     api.get<{ items: AnalysisRun[] }>(`${path}/analysisruns`),
   ]);
@@ -41,6 +49,7 @@ async function fetchView(api: ApiClient, name: string): Promise<RolloutView> {
     analysisRuns: runs.items,
     handoffs,
     sessions: rs.sessions ?? [],
+    ejections: rs.ejections ?? [],
   };
 }
 
