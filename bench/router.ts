@@ -220,11 +220,31 @@ export async function benchRouter(): Promise<void> {
       },
     );
     children.push(router);
+    // The same router with ClientIP session affinity and outlier detection on.
+    const policiesPort = await freePort();
+    const withPolicies = spawn(
+      'taskset',
+      [
+        '-c',
+        PROXY_CORE,
+        process.execPath,
+        '--import',
+        'tsx',
+        join(ROOT, 'bench/router-server.ts'),
+        String(policiesPort),
+        String(u1),
+        String(u2),
+        'policies',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
+    );
+    children.push(withPolicies);
     await Promise.all([
       waitPort(u1, 10_000),
       waitPort(u2, 10_000),
       waitPort(nginxPort, 10_000),
       waitPort(routerPort, 20_000),
+      waitPort(policiesPort, 20_000),
     ]);
     const pace = join(dir, 'pace.lua');
     writeFileSync(pace, 'function delay()\n  return 1\nend\n');
@@ -232,6 +252,7 @@ export async function benchRouter(): Promise<void> {
     const direct = await saturate(`http://127.0.0.1:${u1}/`);
     const nginx = await saturate(`http://127.0.0.1:${nginxPort}/`);
     const cutover = await saturate(`http://127.0.0.1:${routerPort}/`);
+    const policed = await saturate(`http://127.0.0.1:${policiesPort}/`);
     const rate = Math.round(cutover.rps / 2);
     const directLat = await atRate(`http://127.0.0.1:${u1}/`, rate, pace);
     const routerLat = await atRate(`http://127.0.0.1:${routerPort}/`, rate, pace);
@@ -247,6 +268,7 @@ export async function benchRouter(): Promise<void> {
       ['direct (upstream)', direct],
       ['nginx 90/10', nginx],
       ['cutover router 90/10', cutover],
+      ['  + affinity, outliers', policed],
     ] as const) {
       console.log(
         `${name.padEnd(22)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50Ms, 3).padStart(10)} ${fmt(r.p99Ms, 3).padStart(8)} ${String(r.errors + r.non2xx).padStart(8)}`,
@@ -269,6 +291,11 @@ export async function benchRouter(): Promise<void> {
     console.log('\ngoals');
     console.log(
       `  router/nginx throughput ${ratio.toFixed(2)} (goal >= ${GOAL_RATIO}): ${verdict(ratio >= GOAL_RATIO, `${(GOAL_RATIO - ratio).toFixed(2)} (${fmt(GOAL_RATIO * nginx.rps - cutover.rps)} req/s)`)}`,
+    );
+    const policedRatio = policed.rps / cutover.rps;
+    const policedNginx = policed.rps / nginx.rps;
+    console.log(
+      `  with ClientIP affinity and outlier detection: ${policedRatio.toFixed(2)}x the router without them (goal >= 0.9): ${verdict(policedRatio >= 0.9, (0.9 - policedRatio).toFixed(2))}; ${policedNginx.toFixed(2)}x nginx (goal >= 0.6): ${verdict(policedNginx >= 0.6, (0.6 - policedNginx).toFixed(2))}`,
     );
     console.log(
       `  p50 added over direct ${p50Added.toFixed(3)} ms (goal <= ${GOAL_P50_ADDED_MS} ms): ${verdict(p50Added <= GOAL_P50_ADDED_MS, `${(p50Added - GOAL_P50_ADDED_MS).toFixed(3)} ms`)}`,
