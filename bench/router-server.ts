@@ -24,7 +24,7 @@ await router.applyRollout(
       ...(policies ? { sessionAffinity: { type: 'ClientIP' as const } } : {}),
     },
   ],
-  policies ? { consecutive5xxErrors: 5 } : undefined,
+  policies ? { outlierDetection: { consecutive5xxErrors: 5 } } : {},
 );
 router.setEndpoints('bench', 1, [{ id: 'bench-r1-0', host: '127.0.0.1', port: u1 }]);
 router.setEndpoints('bench', 2, [{ id: 'bench-r2-0', host: '127.0.0.1', port: u2 }]);

@@ -135,7 +135,10 @@ export class DataPlane {
     const spec = validateRolloutSpec(body, name);
     return this.#serialize(async () => {
       this.#refuseWhenShuttingDown();
-      await this.router.applyRollout(spec.rollout, spec.listeners, spec.outlierDetection);
+      await this.router.applyRollout(spec.rollout, spec.listeners, {
+        outlierDetection: spec.outlierDetection,
+        timeoutMs: spec.timeoutMs,
+      });
       this.platform.apply(spec.rollout, spec.replicaSets, spec.activeReplica);
       this.#options.keepSpec?.(spec.rollout, spec);
       return this.status(spec.rollout);
@@ -168,6 +171,7 @@ export class DataPlane {
     const sessions = this.router.sessions(rollout);
     const ejections = this.router.ejections(rollout);
     const outlierDetection = this.router.outlierDetection(rollout);
+    const timeoutMs = this.router.timeoutMs(rollout);
     return {
       rollout,
       replicaSets: this.platform.status(rollout),
@@ -176,6 +180,7 @@ export class DataPlane {
       ...(sessions.length > 0 ? { sessions } : {}),
       ...(ejections.length > 0 ? { ejections } : {}),
       ...(outlierDetection !== undefined ? { outlierDetection } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     };
   }
 

@@ -137,6 +137,11 @@ export interface RolloutDataPlaneSpec {
   /** The Rollout's outlier detection (`spec.trafficPolicy.outlierDetection`); absent: none. */
   outlierDetection?: OutlierDetectionSpec;
   /**
+   * Per-request upstream timeout (`spec.trafficPolicy.timeout`): the time a replica has to send the
+   * response head before the client gets 504, ms. Absent: the router's default (60 s).
+   */
+  timeoutMs?: number;
+  /**
    * A handoff Rollout's active replica (`spec.handoff`): when a replica id, only that replica
    * receives the Rollout's requests (on every port); when null, none does and the router holds the
    * requests (a handoff in progress, or no replica activated yet). Absent: every ready replica.
@@ -203,6 +208,8 @@ export interface RolloutDataPlaneStatus {
   ejections?: OutlierEjection[];
   /** As {@link RolloutDataPlaneSpec.outlierDetection}, as applied; absent when none. */
   outlierDetection?: OutlierDetectionSpec;
+  /** As {@link RolloutDataPlaneSpec.timeoutMs}, as applied; absent when none. */
+  timeoutMs?: number;
 }
 
 /** A router process that died and the one the supervisor started in its place. */

@@ -234,6 +234,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     }
   });
   outlierDetection(value.outlierDetection, 'outlierDetection');
+  if (value.timeoutMs !== undefined) int(value.timeoutMs, 'timeoutMs', 1, 86_400_000);
   if (
     value.activeReplica !== undefined &&
     value.activeReplica !== null &&
@@ -277,6 +278,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     replicaSets: value.replicaSets as RolloutDataPlaneSpec['replicaSets'],
     listeners: value.listeners as RolloutDataPlaneSpec['listeners'],
     ...(value.activeReplica !== undefined ? { activeReplica: value.activeReplica as string | null } : {}),
+    ...(value.timeoutMs !== undefined ? { timeoutMs: value.timeoutMs as number } : {}),
     ...(value.outlierDetection !== undefined
       ? { outlierDetection: value.outlierDetection as RolloutDataPlaneSpec['outlierDetection'] }
       : {}),

@@ -7,6 +7,7 @@ import type {
   ReplicaStatus,
   RouteBackend,
 } from '../dataplane/protocol.js';
+import { durationToMs } from '../spec/duration.js';
 import type { RolloutAnalysis } from '../spec/types.js';
 import type {
   AnalysisRunRef,
@@ -377,6 +378,9 @@ export class Decision {
         ...(this.activeReplica !== undefined ? { activeReplica: this.activeReplica } : {}),
         ...(this.state.spec.trafficPolicy?.outlierDetection !== undefined
           ? { outlierDetection: this.state.spec.trafficPolicy.outlierDetection }
+          : {}),
+        ...(this.state.spec.trafficPolicy?.timeout !== undefined
+          ? { timeoutMs: durationToMs(this.state.spec.trafficPolicy.timeout) }
           : {}),
       },
       actions: this.actions,

@@ -170,7 +170,7 @@ describe('validateResource', () => {
       maxEjectionPercent: 50,
       minHealthPercent: 30,
     };
-    expect(issues(rollout({ trafficPolicy: { outlierDetection } }))).toEqual([]);
+    expect(issues(rollout({ trafficPolicy: { outlierDetection, timeout: '60s' } }))).toEqual([]);
     expect(
       issues(
         rollout({ trafficPolicy: { outlierDetection: { maxEjectionPercent: 150, interval: 'soon' } } }),

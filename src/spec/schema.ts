@@ -779,6 +779,7 @@ export const rolloutSpecSchema = strict({
       maxEjectionPercent: int(0, 100, 'a percentage 0..100').optional(),
       minHealthPercent: int(0, 100, 'a percentage 0..100').optional(),
     }).optional(),
+    timeout: durationSchema.optional(),
   }).optional(),
 })
   .superRefine(checkStateful, ALWAYS)

@@ -291,6 +291,12 @@ export interface RolloutSpec {
 /** `spec.trafficPolicy`, as Istio's DestinationRule `trafficPolicy`. */
 export interface TrafficPolicy {
   outlierDetection?: OutlierDetection;
+  /**
+   * Per-request upstream timeout, as Istio's VirtualService `timeout`: the time a replica has to
+   * send its response head (a stream may then last longer); the client gets 504 after it.
+   * @default 60s (the router's)
+   */
+  timeout?: DurationValue;
 }
 
 /** As Istio's `outlierDetection` (see `OutlierDetector` in the router). */

@@ -317,7 +317,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #sendHead(): void {
     const upstream = this.#upstream!;
     const endpoint = this.#endpoint!;
-    upstream.deadline = performance.now() + endpoint.options.headersTimeoutMs;
+    upstream.deadline = performance.now() + (this.#target!.timeoutMs ?? endpoint.options.headersTimeoutMs);
     const request = this.#request;
     // HTTP/1.1 requires Host upstream: an HTTP/1.0 client without one gets the endpoint's.
     const head = request.hasHost ? request.upstreamHead : `${request.upstreamHead}${endpoint.hostField}\r\n`;

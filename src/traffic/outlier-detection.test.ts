@@ -34,7 +34,9 @@ async function setUp(statuses: [number, number], outlierDetection: OutlierDetect
   const router = new Router();
   routers.push(router);
   const port = await freePort('127.0.0.1');
-  await router.applyRollout('web', [{ port, backends: [{ revision: 1, weight: 100 }] }], outlierDetection);
+  await router.applyRollout('web', [{ port, backends: [{ revision: 1, weight: 100 }] }], {
+    outlierDetection,
+  });
   const a = await replica('web-r1-0', statuses[0]);
   const b = await replica('web-r1-1', statuses[1]);
   router.setEndpoints('web', 1, [a.address, b.address]);

@@ -17,6 +17,8 @@ export class RevisionTarget {
   allEndpoints: readonly Endpoint[] = [];
   /** The Rollout's outlier detection; null when it has none. */
   outliers: OutlierDetector | null = null;
+  /** The Rollout's upstream timeout (to the response head), ms; null: the router's default. */
+  timeoutMs: number | null = null;
   /** Requests in flight to any endpoint of this revision, including draining ones. */
   inFlight = 0;
   readonly recorder: RevisionRecorder;

@@ -55,11 +55,20 @@ export interface RouterOptions {
   maxSessions?: number;
 }
 
+/** A Rollout's own traffic policy in the router (`RolloutDataPlaneSpec`'s fields). */
+export interface RolloutRoutePolicy {
+  outlierDetection?: OutlierDetectionSpec | undefined;
+  /** Per-request upstream timeout (to the response head), ms; 504 after it. */
+  timeoutMs?: number | undefined;
+}
+
 interface RolloutRoutes {
   /** By `replicaSetKey`: a revision's own set, or an extra (experiment) set. */
   targets: Map<string, RevisionTarget>;
   /** The Rollout's outlier detection, shared by its targets; null when it has none. */
   outliers: OutlierDetector | null;
+  /** The Rollout's upstream timeout, ms; null: the router's `headersTimeoutMs`. */
+  timeoutMs: number | null;
   listeners: Map<number, Listener>;
   specs: ListenerSpec[];
 }
@@ -100,7 +109,7 @@ export class Router {
   #routes(rollout: string): RolloutRoutes {
     let routes = this.#rollouts.get(rollout);
     if (routes === undefined) {
-      routes = { targets: new Map(), listeners: new Map(), specs: [], outliers: null };
+      routes = { targets: new Map(), listeners: new Map(), specs: [], outliers: null, timeoutMs: null };
       this.#rollouts.set(rollout, routes);
     }
     return routes;
@@ -112,6 +121,7 @@ export class Router {
     if (target === undefined) {
       target = new RevisionTarget(rollout, revision, this.#now(), set);
       target.outliers = routes.outliers;
+      target.timeoutMs = routes.timeoutMs;
       routes.targets.set(key, target);
     }
     return target;
@@ -126,7 +136,7 @@ export class Router {
   async applyRollout(
     rollout: string,
     listeners: readonly ListenerSpec[],
-    outlierDetection?: OutlierDetectionSpec,
+    policy: RolloutRoutePolicy = {},
   ): Promise<void> {
     const routes = this.#routes(rollout);
     const added: Listener[] = [];
@@ -173,7 +183,9 @@ export class Router {
       }
     }
     routes.specs = listeners.map(copyListener);
-    this.#applyOutlierDetection(routes, outlierDetection);
+    this.#applyOutlierDetection(routes, policy.outlierDetection);
+    routes.timeoutMs = policy.timeoutMs ?? null;
+    for (const target of routes.targets.values()) target.timeoutMs = routes.timeoutMs;
     for (const [port, listener] of routes.listeners) {
       if (wanted.has(port)) continue;
       routes.listeners.delete(port);
@@ -194,6 +206,11 @@ export class Router {
       target.refresh();
     }
     for (const listener of routes.listeners.values()) listener.outliers = routes.outliers;
+  }
+
+  /** The Rollout's upstream timeout as applied, ms, if it has one. */
+  timeoutMs(rollout: string): number | undefined {
+    return this.#rollouts.get(rollout)?.timeoutMs ?? undefined;
   }
 
   /** The Rollout's outlier detection as applied, if any. */
