@@ -99,4 +99,14 @@ describe('outlier detection in the router (real sockets)', () => {
     await plain500.send(20);
     expect(plain500.router.ejections('web')).toEqual([]);
   });
+
+  it('should not bring back a replica that was drained while ejected', async () => {
+    const { router, a, send } = await setUp([500, 200], ISTIO);
+    await send(10);
+    expect(router.ejections('web')).toHaveLength(1);
+    await router.drainEndpoint('web-r1-0', 1_000);
+    await new Promise((r) => setTimeout(r, 1_200)); // past its ejection time
+    await send(10);
+    expect(a.seen.requests).toBe(5);
+  });
 });

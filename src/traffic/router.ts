@@ -300,7 +300,7 @@ export class Router {
     if (endpoint === undefined) return 0;
     for (const routes of this.#rollouts.values()) {
       for (const target of routes.targets.values()) {
-        if (target.endpoints.includes(endpoint))
+        if (target.allEndpoints.includes(endpoint))
           target.setEndpoints(target.allEndpoints.filter((e) => e !== endpoint));
       }
     }
