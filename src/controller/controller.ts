@@ -67,6 +67,8 @@ export interface ControllerStats {
 const ROUTER_RESTARTED = 'RouterRestarted';
 /** Event reason of a replica ejected by outlier detection. */
 const OUTLIER_EJECTED = 'OutlierEjected';
+/** Event reason of requests cut by a stopping replica's grace period. */
+const STREAMS_CUT = 'StreamsCut';
 
 export class Controller {
   readonly #o: Required<
@@ -95,8 +97,8 @@ export class Controller {
   lastDataPlane: DataPlaneState | undefined;
   /** Times of the router exits already in the event log (loaded once). */
   #recordedRouterExits: Set<number> | undefined;
-  /** Outlier ejections already in the event log, as `rollout/at/replica` (loaded once). */
-  #recordedEjections: Set<string> | undefined;
+  /** Data-plane events already in the log, as `rollout/reason/at/replica` (loaded once). */
+  #recordedDataPlaneEvents: Set<string> | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = { intervalMs: 200, env: process.env, analysisEnvAllow: [], ...options };
@@ -200,40 +202,60 @@ export class Controller {
   async #observeDataPlane(): Promise<DataPlaneState> {
     const state = await this.#readDataPlane();
     await this.#recordRouterExits(state);
-    await this.#recordEjections(state);
+    await this.#recordDataPlaneEvents(state);
     return state;
   }
 
   /**
-   * Outlier detection ejected replicas: one `OutlierEjected` event each, dated when it happened,
-   * recorded once (events already in the log are recognised by rollout, time and replica).
+   * What the data plane did on its own, as Warning events, one each, dated when it happened and
+   * recorded once (events already in the log are recognised by rollout, reason, time and replica):
+   * `OutlierEjected` (outlier detection ejected a replica) and `StreamsCut` (requests still open
+   * when a stopping replica's grace period ended).
    */
-  async #recordEjections(state: DataPlaneState): Promise<void> {
-    const all = state.rollouts.flatMap((r) => (r.ejections ?? []).map((e) => ({ rollout: r.rollout, ...e })));
-    if (all.length === 0) return;
-    const key = (rollout: string | null, at: number, replica: string) => `${rollout}/${at}/${replica}`;
-    if (this.#recordedEjections === undefined) {
-      const since = Math.min(...all.map((e) => e.at));
+  async #recordDataPlaneEvents(state: DataPlaneState): Promise<void> {
+    const happened = state.rollouts.flatMap((r) => [
+      ...(r.ejections ?? []).map((e) => ({
+        rollout: r.rollout,
+        reason: OUTLIER_EJECTED,
+        at: e.at,
+        replica: e.replica,
+        message: `Replica ${e.replica} of revision ${e.revision} ejected by outlier detection for ${Math.round((e.until - e.at) / 1000)} s: ${e.reason}`,
+      })),
+      ...(r.streamsCut ?? []).map((c) => ({
+        rollout: r.rollout,
+        reason: STREAMS_CUT,
+        at: c.at,
+        replica: c.replica,
+        message: `Replica ${c.replica} of revision ${c.revision} stopped with ${c.connections} request(s) still open (streams, WebSockets, long responses): cut at the end of its grace period`,
+      })),
+    ]);
+    if (happened.length === 0) return;
+    const key = (rollout: string | null, reason: string, at: number, replica: string) =>
+      `${rollout}/${reason}/${at}/${replica}`;
+    if (this.#recordedDataPlaneEvents === undefined) {
+      const since = Math.min(...happened.map((e) => e.at));
       const events = await this.#o.store.listEvents({ limit: 1000 });
-      this.#recordedEjections = new Set(
+      this.#recordedDataPlaneEvents = new Set(
         events
-          .filter((e) => e.reason === OUTLIER_EJECTED && e.time >= since)
-          .map((e) => key(e.rollout, e.time, e.message.split(' ')[1] ?? '')),
+          .filter((e) => (e.reason === OUTLIER_EJECTED || e.reason === STREAMS_CUT) && e.time >= since)
+          .map((e) => key(e.rollout, e.reason, e.time, e.message.split(' ')[1] ?? '')),
       );
     }
-    const fresh = all.filter((e) => !this.#recordedEjections!.has(key(e.rollout, e.at, e.replica)));
+    const fresh = happened.filter(
+      (e) => !this.#recordedDataPlaneEvents!.has(key(e.rollout, e.reason, e.at, e.replica)),
+    );
     if (fresh.length === 0) return;
     await this.#o.store.appendEvents(
       fresh.map((e) => ({
         time: e.at,
         rollout: e.rollout,
         type: 'Warning' as const,
-        reason: OUTLIER_EJECTED,
-        message: `Replica ${e.replica} of revision ${e.revision} ejected by outlier detection for ${Math.round((e.until - e.at) / 1000)} s: ${e.reason}`,
+        reason: e.reason,
+        message: e.message,
         actor: 'controller',
       })),
     );
-    for (const e of fresh) this.#recordedEjections.add(key(e.rollout, e.at, e.replica));
+    for (const e of fresh) this.#recordedDataPlaneEvents.add(key(e.rollout, e.reason, e.at, e.replica));
   }
 
   /**

@@ -172,6 +172,7 @@ export class DataPlane {
     const ejections = this.router.ejections(rollout);
     const outlierDetection = this.router.outlierDetection(rollout);
     const timeoutMs = this.router.timeoutMs(rollout);
+    const streamsCut = this.router.streamsCut(rollout);
     return {
       rollout,
       replicaSets: this.platform.status(rollout),
@@ -181,6 +182,7 @@ export class DataPlane {
       ...(ejections.length > 0 ? { ejections } : {}),
       ...(outlierDetection !== undefined ? { outlierDetection } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(streamsCut.length > 0 ? { streamsCut } : {}),
     };
   }
 

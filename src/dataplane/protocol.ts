@@ -121,6 +121,16 @@ export interface OutlierEjection {
   reason: string;
 }
 
+/** Requests still open (streams, long responses) when a stopping replica's grace period ended. */
+export interface StreamsCut {
+  replica: string;
+  revision: number;
+  /** ms since the epoch. */
+  at: number;
+  /** Requests cut. */
+  connections: number;
+}
+
 /** Sessions a listener keeps on one revision. */
 export interface SessionCount {
   port: number;
@@ -210,6 +220,8 @@ export interface RolloutDataPlaneStatus {
   outlierDetection?: OutlierDetectionSpec;
   /** As {@link RolloutDataPlaneSpec.timeoutMs}, as applied; absent when none. */
   timeoutMs?: number;
+  /** The last requests cut by replicas' stops (50), oldest first; absent when none. */
+  streamsCut?: StreamsCut[];
 }
 
 /** A router process that died and the one the supervisor started in its place. */

@@ -53,6 +53,9 @@ export class Endpoint {
   readonly hostField: string;
   /** Requests dispatched to this endpoint and not finished. */
   inFlight = 0;
+  /** The Rollout and revision whose endpoints it was last set as (for the streams cut when it drains). */
+  rollout = '';
+  revision = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #idle: UpstreamConnection[] = [];
   readonly #sockets = new Set<UpstreamConnection>();

@@ -34,6 +34,8 @@ export interface RolloutMetricsView {
   sessions?: readonly SessionCount[];
   /** Outlier detection's ejections so far; absent without outlier detection. */
   ejectionsTotal?: number;
+  /** Requests cut by replicas' stops after their grace period, so far. */
+  streamsCut?: number;
 }
 
 /**
@@ -52,8 +54,11 @@ export function renderRouterMetrics(
   const ready: string[] = [];
   const sessionLines: string[] = [];
   const ejectionLines: string[] = [];
-  for (const { rollout, targets, listeners, sessions, ejectionsTotal } of rollouts) {
+  const cutLines: string[] = [];
+  for (const { rollout, targets, listeners, sessions, ejectionsTotal, streamsCut } of rollouts) {
     const r = escapeLabel(rollout);
+    if (streamsCut !== undefined)
+      cutLines.push(`cutover_router_streams_cut_total{rollout="${r}"} ${streamsCut}`);
     if (ejectionsTotal !== undefined)
       ejectionLines.push(`cutover_router_outlier_ejections_total{rollout="${r}"} ${ejectionsTotal}`);
     for (const s of sessions ?? []) {
@@ -116,6 +121,12 @@ export function renderRouterMetrics(
       'gauge',
       'Weight of the revision on the listener, percent.',
       weights,
+    ) +
+    family(
+      'cutover_router_streams_cut_total',
+      'counter',
+      "Requests (open streams, long responses) cut when a stopping replica's grace period ended.",
+      cutLines,
     ) +
     family(
       'cutover_router_outlier_ejections_total',

@@ -6,6 +6,7 @@ import {
   type RevisionStats,
   replicaSetKey,
   type SessionCount,
+  type StreamsCut,
 } from '../dataplane/protocol.js';
 import { ConnectionBudget, defaultMaxConnections } from './connection-budget.js';
 import { Endpoint, type EndpointAddress } from './endpoint.js';
@@ -73,6 +74,9 @@ interface RolloutRoutes {
   specs: ListenerSpec[];
 }
 
+/** Cuts remembered per Rollout. */
+const CUTS_KEPT = 50;
+
 /** A target without endpoints, listener or traffic for this long is forgotten, ms. */
 const TARGET_RETENTION_MS = 310_000;
 
@@ -90,6 +94,9 @@ export class Router {
   readonly #ports = new Map<number, Listener>();
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #closing = new Set<Promise<void>>();
+  /** Per Rollout, the last cuts of open requests by a replica's stop (see {@link streamsCut}). */
+  readonly #cuts = new Map<string, StreamsCut[]>();
+  readonly #cutTotals = new Map<string, number>();
 
   constructor(options: RouterOptions = {}) {
     this.#options = {
@@ -284,6 +291,8 @@ export class Router {
         endpoint = new Endpoint(address, this.#options);
         this.#endpoints.set(address.id, endpoint);
       }
+      endpoint.rollout = rollout;
+      endpoint.revision = revision;
       list.push(endpoint);
     }
     target.setEndpoints(list);
@@ -307,7 +316,28 @@ export class Router {
     const remaining = await endpoint.whenIdle(timeoutMs);
     if (this.#endpoints.get(id) === endpoint) this.#endpoints.delete(id);
     await endpoint.close();
+    if (remaining > 0) this.#recordCut(endpoint, remaining);
     return remaining;
+  }
+
+  /** Requests (open streams, long responses) cut because a replica stopped after its grace period. */
+  #recordCut(endpoint: Endpoint, connections: number): void {
+    const cut: StreamsCut = {
+      replica: endpoint.id,
+      revision: endpoint.revision,
+      at: this.#now(),
+      connections,
+    };
+    const list = this.#cuts.get(endpoint.rollout) ?? [];
+    list.push(cut);
+    if (list.length > CUTS_KEPT) list.shift();
+    this.#cuts.set(endpoint.rollout, list);
+    this.#cutTotals.set(endpoint.rollout, (this.#cutTotals.get(endpoint.rollout) ?? 0) + connections);
+  }
+
+  /** The Rollout's last cuts (at most 50), oldest first: requests still open when a replica's grace period ended. */
+  streamsCut(rollout: string): StreamsCut[] {
+    return [...(this.#cuts.get(rollout) ?? [])];
   }
 
   /** Sessions per revision of the Rollout's listeners with session affinity. */
@@ -393,6 +423,7 @@ export class Router {
       targets: [...routes.targets.values()],
       listeners: routes.specs,
       sessions: this.sessions(rollout),
+      streamsCut: this.#cutTotals.get(rollout) ?? 0,
       ...(routes.outliers !== null ? { ejectionsTotal: routes.outliers.ejectionsTotal } : {}),
     }));
     return renderRouterMetrics(rollouts, this.#options.budget);

@@ -86,4 +86,33 @@ describe('streaming through the router (real sockets)', () => {
     }
     next.body.destroy();
   });
+
+  it('should keep a stream of a draining replica until the grace period ends, then cut it and count it', async () => {
+    const router = new Router();
+    routers.push(router);
+    const port = await freePort('127.0.0.1');
+    await router.applyRollout('chat', [{ port, backends: [{ revision: 1, weight: 100 }] }]);
+    router.setEndpoints('chat', 1, [{ id: 'chat-r1-0', host: '127.0.0.1', port: await sse('v1') }]);
+    const res = await request(`http://127.0.0.1:${port}/events`);
+    const events: string[] = [];
+    const ended = (async () => {
+      try {
+        for await (const chunk of res.body) events.push(String(chunk));
+        return 'ended';
+      } catch {
+        return 'cut';
+      }
+    })();
+    while (events.length < 2) await new Promise((r) => setTimeout(r, 10));
+    // The replica stops: out of the endpoints, then its in-flight requests get 600 ms.
+    router.setEndpoints('chat', 1, []);
+    const started = performance.now();
+    const remaining = await router.drainEndpoint('chat-r1-0', 600);
+    expect(remaining).toBe(1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(550);
+    expect(events.length).toBeGreaterThanOrEqual(6); // it kept streaming meanwhile
+    expect(await ended).toBe('cut');
+    expect(router.streamsCut('chat')).toMatchObject([{ replica: 'chat-r1-0', revision: 1, connections: 1 }]);
+    expect(router.metricsText()).toContain('cutover_router_streams_cut_total{rollout="chat"} 1');
+  });
 });
