@@ -12,9 +12,14 @@
 //               requests in flight are answered: a crash loop no client sees when others serve
 // Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault),
 // with headers x-version and x-replica (CUTOVER_REPLICA).
+// Streams: GET /events is a server-sent events stream, one event "VERSION REPLICA n" every
+// `intervalMs` (query, default 100) ms, ending after `count` events (query, default 0: never);
+// GET /ws with `Upgrade: websocket` is a WebSocket echo (websocket.mjs) that first sends
+// "hello from VERSION REPLICA".
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
 import http from 'node:http';
+import { acceptEchoWebSocket } from './websocket.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const version = process.env.VERSION ?? 'v1';
@@ -51,6 +56,10 @@ function respond(req, res) {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
     return;
   }
+  if (req.url.startsWith('/events')) {
+    streamEvents(req, res);
+    return;
+  }
   if (req.url === '/quality' && quality !== undefined) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quality }));
     return;
@@ -73,12 +82,37 @@ function respond(req, res) {
     .end(`hello from ${version}\n`);
 }
 
+function streamEvents(req, res) {
+  const query = new URL(req.url, 'http://sample').searchParams;
+  const intervalMs = Number(query.get('intervalMs') ?? 100);
+  const total = Number(query.get('count') ?? 0);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-version': version,
+    'x-replica': replica,
+  });
+  let n = 0;
+  const timer = setInterval(() => {
+    res.write(`data: ${version} ${replica} ${n++}\n\n`);
+    if (total > 0 && n >= total) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, intervalMs);
+  res.on('close', () => clearInterval(timer));
+}
+
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     if (latencyMs > 0) setTimeout(() => respond(req, res), latencyMs);
     else respond(req, res);
   });
+});
+server.on('upgrade', (req, socket, head) => {
+  if (req.url === '/ws') acceptEchoWebSocket(req, socket, head, `hello from ${version} ${replica}`);
+  else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, '127.0.0.1');

@@ -14,6 +14,7 @@ import {
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
 import type { UpstreamConnection, UpstreamOwner } from './upstream-connection.js';
+import { CLOSE_GOING_AWAY, maskedCloseGoingAway, WebSocketFrames } from './websocket-frames.js';
 
 /** Waiting for (the rest of) a request head; idle when nothing is buffered. */
 const PHASE_HEAD = 0;
@@ -22,6 +23,8 @@ const PHASE_HELD = 1;
 /** Proxying the request to an endpoint. */
 const PHASE_ACTIVE = 2;
 const PHASE_CLOSED = 3;
+/** After a `101 Switching Protocols`: bytes are relayed both ways until either side closes. */
+const PHASE_TUNNEL = 4;
 
 const RESPONSE_HEAD = 0;
 const RESPONSE_BODY = 1;
@@ -139,6 +142,9 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #decode = false;
   #closeAfter = false;
   #upstreamPaused = false;
+  /** Frame boundaries of a WebSocket tunnel, client to upstream and back; null otherwise. */
+  #framesUp: WebSocketFrames | null = null;
+  #framesDown: WebSocketFrames | null = null;
 
   constructor(socket: Socket, host: ClientConnectionHost) {
     this.socket = socket;
@@ -222,6 +228,10 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
         break;
       case PHASE_HELD:
         break;
+      case PHASE_TUNNEL:
+        this.#framesUp?.feed(chunk);
+        if (!this.#upstream!.socket.write(chunk)) this.#pause();
+        return;
       default:
         return;
     }
@@ -355,7 +365,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   }
 
   upstreamDrain(): void {
-    if (!this.#requestDone) this.#resume();
+    if (!this.#requestDone || this.#phase === PHASE_TUNNEL) this.#resume();
   }
 
   /** The client sent a malformed chunked body: abort the exchange (not counted), 400 if possible. */
@@ -367,6 +377,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   }
 
   upstreamData(chunk: Buffer): void {
+    if (this.#phase === PHASE_TUNNEL) {
+      this.#framesDown?.feed(chunk);
+      this.#writeClient(chunk);
+      return;
+    }
     this.#responded = true;
     const upstream = this.#upstream!;
     upstream.deadline = performance.now() + this.#endpoint!.options.bodyTimeoutMs;
@@ -392,9 +407,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
         return;
       }
       if (response.status >= 200) break;
-      // 1xx interim responses are not relayed; 101 cannot happen (Upgrade is not forwarded).
+      // 1xx interim responses are not relayed; a 101 is the switch the client asked for, or a fault.
       if (response.status === 101) {
-        this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_UNEXPECTED_UPGRADE');
+        if (request.upgrade === '' || response.upgrade === '')
+          this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_UNEXPECTED_UPGRADE');
+        else this.#tunnel(buf, end);
         return;
       }
       if (end === buf.length) return;
@@ -464,6 +481,91 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     else if (this.#decode && end < buf.length) this.#responseBody(buf, end);
   }
 
+  /**
+   * The upstream switched protocols (`101`, head in `buf[0, end)`): send the head with
+   * `Connection: upgrade` and `Upgrade`, count the exchange (class 1xx, latency to the switch), and
+   * relay raw bytes both ways from now on. The request stays in flight (the replica's drain waits
+   * for it) until either side closes.
+   */
+  #tunnel(buf: Buffer, end: number): void {
+    const upstream = this.#upstream!;
+    const response = this.#response;
+    this.#phase = PHASE_TUNNEL;
+    this.#status = 101;
+    this.#headSent = true;
+    this.#responseBuf = null;
+    upstream.deadline = Number.POSITIVE_INFINITY;
+    if (this.#request.websocket) {
+      this.#framesUp = new WebSocketFrames();
+      this.#framesDown = new WebSocketFrames();
+    }
+    const setCookie = this.setCookie;
+    this.setCookie = null;
+    const socket = this.socket;
+    socket.cork();
+    socket.write(buf.subarray(0, response.fieldsEnd));
+    if (setCookie !== null) socket.write(`set-cookie: ${setCookie}\r\n`, 'latin1');
+    socket.write(`connection: upgrade\r\nupgrade: ${response.upgrade}\r\n\r\n`, 'latin1');
+    if (end < buf.length) this.upstreamData(buf.subarray(end));
+    socket.uncork();
+    const target = this.#target!;
+    this.#host.outcome(target, this.#endpoint!, 101);
+    target.recorder.record(0, (performance.now() - this.#start) / 1000, Date.now());
+    // Bytes the client sent after its handshake (its first frames).
+    const pending = this.#buf;
+    this.#buf = null;
+    if (pending !== null) this.#onData(pending);
+    this.#resume();
+  }
+
+  /** A tunnel ends (either side closed or failed): close both sides and release the endpoint. */
+  #tunnelEnd(): void {
+    if (this.#phase !== PHASE_TUNNEL) return;
+    this.#phase = PHASE_CLOSED;
+    this.#since = performance.now();
+    this.#buf = null;
+    this.#framesUp = null;
+    this.#framesDown = null;
+    const upstream = this.#upstream!;
+    this.#upstream = null;
+    this.#upstreamPaused = false;
+    upstream.owner = null;
+    upstream.socket.end();
+    this.#release();
+    this.#target = null;
+    this.socket.end();
+  }
+
+  /**
+   * The endpoint is closing with this request still open (a stopping replica's grace period ended):
+   * a WebSocket gets a close frame with 1001 "going away" on both sides (RFC 6455 section 7.4.1),
+   * unless a side is in the middle of a frame, which is reset instead; any other request is cut.
+   */
+  upstreamCut(): void {
+    const upstream = this.#upstream;
+    if (upstream === null) return;
+    const down = this.#framesDown;
+    const up = this.#framesUp;
+    if (this.#phase !== PHASE_TUNNEL || down === null || up === null) {
+      upstream.socket.destroy();
+      return;
+    }
+    if (up.atBoundary) upstream.socket.write(maskedCloseGoingAway());
+    const clientClean = down.atBoundary;
+    if (clientClean) this.socket.write(CLOSE_GOING_AWAY);
+    this.#tunnelEnd();
+    if (!clientClean) this.socket.destroy();
+  }
+
+  /**
+   * The listener is closing (router shutdown): a WebSocket tunnel is closed with 1001 as in
+   * {@link upstreamCut}; anything else is cut.
+   */
+  goAway(): void {
+    if (this.#phase === PHASE_TUNNEL) this.upstreamCut();
+    else this.socket.destroy();
+  }
+
   #responseBody(chunk: Buffer, from: number): void {
     const length = chunk.length;
     switch (this.#response.framing) {
@@ -518,6 +620,10 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   }
 
   upstreamEnd(): void {
+    if (this.#phase === PHASE_TUNNEL) {
+      this.#tunnelEnd();
+      return;
+    }
     if (this.#responsePhase === RESPONSE_BODY && this.#response.framing === FRAMING_CLOSE) {
       this.#responseComplete(false);
       return;
@@ -528,12 +634,16 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   upstreamError(code: string): void {
     const upstream = this.#upstream;
     if (upstream === null) return;
+    if (this.#phase === PHASE_TUNNEL) {
+      this.#tunnelEnd();
+      return;
+    }
     this.#upstreamFailed(upstream.connected ? FAIL_SOCKET : FAIL_CONNECT, code);
   }
 
   upstreamTimeout(): void {
     const upstream = this.#upstream;
-    if (upstream === null) return;
+    if (upstream === null || this.#phase === PHASE_TUNNEL) return;
     if (!upstream.connected) this.#upstreamFailed(FAIL_CONNECT, 'UND_ERR_CONNECT_TIMEOUT');
     else
       this.#upstreamFailed(FAIL_TIMEOUT, this.#headSent ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT');
@@ -668,6 +778,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
    * upstream request (not counted). The socket ends its own side after the client's FIN.
    */
   #onGone(): void {
+    if (this.#phase === PHASE_TUNNEL) this.#tunnelEnd();
     if (this.#phase !== PHASE_CLOSED) {
       const wasActive = this.#phase === PHASE_ACTIVE;
       this.#phase = PHASE_CLOSED;

@@ -172,7 +172,8 @@ export class Endpoint {
 
   /**
    * Close the idle keep-alive sockets at once; busy sockets close when their request finishes, and
-   * any still open after `timeoutMs` are destroyed. Idempotent.
+   * any still open after `timeoutMs` are cut (a WebSocket gets a close frame 1001, see
+   * `ClientConnection.upstreamCut`). Idempotent.
    */
   async close(timeoutMs = 1_000): Promise<void> {
     this.#closed = true;
@@ -185,6 +186,9 @@ export class Endpoint {
     });
     clearTimeout(timer);
     this.#onEmpty = null;
-    for (const conn of this.#sockets) conn.socket.destroy();
+    for (const conn of [...this.#sockets]) {
+      if (conn.owner !== null) conn.owner.upstreamCut();
+      else conn.socket.destroy();
+    }
   }
 }

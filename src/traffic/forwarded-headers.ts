@@ -17,7 +17,7 @@
 
 /** Byte-form field kinds, see {@link fieldKind}. */
 const FIELD_OTHER = 0;
-/** Hop-by-hop: never forwarded (Proxy-Connection, TE, Upgrade, Trailer). */
+/** Hop-by-hop: never forwarded (Proxy-Connection, TE, Trailer). */
 export const FIELD_HOP = 1;
 export const FIELD_XFF = 2;
 export const FIELD_XF_PROTO = 3;
@@ -34,6 +34,11 @@ export const FIELD_CONTENT_LENGTH = 8;
 export const FIELD_TRANSFER_ENCODING = 9;
 /** Answered by the router itself (100-continue), never forwarded. */
 export const FIELD_EXPECT = 10;
+/**
+ * Hop-by-hop, but a request that names it in `Connection` asks to switch protocols (a WebSocket
+ * handshake): the router re-emits it upstream and tunnels the connection after `101`.
+ */
+export const FIELD_UPGRADE = 11;
 
 const BYTE_FIELDS: readonly [string, number][] = [
   ['connection', FIELD_CONNECTION],
@@ -41,7 +46,7 @@ const BYTE_FIELDS: readonly [string, number][] = [
   ['keep-alive', FIELD_KEEP_ALIVE],
   ['te', FIELD_HOP],
   ['transfer-encoding', FIELD_TRANSFER_ENCODING],
-  ['upgrade', FIELD_HOP],
+  ['upgrade', FIELD_UPGRADE],
   ['trailer', FIELD_HOP],
   ['expect', FIELD_EXPECT],
   ['x-forwarded-for', FIELD_XFF],

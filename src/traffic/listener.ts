@@ -269,7 +269,7 @@ export class Listener implements ClientConnectionHost {
     if (this.#connections.size > 0) {
       // Give the answers above a moment to flush, then cut what is left.
       await new Promise((r) => setTimeout(r, 50));
-      for (const conn of this.#connections) conn.socket.destroy();
+      for (const conn of this.#connections) conn.goAway();
     }
     await closed;
   }

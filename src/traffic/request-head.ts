@@ -7,6 +7,7 @@ import {
   FIELD_HOST,
   FIELD_KEEP_ALIVE,
   FIELD_TRANSFER_ENCODING,
+  FIELD_UPGRADE,
   FIELD_XF_HOST,
   FIELD_XF_PROTO,
   FIELD_XFF,
@@ -44,7 +45,7 @@ const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
  *
  * Rewriting (RFC 9110 section 7.6.1, the policy of forwarded-headers.ts): `Connection` and every
  * field it names, `Keep-Alive`, `Proxy-Connection`, `TE`, `Upgrade`, `Trailer` and `Expect` are
- * removed; `Transfer-Encoding` is kept because the chunked body is forwarded unchanged; the
+ * removed (a protocol upgrade is re-emitted as `Connection: upgrade` and `Upgrade`); `Transfer-Encoding` is kept because the chunked body is forwarded unchanged; the
  * client's `X-Forwarded-For` lines become one line with the client address appended;
  * `X-Forwarded-Proto: http` and `X-Forwarded-Host: <Host>` are added when absent. The request line
  * is forwarded as received, as HTTP/1.1 (the upstream hop is always HTTP/1.1 with keep-alive).
@@ -71,6 +72,14 @@ export class RequestHead {
   keepAlive = true;
   /** `Expect: 100-continue`: the client waits for `100 Continue` before it sends the body. */
   expectContinue = false;
+  /**
+   * The protocol the client asks to switch to (`Upgrade`, named in `Connection`, HTTP/1.1, no
+   * body), e.g. `websocket`; '' for an ordinary request. Re-emitted upstream with
+   * `Connection: upgrade`; a `101` answer turns the connection into a tunnel.
+   */
+  upgrade = '';
+  /** {@link upgrade} is `websocket` (RFC 6455): the tunnel can be closed with a close frame. */
+  websocket = false;
   readonly #fields = new FieldLines();
   readonly #named: string[] = [];
 
@@ -129,6 +138,8 @@ export class RequestHead {
     let xff: string | null = null;
     let proto = false;
     let forwardedHost = false;
+    let upgradeStart = -1;
+    let upgradeEnd = -1;
     this.expectContinue = false;
     const lines = fields.lines;
     for (let l = 0; l < fields.count * 5; l += 5) {
@@ -147,6 +158,11 @@ export class RequestHead {
           break;
         case FIELD_CONNECTION:
           connection |= connectionTokens(buf, vs, ve, named);
+          lines[l + KIND] = DROP;
+          break;
+        case FIELD_UPGRADE:
+          upgradeStart = vs;
+          upgradeEnd = ve;
           lines[l + KIND] = DROP;
           break;
         case FIELD_KEEP_ALIVE:
@@ -187,9 +203,20 @@ export class RequestHead {
     this.keepAlive =
       (connection & CONNECTION_CLOSE) === 0 && (!this.http10 || (connection & CONNECTION_KEEP_ALIVE) !== 0);
 
+    // RFC 9110 section 7.8: Upgrade counts only when Connection names it; never on HTTP/1.0.
+    this.upgrade =
+      upgradeStart >= 0 &&
+      upgradeEnd > upgradeStart &&
+      !this.http10 &&
+      this.bodyKind === BODY_NONE &&
+      named.includes('upgrade')
+        ? buf.toString('latin1', upgradeStart, upgradeEnd)
+        : '';
+    this.websocket = this.upgrade !== '' && bytesEqualLower(buf, upgradeStart, upgradeEnd, 'websocket');
     if (named.length > 0) fields.dropNamed(buf, named);
     const fieldsEnd = fields.compact(buf);
     let head = buf.toString('latin1', methodStart, fieldsEnd);
+    if (this.upgrade !== '') head += `connection: upgrade\r\nupgrade: ${this.upgrade}\r\n`;
     if (!named.includes('x-forwarded-for'))
       head +=
         xff === null

@@ -5,6 +5,7 @@ import {
   FIELD_HOP,
   FIELD_KEEP_ALIVE,
   FIELD_TRANSFER_ENCODING,
+  FIELD_UPGRADE,
 } from './forwarded-headers.js';
 import {
   CONNECTION_CLOSE,
@@ -36,7 +37,8 @@ export const FRAMING_CLOSE = 3;
  * A parsed upstream response head, produced by {@link ResponseHead.parse} from the bytes of a
  * received buffer and rewritten in place for the client: the status line says HTTP/1.1, and
  * `Connection` with the fields it names, `Keep-Alive`, `Proxy-Connection`, `TE`, `Upgrade` and
- * `Trailer` are removed (RFC 9110 section 7.6.1). `Transfer-Encoding` is kept when the chunked body
+ * `Trailer` are removed (RFC 9110 section 7.6.1; the sender of a `101` adds `Connection: upgrade`
+ * and the {@link ResponseHead.upgrade} back). `Transfer-Encoding` is kept when the chunked body
  * is forwarded unchanged and removed when it is decoded for an HTTP/1.0 client; `Content-Length`
  * next to `Transfer-Encoding` is removed (RFC 9112 section 6.3: the coding wins). One instance per
  * client connection, reused.
@@ -54,6 +56,8 @@ export class ResponseHead {
   keepAliveTimeoutMs = -1;
   /** After parse: index of the CR of the empty line that ends the rewritten head. */
   fieldsEnd = 0;
+  /** The `Upgrade` value of a `101 Switching Protocols` (the protocol switched to), else ''. */
+  upgrade = '';
   readonly #fields = new FieldLines();
   readonly #named: string[] = [];
 
@@ -105,6 +109,7 @@ export class ResponseHead {
     let chunked = false;
     let transferEncoding = false;
     this.keepAliveTimeoutMs = -1;
+    this.upgrade = '';
     const lines = fields.lines;
     for (let l = 0; l < fields.count * 5; l += 5) {
       const vs = lines[l + VALUE_START]!;
@@ -127,6 +132,10 @@ export class ResponseHead {
           break;
         case FIELD_KEEP_ALIVE:
           this.keepAliveTimeoutMs = keepAliveTimeout(buf, vs, ve);
+          lines[l + KIND] = DROP;
+          break;
+        case FIELD_UPGRADE:
+          if (status === 101) this.upgrade = buf.toString('latin1', vs, ve);
           lines[l + KIND] = DROP;
           break;
         case FIELD_HOP:

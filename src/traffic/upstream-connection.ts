@@ -15,6 +15,8 @@ export interface UpstreamOwner {
   upstreamDrain(): void;
   /** `deadline` passed (checked about once a second by the endpoint). */
   upstreamTimeout(): void;
+  /** The endpoint is closing with the request still open: end it (close a tunnel, cut the rest). */
+  upstreamCut(): void;
 }
 
 /**
