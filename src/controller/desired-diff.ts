@@ -23,6 +23,8 @@ export function dataPlaneMatches(
   if (desired.activeReplica !== observed.activeReplica) return false;
   if (JSON.stringify(desired.outlierDetection) !== JSON.stringify(observed.outlierDetection)) return false;
   if (desired.timeoutMs !== observed.timeoutMs) return false;
+  if (JSON.stringify(desired.connectionPool) !== JSON.stringify(observed.connectionPool)) return false;
+  if (JSON.stringify(desired.retries) !== JSON.stringify(observed.retries)) return false;
   if (
     observed.replicaSets.some(
       (o) => o.replicas > 0 && !desired.replicaSets.some((rs) => replicaSetKey(rs) === replicaSetKey(o)),

@@ -138,6 +138,8 @@ export class DataPlane {
       await this.router.applyRollout(spec.rollout, spec.listeners, {
         outlierDetection: spec.outlierDetection,
         timeoutMs: spec.timeoutMs,
+        connectionPool: spec.connectionPool,
+        retries: spec.retries,
       });
       this.platform.apply(spec.rollout, spec.replicaSets, spec.activeReplica);
       this.#options.keepSpec?.(spec.rollout, spec);
@@ -172,6 +174,7 @@ export class DataPlane {
     const ejections = this.router.ejections(rollout);
     const outlierDetection = this.router.outlierDetection(rollout);
     const timeoutMs = this.router.timeoutMs(rollout);
+    const { connectionPool, retries } = this.router.upstreamPolicy(rollout);
     const streamsCut = this.router.streamsCut(rollout);
     return {
       rollout,
@@ -182,6 +185,8 @@ export class DataPlane {
       ...(ejections.length > 0 ? { ejections } : {}),
       ...(outlierDetection !== undefined ? { outlierDetection } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(connectionPool !== undefined ? { connectionPool } : {}),
+      ...(retries !== undefined ? { retries } : {}),
       ...(streamsCut.length > 0 ? { streamsCut } : {}),
     };
   }

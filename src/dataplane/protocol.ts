@@ -110,6 +110,36 @@ export interface OutlierDetectionSpec {
   minHealthPercent?: number;
 }
 
+/**
+ * Istio DestinationRule's `connectionPool`, as the router applies it (see `UpstreamPolicy`); every
+ * field absent means unbounded (or the router's default).
+ */
+export interface ConnectionPoolSpec {
+  /** Connections open to one replica at most (`tcp.maxConnections`). */
+  maxConnections?: number;
+  /** Connect timeout, ms (`tcp.connectTimeout`). @default 5000 (the router's) */
+  connectTimeoutMs?: number;
+  /** Requests of one revision waiting for a connection at most; more get 503 `x-cutover-overflow`. */
+  http1MaxPendingRequests?: number;
+  /** Requests per upstream connection, then it is closed; 0 or absent: unlimited. */
+  maxRequestsPerConnection?: number;
+  /** Requests of the Rollout being retried at once at most. */
+  maxRetries?: number;
+}
+
+/** Most retries `retries.attempts` allows per request. */
+export const MAX_RETRY_ATTEMPTS = 10;
+
+/** Istio's `HTTPRetry`, as the router applies it (see `RetryPolicy`). */
+export interface RetriesSpec {
+  /** Retries per request (not counting the first try), 0..10. */
+  attempts: number;
+  /** Time each try has to get the response head, ms; absent: the whole `timeoutMs`. */
+  perTryTimeoutMs?: number;
+  /** Envoy's retry conditions, comma-separated (`RETRY_ON_TOKENS`). @default "connect-failure,refused-stream,gateway-error" */
+  retryOn?: string;
+}
+
 /** A replica ejected by outlier detection. */
 export interface OutlierEjection {
   replica: string;
@@ -151,6 +181,13 @@ export interface RolloutDataPlaneSpec {
    * response head before the client gets 504, ms. Absent: the router's default (60 s).
    */
   timeoutMs?: number;
+  /** The Rollout's connection pool limits (`spec.trafficPolicy.connectionPool`); absent: unbounded. */
+  connectionPool?: ConnectionPoolSpec;
+  /**
+   * The Rollout's retry policy (`spec.trafficPolicy.retries`); absent: the router's default, one
+   * retry of a connect failure, or of a reset idempotent request without a body.
+   */
+  retries?: RetriesSpec;
   /**
    * A handoff Rollout's active replica (`spec.handoff`): when a replica id, only that replica
    * receives the Rollout's requests (on every port); when null, none does and the router holds the
@@ -220,6 +257,10 @@ export interface RolloutDataPlaneStatus {
   outlierDetection?: OutlierDetectionSpec;
   /** As {@link RolloutDataPlaneSpec.timeoutMs}, as applied; absent when none. */
   timeoutMs?: number;
+  /** As {@link RolloutDataPlaneSpec.connectionPool}, as applied; absent when none. */
+  connectionPool?: ConnectionPoolSpec;
+  /** As {@link RolloutDataPlaneSpec.retries}, as applied; absent when none. */
+  retries?: RetriesSpec;
   /** The last requests cut by replicas' stops (50), oldest first; absent when none. */
   streamsCut?: StreamsCut[];
 }

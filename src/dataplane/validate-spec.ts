@@ -1,10 +1,12 @@
 import { PatternSyntaxError } from '../regex/index.js';
 import { compileHeaderRouteRegex } from '../spec/header-route-regex.js';
 import { MAX_HEADER_ROUTE_REGEX_LENGTH, type Probe } from '../spec/types.js';
+import { parseRetryOn, RETRY_ON_TOKENS } from '../traffic/retry-policy.js';
 import { InvalidDataPlaneSpecError } from './errors.js';
 import {
   MAX_HEADER_ROUTE_MATCHES,
   MAX_HEADER_ROUTES,
+  MAX_RETRY_ATTEMPTS,
   type RolloutDataPlaneSpec,
   replicaSetKey,
 } from './protocol.js';
@@ -132,6 +134,35 @@ function outlierDetection(v: unknown, path: string): void {
   }
 }
 
+function connectionPool(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!isObject(v)) fail(path, 'an object', v);
+  for (const field of ['maxConnections', 'http1MaxPendingRequests', 'maxRetries'] as const) {
+    if (v[field] !== undefined) int(v[field], `${path}.${field}`, 1, 4_294_967_295);
+  }
+  if (v.maxRequestsPerConnection !== undefined)
+    int(v.maxRequestsPerConnection, `${path}.maxRequestsPerConnection`, 0, 4_294_967_295);
+  if (v.connectTimeoutMs !== undefined) int(v.connectTimeoutMs, `${path}.connectTimeoutMs`, 1, 86_400_000);
+}
+
+function retries(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!isObject(v)) fail(path, 'an object', v);
+  int(v.attempts, `${path}.attempts`, 0, MAX_RETRY_ATTEMPTS);
+  if (v.perTryTimeoutMs !== undefined) int(v.perTryTimeoutMs, `${path}.perTryTimeoutMs`, 1, 86_400_000);
+  if (v.retryOn !== undefined) {
+    if (typeof v.retryOn !== 'string')
+      fail(`${path}.retryOn`, 'a comma-separated list of conditions', v.retryOn);
+    const { problems } = parseRetryOn(v.retryOn);
+    if (problems.length > 0)
+      fail(
+        `${path}.retryOn`,
+        `conditions among ${RETRY_ON_TOKENS.join(', ')} or status codes`,
+        problems.join(','),
+      );
+  }
+}
+
 function lifecycle(v: unknown, path: string): void {
   if (v === undefined) return;
   if (!isObject(v)) fail(path, 'an object', v);
@@ -235,6 +266,8 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
   });
   outlierDetection(value.outlierDetection, 'outlierDetection');
   if (value.timeoutMs !== undefined) int(value.timeoutMs, 'timeoutMs', 1, 86_400_000);
+  connectionPool(value.connectionPool, 'connectionPool');
+  retries(value.retries, 'retries');
   if (
     value.activeReplica !== undefined &&
     value.activeReplica !== null &&
@@ -282,5 +315,9 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     ...(value.outlierDetection !== undefined
       ? { outlierDetection: value.outlierDetection as RolloutDataPlaneSpec['outlierDetection'] }
       : {}),
+    ...(value.connectionPool !== undefined
+      ? { connectionPool: value.connectionPool as RolloutDataPlaneSpec['connectionPool'] }
+      : {}),
+    ...(value.retries !== undefined ? { retries: value.retries as RolloutDataPlaneSpec['retries'] } : {}),
   };
 }

@@ -5,10 +5,11 @@ import type {
   ReplicaSetSpec,
   ReplicaSetStatus,
   ReplicaStatus,
+  RolloutDataPlaneSpec,
   RouteBackend,
 } from '../dataplane/protocol.js';
 import { durationToMs } from '../spec/duration.js';
-import type { RolloutAnalysis } from '../spec/types.js';
+import type { RolloutAnalysis, TrafficPolicy } from '../spec/types.js';
 import type {
   AnalysisRunRef,
   EngineAction,
@@ -382,6 +383,7 @@ export class Decision {
         ...(this.state.spec.trafficPolicy?.timeout !== undefined
           ? { timeoutMs: durationToMs(this.state.spec.trafficPolicy.timeout) }
           : {}),
+        ...upstreamPolicyOf(this.state.spec.trafficPolicy),
       },
       actions: this.actions,
       events: this.events,
@@ -392,4 +394,37 @@ export class Decision {
 /** A replica set the data plane still runs (desired > 0 or processes alive). */
 function isLive(r: ReplicaSetStatus): boolean {
   return r.replicas > 0 || r.replicaStatuses.some((p) => p.state !== 'Stopped');
+}
+
+/** `spec.trafficPolicy`'s connection pool and retries in the data plane's form (durations in ms). */
+function upstreamPolicyOf(
+  policy: TrafficPolicy | undefined,
+): Pick<RolloutDataPlaneSpec, 'connectionPool' | 'retries'> {
+  const out: Pick<RolloutDataPlaneSpec, 'connectionPool' | 'retries'> = {};
+  const pool = policy?.connectionPool;
+  if (pool !== undefined) {
+    const { tcp, http } = pool;
+    out.connectionPool = {
+      ...(tcp?.maxConnections !== undefined ? { maxConnections: tcp.maxConnections } : {}),
+      ...(tcp?.connectTimeout !== undefined ? { connectTimeoutMs: durationToMs(tcp.connectTimeout) } : {}),
+      ...(http?.http1MaxPendingRequests !== undefined
+        ? { http1MaxPendingRequests: http.http1MaxPendingRequests }
+        : {}),
+      ...(http?.maxRequestsPerConnection !== undefined
+        ? { maxRequestsPerConnection: http.maxRequestsPerConnection }
+        : {}),
+      ...(http?.maxRetries !== undefined ? { maxRetries: http.maxRetries } : {}),
+    };
+  }
+  const retries = policy?.retries;
+  if (retries !== undefined) {
+    out.retries = {
+      attempts: retries.attempts,
+      ...(retries.perTryTimeout !== undefined
+        ? { perTryTimeoutMs: durationToMs(retries.perTryTimeout) }
+        : {}),
+      ...(retries.retryOn !== undefined ? { retryOn: retries.retryOn } : {}),
+    };
+  }
+  return out;
 }

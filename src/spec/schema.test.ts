@@ -181,6 +181,38 @@ describe('validateResource', () => {
     ]);
   });
 
+  it("should accept the issue's connectionPool and retries, and name an unknown retryOn condition", () => {
+    const trafficPolicy = {
+      connectionPool: {
+        tcp: { maxConnections: 100, connectTimeout: '30s' },
+        http: { http1MaxPendingRequests: 50, maxRequestsPerConnection: 10, maxRetries: 3 },
+      },
+      timeout: '60s',
+      retries: { attempts: 3, perTryTimeout: '10s', retryOn: 'connect-failure,refused-stream,gateway-error' },
+    };
+    expect(issues(rollout({ trafficPolicy }))).toEqual([]);
+    expect(
+      issues(
+        rollout({
+          trafficPolicy: {
+            connectionPool: { tcp: { maxConnections: 0 } },
+            retries: { attempts: 11, retryOn: '5xx,on-mars,503' },
+          },
+        }),
+      ),
+    ).toEqual([
+      {
+        path: 'spec.trafficPolicy.connectionPool.tcp.maxConnections',
+        message: expect.stringMatching(/^expected an integer 1\.\./),
+      },
+      { path: 'spec.trafficPolicy.retries.attempts', message: 'expected an integer 0..10, got 11' },
+      {
+        path: 'spec.trafficPolicy.retries.retryOn',
+        message: expect.stringContaining('(unknown: on-mars)'),
+      },
+    ]);
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {

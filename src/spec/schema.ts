@@ -13,7 +13,9 @@
  */
 import { z } from 'zod';
 import { ARG_PLACEHOLDER, parseMemory } from '../analysis/index.js';
+import { MAX_RETRY_ATTEMPTS } from '../dataplane/protocol.js';
 import { PatternSyntaxError } from '../regex/index.js';
+import { parseRetryOn, RETRY_ON_TOKENS } from '../traffic/retry-policy.js';
 import { checkExpression, checkJsonPath, checkMetric } from './analysis-checks.js';
 import { DURATION_EXPECTED, durationToMs, isDuration } from './duration.js';
 import { compileHeaderRouteRegex } from './header-route-regex.js';
@@ -758,6 +760,16 @@ const sessionAffinitySchema = strict({
   }
 }, ALWAYS);
 
+/** Largest `connectionPool` limit (Istio's default: 2^32 - 1, unbounded). */
+const MAX_POOL_LIMIT = 4_294_967_295;
+
+const RETRY_ON_EXPECTED = `a comma-separated list of ${RETRY_ON_TOKENS.join(', ')} or status codes such as 503`;
+/** Envoy's retry conditions, as Istio's `HTTPRetry.retryOn`. */
+const retryOnSchema = z.string({ error: RETRY_ON_EXPECTED }).superRefine((value, ctx) => {
+  const { problems } = parseRetryOn(value);
+  if (problems.length > 0) expect(ctx, [], `${RETRY_ON_EXPECTED} (unknown: ${problems.join(', ')})`, value);
+});
+
 /** Schema of {@link RolloutSpec}. */
 export const rolloutSpecSchema = strict({
   replicas: int(0, MAX_REPLICAS, `an integer 0..${MAX_REPLICAS} (the local platform's limit)`).optional(),
@@ -779,7 +791,23 @@ export const rolloutSpecSchema = strict({
       maxEjectionPercent: int(0, 100, 'a percentage 0..100').optional(),
       minHealthPercent: int(0, 100, 'a percentage 0..100').optional(),
     }).optional(),
+    connectionPool: strict({
+      tcp: strict({
+        maxConnections: int(1, MAX_POOL_LIMIT).optional(),
+        connectTimeout: durationSchema.optional(),
+      }).optional(),
+      http: strict({
+        http1MaxPendingRequests: int(1, MAX_POOL_LIMIT).optional(),
+        maxRequestsPerConnection: int(0, MAX_POOL_LIMIT).optional(),
+        maxRetries: int(1, MAX_POOL_LIMIT).optional(),
+      }).optional(),
+    }).optional(),
     timeout: durationSchema.optional(),
+    retries: strict({
+      attempts: int(0, MAX_RETRY_ATTEMPTS),
+      perTryTimeout: durationSchema.optional(),
+      retryOn: retryOnSchema.optional(),
+    }).optional(),
   }).optional(),
 })
   .superRefine(checkStateful, ALWAYS)

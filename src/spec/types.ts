@@ -297,6 +297,50 @@ export interface TrafficPolicy {
    * @default 60s (the router's)
    */
   timeout?: DurationValue;
+  /** Limits on the connections to each replica, as Istio's DestinationRule `connectionPool`. */
+  connectionPool?: ConnectionPool;
+  /** Retries of failed requests, as Istio's VirtualService `HTTPRetry`. */
+  retries?: Retries;
+}
+
+/**
+ * As Istio's `connectionPool` (Envoy's circuit breakers); every limit unset is unbounded. A request
+ * over `tcp.maxConnections` waits for a connection; over `http.http1MaxPendingRequests` waiting, it
+ * gets 503 with `x-cutover-overflow: true` (counted as a proxy error for analysis).
+ */
+export interface ConnectionPool {
+  tcp?: {
+    /** Connections open to one replica at most. */
+    maxConnections?: number;
+    /** @default "5s" (the router's; Istio's is 10s) */
+    connectTimeout?: DurationValue;
+  };
+  http?: {
+    /** Requests of one revision waiting for a connection at most. */
+    http1MaxPendingRequests?: number;
+    /** Requests per connection to a replica, then it is closed; 0: unlimited. @default 0 */
+    maxRequestsPerConnection?: number;
+    /** Requests of the Rollout being retried at once at most. */
+    maxRetries?: number;
+  };
+}
+
+/**
+ * As Istio's `HTTPRetry`: a failed try is retried at once (no backoff), on another ready replica of
+ * the same revision when there is one. Each request counts once in the analysis figures; its failed
+ * tries count apart (`cutover_router_failed_tries_total`).
+ */
+export interface Retries {
+  /** Retries per request, not counting the first try, 0..10. */
+  attempts: number;
+  /** Time each try has to get the response head; `timeout` still bounds them all. @default timeout */
+  perTryTimeout?: DurationValue;
+  /**
+   * Envoy's conditions, comma-separated: connect-failure, refused-stream, reset, gateway-error, 5xx,
+   * retriable-4xx, status codes (503), and cutover's non-idempotent (without it a POST or PATCH is
+   * retried only when it never reached the replica). @default "connect-failure,refused-stream,gateway-error"
+   */
+  retryOn?: string;
 }
 
 /** As Istio's `outlierDetection` (see `OutlierDetector` in the router). */

@@ -11,6 +11,7 @@ import {
   FRAMING_NONE,
   ResponseHead,
 } from './response-head.js';
+import { TRY_CONNECT, TRY_RESET, TRY_STATUS, TRY_TIMEOUT } from './retry-policy.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import type { RevisionTarget } from './revision-target.js';
 import type { UpstreamConnection, UpstreamOwner } from './upstream-connection.js';
@@ -46,6 +47,11 @@ const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 const MAX_PENDING_BYTES = 64 * 1024;
 /** How long a connection the router ended may wait for the client's FIN before it is destroyed, ms. */
 const CLOSE_LINGER_MS = 5_000;
+/**
+ * Request body bytes kept to send again on a retry, when the Rollout has `retries`; a longer body
+ * makes the request not retryable once its body started going out.
+ */
+const RETRY_BODY_BYTES = 64 * 1024;
 /** A response body part up to this size is moved next to its rewritten head to go out in one write. */
 const COALESCE_BYTES = 16 * 1024;
 
@@ -92,11 +98,16 @@ export interface ClientConnectionHost {
  * ways. The state of the current request lives in this object, reused for each request: nothing
  * but the head string and the socket's buffers is allocated per request.
  *
- * Retry: a request without a body that fails before any response byte is retried once, over a new
- * connection to another endpoint if there is one, when the failure is a connect error (nothing
- * was sent) or, for idempotent methods, a socket reset / close (RFC 9110 section 9.2.2 allows the
- * automatic retry of idempotent requests): the upstream closing a keep-alive socket as the request
- * arrives on it is the case this exists for.
+ * Retry (see {@link ClientConnection.#retry}): by default a request without a body that fails
+ * before any response byte is retried once, over a new connection to another endpoint if there is
+ * one, when the failure is a connect error (nothing was sent) or, for idempotent methods, a socket
+ * reset / close (RFC 9110 section 9.2.2 allows the automatic retry of idempotent requests): the
+ * upstream closing a keep-alive socket as the request arrives on it is the case this exists for.
+ * A Rollout's `retries` replaces that default (attempts, per-try timeout, Envoy's conditions,
+ * bodies up to {@link RETRY_BODY_BYTES} kept to be sent again).
+ *
+ * Connection pool: at the replica's `maxConnections` a request waits in the endpoint's queue
+ * (bounded per revision; overflow answers 503 with `x-cutover-overflow: true`).
  *
  * Failures the proxy generates answer 502 (504 on upstream timeouts) and count as `proxyError`;
  * once the response head is out, the only signal left is to cut the client connection (never a
@@ -127,7 +138,19 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #endpoint: Endpoint | null = null;
   #upstream: UpstreamConnection | null = null;
   #start = 0;
-  #retried = false;
+  /** When the current request's time for its response head ends (all tries), `performance.now()` ms. */
+  #deadline = 0;
+  /** Retries made for the current request. */
+  #tries = 0;
+  /** The request holds one of its Rollout's `maxRetries` slots. */
+  #retrying = false;
+  /** Waiting in the endpoint's queue for a connection (`connectionPool` limits). */
+  #queued = false;
+  /** The current try runs on a pooled keep-alive connection. */
+  #reused = false;
+  /** Body bytes sent upstream, kept for a retry (Rollouts with `retries`); null: not kept. */
+  #sentBody: Buffer[] | null = null;
+  #sentBodyBytes = 0;
   /** Some response byte arrived from the upstream (no retry after that). */
   #responded = false;
   /** The response head went out to the client. */
@@ -298,7 +321,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.#target = target;
     this.#endpoint = endpoint;
     this.#start = performance.now();
-    this.#retried = false;
+    this.#deadline = this.#start + (target.policy.timeoutMs ?? endpoint.options.headersTimeoutMs);
+    this.#tries = 0;
+    this.#queued = false;
+    this.#sentBody = target.policy.retry === null ? null : [];
+    this.#sentBodyBytes = 0;
     this.#responded = false;
     this.#headSent = false;
     this.#responsePhase = RESPONSE_HEAD;
@@ -308,15 +335,55 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.#connect(false);
   }
 
+  /** @param fresh - a retry: over a new connection rather than a pooled one. */
   #connect(fresh: boolean): void {
     const endpoint = this.#endpoint!;
+    const target = this.#target!;
     endpoint.inFlight++;
-    this.#target!.inFlight++;
-    const upstream = fresh ? endpoint.connect() : endpoint.acquire();
+    target.inFlight++;
+    const upstream = endpoint.acquire(fresh);
+    if (upstream !== null) {
+      this.upstreamAssigned(upstream);
+      return;
+    }
+    // At the replica's maxConnections: wait for a connection, or overflow.
+    if (target.pending >= target.policy.maxPendingRequests) {
+      this.#finish(PROXY_ERROR, false);
+      if (!this.#requestDone) this.#closeAfter = true;
+      this.answer(503, 'upstream connection pool overflow\n', 'x-cutover-overflow: true\r\n');
+      return;
+    }
+    target.pending++;
+    this.#queued = true;
+    endpoint.enqueue(this, this.#deadline);
+  }
+
+  upstreamAssigned(upstream: UpstreamConnection): void {
+    this.#leaveQueue();
     upstream.owner = this;
     this.#upstream = upstream;
+    this.#reused = upstream.connected;
     if (upstream.connected) this.#sendHead();
-    else upstream.deadline = performance.now() + endpoint.options.connectTimeoutMs;
+    else
+      upstream.deadline =
+        performance.now() +
+        (this.#target!.policy.connectTimeoutMs ?? this.#endpoint!.options.connectTimeoutMs);
+  }
+
+  upstreamQueueTimeout(): void {
+    if (!this.#queued) return;
+    this.#leaveQueue();
+    this.#finish(PROXY_ERROR, false);
+    if (!this.#requestDone) this.#closeAfter = true;
+    this.answer(504, 'upstream timed out\n', '');
+  }
+
+  /** Out of the endpoint's queue, if waiting there. */
+  #leaveQueue(): void {
+    if (!this.#queued) return;
+    this.#queued = false;
+    this.#endpoint!.dequeue(this);
+    this.#target!.pending--;
   }
 
   upstreamConnected(): void {
@@ -327,11 +394,21 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #sendHead(): void {
     const upstream = this.#upstream!;
     const endpoint = this.#endpoint!;
-    upstream.deadline = performance.now() + (this.#target!.timeoutMs ?? endpoint.options.headersTimeoutMs);
+    const perTry = this.#target!.policy.retry?.perTryTimeoutMs ?? null;
+    upstream.deadline =
+      perTry === null ? this.#deadline : Math.min(this.#deadline, performance.now() + perTry);
     const request = this.#request;
     // HTTP/1.1 requires Host upstream: an HTTP/1.0 client without one gets the endpoint's.
     const head = request.hasHost ? request.upstreamHead : `${request.upstreamHead}${endpoint.hostField}\r\n`;
-    if (this.#buf !== null && !this.#requestDone) {
+    const resend = this.#tries > 0 ? this.#sentBody : null;
+    if (resend !== null && resend.length > 0) {
+      // A retry: the body bytes the failed try sent go again first.
+      upstream.socket.cork();
+      upstream.socket.write(head, 'latin1');
+      for (const part of resend) upstream.socket.write(part);
+      this.#pumpBody();
+      upstream.socket.uncork();
+    } else if (this.#buf !== null && !this.#requestDone) {
       upstream.socket.cork();
       upstream.socket.write(head, 'latin1');
       this.#pumpBody();
@@ -359,6 +436,12 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     }
     const part = end === buf.length ? buf : buf.subarray(0, end);
     this.#buf = end === buf.length ? null : buf.subarray(end);
+    const kept = this.#sentBody;
+    if (kept !== null) {
+      this.#sentBodyBytes += part.length;
+      if (this.#sentBodyBytes > RETRY_BODY_BYTES) this.#sentBody = null;
+      else kept.push(part);
+    }
     if (!this.#upstream!.socket.write(part)) this.#pause();
     else if (!this.#requestDone) this.#resume();
     else if (this.#buf !== null && this.#buf.length > MAX_PENDING_BYTES) this.#pause();
@@ -406,7 +489,16 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
         this.#upstreamFailed(FAIL_PROTOCOL, 'HPE_INVALID_RESPONSE');
         return;
       }
-      if (response.status >= 200) break;
+      if (response.status >= 200) {
+        // A retryable answer never reaches the client: the request goes again.
+        if (
+          response.status >= 409 &&
+          this.#target!.policy.retry !== null &&
+          this.#retry(TRY_STATUS, response.status, false)
+        )
+          return;
+        break;
+      }
       // 1xx interim responses are not relayed; a 101 is the switch the client asked for, or a fault.
       if (response.status === 101) {
         if (request.upgrade === '' || response.upgrade === '')
@@ -509,6 +601,10 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     if (end < buf.length) this.upstreamData(buf.subarray(end));
     socket.uncork();
     const target = this.#target!;
+    if (this.#retrying) {
+      this.#retrying = false;
+      target.policy.retriesInFlight--;
+    }
     this.#host.outcome(target, this.#endpoint!, 101);
     target.recorder.record(0, (performance.now() - this.#start) / 1000, Date.now());
     // Bytes the client sent after its handshake (its first frames).
@@ -667,27 +763,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
 
   #upstreamFailed(kind: number, code: string): void {
     if (this.#upstream === null) return;
+    const reused = this.#reused;
     this.#detachUpstream();
-    const request = this.#request;
-    if (
-      !this.#responded &&
-      !this.#retried &&
-      request.bodyKind === BODY_NONE &&
-      (kind === FAIL_CONNECT || (kind === FAIL_SOCKET && request.idempotent))
-    ) {
-      this.#host.outcome(this.#target!, this.#endpoint!, 0);
-      const target = this.#host.retryRoute(this.#endpoint!, this.#target!);
-      const endpoint = target?.pick(this.#endpoint!);
-      if (target !== undefined && endpoint !== undefined) {
-        this.#retried = true;
-        this.#release();
-        this.#target = target;
-        this.#endpoint = endpoint;
-        this.#responsePhase = RESPONSE_HEAD;
-        this.#responseBuf = null;
-        this.#connect(true);
-        return;
-      }
+    if (!this.#responded && kind !== FAIL_PROTOCOL) {
+      const tryKind = kind === FAIL_CONNECT ? TRY_CONNECT : kind === FAIL_TIMEOUT ? TRY_TIMEOUT : TRY_RESET;
+      if (this.#retry(tryKind, 0, reused)) return;
     }
     this.#finish(PROXY_ERROR);
     if (this.#headSent) {
@@ -700,7 +780,61 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.answer(status, status === 504 ? 'upstream timed out\n' : `upstream error: ${code}\n`, '');
   }
 
+  /**
+   * Send the request again after a failed try, if the Rollout's retry policy allows it (or, without
+   * one, the router's default: once, a request without a body, on a connect failure or a reset of
+   * an idempotent request). The retry goes to another ready replica of the same revision when there
+   * is one; after a connect failure or a reset (the replica is likely gone) to another weighted
+   * revision when the revision has none; after an answer or a timeout, to the same revision only. The failed try counts apart (`failedTries`) and in outlier detection;
+   * the request counts once, with its final answer.
+   * @returns whether the request was sent again.
+   */
+  #retry(kind: number, status: number, reused: boolean): boolean {
+    const target = this.#target!;
+    const endpoint = this.#endpoint!;
+    const request = this.#request;
+    const policy = target.policy;
+    const retry = policy.retry;
+    if (retry === null) {
+      if (this.#tries > 0 || request.bodyKind !== BODY_NONE) return false;
+      if (kind !== TRY_CONNECT && !(kind === TRY_RESET && request.idempotent)) return false;
+    } else {
+      if (this.#tries >= retry.attempts || !retry.retries(kind, status, reused, request.idempotent))
+        return false;
+      // A body that went out is sent again only when it was kept whole.
+      if (kind !== TRY_CONNECT && request.bodyKind !== BODY_NONE && this.#sentBody === null) return false;
+    }
+    if (performance.now() >= this.#deadline) return false;
+    if (!this.#retrying && policy.retriesInFlight >= policy.maxRetries) return false;
+    // An answer or a timeout is the revision's own: its retry stays there, so that analysis sees it.
+    const next =
+      kind === TRY_CONNECT || kind === TRY_RESET
+        ? this.#host.retryRoute(endpoint, target)
+        : target.endpoints.length > 0
+          ? target
+          : undefined;
+    const nextEndpoint = next?.pick(endpoint);
+    if (next === undefined || nextEndpoint === undefined) return false;
+    this.#detachUpstream();
+    this.#host.outcome(target, endpoint, kind === TRY_STATUS ? status : 0);
+    target.failedTries++;
+    if (!this.#retrying) {
+      this.#retrying = true;
+      policy.retriesInFlight++;
+    }
+    this.#tries++;
+    this.#release();
+    this.#target = next;
+    this.#endpoint = nextEndpoint;
+    this.#responsePhase = RESPONSE_HEAD;
+    this.#responseBuf = null;
+    this.#responded = false;
+    this.#connect(true);
+    return true;
+  }
+
   #detachUpstream(): void {
+    this.#leaveQueue();
     const upstream = this.#upstream;
     if (upstream === null) return;
     this.#upstream = null;
@@ -749,13 +883,21 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.#target!.inFlight--;
   }
 
-  /** @param outcome - index into OUTCOME_CLASSES, or -1 for "not counted" (client abort). */
-  #finish(outcome: number): void {
+  /**
+   * @param outcome - index into OUTCOME_CLASSES, or -1 for "not counted" (client abort).
+   * @param outlier - count it in outlier detection (not a pool overflow: the replica did nothing).
+   */
+  #finish(outcome: number, outlier = true): void {
     const target = this.#target;
     if (target === null) return;
-    if (outcome >= 0) this.#host.outcome(target, this.#endpoint!, outcome === PROXY_ERROR ? 0 : this.#status);
+    if (outcome >= 0 && outlier)
+      this.#host.outcome(target, this.#endpoint!, outcome === PROXY_ERROR ? 0 : this.#status);
     this.#release();
     this.#target = null;
+    if (this.#retrying) {
+      this.#retrying = false;
+      target.policy.retriesInFlight--;
+    }
     if (outcome >= 0 && outcome <= PROXY_ERROR)
       target.recorder.record(outcome, (performance.now() - this.#start) / 1000, Date.now());
   }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { UpstreamConnection } from './upstream-connection.js';
+import { UpstreamConnection, type UpstreamOwner } from './upstream-connection.js';
+import { UpstreamPolicy } from './upstream-policy.js';
 
 /** Where one replica listens, as the platform reports it to the router. */
 export interface EndpointAddress {
@@ -38,11 +39,13 @@ const SWEEP_MS = 1_000;
  *
  * The pool: idle sockets are reused last-in first-out (the most recently used socket is the least
  * likely to have been closed by the upstream), at most {@link DEFAULT_MAX_IDLE_SOCKETS} are kept,
- * each for {@link DEFAULT_IDLE_TIMEOUT_MS} (less if the upstream's Keep-Alive hint says so). The
- * number of busy sockets is not bounded: it follows the client concurrency, as nginx does without
- * `max_conns` (a cap would queue requests inside the proxy). Timeouts (connect, response head,
- * body idle) are enforced by one sweep per second over the endpoint's sockets rather than a timer
- * per request.
+ * each for {@link DEFAULT_IDLE_TIMEOUT_MS} (less if the upstream's Keep-Alive hint says so). By
+ * default the number of busy sockets is not bounded: it follows the client concurrency, as nginx
+ * does without `max_conns`. A Rollout's `connectionPool` (as Istio's) caps the connections
+ * (`maxConnections`; requests then wait in a queue, bounded per revision by
+ * `http1MaxPendingRequests`, handed the next connection that frees up) and the requests per
+ * connection (`maxRequestsPerConnection`). Timeouts (connect, response head, body idle, queue wait)
+ * are enforced by one sweep per second over the endpoint's sockets rather than a timer per request.
  */
 export class Endpoint {
   readonly id: string;
@@ -56,6 +59,10 @@ export class Endpoint {
   /** The Rollout and revision whose endpoints it was last set as (for the streams cut when it drains). */
   rollout = '';
   revision = 0;
+  /** The Rollout's connection pool limits (shared, updated in place). */
+  policy = new UpstreamPolicy();
+  /** Requests waiting for a connection (at `maxConnections`), oldest first, with their deadlines. */
+  readonly #queue: { owner: UpstreamOwner; deadline: number }[] = [];
   #idleWaiters: (() => void)[] = [];
   readonly #idle: UpstreamConnection[] = [];
   readonly #sockets = new Set<UpstreamConnection>();
@@ -71,14 +78,51 @@ export class Endpoint {
     this.hostField = `host: ${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}\r\n`;
   }
 
-  /** An idle pooled connection (most recently used first), or a new one. */
-  acquire(): UpstreamConnection {
-    const idle = this.#idle;
-    while (idle.length > 0) {
-      const conn = idle.pop()!;
-      if (!conn.closed) return conn;
+  /**
+   * An idle pooled connection (most recently used first), or a new one while fewer than the
+   * policy's `maxConnections` are open; null when at the limit with none idle (then
+   * {@link enqueue} the request).
+   * @param fresh - prefer a new connection (a retry; a pooled one only at the limit).
+   */
+  acquire(fresh: boolean): UpstreamConnection | null {
+    const below = this.#sockets.size < this.policy.maxConnections;
+    let conn: UpstreamConnection | null = null;
+    if (fresh && below) conn = this.connect();
+    else {
+      const idle = this.#idle;
+      while (idle.length > 0 && conn === null) {
+        const c = idle.pop()!;
+        if (!c.closed) conn = c;
+      }
+      if (conn === null && below) conn = this.connect();
     }
-    return this.connect();
+    if (conn !== null) conn.requests++;
+    return conn;
+  }
+
+  /**
+   * Wait for a connection: `owner.upstreamAssigned` when one frees up, or
+   * `owner.upstreamQueueTimeout` once `deadline` (`performance.now()` ms) passes.
+   */
+  enqueue(owner: UpstreamOwner, deadline: number): void {
+    this.#queue.push({ owner, deadline });
+    this.#startSweep();
+  }
+
+  /** Stop waiting (the client went away). */
+  dequeue(owner: UpstreamOwner): void {
+    const i = this.#queue.findIndex((w) => w.owner === owner);
+    if (i >= 0) this.#queue.splice(i, 1);
+  }
+
+  /** Hand `conn` (idle, or new) to the oldest waiting request; false when none waits. */
+  #handOff(conn: UpstreamConnection | null): boolean {
+    const waiter = this.#queue.shift();
+    if (waiter === undefined) return false;
+    const c = conn ?? this.connect();
+    c.requests++;
+    waiter.owner.upstreamAssigned(c);
+    return true;
   }
 
   /**
@@ -88,11 +132,14 @@ export class Endpoint {
   connect(): UpstreamConnection {
     const conn = new UpstreamConnection(this);
     this.#sockets.add(conn);
-    if (this.#sweep === null) {
-      this.#sweep = setInterval(() => this.#sweepNow(), SWEEP_MS);
-      this.#sweep.unref();
-    }
+    this.#startSweep();
     return conn;
+  }
+
+  #startSweep(): void {
+    if (this.#sweep !== null) return;
+    this.#sweep = setInterval(() => this.#sweepNow(), SWEEP_MS);
+    this.#sweep.unref();
   }
 
   /**
@@ -103,7 +150,13 @@ export class Endpoint {
   park(conn: UpstreamConnection, keepAliveHintMs: number): void {
     conn.owner = null;
     conn.deadline = Number.POSITIVE_INFINITY;
-    if (this.#closed || conn.closed || this.#idle.length >= DEFAULT_MAX_IDLE_SOCKETS) {
+    const max = this.policy.maxRequestsPerConnection;
+    if (this.#closed || conn.closed || (max > 0 && conn.requests >= max)) {
+      conn.socket.destroy();
+      return;
+    }
+    if (this.#handOff(conn)) return;
+    if (this.#idle.length >= DEFAULT_MAX_IDLE_SOCKETS) {
       conn.socket.destroy();
       return;
     }
@@ -124,7 +177,10 @@ export class Endpoint {
     this.#sockets.delete(conn);
     const i = this.#idle.lastIndexOf(conn);
     if (i >= 0) this.#idle.splice(i, 1);
-    if (this.#sockets.size === 0) {
+    // A waiting request gets a new connection in its place.
+    if (!this.#closed && this.#queue.length > 0 && this.#sockets.size < this.policy.maxConnections)
+      this.#handOff(null);
+    if (this.#sockets.size === 0 && this.#queue.length === 0) {
       if (this.#sweep !== null) clearInterval(this.#sweep);
       this.#sweep = null;
       this.#onEmpty?.();
@@ -133,6 +189,13 @@ export class Endpoint {
 
   #sweepNow(): void {
     const now = performance.now();
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const waiter = this.#queue[i]!;
+      if (waiter.deadline < now) {
+        this.#queue.splice(i, 1);
+        waiter.owner.upstreamQueueTimeout();
+      }
+    }
     for (const conn of this.#sockets) {
       const owner = conn.owner;
       if (owner !== null) {
@@ -178,6 +241,7 @@ export class Endpoint {
   async close(timeoutMs = 1_000): Promise<void> {
     this.#closed = true;
     for (const conn of this.#idle.splice(0)) conn.socket.destroy();
+    for (const waiter of this.#queue.splice(0)) waiter.owner.upstreamQueueTimeout();
     if (this.#sockets.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {

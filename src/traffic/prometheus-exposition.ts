@@ -50,6 +50,8 @@ export function renderRouterMetrics(
   const requests: string[] = [];
   const duration: string[] = [];
   const inFlight: string[] = [];
+  const failedTries: string[] = [];
+  const pending: string[] = [];
   const weights: string[] = [];
   const ready: string[] = [];
   const sessionLines: string[] = [];
@@ -90,6 +92,8 @@ export function renderRouterMetrics(
       duration.push(`cutover_router_request_duration_seconds_sum{${labels}} ${rec.latencySum}`);
       duration.push(`cutover_router_request_duration_seconds_count{${labels}} ${total}`);
       inFlight.push(`cutover_router_in_flight{${labels}} ${target.inFlight}`);
+      failedTries.push(`cutover_router_failed_tries_total{${labels}} ${target.failedTries}`);
+      pending.push(`cutover_router_pending_requests{${labels}} ${target.pending}`);
       ready.push(`cutover_replica_ready{${labels}} ${target.endpoints.length}`);
     }
     for (const listener of listeners) {
@@ -116,6 +120,18 @@ export function renderRouterMetrics(
       duration,
     ) +
     family('cutover_router_in_flight', 'gauge', 'Requests in flight to the revision.', inFlight) +
+    family(
+      'cutover_router_failed_tries_total',
+      'counter',
+      'Tries that failed on the revision and were retried (the request itself counts once, in requests_total).',
+      failedTries,
+    ) +
+    family(
+      'cutover_router_pending_requests',
+      'gauge',
+      "Requests waiting for a connection at the revision's connectionPool limits.",
+      pending,
+    ) +
     family(
       'cutover_router_backend_weight',
       'gauge',

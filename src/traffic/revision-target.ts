@@ -1,6 +1,7 @@
 import type { Endpoint } from './endpoint.js';
 import type { OutlierDetector } from './outlier-detection.js';
 import { RevisionRecorder } from './revision-recorder.js';
+import { UpstreamPolicy } from './upstream-policy.js';
 
 /**
  * One revision of one Rollout as a routing target: its ready endpoints, chosen round-robin, its
@@ -17,8 +18,12 @@ export class RevisionTarget {
   allEndpoints: readonly Endpoint[] = [];
   /** The Rollout's outlier detection; null when it has none. */
   outliers: OutlierDetector | null = null;
-  /** The Rollout's upstream timeout (to the response head), ms; null: the router's default. */
-  timeoutMs: number | null = null;
+  /** The Rollout's timeout, connection pool and retries (shared, updated in place). */
+  policy = new UpstreamPolicy();
+  /** Requests of this revision waiting for a connection (`connectionPool` limits). */
+  pending = 0;
+  /** Tries that failed and were retried (each retried request counts once in {@link recorder}). */
+  failedTries = 0;
   /** Requests in flight to any endpoint of this revision, including draining ones. */
   inFlight = 0;
   readonly recorder: RevisionRecorder;

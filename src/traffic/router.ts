@@ -1,7 +1,9 @@
 import {
+  type ConnectionPoolSpec,
   type ListenerSpec,
   type OutlierDetectionSpec,
   type OutlierEjection,
+  type RetriesSpec,
   type RevisionSecond,
   type RevisionStats,
   replicaSetKey,
@@ -16,10 +18,15 @@ import { Listener } from './listener.js';
 import { OutlierDetector } from './outlier-detection.js';
 import { DIRECT_PORT_BINDER, type PortBinder } from './port-binder.js';
 import { renderRouterMetrics } from './prometheus-exposition.js';
+import { RetryPolicy } from './retry-policy.js';
 import { PROXY_ERROR } from './revision-recorder.js';
 import { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
 import { DEFAULT_MAX_SESSIONS, SessionTable } from './session-table.js';
+import { UpstreamPolicy } from './upstream-policy.js';
+
+/** `retries.retryOn` when absent, as Istio's default retry policy (minus HTTP/2's conditions). */
+const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,gateway-error';
 
 /** Tuning of the {@link Router}; every field has a default. */
 export interface RouterOptions {
@@ -61,6 +68,8 @@ export interface RolloutRoutePolicy {
   outlierDetection?: OutlierDetectionSpec | undefined;
   /** Per-request upstream timeout (to the response head), ms; 504 after it. */
   timeoutMs?: number | undefined;
+  connectionPool?: ConnectionPoolSpec | undefined;
+  retries?: RetriesSpec | undefined;
 }
 
 interface RolloutRoutes {
@@ -68,8 +77,11 @@ interface RolloutRoutes {
   targets: Map<string, RevisionTarget>;
   /** The Rollout's outlier detection, shared by its targets; null when it has none. */
   outliers: OutlierDetector | null;
-  /** The Rollout's upstream timeout, ms; null: the router's `headersTimeoutMs`. */
-  timeoutMs: number | null;
+  /** The Rollout's timeout, connection pool and retries, shared by its targets and endpoints. */
+  policy: UpstreamPolicy;
+  /** The policy's specs as applied (for the status). */
+  connectionPool: ConnectionPoolSpec | undefined;
+  retries: RetriesSpec | undefined;
   listeners: Map<number, Listener>;
   specs: ListenerSpec[];
 }
@@ -116,7 +128,15 @@ export class Router {
   #routes(rollout: string): RolloutRoutes {
     let routes = this.#rollouts.get(rollout);
     if (routes === undefined) {
-      routes = { targets: new Map(), listeners: new Map(), specs: [], outliers: null, timeoutMs: null };
+      routes = {
+        targets: new Map(),
+        listeners: new Map(),
+        specs: [],
+        outliers: null,
+        policy: new UpstreamPolicy(),
+        connectionPool: undefined,
+        retries: undefined,
+      };
       this.#rollouts.set(rollout, routes);
     }
     return routes;
@@ -128,7 +148,7 @@ export class Router {
     if (target === undefined) {
       target = new RevisionTarget(rollout, revision, this.#now(), set);
       target.outliers = routes.outliers;
-      target.timeoutMs = routes.timeoutMs;
+      target.policy = routes.policy;
       routes.targets.set(key, target);
     }
     return target;
@@ -191,8 +211,7 @@ export class Router {
     }
     routes.specs = listeners.map(copyListener);
     this.#applyOutlierDetection(routes, policy.outlierDetection);
-    routes.timeoutMs = policy.timeoutMs ?? null;
-    for (const target of routes.targets.values()) target.timeoutMs = routes.timeoutMs;
+    applyUpstreamPolicy(routes, policy);
     for (const [port, listener] of routes.listeners) {
       if (wanted.has(port)) continue;
       routes.listeners.delete(port);
@@ -217,7 +236,16 @@ export class Router {
 
   /** The Rollout's upstream timeout as applied, ms, if it has one. */
   timeoutMs(rollout: string): number | undefined {
-    return this.#rollouts.get(rollout)?.timeoutMs ?? undefined;
+    return this.#rollouts.get(rollout)?.policy.timeoutMs ?? undefined;
+  }
+
+  /** The Rollout's connection pool and retries as applied (absent when not set). */
+  upstreamPolicy(rollout: string): { connectionPool?: ConnectionPoolSpec; retries?: RetriesSpec } {
+    const routes = this.#rollouts.get(rollout);
+    return {
+      ...(routes?.connectionPool !== undefined ? { connectionPool: routes.connectionPool } : {}),
+      ...(routes?.retries !== undefined ? { retries: routes.retries } : {}),
+    };
   }
 
   /** The Rollout's outlier detection as applied, if any. */
@@ -293,6 +321,7 @@ export class Router {
       }
       endpoint.rollout = rollout;
       endpoint.revision = revision;
+      endpoint.policy = routes.policy;
       list.push(endpoint);
     }
     target.setEndpoints(list);
@@ -457,4 +486,29 @@ function statusOf(counts: readonly number[]): RevisionStats['status'] {
     '5xx': counts[4] ?? 0,
     proxyError: counts[PROXY_ERROR] ?? 0,
   };
+}
+
+/** Set the Rollout's shared {@link UpstreamPolicy} in place from its spec. */
+function applyUpstreamPolicy(routes: RolloutRoutes, spec: RolloutRoutePolicy): void {
+  const policy = routes.policy;
+  const pool = spec.connectionPool;
+  const retries = spec.retries;
+  policy.timeoutMs = spec.timeoutMs ?? null;
+  policy.connectTimeoutMs = pool?.connectTimeoutMs ?? null;
+  policy.maxConnections = pool?.maxConnections ?? Number.POSITIVE_INFINITY;
+  policy.maxPendingRequests = pool?.http1MaxPendingRequests ?? Number.POSITIVE_INFINITY;
+  policy.maxRequestsPerConnection = pool?.maxRequestsPerConnection ?? 0;
+  policy.maxRetries = pool?.maxRetries ?? Number.POSITIVE_INFINITY;
+  if (JSON.stringify(retries) !== JSON.stringify(routes.retries)) {
+    policy.retry =
+      retries === undefined
+        ? null
+        : new RetryPolicy(
+            retries.attempts,
+            retries.perTryTimeoutMs ?? null,
+            retries.retryOn ?? DEFAULT_RETRY_ON,
+          );
+  }
+  routes.connectionPool = pool === undefined ? undefined : { ...pool };
+  routes.retries = retries === undefined ? undefined : { ...retries };
 }

@@ -17,6 +17,10 @@ export interface UpstreamOwner {
   upstreamTimeout(): void;
   /** The endpoint is closing with the request still open: end it (close a tunnel, cut the rest). */
   upstreamCut(): void;
+  /** A connection freed up for a request that waited for one (`connectionPool` limits). */
+  upstreamAssigned(conn: UpstreamConnection): void;
+  /** The request waited for a connection until its deadline passed, or the endpoint closed. */
+  upstreamQueueTimeout(): void;
 }
 
 /**
@@ -37,6 +41,8 @@ export class UpstreamConnection {
   idleSince = 0;
   /** How long it may stay idle, ms (the pool's limit, lowered by the upstream's Keep-Alive hint). */
   idleTimeoutMs = 0;
+  /** Requests it carried (or carries), for `maxRequestsPerConnection`. */
+  requests = 0;
   #errorCode = '';
 
   constructor(endpoint: Endpoint) {
