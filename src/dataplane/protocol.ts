@@ -64,6 +64,52 @@ export interface HeaderRouteSpec {
   revision: number;
 }
 
+/** A string condition, as Argo Rollouts' `StringMatch`: exactly one of the three. */
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  /** RE2 syntax, unanchored, matched in linear time. */
+  regex?: string;
+}
+
+/** One alternative of a mirror route's match, as Argo Rollouts' `RouteMatch`: every given condition holds. */
+export interface MirrorRouteMatch {
+  /** The request method (case-sensitive, RFC 9110 section 9.1). */
+  method?: StringMatch;
+  /** The request target's path (without the query). */
+  path?: StringMatch;
+  /** By header name (compared case-insensitively): the header's value. */
+  headers?: Record<string, StringMatch>;
+}
+
+/**
+ * A mirror route of a listener, as Argo Rollouts' `setMirrorRoute`: a copy of each request that
+ * matches one of `match` (and falls within `percentage`) goes to `revision` too; the client gets
+ * only the answer of the revision its request was routed to. The copies' answers are recorded
+ * apart, as the revision's `mirror` role ({@link MIRROR_SET}).
+ */
+export interface MirrorRouteSpec {
+  /** Unique within the listener. */
+  name: string;
+  /** The revision the copies go to (the canary). */
+  revision: number;
+  /** Share of matching requests copied, percent 0..100. */
+  percentage: number;
+  /** 1..{@link MAX_HEADER_ROUTE_MATCHES} alternatives; a request matching any one is mirrored. */
+  match: MirrorRouteMatch[];
+  /**
+   * Compare each copy's answer with the client's: the status, and with `jsonPath` (Kubernetes
+   * JSONPath, as the web metric provider's) that field of both JSON bodies. Absent: no comparison.
+   */
+  compare?: { jsonPath?: string };
+}
+
+/**
+ * The `set` of {@link RevisionStats} that reads a revision's mirrored answers (never a replica
+ * set's name: those are RFC 1123 labels).
+ */
+export const MIRROR_SET = ':mirror';
+
 /** Most header routes per listener (bounds the router's per-request cost). */
 export const MAX_HEADER_ROUTES = 16;
 /** Most conditions per header route. */
@@ -90,6 +136,8 @@ export interface ListenerSpec {
   backends: RouteBackend[];
   /** Matched before the weighted pick; absent or empty when there are none. */
   headerRoutes?: HeaderRouteSpec[];
+  /** Copies of matching requests to another revision; absent or empty when there are none. */
+  mirrorRoutes?: MirrorRouteSpec[];
   /** Keeps a session on one revision and one replica; absent: every request is picked anew. */
   sessionAffinity?: SessionAffinitySpec;
 }
@@ -314,6 +362,11 @@ export interface RevisionStats {
   /** Latency quantile in seconds for the requested quantile; null when there were no requests. */
   latency: number | null;
   quantile: number;
+  /**
+   * For {@link MIRROR_SET}: mirrored requests whose answer was compared with the client's, and the
+   * ratio 0..1 of those that differed (null when none was compared).
+   */
+  mirror?: { compared: number; mismatches: number; mismatchRate: number | null };
 }
 
 /**
