@@ -880,11 +880,13 @@ export const rolloutSchema = strict({
 // ---------------------------------------------------------------------------------------------
 // AnalysisTemplate
 
-const METRIC_EXPECTED = 'error-rate, request-rate or latency';
-const REVISION_EXPECTED = 'canary, stable, preview, active or experiment:<template name>';
+const METRIC_EXPECTED = 'error-rate, request-rate, latency or mirror-mismatch-rate';
+const REVISION_EXPECTED = 'canary, stable, preview, active, mirror or experiment:<template name>';
 /** Schema of {@link BuiltinMetricProvider}: a metric of cutover's router. */
 const builtinMetricProviderSchema = strict({
-  metric: z.enum(['error-rate', 'request-rate', 'latency'], { error: METRIC_EXPECTED }),
+  metric: z.enum(['error-rate', 'request-rate', 'latency', 'mirror-mismatch-rate'], {
+    error: METRIC_EXPECTED,
+  }),
   quantile: z
     .number({ error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
     .gt(0, { error: 'a quantile between 0 and 1 (exclusive), e.g. 0.95' })
@@ -893,7 +895,7 @@ const builtinMetricProviderSchema = strict({
   revision: z
     .union(
       [
-        z.enum(['canary', 'stable', 'preview', 'active']),
+        z.enum(['canary', 'stable', 'preview', 'active', 'mirror']),
         z.templateLiteral(['experiment:', z.string().regex(DNS_LABEL)]),
       ],
       { error: REVISION_EXPECTED },

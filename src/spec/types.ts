@@ -432,14 +432,19 @@ export interface Rollout {
 
 /** Metric provider: read from cutover's router. */
 export interface BuiltinMetricProvider {
-  metric: 'error-rate' | 'request-rate' | 'latency';
+  /**
+   * `mirror-mismatch-rate`: the ratio 0..1 of mirrored requests (`setMirrorRoute` with `compare`)
+   * whose answer differed from the client's; NaN when none was compared.
+   */
+  metric: 'error-rate' | 'request-rate' | 'latency' | 'mirror-mismatch-rate';
   /** For `latency`: quantile 0..1. @default 0.95 */
   quantile?: number;
   /**
-   * Whose traffic: a role of the run's revisions, or `experiment:<template>` for a replica set of
-   * the experiment that started the run. @default "canary"
+   * Whose traffic: a role of the run's revisions; `mirror`, the answers to the copies mirrored to
+   * the canary (`setMirrorRoute`), which no client saw; or `experiment:<template>` for a replica
+   * set of the experiment that started the run. @default "canary"
    */
-  revision?: 'canary' | 'stable' | 'preview' | 'active' | `experiment:${string}`;
+  revision?: 'canary' | 'stable' | 'preview' | 'active' | 'mirror' | `experiment:${string}`;
   /** Look-back window. @default "10s" */
   window?: DurationValue;
 }

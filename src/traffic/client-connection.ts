@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CHUNKED_MALFORMED, ChunkedBody, type ChunkSink } from './chunked-body.js';
 import type { Endpoint } from './endpoint.js';
 import { CR, findHeadEnd, LF } from './head-fields.js';
+import { MAX_MIRROR_BODY_BYTES, type MirrorCopy } from './mirror-copy.js';
 import { BODY_LENGTH, BODY_NONE, RequestHead } from './request-head.js';
 import {
   FRAMING_CHUNKED,
@@ -48,10 +49,12 @@ const MAX_PENDING_BYTES = 64 * 1024;
 /** How long a connection the router ended may wait for the client's FIN before it is destroyed, ms. */
 const CLOSE_LINGER_MS = 5_000;
 /**
- * Request body bytes kept to send again on a retry, when the Rollout has `retries`; a longer body
- * makes the request not retryable once its body started going out.
+ * Request body bytes kept to send again on a retry (when the Rollout has `retries`) or to copy to a
+ * mirror; a longer body makes the request not retryable once its body started going out, and
+ * drops its mirrored copy.
  */
-const RETRY_BODY_BYTES = 64 * 1024;
+const KEPT_BODY_BYTES = MAX_MIRROR_BODY_BYTES;
+const EMPTY = Buffer.alloc(0);
 /** A response body part up to this size is moved next to its rewritten head to go out in one write. */
 const COALESCE_BYTES = 16 * 1024;
 
@@ -104,7 +107,7 @@ export interface ClientConnectionHost {
  * reset / close (RFC 9110 section 9.2.2 allows the automatic retry of idempotent requests): the
  * upstream closing a keep-alive socket as the request arrives on it is the case this exists for.
  * A Rollout's `retries` replaces that default (attempts, per-try timeout, Envoy's conditions,
- * bodies up to {@link RETRY_BODY_BYTES} kept to be sent again).
+ * bodies up to {@link KEPT_BODY_BYTES} kept to be sent again).
  *
  * Connection pool: at the replica's `maxConnections` a request waits in the endpoint's queue
  * (bounded per revision; overflow answers 503 with `x-cutover-overflow: true`).
@@ -133,6 +136,8 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   holdTimer: NodeJS.Timeout | null = null;
   /** A `Set-Cookie` value the current response's head carries (a new Cookie session), or null. */
   setCookie: string | null = null;
+  /** The mirrored copy of the request about to start (set by the listener), or null. */
+  mirror: MirrorCopy | null = null;
 
   #target: RevisionTarget | null = null;
   #endpoint: Endpoint | null = null;
@@ -148,9 +153,13 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   #queued = false;
   /** The current try runs on a pooled keep-alive connection. */
   #reused = false;
-  /** Body bytes sent upstream, kept for a retry (Rollouts with `retries`); null: not kept. */
-  #sentBody: Buffer[] | null = null;
-  #sentBodyBytes = 0;
+  /** The current request's mirrored copy, and the client's answer body kept to compare with it. */
+  #mirror: MirrorCopy | null = null;
+  #answer: Buffer[] | null = null;
+  #answerBytes = 0;
+  /** Body bytes sent upstream, kept for a retry or a mirror; null: not kept. */
+  #keptBody: Buffer[] | null = null;
+  #keptBodyBytes = 0;
   /** Some response byte arrived from the upstream (no retry after that). */
   #responded = false;
   /** The response head went out to the client. */
@@ -324,8 +333,13 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     this.#deadline = this.#start + (target.policy.timeoutMs ?? endpoint.options.headersTimeoutMs);
     this.#tries = 0;
     this.#queued = false;
-    this.#sentBody = target.policy.retry === null ? null : [];
-    this.#sentBodyBytes = 0;
+    const mirror = this.mirror;
+    this.mirror = null;
+    this.#mirror = mirror !== null && this.#request.upgrade === '' ? mirror : null;
+    this.#answer = null;
+    this.#keptBody = target.policy.retry === null && this.#mirror === null ? null : [];
+    this.#keptBodyBytes = 0;
+    if (this.#requestDone) this.#mirror?.send(this.#request.upstreamHead, EMPTY);
     this.#responded = false;
     this.#headSent = false;
     this.#responsePhase = RESPONSE_HEAD;
@@ -400,7 +414,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     const request = this.#request;
     // HTTP/1.1 requires Host upstream: an HTTP/1.0 client without one gets the endpoint's.
     const head = request.hasHost ? request.upstreamHead : `${request.upstreamHead}${endpoint.hostField}\r\n`;
-    const resend = this.#tries > 0 ? this.#sentBody : null;
+    const resend = this.#tries > 0 ? this.#keptBody : null;
     if (resend !== null && resend.length > 0) {
       // A retry: the body bytes the failed try sent go again first.
       upstream.socket.cork();
@@ -436,11 +450,15 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     }
     const part = end === buf.length ? buf : buf.subarray(0, end);
     this.#buf = end === buf.length ? null : buf.subarray(end);
-    const kept = this.#sentBody;
+    const kept = this.#keptBody;
     if (kept !== null) {
-      this.#sentBodyBytes += part.length;
-      if (this.#sentBodyBytes > RETRY_BODY_BYTES) this.#sentBody = null;
+      this.#keptBodyBytes += part.length;
+      if (this.#keptBodyBytes > KEPT_BODY_BYTES) this.#keptBody = null;
       else kept.push(part);
+    }
+    if (this.#requestDone && this.#mirror !== null) {
+      const body = this.#keptBody;
+      this.#mirror.send(this.#request.upstreamHead, body === null ? null : Buffer.concat(body));
     }
     if (!this.#upstream!.socket.write(part)) this.#pause();
     else if (!this.#requestDone) this.#resume();
@@ -547,6 +565,11 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     } else if (this.#decode) bodyEnd = end;
 
     this.#headSent = true;
+    if (this.#mirror?.wantsBody === true) {
+      this.#answer = [];
+      this.#answerBytes = 0;
+      if (bodyEnd > end) this.#keep(buf.subarray(end, bodyEnd));
+    }
     const socket = this.socket;
     let flushed: boolean;
     if (tail === null && setCookie === null) {
@@ -695,7 +718,15 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
   }
 
   #writeClient(data: Buffer): void {
+    if (this.#answer !== null) this.#keep(data);
     if (!this.socket.write(data)) this.#pauseUpstream();
+  }
+
+  /** Keep answer bytes for the mirror's comparison (copied: the buffer may be rewritten). */
+  #keep(data: Buffer): void {
+    const answer = this.#answer!;
+    this.#answerBytes += data.length;
+    if (this.#answerBytes <= MAX_MIRROR_BODY_BYTES) answer.push(Buffer.from(data));
   }
 
   /** Backpressure from the client: stop reading the upstream until the client drains. */
@@ -802,7 +833,7 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
       if (this.#tries >= retry.attempts || !retry.retries(kind, status, reused, request.idempotent))
         return false;
       // A body that went out is sent again only when it was kept whole.
-      if (kind !== TRY_CONNECT && request.bodyKind !== BODY_NONE && this.#sentBody === null) return false;
+      if (kind !== TRY_CONNECT && request.bodyKind !== BODY_NONE && this.#keptBody === null) return false;
     }
     if (performance.now() >= this.#deadline) return false;
     if (!this.#retrying && policy.retriesInFlight >= policy.maxRetries) return false;
@@ -897,6 +928,18 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
     if (this.#retrying) {
       this.#retrying = false;
       target.policy.retriesInFlight--;
+    }
+    const mirror = this.#mirror;
+    if (mirror !== null) {
+      this.#mirror = null;
+      if (outcome < 0 || outcome === PROXY_ERROR) mirror.abandon();
+      else if (mirror.wantsAnswer) {
+        const answer = this.#answer;
+        const kept =
+          answer !== null && this.#answerBytes <= MAX_MIRROR_BODY_BYTES ? Buffer.concat(answer) : null;
+        mirror.primaryDone(this.#status, kept, this.#response.framing === FRAMING_CHUNKED && !this.#decode);
+      }
+      this.#answer = null;
     }
     if (outcome >= 0 && outcome <= PROXY_ERROR)
       target.recorder.record(outcome, (performance.now() - this.#start) / 1000, Date.now());

@@ -5,6 +5,7 @@ import type { ConnectionBudget } from './connection-budget.js';
 import type { Endpoint } from './endpoint.js';
 import { ListenError, PortInUseError } from './errors.js';
 import { headerLookupOf } from './header-route.js';
+import type { MirrorSender } from './mirror-copy.js';
 import type { OutlierDetector } from './outlier-detection.js';
 import type { PortBinder } from './port-binder.js';
 import { PROXY_ERROR } from './revision-recorder.js';
@@ -59,6 +60,8 @@ export class Listener implements ClientConnectionHost {
   sessions: SessionTable | null = null;
   /** The Rollout's outlier detection; null when it has none. */
   outliers: OutlierDetector | null = null;
+  /** The router's sender of mirrored copies; null: mirror routes copy nothing. */
+  mirrors: MirrorSender | null = null;
   closing = false;
   readonly #server: Server;
   readonly #options: ListenerOptions;
@@ -156,7 +159,7 @@ export class Listener implements ClientConnectionHost {
   dispatch(conn: ClientConnection): void {
     const choice = this.#choose(conn);
     if (choice !== undefined) {
-      conn.start(choice.target, choice.endpoint);
+      this.#start(conn, choice.target, choice.endpoint);
       return;
     }
     conn.heldSince = Date.now();
@@ -239,8 +242,29 @@ export class Listener implements ClientConnectionHost {
       if (conn.holdTimer !== null) clearTimeout(conn.holdTimer);
       conn.holdTimer = null;
       this.#held.delete(conn);
-      conn.start(choice.target, choice.endpoint);
+      this.#start(conn, choice.target, choice.endpoint);
     }
+  }
+
+  /**
+   * Start a routed request, with a mirrored copy when a mirror route selects it (only mirror
+   * routes cost anything per request: none, nothing is looked at). A request routed to the mirror's
+   * own revision is not copied.
+   */
+  #start(conn: ClientConnection, target: RevisionTarget, endpoint: Endpoint): void {
+    const routes = this.table.mirrorRoutes;
+    if (routes.length > 0) {
+      const head = conn.requestHead;
+      const header = headerLookupOf(head);
+      for (const route of routes) {
+        if (route.target === target || route.target.endpoints.length === 0) continue;
+        if (route.selects(head, header)) {
+          conn.mirror = this.mirrors?.begin(route) ?? null;
+          break;
+        }
+      }
+    }
+    conn.start(target, endpoint);
   }
 
   /**

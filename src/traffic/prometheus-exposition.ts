@@ -36,6 +36,8 @@ export interface RolloutMetricsView {
   ejectionsTotal?: number;
   /** Requests cut by replicas' stops after their grace period, so far. */
   streamsCut?: number;
+  /** Mirrored copies dropped (bounds, no ready replica), so far. */
+  mirrorDropped?: number;
 }
 
 /**
@@ -51,14 +53,28 @@ export function renderRouterMetrics(
   const duration: string[] = [];
   const inFlight: string[] = [];
   const failedTries: string[] = [];
+  const mirrorLines: string[] = [];
+  const mirrorCompared: string[] = [];
+  const mirrorMismatches: string[] = [];
+  const mirrorDroppedLines: string[] = [];
   const pending: string[] = [];
   const weights: string[] = [];
   const ready: string[] = [];
   const sessionLines: string[] = [];
   const ejectionLines: string[] = [];
   const cutLines: string[] = [];
-  for (const { rollout, targets, listeners, sessions, ejectionsTotal, streamsCut } of rollouts) {
+  for (const {
+    rollout,
+    targets,
+    listeners,
+    sessions,
+    ejectionsTotal,
+    streamsCut,
+    mirrorDropped,
+  } of rollouts) {
     const r = escapeLabel(rollout);
+    if (mirrorDropped !== undefined && mirrorDropped > 0)
+      mirrorDroppedLines.push(`cutover_router_mirror_dropped_total{rollout="${r}"} ${mirrorDropped}`);
     if (streamsCut !== undefined)
       cutLines.push(`cutover_router_streams_cut_total{rollout="${r}"} ${streamsCut}`);
     if (ejectionsTotal !== undefined)
@@ -94,6 +110,18 @@ export function renderRouterMetrics(
       inFlight.push(`cutover_router_in_flight{${labels}} ${target.inFlight}`);
       failedTries.push(`cutover_router_failed_tries_total{${labels}} ${target.failedTries}`);
       pending.push(`cutover_router_pending_requests{${labels}} ${target.pending}`);
+      const mirror = target.mirrorRecorder;
+      if (mirror !== null) {
+        for (let c = 0; c < OUTCOME_CLASSES.length; c++)
+          mirrorLines.push(
+            `cutover_router_mirror_requests_total{${labels},code_class="${CODE_CLASS_LABELS[c]}"} ${mirror.totals[c]}`,
+          );
+        const comparison = target.mirrorComparison!;
+        mirrorCompared.push(
+          `cutover_router_mirror_compared_total{${labels}} ${comparison.totals.reduce((a, b) => a + b, 0)}`,
+        );
+        mirrorMismatches.push(`cutover_router_mirror_mismatches_total{${labels}} ${comparison.totals[4]}`);
+      }
       ready.push(`cutover_replica_ready{${labels}} ${target.endpoints.length}`);
     }
     for (const listener of listeners) {
@@ -125,6 +153,30 @@ export function renderRouterMetrics(
       'counter',
       'Tries that failed on the revision and were retried (the request itself counts once, in requests_total).',
       failedTries,
+    ) +
+    family(
+      'cutover_router_mirror_requests_total',
+      'counter',
+      'Answers to requests mirrored to the revision (setMirrorRoute), by status class; never sent to clients.',
+      mirrorLines,
+    ) +
+    family(
+      'cutover_router_mirror_compared_total',
+      'counter',
+      "Mirrored answers compared with the client's answer.",
+      mirrorCompared,
+    ) +
+    family(
+      'cutover_router_mirror_mismatches_total',
+      'counter',
+      "Mirrored answers that differed from the client's (status, or the compared JSON field).",
+      mirrorMismatches,
+    ) +
+    family(
+      'cutover_router_mirror_dropped_total',
+      'counter',
+      'Mirrored copies dropped (in-flight or body-size bound, no ready replica); clients are never affected.',
+      mirrorDroppedLines,
     ) +
     family(
       'cutover_router_pending_requests',

@@ -24,6 +24,10 @@ export class RevisionTarget {
   pending = 0;
   /** Tries that failed and were retried (each retried request counts once in {@link recorder}). */
   failedTries = 0;
+  /** Answers to mirrored copies (role `mirror`); null until a mirror route targets the revision. */
+  mirrorRecorder: RevisionRecorder | null = null;
+  /** Comparisons of mirrored answers with the clients' (2xx: same, 5xx: different); null until then. */
+  mirrorComparison: RevisionRecorder | null = null;
   /** Requests in flight to any endpoint of this revision, including draining ones. */
   inFlight = 0;
   readonly recorder: RevisionRecorder;

@@ -1,5 +1,6 @@
 import type { Endpoint } from './endpoint.js';
 import type { HeaderLookup, HeaderRoute } from './header-route.js';
+import type { MirrorRoute } from './mirror-route.js';
 import type { RevisionTarget } from './revision-target.js';
 
 /**
@@ -13,21 +14,26 @@ export class RouteTable {
   readonly weights: readonly number[];
   /** Tried in order before the weighted pick (Argo Rollouts' `setHeaderRoute`). */
   readonly headerRoutes: readonly HeaderRoute[];
+  /** Copies of matching requests to another revision (Argo Rollouts' `setMirrorRoute`), in order. */
+  readonly mirrorRoutes: readonly MirrorRoute[];
   readonly #current: Float64Array;
 
   /**
    * @param targets - one per backend.
    * @param weights - percent 0..100 per backend, same order.
    * @param headerRoutes - compiled header routes, in order.
+   * @param mirrorRoutes - compiled mirror routes, in order (the first that selects a request wins).
    */
   constructor(
     targets: readonly RevisionTarget[],
     weights: readonly number[],
     headerRoutes: readonly HeaderRoute[] = [],
+    mirrorRoutes: readonly MirrorRoute[] = [],
   ) {
     this.targets = targets;
     this.weights = weights;
     this.headerRoutes = headerRoutes;
+    this.mirrorRoutes = mirrorRoutes;
     this.#current = new Float64Array(targets.length);
   }
 

@@ -1,6 +1,7 @@
 import {
   type ConnectionPoolSpec,
   type ListenerSpec,
+  MIRROR_SET,
   type OutlierDetectionSpec,
   type OutlierEjection,
   type RetriesSpec,
@@ -15,11 +16,13 @@ import { Endpoint, type EndpointAddress } from './endpoint.js';
 import { PortInUseError } from './errors.js';
 import { HeaderRoute } from './header-route.js';
 import { Listener } from './listener.js';
+import { MirrorSender, mirrorRecorders } from './mirror-copy.js';
+import { MirrorRoute } from './mirror-route.js';
 import { OutlierDetector } from './outlier-detection.js';
 import { DIRECT_PORT_BINDER, type PortBinder } from './port-binder.js';
 import { renderRouterMetrics } from './prometheus-exposition.js';
 import { RetryPolicy } from './retry-policy.js';
-import { PROXY_ERROR } from './revision-recorder.js';
+import { PROXY_ERROR, type WindowTotals } from './revision-recorder.js';
 import { RevisionTarget } from './revision-target.js';
 import { RouteTable } from './route-table.js';
 import { DEFAULT_MAX_SESSIONS, SessionTable } from './session-table.js';
@@ -105,6 +108,8 @@ export class Router {
   /** Every bound port, across Rollouts. */
   readonly #ports = new Map<number, Listener>();
   readonly #endpoints = new Map<string, Endpoint>();
+  /** Sends mirrored copies for every listener (bounded across the router). */
+  readonly #mirrors = new MirrorSender();
   readonly #closing = new Set<Promise<void>>();
   /** Per Rollout, the last cuts of open requests by a replica's stop (see {@link streamsCut}). */
   readonly #cuts = new Map<string, StreamsCut[]>();
@@ -175,6 +180,7 @@ export class Router {
           throw new PortInUseError(rollout, spec.port, `it is the port of rollout ${owner.rollout}`);
         }
         const listener = new Listener(rollout, spec.port, this.#options);
+        listener.mirrors = this.#mirrors;
         await listener.listen();
         added.push(listener);
       }
@@ -196,11 +202,17 @@ export class Router {
       const headerRoutes = (spec.headerRoutes ?? []).map(
         (r) => new HeaderRoute(r, this.#target(routes, rollout, r.revision)),
       );
+      const mirrorRoutes = (spec.mirrorRoutes ?? []).map((r) => {
+        const target = this.#target(routes, rollout, r.revision);
+        mirrorRecorders(target, this.#now());
+        return new MirrorRoute(r, target);
+      });
       const listener = routes.listeners.get(spec.port)!;
       listener.table = new RouteTable(
         targets,
         spec.backends.map((b) => b.weight),
         headerRoutes,
+        mirrorRoutes,
       );
       // Sessions outlive route changes (that is the point); a changed affinity starts afresh.
       const affinity = spec.sessionAffinity;
@@ -268,6 +280,7 @@ export class Router {
     for (const spec of routes.specs) {
       for (const b of spec.backends) referenced.add(replicaSetKey(b));
       for (const r of spec.headerRoutes ?? []) referenced.add(replicaSetKey(r));
+      for (const r of spec.mirrorRoutes ?? []) referenced.add(replicaSetKey(r));
     }
     const now = this.#now();
     for (const [key, target] of routes.targets) {
@@ -398,25 +411,34 @@ export class Router {
     quantile: number,
     set?: string,
   ): RevisionStats {
+    const now = this.#now();
+    if (set === MIRROR_SET) {
+      // The answers to the copies mirrored to the revision (role `mirror`), and their comparison.
+      const target = this.#rollouts.get(rollout)?.targets.get(replicaSetKey({ revision }));
+      const comparison = target?.mirrorComparison?.window(windowSeconds, quantile, now);
+      const compared = comparison?.requests ?? 0;
+      const mismatches = comparison?.counts[4] ?? 0;
+      return {
+        ...statsOf(
+          rollout,
+          revision,
+          set,
+          target?.mirrorRecorder?.window(windowSeconds, quantile, now),
+          windowSeconds,
+          quantile,
+        ),
+        mirror: { compared, mismatches, mismatchRate: compared === 0 ? null : mismatches / compared },
+      };
+    }
     const target = this.#rollouts.get(rollout)?.targets.get(replicaSetKey({ revision, set }));
-    const window = target?.recorder.window(windowSeconds, quantile, this.#now());
-    const counts = window?.counts ?? [0, 0, 0, 0, 0, 0];
-    const requests = window?.requests ?? 0;
-    const errors = counts[4]! + counts[PROXY_ERROR]!;
-    const covered = window?.coveredSeconds ?? windowSeconds;
-    return {
+    return statsOf(
       rollout,
       revision,
-      ...(set !== undefined ? { set } : {}),
-      windowSeconds: covered,
-      requests,
-      errors,
-      status: statusOf(counts),
-      requestRate: requests / covered,
-      errorRate: requests === 0 ? null : errors / requests,
-      latency: requests === 0 ? null : (window?.latency ?? null),
+      set,
+      target?.recorder.window(windowSeconds, quantile, now),
+      windowSeconds,
       quantile,
-    };
+    );
   }
 
   /**
@@ -453,6 +475,7 @@ export class Router {
       listeners: routes.specs,
       sessions: this.sessions(rollout),
       streamsCut: this.#cutTotals.get(rollout) ?? 0,
+      mirrorDropped: this.#mirrors.dropped.get(rollout) ?? 0,
       ...(routes.outliers !== null ? { ejectionsTotal: routes.outliers.ejectionsTotal } : {}),
     }));
     return renderRouterMetrics(rollouts, this.#options.budget);
@@ -465,6 +488,7 @@ export class Router {
     await Promise.all([...this.#closing]);
     await Promise.all([...this.#endpoints.values()].map((e) => e.close()));
     this.#endpoints.clear();
+    await this.#mirrors.close();
   }
 }
 
@@ -473,8 +497,38 @@ function copyListener(l: ListenerSpec): ListenerSpec {
   const copy: ListenerSpec = { port: l.port, backends: l.backends.map((b) => ({ ...b })) };
   if (l.headerRoutes !== undefined && l.headerRoutes.length > 0)
     copy.headerRoutes = structuredClone(l.headerRoutes);
+  if (l.mirrorRoutes !== undefined && l.mirrorRoutes.length > 0)
+    copy.mirrorRoutes = structuredClone(l.mirrorRoutes);
   if (l.sessionAffinity !== undefined) copy.sessionAffinity = { ...l.sessionAffinity };
   return copy;
+}
+
+/** {@link RevisionStats} of a recorder's window (undefined: nothing recorded). */
+function statsOf(
+  rollout: string,
+  revision: number,
+  set: string | undefined,
+  window: WindowTotals | undefined,
+  windowSeconds: number,
+  quantile: number,
+): RevisionStats {
+  const counts = window?.counts ?? [0, 0, 0, 0, 0, 0];
+  const requests = window?.requests ?? 0;
+  const errors = counts[4]! + counts[PROXY_ERROR]!;
+  const covered = window?.coveredSeconds ?? windowSeconds;
+  return {
+    rollout,
+    revision,
+    ...(set !== undefined ? { set } : {}),
+    windowSeconds: covered,
+    requests,
+    errors,
+    status: statusOf(counts),
+    requestRate: requests / covered,
+    errorRate: requests === 0 ? null : errors / requests,
+    latency: requests === 0 ? null : (window?.latency ?? null),
+    quantile,
+  };
 }
 
 function statusOf(counts: readonly number[]): RevisionStats['status'] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RevisionStats } from '../../../dataplane/protocol.js';
+import { MIRROR_SET, type RevisionStats } from '../../../dataplane/protocol.js';
 import type { BuiltinMetricProvider, Metric } from '../../../spec/types.js';
 import { MetricProviderError } from '../../errors.js';
 import type { AnalysisRun } from '../../types.js';
@@ -46,6 +46,26 @@ async function measure(config: BuiltinMetricProvider, overrides: Partial<Revisio
 }
 
 describe('builtinProvider', () => {
+  it("should read the mirror role and the mismatch rate from the canary's mirrored answers", async () => {
+    const sets: (string | undefined)[] = [];
+    const measureMirror = (config: BuiltinMetricProvider, mismatchRate: number | null) =>
+      builtinProvider.measure(
+        { name: 'm', provider: { builtin: config } },
+        {
+          run,
+          signal: new AbortController().signal,
+          stats: async (revision, _w, _q, set) => {
+            sets.push(`${revision}${set ?? ''}`);
+            return statsFor(revision, { errorRate: 1, mirror: { compared: 8, mismatches: 4, mismatchRate } });
+          },
+        },
+      );
+    expect(await measureMirror({ metric: 'error-rate', revision: 'mirror' }, 0.5)).toBe(1);
+    expect(await measureMirror({ metric: 'mirror-mismatch-rate' }, 0.5)).toBe(0.5);
+    expect(await measureMirror({ metric: 'mirror-mismatch-rate', revision: 'stable' }, null)).toBeNaN();
+    expect(sets).toEqual([`2${MIRROR_SET}`, `2${MIRROR_SET}`, `2${MIRROR_SET}`]);
+  });
+
   it('should read the canary error rate over 10 s by default', async () => {
     expect(await measure({ metric: 'error-rate' })).toEqual({ value: 0.02, asked: [[2, 10, 0.95]] });
   });

@@ -1,12 +1,13 @@
+import { MIRROR_SET } from '../../../dataplane/protocol.js';
 import { durationToMs, isDuration } from '../../../spec/duration.js';
 import type { BuiltinMetricProvider, Metric } from '../../../spec/types.js';
 import { MetricProviderError } from '../../errors.js';
 import { type MeasureContext, type MetricProviderPlugin, providerConfig } from '../provider.js';
 
 /** Metrics the builtin provider reads from cutover's router. */
-export const BUILTIN_METRICS = ['error-rate', 'request-rate', 'latency'] as const;
-/** Roles a builtin metric can measure, resolved through `run.revisions`. */
-export const BUILTIN_REVISION_ROLES = ['canary', 'stable', 'preview', 'active'] as const;
+export const BUILTIN_METRICS = ['error-rate', 'request-rate', 'latency', 'mirror-mismatch-rate'] as const;
+/** Roles a builtin metric can measure, resolved through `run.revisions` (`mirror`: the canary's mirrored answers). */
+export const BUILTIN_REVISION_ROLES = ['canary', 'stable', 'preview', 'active', 'mirror'] as const;
 /** Latency quantile when none is given, 0..1. */
 export const DEFAULT_BUILTIN_QUANTILE = 0.95;
 /** Revision role when none is given. */
@@ -27,8 +28,13 @@ function resolveRole(role: string, ctx: MeasureContext): { revision: number; set
       throw new MetricProviderError('builtin', `no ${role} replica set in analysis run ${ctx.run.name}`);
     return ref;
   }
+  if (role === 'mirror') {
+    if (revisions.canary === undefined)
+      throw new MetricProviderError('builtin', `no canary revision in analysis run ${ctx.run.name}`);
+    return { revision: revisions.canary, set: MIRROR_SET };
+  }
   const revision = (BUILTIN_REVISION_ROLES as readonly string[]).includes(role)
-    ? revisions[role as (typeof BUILTIN_REVISION_ROLES)[number]]
+    ? revisions[role as Exclude<(typeof BUILTIN_REVISION_ROLES)[number], 'mirror'>]
     : undefined;
   if (revision === undefined) {
     throw new MetricProviderError('builtin', `no ${role} revision in analysis run ${ctx.run.name}`);
@@ -41,7 +47,11 @@ function resolveRole(role: string, ctx: MeasureContext): { revision: number; set
  *
  * `result` is, for `error-rate`, the ratio of failed requests (5xx and proxy errors) 0..1, NaN when
  * the revision had no traffic in the window; for `request-rate`, requests per second; for `latency`,
- * the `quantile` of response latency in seconds, NaN when there was no traffic. A role with no
+ * the `quantile` of response latency in seconds, NaN when there was no traffic; for
+ * `mirror-mismatch-rate`, the ratio 0..1 of mirrored requests whose answer differed from the
+ * client's (the canary's mirror, whatever `revision` says), NaN when none was compared. With
+ * `revision: mirror` the first three measure the answers to the copies mirrored to the canary
+ * (Argo Rollouts' `setMirrorRoute`), which no client saw. A role with no
  * revision in `run.revisions` (e.g. `preview` during a canary) makes the measurement Error.
  *
  * @example
@@ -100,7 +110,9 @@ export const builtinProvider: MetricProviderPlugin = {
 
   async measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
     const config = providerConfig<BuiltinMetricProvider>(metric, 'builtin', builtinProvider.validate);
-    const role = config.revision ?? DEFAULT_BUILTIN_REVISION;
+    // The mismatch rate is a figure of the mirrored answers, whichever role names the revision.
+    const role =
+      config.metric === 'mirror-mismatch-rate' ? 'mirror' : (config.revision ?? DEFAULT_BUILTIN_REVISION);
     const { revision, set } = resolveRole(role, ctx);
     const quantile = Number(config.quantile ?? DEFAULT_BUILTIN_QUANTILE);
     const windowSeconds = durationToMs(config.window ?? DEFAULT_BUILTIN_WINDOW) / 1000;
@@ -124,6 +136,8 @@ export const builtinProvider: MetricProviderPlugin = {
         return stats.requestRate;
       case 'latency':
         return stats.latency ?? Number.NaN;
+      case 'mirror-mismatch-rate':
+        return stats.mirror?.mismatchRate ?? Number.NaN;
       default:
         throw new MetricProviderError('builtin', `unknown metric ${JSON.stringify(config.metric)}`);
     }
