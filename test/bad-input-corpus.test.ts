@@ -953,7 +953,7 @@ function specCases(): SpecCase[] {
       'a builtin metric cpu',
       `${M}.provider.builtin.metric`,
       'cpu',
-      /error-rate, request-rate or latency/,
+      /error-rate, request-rate, latency or mirror-mismatch-rate/,
     ),
     analysis(
       'a quantile of 1.5',

@@ -101,9 +101,9 @@ describe('validateMetric', () => {
       'm',
     );
     expect(problems).toEqual([
-      'm.provider.builtin.metric: expected one of error-rate, request-rate, latency, got "p99"',
+      'm.provider.builtin.metric: expected one of error-rate, request-rate, latency, mirror-mismatch-rate, got "p99"',
       'm.provider.builtin.quantile: expected a number in (0, 1) exclusive, got 2',
-      'm.provider.builtin.revision: expected one of canary, stable, preview, active or experiment:<template name>, got "old"',
+      'm.provider.builtin.revision: expected one of canary, stable, preview, active, mirror or experiment:<template name>, got "old"',
       'm.provider.builtin.window: expected a positive duration such as 10s or 1m, got "x"',
     ]);
   });

@@ -43,6 +43,7 @@ export function dataPlaneMatches(
             .map((b) => [replicaSetKey(b), b.weight])
             .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
           x.headerRoutes ?? [],
+          x.mirrorRoutes ?? [],
           x.sessionAffinity ?? null,
         ]),
     );

@@ -91,6 +91,31 @@ describe('validateRolloutSpec', () => {
     ).toBe('listeners[0].headerRoutes[0].match[0].headerName');
   });
 
+  it('should validate mirror routes, connection pools and retries, and name the path of a bad one', () => {
+    const listener = (mirrorRoutes: unknown): unknown => ({
+      ...valid,
+      listeners: [{ port: 8080, backends: [{ revision: 1, weight: 100 }], mirrorRoutes }],
+    });
+    const route = { name: 'm', revision: 2, percentage: 100, match: [{ path: { prefix: '/' } }] };
+    expect(pathOf(listener([{ ...route, compare: { jsonPath: '{$.a}' } }]))).toBe('(valid)');
+    expect(pathOf(listener([{ ...route, percentage: 101 }]))).toBe('listeners[0].mirrorRoutes[0].percentage');
+    expect(pathOf(listener([{ ...route, match: [{}] }]))).toBe('listeners[0].mirrorRoutes[0].match[0]');
+    expect(pathOf(listener([{ ...route, match: [{ headers: { 'x y': { exact: 'a' } } }] }]))).toBe(
+      'listeners[0].mirrorRoutes[0].match[0].headers',
+    );
+    expect(pathOf(listener([{ ...route, match: [{ method: { regex: '(' } }] }]))).toBe(
+      'listeners[0].mirrorRoutes[0].match[0].method.regex',
+    );
+    expect(pathOf(listener([{ ...route, compare: { jsonPath: 'a' } }]))).toBe(
+      'listeners[0].mirrorRoutes[0].compare.jsonPath',
+    );
+    expect(pathOf({ ...valid, connectionPool: { maxConnections: 0 } })).toBe('connectionPool.maxConnections');
+    expect(pathOf({ ...valid, retries: { attempts: 2, retryOn: 'sometimes' } })).toBe('retries.retryOn');
+    expect(
+      pathOf({ ...valid, retries: { attempts: 2, retryOn: '5xx,503' }, connectionPool: { maxRetries: 3 } }),
+    ).toBe('(valid)');
+  });
+
   it('should accept extra replica sets of a revision by set name and reject a duplicate or a bare number', () => {
     const template = { command: ['node', 'server.mjs'] };
     const body = (sets: unknown[], backends: unknown[]): unknown => ({

@@ -1,4 +1,5 @@
 import { PatternSyntaxError } from '../regex/index.js';
+import { checkJsonPath } from '../spec/analysis-checks.js';
 import { compileHeaderRouteRegex } from '../spec/header-route-regex.js';
 import { MAX_HEADER_ROUTE_REGEX_LENGTH, type Probe } from '../spec/types.js';
 import { parseRetryOn, RETRY_ON_TOKENS } from '../traffic/retry-policy.js';
@@ -24,10 +25,19 @@ function setName(v: unknown, path: string): string | undefined {
 /** HTTP field names (RFC 9110 section 5.1: a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function headerRoutes(v: unknown, path: string): void {
+/**
+ * A listener's list of named routes (header or mirror routes): each an object with a unique
+ * non-empty `name` and a `revision`; `each` checks the rest.
+ */
+function routes(
+  v: unknown,
+  path: string,
+  kind: string,
+  each: (r: Record<string, unknown>, rp: string) => void,
+): void {
   if (v === undefined) return;
   if (!Array.isArray(v) || v.length > MAX_HEADER_ROUTES)
-    fail(path, `an array of at most ${MAX_HEADER_ROUTES} header routes`, v);
+    fail(path, `an array of at most ${MAX_HEADER_ROUTES} ${kind}`, v);
   const names = new Set<string>();
   v.forEach((r: unknown, i: number) => {
     const rp = `${path}[${i}]`;
@@ -36,6 +46,12 @@ function headerRoutes(v: unknown, path: string): void {
     if (names.has(r.name)) fail(`${rp}.name`, 'a route name listed once per listener', r.name);
     names.add(r.name);
     int(r.revision, `${rp}.revision`, 1, Number.MAX_SAFE_INTEGER);
+    each(r, rp);
+  });
+}
+
+function headerRoutes(v: unknown, path: string): void {
+  routes(v, path, 'header routes', (r, rp) => {
     if (!Array.isArray(r.match) || r.match.length === 0 || r.match.length > MAX_HEADER_ROUTE_MATCHES)
       fail(`${rp}.match`, `an array of 1..${MAX_HEADER_ROUTE_MATCHES} conditions`, r.match);
     r.match.forEach((m: unknown, j: number) => {
@@ -43,25 +59,60 @@ function headerRoutes(v: unknown, path: string): void {
       if (!isObject(m)) fail(mp, 'an object', m);
       if (typeof m.headerName !== 'string' || !HEADER_NAME.test(m.headerName))
         fail(`${mp}.headerName`, 'an HTTP header name', m.headerName);
-      const hv = m.headerValue;
-      if (!isObject(hv)) fail(`${mp}.headerValue`, 'an object', hv);
-      const kinds = (['exact', 'prefix', 'regex'] as const).filter((k) => hv[k] !== undefined);
-      if (kinds.length !== 1 || Object.keys(hv).length !== 1)
-        fail(`${mp}.headerValue`, 'exactly one of exact, prefix, regex', Object.keys(hv));
-      const kind = kinds[0]!;
-      const value = hv[kind];
-      if (typeof value !== 'string') fail(`${mp}.headerValue.${kind}`, 'a string', value);
-      if (kind === 'regex') {
-        if (value.length > MAX_HEADER_ROUTE_REGEX_LENGTH)
-          fail(`${mp}.headerValue.regex`, `at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`, value);
-        try {
-          compileHeaderRouteRegex(value);
-        } catch (error) {
-          if (!(error instanceof PatternSyntaxError)) throw error;
-          fail(`${mp}.headerValue.regex`, `an RE2 regular expression (${error.reason})`, value);
+      stringMatch(m.headerValue, `${mp}.headerValue`);
+    });
+  });
+}
+
+/** A `StringMatch`: exactly one of exact, prefix, regex (RE2, bounded length). */
+function stringMatch(v: unknown, path: string): void {
+  if (!isObject(v)) fail(path, 'an object', v);
+  const kinds = (['exact', 'prefix', 'regex'] as const).filter((k) => v[k] !== undefined);
+  if (kinds.length !== 1 || Object.keys(v).length !== 1)
+    fail(path, 'exactly one of exact, prefix, regex', Object.keys(v));
+  const kind = kinds[0]!;
+  const value = v[kind];
+  if (typeof value !== 'string') fail(`${path}.${kind}`, 'a string', value);
+  if (kind !== 'regex') return;
+  if (value.length > MAX_HEADER_ROUTE_REGEX_LENGTH)
+    fail(`${path}.regex`, `at most ${MAX_HEADER_ROUTE_REGEX_LENGTH} characters`, value);
+  try {
+    compileHeaderRouteRegex(value);
+  } catch (error) {
+    if (!(error instanceof PatternSyntaxError)) throw error;
+    fail(`${path}.regex`, `an RE2 regular expression (${error.reason})`, value);
+  }
+}
+
+function mirrorRoutes(v: unknown, path: string): void {
+  routes(v, path, 'mirror routes', (r, rp) => {
+    if (typeof r.percentage !== 'number' || !(r.percentage >= 0 && r.percentage <= 100))
+      fail(`${rp}.percentage`, 'a number 0..100 (percent)', r.percentage);
+    if (!Array.isArray(r.match) || r.match.length === 0 || r.match.length > MAX_HEADER_ROUTE_MATCHES)
+      fail(`${rp}.match`, `an array of 1..${MAX_HEADER_ROUTE_MATCHES} alternatives`, r.match);
+    r.match.forEach((m: unknown, j: number) => {
+      const mp = `${rp}.match[${j}]`;
+      if (!isObject(m) || (m.method === undefined && m.path === undefined && m.headers === undefined))
+        fail(mp, 'an object with at least one of method, path, headers', m);
+      if (m.method !== undefined) stringMatch(m.method, `${mp}.method`);
+      if (m.path !== undefined) stringMatch(m.path, `${mp}.path`);
+      if (m.headers !== undefined) {
+        if (!isObject(m.headers)) fail(`${mp}.headers`, 'an object of header names', m.headers);
+        for (const [name, value] of Object.entries(m.headers)) {
+          if (!HEADER_NAME.test(name)) fail(`${mp}.headers`, 'HTTP header names', name);
+          stringMatch(value, `${mp}.headers.${name}`);
         }
       }
     });
+    if (r.compare !== undefined) {
+      if (!isObject(r.compare)) fail(`${rp}.compare`, 'an object', r.compare);
+      const jsonPath = r.compare.jsonPath;
+      if (jsonPath !== undefined) {
+        const problem = typeof jsonPath === 'string' ? checkJsonPath(jsonPath) : 'not a string';
+        if (problem !== undefined)
+          fail(`${rp}.compare.jsonPath`, `a JSONPath such as {$.answer} (${problem})`, jsonPath);
+      }
+    }
   });
 }
 
@@ -304,6 +355,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
     if (Math.abs(sum - 100) > 1e-6 && sum !== 0)
       fail(`${path}.backends`, 'weights summing to 100 (or all 0)', sum);
     headerRoutes(l.headerRoutes, `${path}.headerRoutes`);
+    mirrorRoutes(l.mirrorRoutes, `${path}.mirrorRoutes`);
     sessionAffinity(l.sessionAffinity, `${path}.sessionAffinity`);
   });
   return {

@@ -1,4 +1,4 @@
-import type { HeaderRouteSpec } from '../dataplane/protocol.js';
+import type { HeaderRouteSpec, MirrorRouteSpec } from '../dataplane/protocol.js';
 import { durationToMs } from '../spec/duration.js';
 import type { CanaryStep, CanaryStrategy } from '../spec/types.js';
 import type { Decision } from './decision.js';
@@ -15,7 +15,7 @@ export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
  * One reconcile of a canary update, as Argo Rollouts' canary with traffic routing: the stable
  * revision stays at full scale; the canary is scaled to its weight's share; a weight is sent to
  * the router only once the canary replicas for it are ready, and a step completes only when the
- * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, experiment; background
+ * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment; background
  * analysis from `startingStep`. Header routes are removed when the update completes or aborts, as
  * Argo removes its managed routes. Requires `status.currentRevision !== status.stableRevision`.
  */
@@ -61,7 +61,11 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
       return;
     }
     holdWeight(d, s.weights.canary);
-    holdHeaderRoutes(d, headerRoutesAt(steps, index, s.currentRevision));
+    holdHeaderRoutes(
+      d,
+      headerRoutesAt(steps, index, s.currentRevision),
+      mirrorRoutesAt(steps, index, s.currentRevision),
+    );
     // An experiment lives only while its step is current (promote skips the step and ends it),
     // and a pause on its step keeps it running.
     if ('experiment' in step) holdExperiment(d, step.experiment, index);
@@ -113,11 +117,41 @@ export function headerRoutesAt(
   return [...routes.values()];
 }
 
-/** Routes header-matched requests to the canary, which then keeps at least one replica (weight 0 included). */
-function holdHeaderRoutes(d: Decision, routes: HeaderRouteSpec[]): void {
+/**
+ * The mirror routes in force at step `index`: every `setMirrorRoute` step up to and including it,
+ * as {@link headerRoutesAt} (Argo Rollouts' managed routes). Pure.
+ */
+export function mirrorRoutesAt(
+  steps: readonly CanaryStep[],
+  index: number,
+  revision: number,
+): MirrorRouteSpec[] {
+  const routes = new Map<string, MirrorRouteSpec>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (!('setMirrorRoute' in step)) continue;
+    const { name, match, percentage, compare } = step.setMirrorRoute;
+    routes.delete(name);
+    if (match !== undefined)
+      routes.set(name, {
+        name,
+        revision,
+        percentage: percentage ?? 100,
+        match: structuredClone(match),
+        ...(compare !== undefined ? { compare: { ...compare } } : {}),
+      });
+  }
+  return [...routes.values()];
+}
+
+/**
+ * Routes header-matched requests to the canary and mirrors matching ones to it; with any route the
+ * canary keeps at least one replica (weight 0 included).
+ */
+function holdHeaderRoutes(d: Decision, routes: HeaderRouteSpec[], mirrors: MirrorRouteSpec[]): void {
   d.headerRoutes(d.state.spec.port, routes);
+  d.mirrorRoutes(d.state.spec.port, mirrors);
   const current = d.status.currentRevision;
-  if (routes.length > 0) d.scale(current, Math.max(1, d.desiredReplicas(current)));
+  if (routes.length > 0 || mirrors.length > 0) d.scale(current, Math.max(1, d.desiredReplicas(current)));
 }
 
 /** Works on one step; true once it is complete. */
@@ -150,6 +184,22 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
       match === undefined
         ? `Removed header route ${name}`
         : `Set header route ${name} to revision ${current}`,
+    );
+    return true;
+  }
+  if ('setMirrorRoute' in step) {
+    const port = d.state.spec.port;
+    const desired = mirrorRoutesAt(d.state.spec.strategy.canary?.steps ?? [], index, current);
+    // Copies to a canary without a ready replica would be dropped: wait for one.
+    if (desired.length > 0 && d.ready(current) < 1) return false;
+    if (JSON.stringify(d.observedMirrorRoutes(port)) !== JSON.stringify(desired)) return false;
+    const { name, match, percentage } = step.setMirrorRoute;
+    d.event(
+      'Normal',
+      'SetMirrorRoute',
+      match === undefined
+        ? `Removed mirror route ${name}`
+        : `Set mirror route ${name} to revision ${current} (${percentage ?? 100}%)`,
     );
     return true;
   }
@@ -211,6 +261,7 @@ function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause' : `pause ${step.pause.duration}`;
   if ('setHeaderRoute' in step) return `setHeaderRoute ${step.setHeaderRoute.name}`;
+  if ('setMirrorRoute' in step) return `setMirrorRoute ${step.setMirrorRoute.name}`;
   if ('experiment' in step) return `experiment ${step.experiment.templates.map((t) => t.name).join(', ')}`;
   return `analysis ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
 }

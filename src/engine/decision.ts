@@ -2,6 +2,7 @@ import type { AnalysisPhase, ExperimentSetRef } from '../analysis/types.js';
 import type {
   HeaderRouteSpec,
   ListenerSpec,
+  MirrorRouteSpec,
   ReplicaSetSpec,
   ReplicaSetStatus,
   ReplicaStatus,
@@ -34,6 +35,7 @@ export class Decision {
   readonly #replicas = new Map<number, number>();
   readonly #listeners = new Map<number, RouteBackend[]>();
   readonly #headerRoutes = new Map<number, HeaderRouteSpec[]>();
+  readonly #mirrorRoutes = new Map<number, MirrorRouteSpec[]>();
   /** Experiment replica sets wanted in this reconcile, by set name. */
   readonly #sets = new Map<string, { revision: number; replicas: number }>();
   /** Weighted experiment sets per port; their weight is taken from the stable revision's. */
@@ -179,11 +181,12 @@ export class Decision {
   }
 
   /**
-   * Sets the weights of a port's listener; clears its header routes and experiment sets (set them
-   * after with {@link headerRoutes}, {@link routeSet}).
+   * Sets the weights of a port's listener; clears its header routes, mirror routes and experiment
+   * sets (set them after with {@link headerRoutes}, {@link mirrorRoutes}, {@link routeSet}).
    */
   route(port: number, backends: Record<number, number>): void {
     this.#headerRoutes.delete(port);
+    this.#mirrorRoutes.delete(port);
     this.#setBackends.delete(port);
     this.#listeners.set(
       port,
@@ -197,6 +200,17 @@ export class Decision {
   headerRoutes(port: number, routes: HeaderRouteSpec[]): void {
     if (routes.length === 0) this.#headerRoutes.delete(port);
     else this.#headerRoutes.set(port, routes);
+  }
+
+  /** Sets the mirror routes of a port's listener (after its {@link route}). */
+  mirrorRoutes(port: number, routes: MirrorRouteSpec[]): void {
+    if (routes.length === 0) this.#mirrorRoutes.delete(port);
+    else this.#mirrorRoutes.set(port, routes);
+  }
+
+  /** Mirror routes the router applies on a port, as observed; [] when none. */
+  observedMirrorRoutes(port: number): MirrorRouteSpec[] {
+    return this.observed.dataPlane?.listeners.find((l) => l.port === port)?.mirrorRoutes ?? [];
   }
 
   /** Header routes the router applies on a port, as observed; [] when none. */
@@ -363,10 +377,12 @@ export class Decision {
     const listeners: ListenerSpec[] = [...this.#listeners].map(([port, weighted]) => {
       const backends = this.#withSets(port, weighted);
       const headerRoutes = this.#headerRoutes.get(port);
+      const mirrorRoutes = this.#mirrorRoutes.get(port);
       return {
         port,
         backends,
         ...(headerRoutes !== undefined ? { headerRoutes } : {}),
+        ...(mirrorRoutes !== undefined ? { mirrorRoutes } : {}),
         ...(affinity !== undefined ? { sessionAffinity: affinity } : {}),
       };
     });

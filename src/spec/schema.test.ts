@@ -213,6 +213,43 @@ describe('validateResource', () => {
     ]);
   });
 
+  it("should accept Argo Rollouts' setMirrorRoute step and name a bad match, percentage or jsonPath", () => {
+    const step = (setMirrorRoute: object) =>
+      rollout({ strategy: { canary: { steps: [{ setMirrorRoute }] } } });
+    expect(
+      issues(
+        step({
+          name: 'shadow',
+          percentage: 35,
+          match: [
+            {
+              method: { exact: 'GET' },
+              path: { prefix: '/' },
+              headers: { 'agent-1b': { exact: 'firefox' } },
+            },
+          ],
+          compare: { jsonPath: '{$.answer}' },
+        }),
+      ),
+    ).toEqual([]);
+    expect(issues(step({ name: 'shadow' }))).toEqual([]);
+    expect(
+      issues(
+        step({
+          name: 'shadow',
+          percentage: 150,
+          match: [{}, { path: { regex: '(' } }],
+          compare: { jsonPath: 'answer' },
+        }),
+      ).map((i) => i.path),
+    ).toEqual([
+      'spec.strategy.canary.steps.0.setMirrorRoute.percentage',
+      'spec.strategy.canary.steps.0.setMirrorRoute.match.0',
+      'spec.strategy.canary.steps.0.setMirrorRoute.match.1.path.regex',
+      'spec.strategy.canary.steps.0.setMirrorRoute.compare.jsonPath',
+    ]);
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {

@@ -66,6 +66,7 @@ import {
   type RolloutStrategy,
   type SessionAffinity,
   type SetHeaderRoute,
+  type SetMirrorRoute,
   type StringMatch,
 } from './types.js';
 
@@ -553,6 +554,56 @@ const setHeaderRouteSchema = strict(
   'a mapping: {name, match: [{headerName, headerValue: {exact | prefix | regex}}]}',
 );
 
+const ROUTE_MATCH_EXPECTED = 'a mapping with at least one of method, path, headers';
+/** Schema of {@link RouteMatch}. */
+const routeMatchSchema = strict(
+  {
+    method: stringMatchSchema.optional(),
+    path: stringMatchSchema.optional(),
+    headers: z
+      .record(
+        z.string({ error: HEADER_NAME_EXPECTED }).regex(HEADER_NAME, { error: HEADER_NAME_EXPECTED }),
+        stringMatchSchema,
+        { error: 'a mapping of header names to {exact | prefix | regex}' },
+      )
+      .optional(),
+  },
+  ROUTE_MATCH_EXPECTED,
+).superRefine((value: unknown, ctx) => {
+  if (
+    isRecord(value) &&
+    value['method'] === undefined &&
+    value['path'] === undefined &&
+    value['headers'] === undefined
+  )
+    expect(ctx, [], ROUTE_MATCH_EXPECTED, value);
+}, ALWAYS);
+
+/** Schema of {@link SetMirrorRoute}. */
+const setMirrorRouteSchema = strict(
+  {
+    name: nonEmptyString(),
+    percentage: int(0, 100, 'a percentage 0..100').optional(),
+    match: z
+      .array(routeMatchSchema, { error: 'a list of {method, path, headers}' })
+      .min(1, { error: 'a non-empty list of {method, path, headers} (leave match out to remove the route)' })
+      .max(MAX_HEADER_ROUTE_MATCHES, {
+        error: `a list of at most ${MAX_HEADER_ROUTE_MATCHES} {method, path, headers}`,
+      })
+      .optional(),
+    compare: strict({
+      jsonPath: z
+        .string({ error: 'a JSONPath such as {$.answer}' })
+        .superRefine((value, ctx) => {
+          const problem = checkJsonPath(value);
+          if (problem !== undefined) expect(ctx, [], 'a JSONPath such as {$.answer}', value, problem);
+        })
+        .optional(),
+    }).optional(),
+  },
+  'a mapping: {name, percentage, match: [{method, path, headers}], compare: {jsonPath}}',
+);
+
 /** Schema of {@link RolloutExperimentTemplate}. */
 const experimentTemplateSchema = strict({
   name: z
@@ -594,16 +645,20 @@ const experimentStepSchema = strict({
 }, ALWAYS);
 
 const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
-/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`. */
+/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`, `setMirrorRoute`, `experiment`. */
 const canaryStepSchema = z.union(
   [
     strict({ setWeight: int(0, 100) }),
     strict({ pause: strict({ duration: durationSchema.optional() }, PAUSE_EXPECTED) }),
     strict({ analysis: rolloutAnalysisSchema }),
     strict({ setHeaderRoute: setHeaderRouteSchema }),
+    strict({ setMirrorRoute: setMirrorRouteSchema }),
     strict({ experiment: experimentStepSchema }),
   ],
-  { error: 'a step with exactly one of setWeight, pause, analysis, setHeaderRoute, experiment' },
+  {
+    error:
+      'a step with exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment',
+  },
 );
 
 /** Schema of {@link CanaryStrategy}. */
@@ -1059,6 +1114,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof stringMatchSchema>, StringMatch>,
   Same<z.infer<typeof headerRoutingMatchSchema>, HeaderRoutingMatch>,
   Same<z.infer<typeof setHeaderRouteSchema>, SetHeaderRoute>,
+  Same<z.infer<typeof setMirrorRouteSchema>, SetMirrorRoute>,
   Same<z.infer<typeof experimentTemplateSchema>, RolloutExperimentTemplate>,
   Same<z.infer<typeof experimentAnalysisSchema>, RolloutExperimentAnalysis>,
   Same<z.infer<typeof experimentStepSchema>, RolloutExperimentStep>,
@@ -1075,6 +1131,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

@@ -155,6 +155,37 @@ export interface SetHeaderRoute {
   match?: HeaderRoutingMatch[];
 }
 
+/** One alternative of a mirror route, as Argo Rollouts' `RouteMatch`: every given condition holds. */
+export interface RouteMatch {
+  /** The request method, case-sensitive. */
+  method?: StringMatch;
+  /** The request path, without the query. */
+  path?: StringMatch;
+  /** By header name (case-insensitive). */
+  headers?: Record<string, StringMatch>;
+}
+
+/**
+ * As Argo Rollouts' `setMirrorRoute` step: a copy of each request matching one of `match` goes to
+ * the canary too (in `percentage` percent of cases); clients get only the answer of the revision
+ * their request was routed to, and the copies' answers are recorded as the builtin provider's
+ * `revision: mirror`. Without `match` the named route is removed.
+ */
+export interface SetMirrorRoute {
+  /** Route name; a later step with the same name replaces or (without `match`) removes it. */
+  name: string;
+  /** Share of matching requests copied, percent 0..100. @default 100 */
+  percentage?: number;
+  /** 1..8 alternatives; a request matching any one is copied. */
+  match?: RouteMatch[];
+  /**
+   * cutover's addition: compare each copy's answer with the client's, the status and, with
+   * `jsonPath` (Kubernetes JSONPath, as the web provider's), that JSON field; the builtin metric
+   * `mirror-mismatch-rate` reads the ratio that differed.
+   */
+  compare?: { jsonPath?: string };
+}
+
 /** Longest `headerValue.regex` accepted, characters (bounds the cost of compiling and matching it). */
 export const MAX_HEADER_ROUTE_REGEX_LENGTH = 256;
 
@@ -198,6 +229,7 @@ export type CanaryStep =
   | { pause: { duration?: DurationValue } }
   | { analysis: RolloutAnalysis }
   | { setHeaderRoute: SetHeaderRoute }
+  | { setMirrorRoute: SetMirrorRoute }
   | { experiment: RolloutExperimentStep };
 
 export interface CanaryStrategy {

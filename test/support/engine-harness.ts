@@ -2,6 +2,7 @@ import type { AnalysisPhase } from '../../src/analysis/types.js';
 import {
   type HeaderRouteSpec,
   type ListenerSpec,
+  type MirrorRouteSpec,
   type ReplicaStatus,
   type RolloutDataPlaneStatus,
   replicaSetKey,
@@ -204,6 +205,11 @@ export class EngineHarness {
   /** Header routes the simulated router applies on a port. */
   headerRoutes(port: number): HeaderRouteSpec[] {
     return this.#listeners.find((l) => l.port === port)?.headerRoutes ?? [];
+  }
+
+  /** Mirror routes the simulated router applies on a port. */
+  mirrorRoutes(port: number): MirrorRouteSpec[] {
+    return this.#listeners.find((l) => l.port === port)?.mirrorRoutes ?? [];
   }
 
   replicas(revision: number): number {
