@@ -4,6 +4,8 @@
  * Usage: node --import tsx bench/router-server.ts <listenPort> <upstreamPort1> <upstreamPort2> [policies]
  * With `policies`: ClientIP session affinity and Istio's default outlier detection on (issue 12's
  * throughput goal: >= 0.9x the router without them).
+ * A line `rss` on stdin answers `rss <bytes>` on stdout, after a full GC when node runs with
+ * `--expose-gc` (the memory benchmark of WebSockets).
  */
 import { Router } from '../src/traffic/index.js';
 
@@ -29,6 +31,12 @@ await router.applyRollout(
 router.setEndpoints('bench', 1, [{ id: 'bench-r1-0', host: '127.0.0.1', port: u1 }]);
 router.setEndpoints('bench', 2, [{ id: 'bench-r2-0', host: '127.0.0.1', port: u2 }]);
 process.stdout.write('ready\n');
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text: string) => {
+  if (!text.includes('rss')) return;
+  (globalThis as { gc?: () => void }).gc?.();
+  process.stdout.write(`rss ${process.memoryUsage().rss}\n`);
+});
 process.on('SIGTERM', () => {
   process.stderr.write(
     `${router

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark in turn, prints their figures and exits.
- * `npm run bench -- release-triggers router` runs only the named ones.
+ * `npm run bench -- release-triggers router` runs only the named ones (`router` includes `streams`).
  */
 import { printDataPlaneCrashBench } from './dataplane-crash.js';
 import { printHandoffBench } from './handoff.js';
@@ -9,11 +9,13 @@ import { printJudgesBench } from './judges.js';
 import { printReleaseTriggersBench } from './release-triggers.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
+import { benchStreams } from './streams.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
 
 if (wanted('router')) await benchRouter();
+if (wanted('router') || wanted('streams')) await benchStreams();
 if (wanted('header-route')) printHeaderRouteBench();
 if (wanted('judges')) printJudgesBench();
 if (wanted('dataplane-crash')) await printDataPlaneCrashBench();

@@ -23,7 +23,7 @@ describe('retries of a bad replica (real processes)', () => {
         trafficPolicy: {
           connectionPool: {
             tcp: { maxConnections: 4 },
-            http: { http1MaxPendingRequests: 100, maxRetries: 10 },
+            http: { http1MaxPendingRequests: 100, maxRetries: 50 },
           },
           retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx' },
         },
