@@ -30,8 +30,13 @@ const DEFAULT_MAX_IDLE_SOCKETS = 256;
 const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 /** Margin kept below an upstream's `Keep-Alive: timeout=N` hint, ms. */
 const HINT_MARGIN_MS = 1_000;
-/** Period of the timeout sweep, ms: timeouts are enforced with this granularity. */
+/**
+ * Period of the timeout sweep, ms: timeouts are enforced with this granularity. A Rollout whose
+ * `trafficPolicy` sets shorter timeouts gets a tenth of its shortest one, at least
+ * {@link MIN_SWEEP_MS}, so that a 200 ms per-try timeout fires within about 20 ms.
+ */
 const SWEEP_MS = 1_000;
+const MIN_SWEEP_MS = 20;
 
 /**
  * One replica as the router sees it: its keep-alive connection pool and the number of requests in
@@ -138,7 +143,14 @@ export class Endpoint {
 
   #startSweep(): void {
     if (this.#sweep !== null) return;
-    this.#sweep = setInterval(() => this.#sweepNow(), SWEEP_MS);
+    const policy = this.policy;
+    const shortest = Math.min(
+      policy.timeoutMs ?? Number.POSITIVE_INFINITY,
+      policy.connectTimeoutMs ?? Number.POSITIVE_INFINITY,
+      policy.retry?.perTryTimeoutMs ?? Number.POSITIVE_INFINITY,
+    );
+    const period = Math.max(MIN_SWEEP_MS, Math.min(SWEEP_MS, shortest / 10));
+    this.#sweep = setInterval(() => this.#sweepNow(), period);
     this.#sweep.unref();
   }
 
