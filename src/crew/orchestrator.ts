@@ -1,11 +1,15 @@
 import { join } from 'node:path';
+import { RolloutPlan } from '../workflow/release/rollout-plan.js';
 import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
 import { rolloutsIn } from './release-rollouts.js';
 
 /** What deploying a release's Rollouts in one environment found. */
 export interface DeployReport {
   environment: string;
+  /** The Rollouts started, in plan order, as last seen. */
   rollouts: { name: string; revision: number; phase: string; message: string }[];
+  /** Rollouts the plan has not started yet (their dependencies are not Healthy), in plan order. */
+  waiting: string[];
 }
 
 export interface DeployOptions {
@@ -16,19 +20,25 @@ export interface DeployOptions {
   signal?: AbortSignal;
   /** Fast-track every new revision: no canary step, no analysis (a release of type rollback). @default false */
   now?: boolean;
-  /** Called once the apply stored the revisions, before the wait (DEPLOY records them for the watch). */
+  /**
+   * Called after each apply with every revision stored so far (DEPLOY records them for the watch);
+   * a plan applies its Rollouts in several steps.
+   */
   onApplied?: (revisions: { name: string; revision: number }[]) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The Orchestrator: applies the release's Rollouts in `environment` (its layered spec) through
- * `POST /api/v1/apply`, then waits until the rollout engine has carried each one to Healthy with
- * the new revision stable (as `kubectl argo rollouts status`). The strategy (canary steps, analysis,
- * blue-green) is the Rollout's own, unless `now`: then each new revision is fast-tracked (as
- * `undo --now`), as a release of type rollback is immediate.
- * @returns ok false with the reason when a Rollout is aborted, Degraded or not Healthy in time.
+ * The Orchestrator: carries the release's Rollouts out in `environment` (their layered spec) in the
+ * order of the release's plan ({@link RolloutPlan}: `dependsOn`, `priority`,
+ * `plan.maxParallelism`; without them, all at once): it applies the Rollouts that may start
+ * through `POST /api/v1/apply`, waits until the rollout engine has carried each to Healthy with the
+ * new revision stable (as `kubectl argo rollouts status`), then starts the next. The strategy
+ * (canary steps, analysis, blue-green) is each Rollout's own, unless `now`: then each new revision
+ * is fast-tracked (as `undo --now`), as a release of type rollback is immediate.
+ * @returns ok false with the reason when a Rollout is aborted, Degraded or not Healthy in time;
+ *   the Rollouts not started yet stay where they were (listed in `report.waiting`).
  */
 export async function deployEnvironment(
   api: CrewApi,
@@ -37,23 +47,45 @@ export async function deployEnvironment(
   options: DeployOptions = {},
 ): Promise<{ ok: boolean; reason?: string; report: DeployReport }> {
   const rollouts = rolloutsIn(release.spec, environment);
+  const byName = new Map(release.spec.rollouts.map((r, i) => [r.name, rollouts[i]!]));
+  const plan = new RolloutPlan(
+    release.spec.rollouts.map((r) => ({
+      name: r.name,
+      ...(r.dependsOn !== undefined ? { dependsOn: r.dependsOn } : {}),
+      ...(r.priority !== undefined ? { priority: r.priority } : {}),
+    })),
+    release.spec.plan?.maxParallelism,
+  );
   const file = join(release.baseDir, `${release.name}.release.yaml`);
-  const text = rollouts.map((r) => JSON.stringify(r)).join('\n---\n');
-  const applied = await api.post<{ results: { name: string; revision: number }[] }>('/api/v1/apply', {
-    file,
-    text,
-    ...(options.now === true ? { now: true } : {}),
-  });
-  options.onApplied?.(applied.results.map((r) => ({ name: r.name, revision: r.revision })));
-  // Status catches up with an apply on the controller's next reconcile: wait for the applied revision.
-  const target = new Map(applied.results.map((r) => [r.name, r.revision]));
+  const started = new Set<string>();
+  const healthy = new Set<string>();
+  /** The applied revision of each started Rollout, by its name in the environment. */
+  const target = new Map<string, number>();
+  const applied: { name: string; revision: number }[] = [];
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
-  const report: DeployReport = { environment, rollouts: [] };
+  const report: DeployReport = { environment, rollouts: [], waiting: [] };
   for (;;) {
     if (options.signal?.aborted) return { ok: false, reason: 'stopped', report };
+    const ready = plan.ready(started, healthy);
+    if (ready.length > 0) {
+      const docs = ready.map((name) => byName.get(name)!);
+      const result = await api.post<{ results: { name: string; revision: number }[] }>('/api/v1/apply', {
+        file,
+        text: docs.map((r) => JSON.stringify(r)).join('\n---\n'),
+        ...(options.now === true ? { now: true } : {}),
+      });
+      for (const r of result.results) {
+        target.set(r.name, r.revision);
+        applied.push({ name: r.name, revision: r.revision });
+      }
+      for (const name of ready) started.add(name);
+      options.onApplied?.([...applied]);
+    }
     report.rollouts = [];
-    let done = true;
-    for (const r of rollouts) {
+    report.waiting = plan.order.filter((n) => !started.has(n)).map((n) => byName.get(n)!.metadata.name);
+    for (const name of plan.order) {
+      if (!started.has(name)) continue;
+      const r = byName.get(name)!;
       const view = await api.get<RolloutView>(`/api/v1/rollouts/${r.metadata.name}`);
       const s = view.status;
       report.rollouts.push({
@@ -65,16 +97,14 @@ export async function deployEnvironment(
       const revision = target.get(r.metadata.name);
       // Until the controller has reconciled the applied revision, the status is the previous
       // update's (perhaps an aborted one): not this release's to judge.
-      if (s.currentRevision !== revision) {
-        done = false;
-        continue;
-      }
+      if (s.currentRevision !== revision) continue;
       if (s.abort || s.phase === 'Degraded') {
         return { ok: false, reason: `${r.metadata.name} ${s.phase}: ${s.message}`, report };
       }
-      if (!(s.phase === 'Healthy' && s.stableRevision === revision)) done = false;
+      if (s.phase === 'Healthy' && s.stableRevision === revision) healthy.add(name);
     }
-    if (done) return { ok: true, report };
+    if (healthy.size === plan.order.length) return { ok: true, report };
+    if (plan.ready(started, healthy).length > 0) continue;
     if (Date.now() > deadline) return { ok: false, reason: 'the Rollouts were not Healthy in time', report };
     await sleep(options.pollMs ?? 250);
   }

@@ -4,6 +4,7 @@
  * conventions as schema.ts: strict objects, expectation phrases, cross-field rules always run.
  */
 import { z } from 'zod';
+import { planProblems } from '../workflow/release/rollout-plan.js';
 import { resolveWindowPolicy, WindowPolicyError } from '../workflow/windows/index.js';
 import { MAX_COUNT, MAX_ITEMS, MAX_REPLICAS, MAX_TEXT_LENGTH } from './limits.js';
 import type {
@@ -95,6 +96,8 @@ const releaseRolloutSchema = strict({
   environments: z
     .record(nameSchema, rolloutOverrideSchema, { error: 'a mapping of environment names to overrides' })
     .optional(),
+  dependsOn: z.array(nameSchema, { error: 'a list of Rollout names of the release' }).optional(),
+  priority: int(0, MAX_COUNT, `an integer 0..${MAX_COUNT} (lower first)`).optional(),
 });
 
 const releaseJobShape = {
@@ -246,6 +249,9 @@ const releaseSpecSchema = strict({
     .array(releaseRolloutSchema, { error: 'a list of {name, spec}' })
     .min(1, { error: 'at least one Rollout' })
     .superRefine(uniqueBy('name', 'Rollout'), ALWAYS),
+  plan: strict({
+    maxParallelism: int(1, MAX_ITEMS, `an integer 1..${MAX_ITEMS}`).optional(),
+  }).optional(),
   prepare: prepareSchema.optional(),
   smokeTests: z
     .array(smokeTestSchema, { error: 'a list of smoke tests' })
@@ -285,6 +291,17 @@ function checkReleaseSpec(value: unknown, ctx: Ctx): void {
   });
   const rollouts = Array.isArray(value['rollouts']) ? value['rollouts'].filter(isRecord) : [];
   const names = rollouts.map((r) => r['name']).filter((n): n is string => typeof n === 'string');
+  if (names.length === rollouts.length) {
+    const plan = rollouts.map((r) => ({
+      name: r['name'] as string,
+      ...(Array.isArray(r['dependsOn'])
+        ? { dependsOn: r['dependsOn'].filter((d): d is string => typeof d === 'string') }
+        : {}),
+      ...(typeof r['priority'] === 'number' ? { priority: r['priority'] } : {}),
+    }));
+    for (const p of planProblems(plan))
+      problem(ctx, ['rollouts', p.index, p.field], p.message, 'a plan without cycles');
+  }
   const ports = new Map<number, string>();
   rollouts.forEach((rollout, i) => {
     const overrides = isRecord(rollout['environments']) ? rollout['environments'] : {};

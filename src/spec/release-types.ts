@@ -46,6 +46,23 @@ export interface ReleaseRollout {
   spec: RolloutSpec;
   /** Keyed by environment name. @default {} */
   environments?: Record<string, RolloutOverride>;
+  /**
+   * Rollouts of the release that must be Healthy on their new revision before this one starts
+   * (the agent mesh's dependency order). A cycle or an unknown name is refused at create.
+   * @default []
+   */
+  dependsOn?: string[];
+  /**
+   * Lower first: this Rollout starts once every Rollout with a lower priority is Healthy; equal
+   * priorities may roll out together. Rollouts without one are ordered by `dependsOn` only.
+   */
+  priority?: number;
+}
+
+/** How a release carries out its Rollouts (issue 13's plan, seed: the mesh orchestrator job). */
+export interface ReleasePlan {
+  /** Rollouts rolling out at once at most (seed: max_deployment_parallelism). @default unbounded */
+  maxParallelism?: number;
 }
 
 /** A command run in the sandbox (bubblewrap) as a test suite or a `job` gate. */
@@ -171,6 +188,8 @@ export interface ReleaseSpec {
   environments: string[];
   changes?: { id?: string; description: string; committedAt?: string }[];
   rollouts: ReleaseRollout[];
+  /** The order of the Rollouts' deployment (with each Rollout's `dependsOn` and `priority`). */
+  plan?: ReleasePlan;
   prepare?: ReleasePrepare;
   smokeTests?: SmokeTest[];
   validation?: { suites: ReleaseJob[] };
