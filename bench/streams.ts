@@ -15,10 +15,10 @@
  * Loopback only; every phase is bounded in connections, messages and time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { request, WebSocket } from 'undici';
+import { freePort } from '../src/platform/local/free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../examples/sample-service/server.mjs', import.meta.url));
@@ -43,18 +43,6 @@ http.createServer((req, res) => {
   res.on('close', () => clearInterval(t));
 }).listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('ready\\n'));
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Start a node process and wait for the line `ready` on its stdout. */
 function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
