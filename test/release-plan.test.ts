@@ -17,7 +17,7 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
   let ports: number[] = [];
   let manager = '';
 
-  const agent = (name: string, port: number, version: string, extra: object = {}) => ({
+  const agent = (name: string, port: number, version: string, extra: object = {}, quality = '0.95') => ({
     name,
     ...extra,
     spec: {
@@ -26,7 +26,7 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
       template: {
         command: ['node', SAMPLE_SERVICE],
         cwd: env.path('replicas'),
-        env: { VERSION: version, AGENT_TYPE: name },
+        env: { VERSION: version, AGENT_TYPE: name, QUALITY: quality },
         readinessProbe: { httpGet: { path: '/healthz' }, periodSeconds: 1 },
         terminationGracePeriodSeconds: 1,
       },
@@ -49,8 +49,15 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
     metadata: { name },
     spec: { version, environments: ['dev'], rollouts, plan, monitor: { checkpoints: ['1s'] } },
   });
-  const mesh = (version: string) => [
-    agent('mca', ports[0]!, version, { priority: 1 }),
+  /** The coordinator's gate: its model quality (the sample's `/quality`) must be at least 0.9. */
+  const gate = {
+    httpGet: { url: 'http://127.0.0.1:{{port}}/quality' },
+    jsonPath: '{$.quality}',
+    successCondition: 'result >= 0.9',
+    timeoutSeconds: 4,
+  };
+  const mesh = (version: string, quality = '0.95') => [
+    agent('mca', ports[0]!, version, { priority: 1, readinessGate: gate }, quality),
     agent('npa', ports[1]!, version, { dependsOn: ['mca'] }),
     agent('wpa', ports[2]!, version, { dependsOn: ['mca', 'npa'] }),
   ];
@@ -148,5 +155,28 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
     expect(spans[1]!.end).toBeLessThanOrEqual(spans[2]!.start);
     // Each update took its canary pause: the order is not an accident of timing.
     for (const s of spans) expect(s.end - s.start).toBeGreaterThanOrEqual(2_000);
+    const deploy = done.stageResults.find((r) => r.stage === 'DEPLOY')!.report as {
+      deploy: { gates: Record<string, { ok: boolean; detail: string }> };
+    };
+    expect(deploy.deploy.gates['mca-dev']).toEqual({
+      ok: true,
+      detail: expect.stringContaining('{$.quality} = 0.95; result >= 0.9 is true'),
+    });
+
+    // A coordinator whose gate never holds: its dependents never start on the new version.
+    await env.cliOk([
+      'release',
+      'create',
+      '-f',
+      env.write('mesh-v3.yaml', stringify(release('mesh-v3', 'v3', mesh('v3', '0.5')))),
+    ]);
+    const failed = await carryOut('mesh-v3');
+    expect(failed.status).not.toBe('SUCCESS');
+    const stage = failed.stageResults.find((r) => r.stage === 'DEPLOY' && r.result !== 'Success');
+    expect(JSON.stringify(stage)).toContain('mca-dev readinessGate did not hold within 4 s');
+    for (const name of ['npa', 'wpa']) {
+      const { events } = await env.history(`${name}-dev`);
+      expect(events.some((e) => e.message.includes('revision 3'))).toBe(false);
+    }
   }, 320_000);
 });

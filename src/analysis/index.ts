@@ -45,6 +45,7 @@ export {
 } from './env-allow-list.js';
 export * from './errors.js';
 export { type CompiledExpression, compileExpression, evaluateExpression } from './expression/index.js';
+export { judgeJson } from './json-condition.js';
 export {
   assessMeasurement,
   formatMeasurementValue,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { RolloutPlan } from '../workflow/release/rollout-plan.js';
 import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
+import { checkReadinessGate } from './readiness-gate.js';
 import { rolloutsIn } from './release-rollouts.js';
 
 /** What deploying a release's Rollouts in one environment found. */
@@ -10,7 +11,12 @@ export interface DeployReport {
   rollouts: { name: string; revision: number; phase: string; message: string }[];
   /** Rollouts the plan has not started yet (their dependencies are not Healthy), in plan order. */
   waiting: string[];
+  /** The last check of each readiness gate, by Rollout name in the environment. */
+  gates?: Record<string, { ok: boolean; detail: string }>;
 }
+
+/** `readinessGate.timeoutSeconds` when absent. */
+const DEFAULT_GATE_TIMEOUT_SECONDS = 180;
 
 export interface DeployOptions {
   /** Poll period while waiting for the Rollouts, ms. @default 250 */
@@ -62,6 +68,9 @@ export async function deployEnvironment(
   /** The applied revision of each started Rollout, by its name in the environment. */
   const target = new Map<string, number>();
   const applied: { name: string; revision: number }[] = [];
+  /** When each Rollout with a readiness gate was first seen Healthy, ms since the epoch. */
+  const gatedSince = new Map<string, number>();
+  const specOf = new Map(release.spec.rollouts.map((r) => [r.name, r]));
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   const report: DeployReport = { environment, rollouts: [], waiting: [] };
   for (;;) {
@@ -101,7 +110,25 @@ export async function deployEnvironment(
       if (s.abort || s.phase === 'Degraded') {
         return { ok: false, reason: `${r.metadata.name} ${s.phase}: ${s.message}`, report };
       }
-      if (s.phase === 'Healthy' && s.stableRevision === revision) healthy.add(name);
+      if (!(s.phase === 'Healthy' && s.stableRevision === revision) || healthy.has(name)) continue;
+      const gate = specOf.get(name)!.readinessGate;
+      if (gate === undefined) {
+        healthy.add(name);
+        continue;
+      }
+      // Its dependents wait until its readiness gate holds too.
+      const since = gatedSince.get(name) ?? Date.now();
+      gatedSince.set(name, since);
+      const check = await checkReadinessGate(gate, r.spec.port);
+      report.gates = { ...report.gates, [r.metadata.name]: check };
+      if (check.ok) healthy.add(name);
+      else if (Date.now() - since > (gate.timeoutSeconds ?? DEFAULT_GATE_TIMEOUT_SECONDS) * 1000) {
+        return {
+          ok: false,
+          reason: `${r.metadata.name} readinessGate did not hold within ${gate.timeoutSeconds ?? DEFAULT_GATE_TIMEOUT_SECONDS} s: ${check.detail}`,
+          report,
+        };
+      }
     }
     if (healthy.size === plan.order.length) return { ok: true, report };
     if (plan.ready(started, healthy).length > 0) continue;

@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  compileExpression,
-  compileJsonPath,
-  evaluateExpression,
-  findJsonPath,
-  parseMemory,
-} from '../analysis/index.js';
+import { compileExpression, compileJsonPath, judgeJson, parseMemory } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import type { DataPlaneState, ReplicaStatus } from '../dataplane/protocol.js';
 import type { Handoff, HandoffAction } from '../spec/types.js';
@@ -315,7 +309,7 @@ export class HandoffRunner {
       if (result.ok && condition === undefined)
         return { ok: true, replica: run.toReplica!, detail: result.detail };
       if (result.ok && condition !== undefined) {
-        const verdict = judge(result.body, path, condition);
+        const verdict = judgeJson(result.body, path, condition);
         last = `${result.detail}, ${verdict.detail}`;
         if (verdict.ok) return { ok: true, replica: run.toReplica!, detail: last };
       }
@@ -400,31 +394,6 @@ export class HandoffRunner {
       if (this.#o.clock.now() >= deadline) return false;
       await sleep(POLL_MS);
     }
-  }
-}
-
-/** The condition on the JSONPath's result (one match: the value; several: the list), as a web metric. */
-function judge(
-  body: Buffer,
-  path: ReturnType<typeof compileJsonPath>,
-  condition: ReturnType<typeof compileExpression>,
-): { ok: boolean; detail: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { ok: false, detail: 'the answer is not JSON' };
-  }
-  const found = findJsonPath(path, data);
-  const result = found.length === 1 ? found[0] : found;
-  try {
-    const ok = evaluateExpression(condition, { result }) === true;
-    return {
-      ok,
-      detail: `${path.source} = ${JSON.stringify(result)?.slice(0, 80)}; ${condition.source} is ${ok}`,
-    };
-  } catch (error) {
-    return { ok: false, detail: `${condition.source}: ${(error as Error).message}` };
   }
 }
 

@@ -56,6 +56,57 @@ describe('Release schema', () => {
     );
   });
 
+  it('should accept a plan with a readiness gate, and name a bad gate and a bad parallelism by path', () => {
+    const rollout = (name: string, extra: object) => ({
+      name,
+      spec: {
+        port: name === 'mca' ? 8080 : 8090,
+        template: { command: ['node'] },
+        strategy: { recreate: {} },
+      },
+      environments: { staging: { port: name === 'mca' ? 8081 : 8091 } },
+      ...extra,
+    });
+    const gate = {
+      httpGet: { url: 'http://127.0.0.1:{{port}}/health/coordination-ready' },
+      jsonPath: '{$.ready}',
+      successCondition: 'result == true',
+      timeoutSeconds: 180,
+    };
+    expect(
+      issues(
+        release({
+          rollouts: [
+            rollout('mca', { priority: 1, readinessGate: gate }),
+            rollout('npa', { dependsOn: ['mca'] }),
+          ],
+          plan: { maxParallelism: 1 },
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      issues(
+        release({
+          rollouts: [
+            rollout('mca', {
+              readinessGate: {
+                httpGet: { url: 'http://example.com/' },
+                jsonPath: 'ready',
+                successCondition: 'result ==',
+              },
+            }),
+          ],
+          plan: { maxParallelism: 0 },
+        }),
+      ).map((i) => i.split(':')[0]),
+    ).toEqual([
+      'spec.rollouts.0.readinessGate.httpGet.url',
+      'spec.rollouts.0.readinessGate.jsonPath',
+      'spec.rollouts.0.readinessGate.successCondition',
+      'spec.plan.maxParallelism',
+    ]);
+  });
+
   it('should refuse a rollback error rate below the investigate one, and a bad window policy by its path', () => {
     expect(issues(release({ monitor: { investigateErrorRate: 0.1, rollbackErrorRate: 0.05 } }))).toEqual([
       'spec.monitor.rollbackErrorRate: expected a ratio >= investigateErrorRate (0.1), got 0.05',

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { planProblems } from '../workflow/release/rollout-plan.js';
 import { resolveWindowPolicy, WindowPolicyError } from '../workflow/windows/index.js';
+import { checkExpression, checkJsonPath } from './analysis-checks.js';
 import { MAX_COUNT, MAX_ITEMS, MAX_REPLICAS, MAX_TEXT_LENGTH } from './limits.js';
 import type {
   Environment,
@@ -27,6 +28,7 @@ import type {
 import {
   ALWAYS,
   type Ctx,
+  checkedString,
   commandSchema,
   durationSchema,
   envMap,
@@ -97,6 +99,18 @@ const releaseRolloutSchema = strict({
     .record(nameSchema, rolloutOverrideSchema, { error: 'a mapping of environment names to overrides' })
     .optional(),
   dependsOn: z.array(nameSchema, { error: 'a list of Rollout names of the release' }).optional(),
+  readinessGate: strict({
+    httpGet: strict({
+      url: z
+        .string({ error: 'an http:// URL; {{port}} is the Rollout port' })
+        .regex(/^http:\/\/127\.0\.0\.1:(\{\{port\}\}|\d+)\//, {
+          error: 'an http://127.0.0.1:{{port}}/... URL (the gate checks a local replica)',
+        }),
+    }),
+    jsonPath: checkedString('a JSONPath such as {$.ready}', checkJsonPath).optional(),
+    successCondition: checkedString('a condition on result, e.g. result == true', checkExpression).optional(),
+    timeoutSeconds: int(1, 3_600).optional(),
+  }).optional(),
   priority: int(0, MAX_COUNT, `an integer 0..${MAX_COUNT} (lower first)`).optional(),
 });
 

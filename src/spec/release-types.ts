@@ -57,6 +57,27 @@ export interface ReleaseRollout {
    * priorities may roll out together. Rollouts without one are ordered by `dependsOn` only.
    */
   priority?: number;
+  /**
+   * A check that must hold, after this Rollout is Healthy on its new revision, before the Rollouts
+   * after it start (seed: MCA's coordination-ready gate).
+   */
+  readinessGate?: ReadinessGate;
+}
+
+/**
+ * An HTTP check of a Rollout's readiness for its dependents, judged as a web metric: GET `url`
+ * (`{{port}}` is the Rollout's port in the environment), then `successCondition` on the field at
+ * `jsonPath`; checked on every poll of the Orchestrator (250 ms) until it holds or `timeoutSeconds`
+ * passes (the deployment then fails and the release rolls back).
+ */
+export interface ReadinessGate {
+  httpGet: { url: string };
+  /** Kubernetes JSONPath, as the web provider's. @default "{$}" */
+  jsonPath?: string;
+  /** A condition on `result`, as a metric's. @default any 2xx answer */
+  successCondition?: string;
+  /** @default 180 */
+  timeoutSeconds?: number;
 }
 
 /** How a release carries out its Rollouts (issue 13's plan, seed: the mesh orchestrator job). */

@@ -554,6 +554,17 @@ const setHeaderRouteSchema = strict(
   'a mapping: {name, match: [{headerName, headerValue: {exact | prefix | regex}}]}',
 );
 
+/**
+ * A string that `check` accepts (it returns why not, or undefined): a JSONPath, a condition.
+ * @param expected - what the error says was expected.
+ */
+export function checkedString(expected: string, check: (value: string) => string | undefined) {
+  return z.string({ error: expected }).superRefine((value, ctx) => {
+    const why = check(value);
+    if (why !== undefined) expect(ctx, [], expected, value, why);
+  });
+}
+
 const ROUTE_MATCH_EXPECTED = 'a mapping with at least one of method, path, headers';
 /** Schema of {@link RouteMatch}. */
 const routeMatchSchema = strict(
@@ -592,13 +603,7 @@ const setMirrorRouteSchema = strict(
       })
       .optional(),
     compare: strict({
-      jsonPath: z
-        .string({ error: 'a JSONPath such as {$.answer}' })
-        .superRefine((value, ctx) => {
-          const problem = checkJsonPath(value);
-          if (problem !== undefined) expect(ctx, [], 'a JSONPath such as {$.answer}', value, problem);
-        })
-        .optional(),
+      jsonPath: checkedString('a JSONPath such as {$.answer}', checkJsonPath).optional(),
     }).optional(),
   },
   'a mapping: {name, percentage, match: [{method, path, headers}], compare: {jsonPath}}',
