@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/platform/local/free-port.js';
@@ -156,6 +156,9 @@ function fmt(n: number, digits = 0): string {
 }
 
 export async function benchRouter(): Promise<void> {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
   const children: ChildProcess[] = [];
   try {
@@ -250,6 +253,7 @@ export async function benchRouter(): Promise<void> {
     const p50Added = routerLat.p50Ms - directLat.p50Ms;
     const p99Added = routerLat.p99Ms - directLat.p99Ms;
     console.log('\nrouter benchmark (proxy pinned to core 0; wrk + upstream nginx on core 1; loopback)');
+    console.log(`machine load (1/5/15 min) at start: ${load}`);
     console.log(`\nthroughput, wrk -t1 -c64 -d${THROUGHPUT_SECONDS}s (req/s per proxy core)`);
     console.log('target                 req/s     p50 ms   p99 ms   errors');
     for (const [name, r] of [
