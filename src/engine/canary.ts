@@ -16,8 +16,8 @@ export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
  * revision stays at full scale; the canary is scaled to its weight's share; a weight is sent to
  * the router only once the canary replicas for it are ready, and a step completes only when the
  * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment; background
- * analysis from `startingStep`. Header routes are removed when the update completes or aborts, as
- * Argo removes its managed routes. Requires `status.currentRevision !== status.stableRevision`.
+ * analysis from `startingStep`. Header and mirror routes are removed when the update completes or
+ * aborts, as Argo removes its managed routes. Requires `status.currentRevision !== status.stableRevision`.
  */
 export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
   const s = d.status;
@@ -61,11 +61,7 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
       return;
     }
     holdWeight(d, s.weights.canary);
-    holdHeaderRoutes(
-      d,
-      headerRoutesAt(steps, index, s.currentRevision),
-      mirrorRoutesAt(steps, index, s.currentRevision),
-    );
+    holdRoutes(d, steps, index);
     // An experiment lives only while its step is current (promote skips the step and ends it),
     // and a pause on its step keeps it running.
     if ('experiment' in step) holdExperiment(d, step.experiment, index);
@@ -144,13 +140,16 @@ export function mirrorRoutesAt(
 }
 
 /**
- * Routes header-matched requests to the canary and mirrors matching ones to it; with any route the
- * canary keeps at least one replica (weight 0 included).
+ * Holds the header and mirror routes in force at step `index` (after {@link holdWeight}, which
+ * clears them): header-matched requests go to the canary, matching ones are mirrored to it; with any
+ * route the canary keeps at least one replica (weight 0 included).
  */
-function holdHeaderRoutes(d: Decision, routes: HeaderRouteSpec[], mirrors: MirrorRouteSpec[]): void {
+function holdRoutes(d: Decision, steps: readonly CanaryStep[], index: number): void {
+  const current = d.status.currentRevision;
+  const routes = headerRoutesAt(steps, index, current);
+  const mirrors = mirrorRoutesAt(steps, index, current);
   d.headerRoutes(d.state.spec.port, routes);
   d.mirrorRoutes(d.state.spec.port, mirrors);
-  const current = d.status.currentRevision;
   if (routes.length > 0 || mirrors.length > 0) d.scale(current, Math.max(1, d.desiredReplicas(current)));
 }
 
@@ -168,6 +167,9 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
       s.lastProgressAt = d.now;
       d.event('Normal', 'SetWeight', `Set canary weight to ${target}%`);
       holdWeight(d, target);
+      // Regression: the new weight must not drop the routes for a reconcile (the router would
+      // briefly send header-routed clients by weight and stop mirroring).
+      holdRoutes(d, d.state.spec.strategy.canary?.steps ?? [], index);
     }
     return d.observedWeight(d.state.spec.port, current) === target;
   }

@@ -70,4 +70,81 @@ describe('reconcile (setMirrorRoute)', () => {
     expect(h.mirrorRoutes(8080)).toEqual([]);
     expect(h.weight(8080, 1)).toBe(100);
   });
+
+  it('should replace a mirror route at a later step of the same name and remove it at a step without match', () => {
+    const posts = [{ method: { exact: 'POST' }, path: { prefix: '/v1/' } }];
+    const h = new EngineHarness(
+      canarySpec([
+        { setMirrorRoute: { name: 'shadow', percentage: 10, match: everything } },
+        { pause: {} },
+        { setMirrorRoute: { name: 'shadow', match: posts, compare: { jsonPath: '{$.answer}' } } },
+        { pause: {} },
+        { setMirrorRoute: { name: 'shadow' } },
+        { pause: {} },
+      ]),
+    );
+    h.until(() => h.status.phase === 'Healthy');
+    h.addRevision();
+    h.until(() => h.status.phase === 'Paused');
+    expect(h.mirrorRoutes(8080).map((r) => r.percentage)).toEqual([10]);
+    h.command('promote');
+    h.until(() => h.status.currentStepIndex === 3);
+    expect(h.mirrorRoutes(8080)).toEqual([
+      { name: 'shadow', revision: 2, percentage: 100, match: posts, compare: { jsonPath: '{$.answer}' } },
+    ]);
+    h.command('promote');
+    h.until(() => h.status.currentStepIndex === 5);
+    expect(h.mirrorRoutes(8080)).toEqual([]);
+    expect(h.replicas(2)).toBe(0); // no route left: the canary at weight 0 needs no replica
+    expect(h.events.filter((e) => e.reason === 'SetMirrorRoute').map((e) => e.message)).toEqual([
+      'Set mirror route shadow to revision 2 (10%)',
+      'Set mirror route shadow to revision 2 (100%)',
+      'Removed mirror route shadow',
+    ]);
+  });
+
+  it('should not complete the step before the canary has a ready replica and the router is observed applying the route', () => {
+    const h = new EngineHarness(
+      canarySpec([{ setMirrorRoute: { name: 'shadow', match: everything } }, { pause: {} }]),
+      3000,
+    );
+    h.until(() => h.status.phase === 'Healthy', 400);
+    h.addRevision();
+    h.ticks(3); // 1.5 s: the canary replica is not ready yet
+    expect(h.status.currentStepIndex).toBe(0);
+    // A data plane that does not apply mirror routes (e.g. one older than them): the step waits.
+    h.applyListener = ({ mirrorRoutes: _ignored, ...rest }) => rest;
+    h.ticks(20);
+    expect(h.status.currentStepIndex).toBe(0);
+    expect(h.replicas(2)).toBe(1);
+    expect(h.events.map((e) => e.reason)).not.toContain('SetMirrorRoute');
+    h.applyListener = (l) => l;
+    h.until(() => h.status.currentStepIndex === 1);
+    expect(h.mirrorRoutes(8080)).toHaveLength(1);
+  });
+
+  it('should keep header and mirror routes while a setWeight step moves the weight (regression: the new weight dropped them for one reconcile)', () => {
+    const h = new EngineHarness(
+      canarySpec([
+        {
+          setHeaderRoute: {
+            name: 'testers',
+            match: [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }],
+          },
+        },
+        { setMirrorRoute: { name: 'shadow', match: everything } },
+        { setWeight: 50 },
+        { pause: {} },
+      ]),
+    );
+    h.until(() => h.status.phase === 'Healthy');
+    h.addRevision();
+    h.until(() => h.status.currentStepIndex === 1);
+    for (let i = 0; i < 40 && h.status.phase !== 'Paused'; i++) {
+      h.tick();
+      expect([h.headerRoutes(8080).length, h.mirrorRoutes(8080).length]).toEqual([1, 1]);
+    }
+    expect(h.status.phase).toBe('Paused');
+    expect(h.weight(8080, 2)).toBe(50);
+  });
 });

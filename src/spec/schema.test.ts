@@ -250,6 +250,39 @@ describe('validateResource', () => {
     ]);
   });
 
+  it('should name an unknown field, an ambiguous StringMatch and an out-of-range match list of a setMirrorRoute step', () => {
+    const at = 'spec.strategy.canary.steps.0.setMirrorRoute';
+    const step = (setMirrorRoute: object) =>
+      issues(rollout({ strategy: { canary: { steps: [{ setMirrorRoute }] } } }));
+    const all = [{ path: { prefix: '/' } }];
+    expect(step({ name: 'm', mirrorPercentage: 5, match: all })).toEqual([
+      {
+        path: `${at}.mirrorPercentage`,
+        message: 'unknown field "mirrorPercentage"; expected one of name, percentage, match, compare',
+      },
+    ]);
+    expect(step({ name: 'm', percentage: 150, match: all })).toEqual([
+      { path: `${at}.percentage`, message: 'expected a percentage 0..100, got 150' },
+    ]);
+    expect(step({ name: 'm', match: [{ path: { prefix: '/', exact: '/' } }] })).toEqual([
+      {
+        path: `${at}.match.0.path`,
+        message: 'a StringMatch must have exactly one of exact, prefix, regex, got exact and prefix',
+      },
+    ]);
+    expect(step({ name: 'm', match: [{ headers: { 'x y': { exact: 'a' } } }] }).map((i) => i.path)).toEqual([
+      `${at}.match.0.headers.x y`,
+    ]);
+    expect(step({ name: 'm', match: [] })[0]?.message).toMatch(/leave match out to remove the route/);
+    expect(step({ name: 'm', match: Array(9).fill(all[0]) })).toEqual([
+      {
+        path: `${at}.match`,
+        message: 'expected a list of at most 8 {method, path, headers}, got a list of 9',
+      },
+    ]);
+    expect(step({ name: 'm', match: all, compare: {} })).toEqual([]);
+  });
+
   it('should reject a command with an empty argument and an env value that is not a string', () => {
     expect(issues(rollout({ template: { command: ['node', ''], env: { PORT_HINT: 8080 } } }))).toEqual([
       {

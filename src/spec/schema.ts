@@ -518,7 +518,7 @@ const stringMatchSchema = strict(
   },
   'a mapping with exactly one of exact, prefix, regex',
 )
-  .superRefine(exactlyOneOf(['exact', 'prefix', 'regex'], 'a headerValue'))
+  .superRefine(exactlyOneOf(['exact', 'prefix', 'regex'], 'a StringMatch'))
   .superRefine((value: unknown, ctx) => {
     // Too long: the .max() above reports it.
     if (!isRecord(value) || typeof value['regex'] !== 'string') return;

@@ -47,6 +47,11 @@ export class EngineHarness {
   handoffs: Record<string, ObservedHandoffRun> = {};
   /** The desired `activeReplica` of the last tick (undefined: not set). */
   activeReplica: string | null | undefined;
+  /**
+   * How the simulated router applies a desired listener (default: as it is); a test makes the
+   * router lag or ignore a field by returning something else.
+   */
+  applyListener: (desired: ListenerSpec) => ListenerSpec = (l) => l;
   /** By `replicaSetKey`: the revision, the experiment set name, and the start time of each replica. */
   readonly #sets = new Map<string, { revision: number; set: string | undefined; starts: number[] }>();
   #listeners: ListenerSpec[] = [];
@@ -165,7 +170,7 @@ export class EngineHarness {
       if (starts.length === 0) this.#sets.delete(key);
       else this.#sets.set(key, { revision: rs.revision, set: rs.set, starts });
     }
-    this.#listeners = structuredClone(result.desired.listeners);
+    this.#listeners = structuredClone(result.desired.listeners).map((l) => this.applyListener(l));
     this.activeReplica = result.desired.activeReplica;
     this.now += stepMs;
   }

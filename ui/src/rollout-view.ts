@@ -37,12 +37,24 @@ export function canaryWeights(r: Rollout): { stable: number; canary: number } {
   return s.weights;
 }
 
+/** One line per canary step kind (every kind of the spec, so none shows as another). */
 export function stepLabel(step: CanaryStep): string {
   if ('setWeight' in step) return `Set weight ${step.setWeight}%`;
   if ('pause' in step) {
     const d = step.pause.duration;
     return d === undefined ? 'Pause (until promoted)' : `Pause ${typeof d === 'number' ? `${d}s` : d}`;
   }
+  if ('setHeaderRoute' in step) {
+    const { name, match } = step.setHeaderRoute;
+    return match === undefined ? `Remove header route ${name}` : `Header route ${name} to canary`;
+  }
+  if ('setMirrorRoute' in step) {
+    const { name, match, percentage } = step.setMirrorRoute;
+    return match === undefined
+      ? `Remove mirror route ${name}`
+      : `Mirror route ${name}: ${percentage ?? 100}% copied to canary`;
+  }
+  if ('experiment' in step) return `Experiment: ${step.experiment.templates.map((t) => t.name).join(', ')}`;
   return `Analysis: ${step.analysis.templates.map((t) => t.templateName).join(', ')}`;
 }
 

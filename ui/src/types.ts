@@ -13,10 +13,14 @@ interface RolloutAnalysis {
   templates: { templateName: string }[];
 }
 
+/** As the spec's `CanaryStep` (src/spec/types.ts), with only the fields the dashboard shows. */
 export type CanaryStep =
   | { setWeight: number }
   | { pause: { duration?: string | number } }
-  | { analysis: RolloutAnalysis };
+  | { analysis: RolloutAnalysis }
+  | { setHeaderRoute: { name: string; match?: unknown[] } }
+  | { setMirrorRoute: { name: string; percentage?: number; match?: unknown[] } }
+  | { experiment: { templates: { name: string }[] } };
 
 interface RolloutSpec {
   replicas?: number;
