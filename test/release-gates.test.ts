@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SimulatedClock } from '../src/clock/index.js';
 import { type RunningServer, startServer } from '../src/server/index.js';
 import { CutoverEnv, freePorts, SAMPLE_SERVICE, waitUntil } from './support/cutover-env.js';
+import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 interface ReleaseJson {
   stage: string;
@@ -71,17 +71,8 @@ describe('Release gates', () => {
   it('should block PREPARE with a report naming the dependency that is down', async () => {
     const [down] = await freePorts(1);
     // a local webhook receiver: the release's failure is notified as JSON and as a Slack payload
-    const received: { url: string; body: Record<string, unknown> }[] = [];
-    const receiver = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c) => (text += c));
-      req.on('end', () => {
-        received.push({ url: req.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    const { base, received, close } = await startWebhookReceiver();
+    const hook = `${base}`;
     const doc = releaseDoc(env, 'dep-down', ports[0] as number, {
       notifications: [
         { name: 'ops', type: 'webhook', url: `${hook}/json` },
@@ -106,7 +97,7 @@ describe('Release gates', () => {
     // nothing reached the target
     expect((await env.cli(['get', 'rollout', 'api-production'])).code).not.toBe(0);
     await waitUntil(() => received.length >= 2, { timeoutMs: 10_000, what: 'two notifications' });
-    receiver.close();
+    close();
     const json = received.find((x) => x.url === '/json');
     expect(json?.body).toMatchObject({ kind: 'releaseFailed', release: 'dep-down', severity: 'critical' });
     const slack = received.find((x) => x.url === '/slack');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CutoverEnv, freePorts, SAMPLE_SERVICE, waitUntil } from './support/cutover-env.js';
+import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 interface ReleaseJson {
   status: string;
@@ -17,7 +18,7 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
   let ports: number[] = [];
   let manager = '';
 
-  const agent = (name: string, port: number, version: string, extra: object = {}, quality = '0.95') => ({
+  const agent = (name: string, port: number, version: string, extra: object = {}, env_: object = {}) => ({
     name,
     ...extra,
     spec: {
@@ -26,7 +27,7 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
       template: {
         command: ['node', SAMPLE_SERVICE],
         cwd: env.path('replicas'),
-        env: { VERSION: version, AGENT_TYPE: name, QUALITY: quality },
+        env: { VERSION: version, AGENT_TYPE: name, ...env_ },
         readinessProbe: { httpGet: { path: '/healthz' }, periodSeconds: 1 },
         terminationGracePeriodSeconds: 1,
       },
@@ -38,29 +39,49 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
       },
     },
   });
-  const release = (
-    name: string,
-    version: string,
-    rollouts: object[],
-    plan: object = { maxParallelism: 1 },
-  ) => ({
+  /** The seed's mesh plan: one at a time, never fewer than two Healthy, a test per agent and one at the end. */
+  const meshPlan = () => ({
+    maxParallelism: 1,
+    minHealthy: 2,
+    quorum: 2,
+    afterEach: [{ name: 'register-agent', http: { path: '/register' } }],
+    connectivityTest: { name: 'test-mesh', rollout: 'mca', http: { path: '/mesh' } },
+  });
+  const release = (name: string, version: string, rollouts: object[], extra: object = {}) => ({
     apiVersion: 'cutover.dev/v1alpha1',
     kind: 'Release',
     metadata: { name },
-    spec: { version, environments: ['dev'], rollouts, plan, monitor: { checkpoints: ['1s'] } },
+    spec: {
+      version,
+      environments: ['dev'],
+      rollouts,
+      plan: meshPlan(),
+      monitor: { checkpoints: ['1s'] },
+      ...extra,
+    },
   });
-  /** The coordinator's gate: its model quality (the sample's `/quality`) must be at least 0.9. */
-  const gate = {
-    httpGet: { url: 'http://127.0.0.1:{{port}}/quality' },
-    jsonPath: '{$.quality}',
-    successCondition: 'result >= 0.9',
-    timeoutSeconds: 4,
-  };
-  const mesh = (version: string, quality = '0.95') => [
-    agent('mca', ports[0]!, version, { priority: 1, readinessGate: gate }, quality),
-    agent('npa', ports[1]!, version, { dependsOn: ['mca'] }),
-    agent('wpa', ports[2]!, version, { dependsOn: ['mca', 'npa'] }),
+  /** The coordinator's gate (seed: coordination-ready). */
+  const gate = (timeoutSeconds = 30) => ({
+    httpGet: { url: 'http://127.0.0.1:{{port}}/health/coordination-ready' },
+    jsonPath: '{$.ready}',
+    successCondition: 'result == true',
+    timeoutSeconds,
+  });
+  const peers = () => `http://127.0.0.1:${ports[1]},http://127.0.0.1:${ports[2]}`;
+  const mesh = (version: string) => [
+    agent('mca', ports[0]!, version, { priority: 1, readinessGate: gate() }, { PEERS: peers() }),
+    agent('npa', ports[1]!, version, { dependsOn: ['mca'], failureMode: 'gracefulDegradation' }),
+    agent('wpa', ports[2]!, version, { dependsOn: ['mca', 'npa'], failureMode: 'gracefulDegradation' }),
   ];
+  /** The version an agent serves, from its answer (`hello from v2`). */
+  const serving = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim();
+  /** The release's own events (plan progress, findings), oldest first. */
+  const releaseEvents = async (name: string) =>
+    (
+      await env.apiGet<{ items: { reason: string; message: string; time: number }[] }>(
+        `/api/v1/releases/${name}/events`,
+      )
+    ).items;
 
   async function carryOut(name: string): Promise<ReleaseJson> {
     let last: unknown;
@@ -122,14 +143,15 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
     expect(list.items).toEqual([]);
   });
 
-  it('should roll the coordinator out first, then each domain agent, never two at once', async () => {
+  it('should roll the coordinator out first, then each domain agent, never two at once, the connectivity test last', async () => {
     await env.cliOk([
       'release',
       'create',
       '-f',
       env.write('mesh-v1.yaml', stringify(release('mesh-v1', 'v1', mesh('v1')))),
     ]);
-    expect((await carryOut('mesh-v1')).status).toBe('SUCCESS');
+    const first = await carryOut('mesh-v1');
+    expect(first.status, JSON.stringify(first.stageResults.at(-2))).toBe('SUCCESS');
     await env.cliOk([
       'release',
       'create',
@@ -160,23 +182,140 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
     };
     expect(deploy.deploy.gates['mca-dev']).toEqual({
       ok: true,
-      detail: expect.stringContaining('{$.quality} = 0.95; result >= 0.9 is true'),
+      detail: expect.stringContaining('{$.ready} = true; result == true is true'),
     });
 
-    // A coordinator whose gate never holds: its dependents never start on the new version.
+    // The plan's own record: an afterEach test per agent in order, the connectivity test last.
+    const events = await releaseEvents('mesh-v2');
+    const plan = events.filter((e) => e.reason.startsWith('Plan')).map((e) => `${e.reason} ${e.message}`);
+    const at = (text: string) => plan.findIndex((line) => line.includes(text));
+    expect(at('PlanRolloutStarted mca-dev revision 2 (phase 1)'), plan.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(at('PlanRolloutHealthy mca-dev')).toBeLessThan(at('PlanRolloutStarted npa-dev'));
+    expect(at('PlanRolloutHealthy npa-dev')).toBeLessThan(at('PlanRolloutStarted wpa-dev'));
+    expect(at('afterEach register-agent against mca')).toBeLessThan(at('PlanRolloutHealthy mca-dev'));
+    expect(at('PlanSmokeTestPassed connectivityTest test-mesh against mca')).toBe(plan.length - 1);
+    const connectivity = events.find((e) => e.message.startsWith('connectivityTest'))!;
+    expect(connectivity.time).toBeGreaterThanOrEqual(spans[2]!.end);
+
+    // Progress in the API and the CLI: 100%, every agent Healthy on its revision 2.
+    const view = await env.apiGet<{ progress: { percent: number; rollouts: object[]; phases: object[] }[] }>(
+      '/api/v1/releases/mesh-v2',
+    );
+    expect(view.progress).toHaveLength(1);
+    expect(view.progress[0]!.percent).toBe(100);
+    expect(view.progress[0]!.phases).toHaveLength(3);
+    expect(view.progress[0]!.rollouts).toEqual([
+      expect.objectContaining({
+        name: 'mca',
+        state: 'Healthy',
+        fromRevision: 1,
+        revision: 2,
+        runningRevision: 2,
+      }),
+      expect.objectContaining({ name: 'npa', state: 'Healthy', fromRevision: 1, revision: 2, phase: 2 }),
+      expect.objectContaining({ name: 'wpa', state: 'Healthy', fromRevision: 1, revision: 2, phase: 3 }),
+    ]);
+    const shown = (await env.cliOk(['release', 'get', 'mesh-v2'])).stdout;
+    expect(shown).toMatch(/Plan \(dev\): 100%/);
+    expect(shown).toMatch(/npa\s+npa-dev\s+Healthy\s+2\/2\s+100%\s+1 -> 2/);
+  }, 320_000);
+
+  it('should return a faulty gracefulDegradation agent alone to its old version while the others ship', async () => {
+    const rollouts = mesh('v3');
+    // npa v3 answers 500 to everything but /healthz: its afterEach register-agent fails.
+    (rollouts[1]!.spec.template.env as Record<string, string>)['FAULT_RATE'] = '1';
     await env.cliOk([
       'release',
       'create',
       '-f',
-      env.write('mesh-v3.yaml', stringify(release('mesh-v3', 'v3', mesh('v3', '0.5')))),
+      env.write('mesh-v3.yaml', stringify(release('mesh-v3', 'v3', rollouts))),
     ]);
-    const failed = await carryOut('mesh-v3');
-    expect(failed.status).not.toBe('SUCCESS');
-    const stage = failed.stageResults.find((r) => r.stage === 'DEPLOY' && r.result !== 'Success');
-    expect(JSON.stringify(stage)).toContain('mca-dev readinessGate did not hold within 4 s');
-    for (const name of ['npa', 'wpa']) {
-      const { events } = await env.history(`${name}-dev`);
-      expect(events.some((e) => e.message.includes('revision 3'))).toBe(false);
-    }
-  }, 320_000);
+    const done = await carryOut('mesh-v3');
+    expect(done.status, JSON.stringify(done.stageResults, null, 2)).toBe('SUCCESS');
+    expect(await serving(ports[0]!)).toBe('hello from v3');
+    expect(await serving(ports[1]!)).toBe('hello from v2');
+    expect(await serving(ports[2]!)).toBe('hello from v3');
+    const events = await releaseEvents('mesh-v3');
+    expect(events.map((e) => e.reason)).toContain('PlanRolloutDegraded');
+    const record = await env.apiGet<{ versions: object[] }>('/api/v1/releases/mesh-v3/record');
+    expect(record.versions).toEqual([
+      expect.objectContaining({
+        service: 'mca',
+        state: 'Healthy',
+        fromRevision: 2,
+        revision: 3,
+        runningRevision: 3,
+      }),
+      expect.objectContaining({ service: 'npa', state: 'Degraded', fromRevision: 2, revision: 3 }),
+      expect.objectContaining({
+        service: 'wpa',
+        state: 'Healthy',
+        fromRevision: 2,
+        revision: 3,
+        runningRevision: 3,
+      }),
+    ]);
+    const markdown = (await env.cliOk(['release', 'record', 'mesh-v3', '--markdown'])).stdout;
+    expect(markdown).toMatch(/\| npa \| npa-dev \| Degraded \| 2 \| 3 \| \d+ \|/);
+  }, 200_000);
+
+  it('should return every agent to its old revision in reverse order and escalate when an immediateEscalation agent fails', async () => {
+    const { base, received, close } = await startWebhookReceiver();
+    const hook = `${base}/hook`;
+    // This release updates npa first; mca's new version never becomes coordination-ready.
+    const rollouts = [
+      agent('npa', ports[1]!, 'v4', { priority: 1 }),
+      agent(
+        'mca',
+        ports[0]!,
+        'v4',
+        { priority: 2, readinessGate: gate(3), failureMode: 'immediateEscalation' },
+        { PEERS: peers(), COORDINATION_READY: 'false' },
+      ),
+      agent('wpa', ports[2]!, 'v4', { priority: 3 }),
+    ];
+    await env.cliOk([
+      'release',
+      'create',
+      '-f',
+      env.write(
+        'mesh-v4.yaml',
+        stringify(
+          release('mesh-v4', 'v4', rollouts, {
+            notifications: [{ name: 'oncall', type: 'webhook', url: hook }],
+          }),
+        ),
+      ),
+    ]);
+    const done = await carryOut('mesh-v4');
+    expect(['ROLLBACK', 'ROLLED_BACK']).toContain(done.status);
+    const rolledBack = await waitUntil(
+      async () => {
+        const r = await env.apiGet<ReleaseJson>('/api/v1/releases/mesh-v4');
+        return r.status === 'ROLLED_BACK' ? r : undefined;
+      },
+      { timeoutMs: 60_000, what: 'mesh-v4 rolled back' },
+    );
+    expect(JSON.stringify(rolledBack.stageResults)).toContain(
+      'mca-dev failed: readinessGate did not hold within 3 s',
+    );
+    // Every agent serves what it served before the release.
+    expect(await serving(ports[0]!)).toBe('hello from v3');
+    expect(await serving(ports[1]!)).toBe('hello from v2');
+    expect(await serving(ports[2]!)).toBe('hello from v3');
+    // In reverse order: mca (phase 2) back before npa (phase 1); wpa never moved.
+    const events = await releaseEvents('mesh-v4');
+    const back = events.filter((e) => e.reason === 'PlanRolloutRolledBack').map((e) => e.message);
+    expect(back).toEqual([expect.stringMatching(/^mca-dev /), expect.stringMatching(/^npa-dev /)]);
+    const wpa = await env.history('wpa-dev');
+    expect(wpa.events.some((e) => e.message.includes('revision 4'))).toBe(false);
+    await waitUntil(() => received.some((x) => x.body['kind'] === 'escalation'), {
+      timeoutMs: 10_000,
+      what: 'an escalation at the webhook',
+    });
+    close();
+    const escalation = received.find((x) => x.body['kind'] === 'escalation')!;
+    expect(escalation.body).toMatchObject({ release: 'mesh-v4', severity: 'critical' });
+    expect(String(escalation.body['text'])).toContain('every Rollout it moved returns to the checkpoint');
+  }, 200_000);
 });

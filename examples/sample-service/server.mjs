@@ -16,6 +16,10 @@
 // `intervalMs` (query, default 100) ms, ending after `count` events (query, default 0: never);
 // GET /ws with `Upgrade: websocket` is a WebSocket echo (websocket.mjs) that first sends
 // "hello from VERSION REPLICA".
+// Agent mesh: GET /health/coordination-ready answers {"ready": true} (false with
+// COORDINATION_READY=false); GET /mesh checks GET /healthz of each URL in PEERS (comma-separated,
+// e.g. http://127.0.0.1:8081) within 1 s and answers 200 {"peers": {url: status}} when every peer
+// answered 200, else 503.
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
 import http from 'node:http';
@@ -32,6 +36,8 @@ const exitAfterMs = Number(process.env.EXIT_AFTER_MS ?? 0);
 const replica = process.env.CUTOVER_REPLICA ?? '';
 // FAULT_REPLICA: the replica id (CUTOVER_REPLICA) that answers 500 to everything: a bad replica.
 const faultyReplica = replica !== '' && replica === process.env.FAULT_REPLICA;
+const peers = (process.env.PEERS ?? '').split(',').filter((p) => p !== '');
+const coordinationReady = process.env.COORDINATION_READY !== 'false';
 const counts = new Map();
 let served = 0;
 
@@ -60,6 +66,21 @@ function respond(req, res) {
     streamEvents(req, res);
     return;
   }
+  if (req.url === '/health/coordination-ready') {
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ready: coordinationReady }));
+    return;
+  }
+  if (req.url === '/mesh') {
+    checkPeers().then((statuses) => {
+      const ok = Object.values(statuses).every((s) => s === 200);
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ peers: statuses }));
+    });
+    return;
+  }
   if (req.url === '/quality' && quality !== undefined) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quality }));
     return;
@@ -80,6 +101,21 @@ function respond(req, res) {
   res
     .writeHead(200, { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica })
     .end(`hello from ${version}\n`);
+}
+
+async function checkPeers() {
+  const statuses = {};
+  await Promise.all(
+    peers.map(async (peer) => {
+      try {
+        const answer = await fetch(`${peer}/healthz`, { signal: AbortSignal.timeout(1000) });
+        statuses[peer] = answer.status;
+      } catch (error) {
+        statuses[peer] = String(error.cause?.code ?? error.name);
+      }
+    }),
+  );
+  return statuses;
 }
 
 function streamEvents(req, res) {

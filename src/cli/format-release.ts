@@ -1,4 +1,5 @@
 import type { ReleaseView } from '../server/release-service.js';
+import type { PlanProgress } from '../workflow/index.js';
 
 const time = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString());
 
@@ -66,6 +67,7 @@ export function formatRelease(r: ReleaseView): string {
     rows.push([s.stage, s.environment, s.result, s.reason ?? '']);
   }
   lines.push(table(rows));
+  for (const progress of r.progress ?? []) lines.push('', ...formatPlanProgress(progress));
   for (const s of r.stageResults) {
     const report = s.report as Record<string, unknown> | undefined;
     if (report === undefined) continue;
@@ -142,6 +144,34 @@ export function formatRelease(r: ReleaseView): string {
   if (r.record !== null)
     lines.push('', `RECORD: ${r.record.status} (cutover release record ${r.name} --markdown)`);
   return lines.join('\n');
+}
+
+/**
+ * The plan's progress in one environment, as the seed's DeploymentMonitor: overall percent, then
+ * one row per Rollout (state, canary step k/n, weight, revisions before -> release -> running),
+ * then the plan's smoke tests.
+ * @example
+ * formatPlanProgress(p)[0] // 'Plan (production): 66%, 2 phase(s) started'
+ */
+function formatPlanProgress(p: PlanProgress): string[] {
+  const rev = (n: number | null) => (n === null ? '-' : String(n));
+  const rows = [['ROLLOUT', 'NAME', 'STATE', 'STEP', 'WEIGHT', 'REVISION', 'RUNNING', 'MESSAGE']];
+  for (const r of p.rollouts) {
+    rows.push([
+      r.name,
+      r.rollout,
+      r.state,
+      r.step === null ? '-' : `${r.step.index}/${r.step.count}`,
+      `${r.weight}%`,
+      `${rev(r.fromRevision)} -> ${rev(r.revision)}`,
+      rev(r.runningRevision),
+      r.message,
+    ]);
+  }
+  const lines = [`Plan (${p.environment}): ${p.percent}%, ${p.phases.length} phase(s) started`, table(rows)];
+  for (const t of p.smokeTests)
+    lines.push(`  ${t.passed ? '✔' : '✖'} ${t.kind} ${t.name} (${t.rollout}): ${t.detail}`);
+  return lines;
 }
 
 function table(rows: string[][]): string {

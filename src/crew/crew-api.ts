@@ -13,8 +13,10 @@ export type { ReleaseView };
 
 /** A Rollout as `GET /api/v1/rollouts/:name` returns it (the fields the crew reads). */
 export interface RolloutView {
-  spec: { port: number };
+  spec: { port: number; strategy?: { canary?: { steps?: unknown[] } } };
   status: {
+    /** Index of the canary step in progress; null without canary steps. */
+    currentStepIndex?: number | null;
     phase: string;
     message: string;
     currentRevision: number;

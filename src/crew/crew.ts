@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { isTerminalStatus, releaseEffects } from '../workflow/index.js';
+import { isTerminalStatus, type PlanProgress, releaseEffects } from '../workflow/index.js';
 import { createBackup } from './backup/index.js';
 import {
   type DeployCheckpoint,
@@ -200,9 +200,21 @@ export class Crew {
       }
       case 'STAGING': {
         const api = this.options.api('orchestrator');
-        const deploy = await deployEnvironment(api, release, release.environment, { signal });
+        const deploy = await deployEnvironment(api, release, release.environment, {
+          signal,
+          ledgerDir: this.options.workDir,
+          clock: this.options.now,
+          onProgress: (progress) => this.#progress(api, release, progress),
+        });
         if (signal.aborted) return;
         if (!deploy.ok) {
+          if (deploy.escalate === true)
+            await this.#finding(
+              api,
+              release,
+              'escalation',
+              `plan failed in ${release.environment}: ${deploy.reason}`,
+            );
           await reportStage(api, release, 'Failed', { deploy: deploy.report }, deploy.reason);
           return;
         }
@@ -347,9 +359,20 @@ export class Crew {
       // A rollback release is immediate (seed 004): no canary step, no analysis.
       now: release.type === 'rollback',
       onApplied: (rollouts) => saveDeployedRevisions(workDirOf, { at: this.options.now(), rollouts }),
+      onProgress: (progress) => this.#progress(api, release, progress),
+      fromRevisions: new Map(checkpoint.rollouts.map((c) => [c.name, c.stableRevision])),
+      ledgerDir: this.options.workDir,
+      clock: this.options.now,
     });
     if (signal.aborted) return;
     if (!deploy.ok) {
+      if (deploy.escalate === true)
+        await this.#finding(
+          api,
+          release,
+          'escalation',
+          `plan failed in ${release.environment}, every Rollout it moved returns to the checkpoint: ${deploy.reason}`,
+        );
       await requestRollback(
         this.options.api('rollback-coordinator'),
         release,
@@ -471,6 +494,13 @@ export class Crew {
         at: this.options.now(),
       });
     }
+  }
+
+  /** Reports the plan's progress; a failed report is logged, never fails the stage. */
+  async #progress(api: CrewApi, release: ReleaseView, progress: PlanProgress): Promise<void> {
+    await api.post(`/api/v1/releases/${release.name}/progress`, progress).catch((error) => {
+      this.options.logger.warn({ err: error, release: release.name }, 'crew: progress report failed');
+    });
   }
 
   async #finding(

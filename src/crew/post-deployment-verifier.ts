@@ -15,7 +15,8 @@ export interface VerificationReport {
   passed: boolean;
 }
 
-function smokeSpec(test: SmokeTest, baseDir: string): SmokeTestSpec {
+/** A smoke test of the release spec as the runner takes it (paths resolved against `baseDir`). */
+export function smokeSpec(test: Omit<SmokeTest, 'rollout'>, baseDir: string): SmokeTestSpec {
   if (test.http !== undefined) return { name: test.name, http: test.http };
   const job = test.job ?? { command: ['true'] };
   return {

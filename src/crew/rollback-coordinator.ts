@@ -1,12 +1,12 @@
 import type { TimelineEntry } from '../records/types.js';
 import { durationToMs } from '../spec/index.js';
-import type { RollbackType } from '../workflow/index.js';
+import { type PlanProgress, planPercent, type RollbackType } from '../workflow/index.js';
 import { restoreBackup } from './backup/index.js';
 import { loadCheckpoint } from './checkpoint.js';
-import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
+import type { CrewApi, ReleaseView } from './crew-api.js';
 import { databaseOf } from './pre-deployment-validator.js';
 import { rolloutNameIn } from './release-rollouts.js';
-import { recordKnownGood, recordRolledBack } from './revision-ledger.js';
+import { rollbackRollout } from './rollout-rollback.js';
 import { DEFAULT_ROLLBACK_TRIGGERS, type RollbackTriggerPolicy } from './triggers/index.js';
 
 /** The RollbackCoordinator's report of a rollback (stored with ROLLBACK's result and the incident). */
@@ -57,8 +57,6 @@ export async function requestRollback(
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** What {@link executeRollback} does and where it keeps its files. */
 export interface RollbackOptions {
   type: RollbackType;
@@ -71,20 +69,14 @@ export interface RollbackOptions {
   targets?: ReadonlyMap<string, number>;
 }
 
-interface RolloutDetail extends RolloutView {
-  spec: RolloutView['spec'] & { strategy: { canary?: unknown; blueGreen?: unknown } };
-}
-
 /**
  * Carries out a rollback, as the RollbackCoordinator, to the revisions of DEPLOY's checkpoint (the
  * known-good version: never one the crew rolled back from, see `revision-ledger.ts`):
- * - traffic: for each production Rollout,
- *   - update to this release's revision still in progress: a canary or blue-green is aborted first
- *     (traffic back on stable at once), then every strategy gets `undo` to the stable template, so
- *     the Rollout is Healthy again (an aborted one would stay Degraded and fail the next release);
- *   - update complete (the new revision is stable): `undo --now` to the checkpoint's revision: the
- *     old template comes back with no canary step or analysis, in one locked step;
- *   and waits until the checkpoint's template is stable and serves 100%;
+ * - traffic: each production Rollout returns to its checkpoint revision ({@link rollbackRollout}:
+ *   abort and undo of an update in progress, `undo --now` of a complete one), in reverse order of
+ *   the plan's phases ({@link rollbackOrder}: the Rollouts of one phase together, each phase once
+ *   the one after it serves its checkpoint again), each phase then reported `RolledBack` in the
+ *   plan's progress;
  * - database: restores DEPLOY's verified backup into the release's database;
  * - full: traffic first (the previous version stops writing with the new schema), then database.
  * With `targets` (a rollback `--to-release`), each Rollout returns to the revision named there
@@ -104,74 +96,27 @@ export async function executeRollback(
     timeline.push({ at: now(), stage: 'ROLLBACK', reason, actor: 'agent:rollback-coordinator', message });
   const targets: string[] = [];
   if (type === 'traffic' || type === 'full') {
-    for (const r of release.spec.rollouts) {
-      const name = rolloutNameIn(r.name, release.environment);
-      const target =
-        options.targets === undefined
-          ? (checkpoint?.rollouts.find((c) => c.name === name)?.stableRevision ?? null)
-          : (options.targets.get(name) ?? null);
-      if (target === null && options.targets !== undefined) continue; // not deployed by the earlier release
-      if (target === null) throw new Error(`${name} has no revision before this release to roll back to`);
-      const revisions = await api.get<{ items: { number: number; hash: string }[] }>(
-        `/api/v1/rollouts/${name}/revisions`,
-      );
-      const hashOf = (n: number | null) => revisions.items.find((v) => v.number === n)?.hash ?? null;
-      const targetHash = hashOf(target);
-      const view = await api.get<RolloutDetail>(`/api/v1/rollouts/${name}`);
-      const s = view.status;
-      const currentHash = hashOf(s.currentRevision);
-      if (currentHash !== null && currentHash !== targetHash) {
-        recordRolledBack(ledgerDir, name, {
-          revision: s.currentRevision,
-          hash: currentHash,
-          release: release.name,
-          at: now(),
-        });
-      }
-      const stableHash = hashOf(s.stableRevision);
-      if (stableHash === targetHash && s.currentRevision !== s.stableRevision) {
-        // The update is in progress: traffic goes back at once, then the Rollout returns to stable.
-        const abortable =
-          view.spec.strategy.canary !== undefined || view.spec.strategy.blueGreen !== undefined;
-        if (abortable && !s.abort) {
-          await api.post(`/api/v1/rollouts/${name}/abort`);
-          note('RolloutAborted', `${name}: update aborted, traffic back on revision ${s.stableRevision}`);
-          await waitFor(api, name, (v) => v.status.weights.canary === 0, 60_000);
-        }
-        await api.post(`/api/v1/rollouts/${name}/undo`, { toRevision: s.stableRevision });
-        note('RolloutUndone', `${name}: back on the stable revision ${s.stableRevision}`);
-      } else if (stableHash !== targetHash) {
-        await api.post(`/api/v1/rollouts/${name}/undo`, { toRevision: target, now: true });
-        note(
-          'RolloutUndone',
-          `${name}: undo --now to the template of revision ${target}: no canary step, no analysis`,
-        );
-      }
-      const restored = await waitFor(
-        api,
-        name,
-        (v) =>
-          v.status.phase === 'Healthy' &&
-          v.status.stableRevision === v.status.currentRevision &&
-          hashOf(v.status.stableRevision) === targetHash,
-        120_000,
-        async () => {
-          const latest = await api.get<{ items: { number: number; hash: string }[] }>(
-            `/api/v1/rollouts/${name}/revisions`,
+    const progress = release.progress?.find((p) => p.environment === release.environment);
+    const restoredAt = new Map<string, number>();
+    // Reverse order of the plan's phases: the last Rollouts started go back first; those of one
+    // phase together. Rollouts the plan never started come last (nothing to do for most).
+    for (const group of rollbackOrder(release, progress)) {
+      await Promise.all(
+        group.map(async (name) => {
+          const target =
+            options.targets === undefined
+              ? (checkpoint?.rollouts.find((c) => c.name === name)?.stableRevision ?? null)
+              : (options.targets.get(name) ?? null);
+          if (target === null && options.targets !== undefined) return; // not deployed by the earlier release
+          if (target === null) throw new Error(`${name} has no revision before this release to roll back to`);
+          restoredAt.set(
+            name,
+            await rollbackRollout(api, name, target, { ledgerDir, release: release.name, now, note }),
           );
-          revisions.items = latest.items;
-        },
+          targets.push(`${name} revision ${target}`);
+        }),
       );
-      if (targetHash !== null) {
-        recordKnownGood(ledgerDir, name, {
-          revision: restored.status.stableRevision ?? target,
-          hash: targetHash,
-          release: release.name,
-          at: now(),
-        });
-      }
-      note('TrafficRestored', `${name}: 100% of traffic on the previous version`);
-      targets.push(`${name} revision ${target}`);
+      if (progress !== undefined) await reportRolledBack(api, release, progress, restoredAt, now());
     }
   }
   if (type === 'database' || type === 'full') {
@@ -189,22 +134,37 @@ export async function executeRollback(
   return { type, rolledBackTo: targets.join(', '), timeline };
 }
 
-async function waitFor(
+/**
+ * The Rollouts of the release (names in its environment) in the order a rollback returns them:
+ * groups by the plan phase they started in, last phase first; Rollouts never started last.
+ */
+function rollbackOrder(release: ReleaseView, progress: PlanProgress | undefined): string[][] {
+  const names = release.spec.rollouts.map((r) => rolloutNameIn(r.name, release.environment));
+  const phaseOf = new Map(progress?.rollouts.map((r) => [r.rollout, r.phase]) ?? []);
+  const phases = [...new Set(names.map((n) => phaseOf.get(n) ?? 0))].sort((a, b) => b - a);
+  return phases.map((phase) => names.filter((n) => (phaseOf.get(n) ?? 0) === phase));
+}
+
+/** Marks the Rollouts just restored `RolledBack` in the plan's progress (an event each). */
+async function reportRolledBack(
   api: CrewApi,
-  name: string,
-  ok: (v: RolloutView) => boolean,
-  timeoutMs: number,
-  refresh?: () => Promise<void>,
-): Promise<RolloutView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await refresh?.();
-    const view = await api.get<RolloutView>(`/api/v1/rollouts/${name}`);
-    if (ok(view)) return view;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${name} did not reach the previous version in time: ${view.status.phase} ${view.status.message}`,
-      );
-    await sleep(250);
+  release: ReleaseView,
+  progress: PlanProgress,
+  restoredAt: ReadonlyMap<string, number>,
+  at: number,
+): Promise<void> {
+  for (const r of progress.rollouts) {
+    const stable = restoredAt.get(r.rollout);
+    if (stable === undefined || r.state === 'Waiting' || r.state === 'Degraded' || r.state === 'RolledBack')
+      continue;
+    Object.assign(r, {
+      state: 'RolledBack',
+      runningRevision: stable,
+      weight: 0,
+      message: 'back on the checkpoint',
+    });
   }
+  progress.percent = planPercent(progress.rollouts);
+  progress.updatedAt = at;
+  await api.post(`/api/v1/releases/${release.name}/progress`, progress);
 }

@@ -1,5 +1,5 @@
 import type { ReleaseSpec } from '../spec/release-types.js';
-import type { Release } from '../workflow/index.js';
+import type { PlanProgress, Release } from '../workflow/index.js';
 import type { DeploymentOutcome, DeploymentRecord, IncidentRecord, TimelineEntry } from './types.js';
 
 /** The report MONITOR stores: per-checkpoint figures and findings (see the crew's MonitorAgent). */
@@ -10,15 +10,18 @@ interface MonitorReport {
 
 /**
  * The deployment record of a release that has ended after DEPLOY started: its history as the
- * timeline, MONITOR's figures as metrics, every failed step and finding as an issue. Pure.
+ * timeline, MONITOR's figures as metrics, every failed step and finding as an issue, and the
+ * revision each service runs from the plan's `progress` in the target environment. Pure.
  * @returns null when the release never started DEPLOY (nothing reached the target environment).
  */
 export function buildDeploymentRecord(
   release: Release,
   spec: ReleaseSpec,
   incidents: IncidentRecord[],
+  progress: readonly PlanProgress[] = [],
 ): DeploymentRecord | null {
   const target = release.environments[release.environments.length - 1] ?? release.environment;
+  const plan = progress.find((p) => p.environment === target);
   const deploy = release.history.find((h) => h.reason === 'StageStarted' && h.message.startsWith('DEPLOY '));
   if (deploy === undefined) return null;
   const status: DeploymentOutcome =
@@ -73,6 +76,18 @@ export function buildDeploymentRecord(
     metrics: monitor?.metrics ?? {},
     status,
     incidents: incidents.map((i) => i.name),
+    ...(plan === undefined
+      ? {}
+      : {
+          versions: plan.rollouts.map((r) => ({
+            service: r.name,
+            rollout: r.rollout,
+            state: r.state,
+            fromRevision: r.fromRevision,
+            revision: r.revision,
+            runningRevision: r.runningRevision,
+          })),
+        }),
   };
 }
 

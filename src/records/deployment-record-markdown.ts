@@ -33,6 +33,25 @@ export function deploymentRecordMarkdown(record: DeploymentRecord): string {
     record.team.trim() === '' ? '_Not set._' : record.team,
     '',
   );
+  if (record.versions !== undefined && record.versions.length > 0) {
+    const rev = (n: number | null) => (n === null ? '-' : String(n));
+    lines.push(
+      '## Versions',
+      '',
+      ...markdownTable(
+        ['Service', 'Rollout', 'State', 'Before', 'Release', 'Running'],
+        record.versions.map((v) => [
+          v.service,
+          v.rollout,
+          v.state,
+          rev(v.fromRevision),
+          rev(v.revision),
+          rev(v.runningRevision),
+        ]),
+      ),
+    );
+    lines.push('');
+  }
   if (record.people !== undefined) {
     const none = (list: string[]) => (list.length === 0 ? '-' : list.join(', '));
     lines.push(

@@ -73,6 +73,27 @@ export interface DeploymentRecord {
   status: DeploymentOutcome;
   /** Names of the incident records of this release. */
   incidents: string[];
+  /**
+   * Which revision of each service runs at the end, from the plan's progress in the target
+   * environment (`Healthy`: the release's revision; `Degraded`: back on the previous one after a
+   * gracefulDegradation failure; `RolledBack`; `Waiting`: never started). Absent before issue 13.
+   */
+  versions?: ServiceVersion[];
+}
+
+/** One service's revisions at the end of a release. */
+interface ServiceVersion {
+  service: string;
+  /** The Rollout in the target environment. */
+  rollout: string;
+  /** The plan state at the end (see the workflow's PlanRolloutState). */
+  state: string;
+  /** The revision it ran before the release; null for a new service. */
+  fromRevision: number | null;
+  /** The release's revision of it; null when never applied. */
+  revision: number | null;
+  /** The revision it runs at the end. */
+  runningRevision: number | null;
 }
 
 /** One rollback: why, what was measured, what was done, and to which version. */

@@ -47,6 +47,49 @@ const findingBody = z.strictObject({
   level: z.enum(['investigate', 'escalation']),
   message: z.string().trim().min(1),
 });
+const revision = z.number().int().positive().nullable();
+const progressBody = z.strictObject({
+  environment: z.string().min(1),
+  percent: z.number().min(0).max(100),
+  rollouts: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        rollout: z.string().min(1),
+        state: z.enum(['Waiting', 'Progressing', 'Verifying', 'Healthy', 'Degraded', 'Failed', 'RolledBack']),
+        phase: z.number().int().positive().nullable(),
+        fromRevision: revision,
+        revision,
+        runningRevision: revision,
+        step: z.strictObject({ index: z.number().int().min(0), count: z.number().int().min(0) }).nullable(),
+        weight: z.number().min(0).max(100),
+        message: z.string(),
+      }),
+    )
+    .max(1000),
+  phases: z
+    .array(
+      z.strictObject({
+        at: z.number().int().nonnegative(),
+        started: z.array(z.string().min(1)),
+        checkpoint: z.record(z.string(), revision),
+      }),
+    )
+    .max(1000),
+  smokeTests: z
+    .array(
+      z.strictObject({
+        kind: z.enum(['afterEach', 'connectivityTest']),
+        name: z.string().min(1),
+        rollout: z.string().min(1),
+        passed: z.boolean(),
+        detail: z.string(),
+        at: z.number().int().nonnegative(),
+      }),
+    )
+    .max(10_000),
+  updatedAt: z.number().int().nonnegative(),
+});
 const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
 const recordQuery = z.strictObject({ format: z.enum(['json', 'markdown']).optional() });
 const incidentsQuery = z.strictObject({ release: z.string().min(1).optional() });
@@ -351,6 +394,36 @@ export function registerReleaseRoutes(
             },
         p.actor,
       );
+    },
+  );
+
+  routes.add<NameParams>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/releases/:name/progress',
+      permission: 'deploy',
+      tag: 'releases',
+      summary:
+        "The crew agent of the running stage reports the plan's progress in its environment (stored with the release; an event per change of state)",
+      body: progressBody,
+      bodyRequired: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const body = parseBody(progressBody, req.body);
+      const p = principalOf(req);
+      const release = await releases.get(req.params.name);
+      const owner = STAGE_OWNERS[release.stage];
+      if (p.kind !== 'agent' || p.user !== owner) {
+        throw new ApiError(
+          403,
+          'CUTOVER_E_STAGE_OWNER',
+          `the plan's progress in stage ${release.stage} is reported by ${owner === undefined ? 'no one' : `the crew agent ${owner}`} only, not by ${p.actor}`,
+        );
+      }
+      await releases.recordProgress(req.params.name, body, p.actor);
+      return { recorded: true };
     },
   );
 

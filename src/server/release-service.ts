@@ -21,7 +21,9 @@ import {
   evaluateWindow,
   isTerminalStatus,
   nextWindow,
+  type PlanProgress,
   type PlanStep,
+  progressEvents,
   type Release,
   type ReleaseContext,
   type ReleaseEvent,
@@ -59,6 +61,8 @@ export interface ReleaseView extends Release {
    */
   waitingUntilText: string | null;
   plan: PlanStep[];
+  /** The Rollout plan's progress, one per environment the crew carried it out in (oldest first). */
+  progress: PlanProgress[];
   approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
   incidents: IncidentRecord[];
   record: ReturnType<typeof buildDeploymentRecord>;
@@ -276,6 +280,28 @@ export class ReleaseService {
     });
   }
 
+  /**
+   * Stores the plan's progress in `progress.environment` (reported by the crew agent of the running
+   * stage) with an event per change of a Rollout's state and per new smoke test result
+   * (`progressEvents`). Changes no state of the workflow.
+   * @throws ApiError 404 when the release does not exist.
+   */
+  async recordProgress(name: string, progress: PlanProgress, actor: string): Promise<void> {
+    await this.#mutex.run(async () => {
+      const stored = await this.#get(name);
+      const before = stored.progress?.find((p) => p.environment === progress.environment) ?? null;
+      const now = this.options.clock.now();
+      const events = progressEvents(before, progress).map((e) => ({
+        time: now,
+        rollout: null,
+        release: name,
+        ...e,
+        actor,
+      }));
+      await this.options.store.saveReleaseProgress(name, progress, events);
+    });
+  }
+
   /** Re-evaluates the windows of releases waiting for one (the clock advanced). Never throws. */
   async tick(): Promise<void> {
     const waiting = (await this.options.store.listReleases()).filter(
@@ -317,6 +343,7 @@ export class ReleaseService {
       ...r,
       waitingUntilText,
       plan: releasePlan(r),
+      progress: stored.progress ?? [],
       approval: { ...state, required: [...APPROVAL_POLICIES[r.type].required] },
       incidents,
       record: (await this.options.store.getDeploymentRecord(r.name)) ?? null,
@@ -433,7 +460,12 @@ export class ReleaseService {
     }
     if (r.status === 'SUCCESS' || r.status === 'ROLLED_BACK') await this.#restoreFailedIncidents(r, now);
     if (isTerminalStatus(r.status)) {
-      const record = buildDeploymentRecord(r, stored.spec, await store.listIncidents({ release: r.name }));
+      const record = buildDeploymentRecord(
+        r,
+        stored.spec,
+        await store.listIncidents({ release: r.name }),
+        stored.progress,
+      );
       if (record !== null) {
         await store.saveDeploymentRecord(record);
         await this.#escalateRepeatedFailure(stored, record.status);

@@ -80,7 +80,13 @@ describe('Release schema', () => {
             rollout('mca', { priority: 1, readinessGate: gate }),
             rollout('npa', { dependsOn: ['mca'] }),
           ],
-          plan: { maxParallelism: 1 },
+          plan: {
+            maxParallelism: 1,
+            minHealthy: 1,
+            quorum: 2,
+            afterEach: [{ name: 'register-agent', http: { path: '/register' } }],
+            connectivityTest: { name: 'test-mesh', rollout: 'mca', job: { command: ['node', 'mesh.mjs'] } },
+          },
         }),
       ),
     ).toEqual([]);
@@ -104,6 +110,36 @@ describe('Release schema', () => {
       'spec.rollouts.0.readinessGate.jsonPath',
       'spec.rollouts.0.readinessGate.successCondition',
       'spec.plan.maxParallelism',
+    ]);
+  });
+
+  it('should name a bad failureMode, a minHealthy or quorum above the Rollouts, and a plan test naming a Rollout', () => {
+    const found = issues(
+      release({
+        rollouts: [
+          {
+            name: 'shop',
+            spec: { port: 8080, template: { command: ['node'] }, strategy: { recreate: {} } },
+            environments: { staging: { port: 8081 } },
+            failureMode: 'ignore',
+          },
+        ],
+        plan: {
+          minHealthy: 2,
+          quorum: 3,
+          afterEach: [{ name: 'a', rollout: 'shop', http: { path: '/' } }],
+          connectivityTest: { name: 'mesh', rollout: 'cart', http: { path: '/mesh' } },
+        },
+      }),
+    );
+    expect(found).toEqual([
+      'spec.rollouts.0.failureMode: expected immediateEscalation or gracefulDegradation, got "ignore"',
+      'spec.plan.afterEach.0.rollout: unknown field "rollout"; expected one of name, http, job',
+      expect.stringMatching(
+        /^spec\.plan\.connectivityTest\.rollout: expected a Rollout of the release \(shop\)/,
+      ),
+      "spec.plan.minHealthy: minHealthy 2 is more than the release's 1 Rollout(s)",
+      "spec.plan.quorum: quorum 3 is more than the release's 1 Rollout(s)",
     ]);
   });
 

@@ -112,6 +112,11 @@ const releaseRolloutSchema = strict({
     timeoutSeconds: int(1, 3_600).optional(),
   }).optional(),
   priority: int(0, MAX_COUNT, `an integer 0..${MAX_COUNT} (lower first)`).optional(),
+  failureMode: z
+    .enum(['immediateEscalation', 'gracefulDegradation'], {
+      error: 'immediateEscalation or gracefulDegradation',
+    })
+    .optional(),
 });
 
 const releaseJobShape = {
@@ -144,6 +149,13 @@ const smokeHttpCheckSchema = strict({
 const smokeTestSchema = strict({
   name: nonEmptyString(),
   rollout: nameSchema.optional(),
+  http: smokeHttpCheckSchema.optional(),
+  job: strict(releaseJobShape).optional(),
+}).superRefine(exactlyOneOf(['http', 'job'], 'a smoke test'), ALWAYS);
+
+/** A smoke test of `plan.afterEach`: it runs against each Rollout in turn, so it names none. */
+const afterEachSchema = strict({
+  name: nonEmptyString(),
   http: smokeHttpCheckSchema.optional(),
   job: strict(releaseJobShape).optional(),
 }).superRefine(exactlyOneOf(['http', 'job'], 'a smoke test'), ALWAYS);
@@ -265,6 +277,13 @@ const releaseSpecSchema = strict({
     .superRefine(uniqueBy('name', 'Rollout'), ALWAYS),
   plan: strict({
     maxParallelism: int(1, MAX_ITEMS, `an integer 1..${MAX_ITEMS}`).optional(),
+    minHealthy: int(0, MAX_ITEMS, `an integer 0..${MAX_ITEMS}`).optional(),
+    quorum: int(1, MAX_ITEMS, `an integer 1..${MAX_ITEMS}`).optional(),
+    afterEach: z
+      .array(afterEachSchema, { error: 'a list of smoke tests' })
+      .superRefine(uniqueBy('name', 'smoke test'), ALWAYS)
+      .optional(),
+    connectivityTest: smokeTestSchema.optional(),
   }).optional(),
   prepare: prepareSchema.optional(),
   smokeTests: z
@@ -363,6 +382,27 @@ function checkReleaseSpec(value: unknown, ctx: Ctx): void {
       );
     }
   });
+  const plan = isRecord(value['plan']) ? value['plan'] : {};
+  const connectivity = isRecord(plan['connectivityTest']) ? plan['connectivityTest'] : {};
+  if (typeof connectivity['rollout'] === 'string' && !names.includes(connectivity['rollout'])) {
+    expect(
+      ctx,
+      ['plan', 'connectivityTest', 'rollout'],
+      `a Rollout of the release (${names.join(', ')})`,
+      connectivity['rollout'],
+    );
+  }
+  for (const field of ['minHealthy', 'quorum'] as const) {
+    const n = plan[field];
+    if (typeof n === 'number' && n > rollouts.length) {
+      problem(
+        ctx,
+        ['plan', field],
+        `${field} ${n} is more than the release's ${rollouts.length} Rollout(s)`,
+        `at most ${rollouts.length}`,
+      );
+    }
+  }
 }
 
 // types in release-types.ts stay the source of truth.

@@ -62,7 +62,22 @@ export interface ReleaseRollout {
    * after it start (seed: MCA's coordination-ready gate).
    */
   readinessGate?: ReadinessGate;
+  /**
+   * What a failure of this Rollout (aborted, Degraded, not Healthy in time, its readiness gate or
+   * an `afterEach` smoke test failed) does to the plan (seed: failure_mode):
+   * - `immediateEscalation`: every Rollout of the plan already moved returns to the checkpoint, in
+   *   reverse order of the plan's phases (traffic, then the database when the release has one); the
+   *   release ends ROLLBACK with an escalation;
+   * - `gracefulDegradation`: this Rollout alone returns to the revision it ran before the release;
+   *   the plan goes on (its dependents start against that revision) while `plan.minHealthy` and
+   *   `plan.quorum` hold, and the release's progress says which agent runs which revision.
+   * @default immediateEscalation
+   */
+  failureMode?: FailureMode;
 }
+
+/** See {@link ReleaseRollout.failureMode}. */
+export type FailureMode = 'immediateEscalation' | 'gracefulDegradation';
 
 /**
  * An HTTP check of a Rollout's readiness for its dependents, judged as a web metric: GET `url`
@@ -84,6 +99,30 @@ export interface ReadinessGate {
 export interface ReleasePlan {
   /** Rollouts rolling out at once at most (seed: max_deployment_parallelism). @default unbounded */
   maxParallelism?: number;
+  /**
+   * Rollouts of the plan that must be Healthy (on either revision) at every moment (seed:
+   * min_healthy_agents): a Rollout that is Healthy now does not start while starting it would
+   * leave fewer; the plan fails (immediateEscalation) when failures leave fewer and nothing is
+   * rolling out to bring them back. At most the number of Rollouts. @default 0
+   */
+  minHealthy?: number;
+  /**
+   * Rollouts of the plan that must end Healthy on the release's new revision (seed:
+   * coordination_quorum): when `gracefulDegradation` failures leave fewer that still can, the plan
+   * fails (immediateEscalation). At most the number of Rollouts. @default 1
+   */
+  quorum?: number;
+  /**
+   * Smoke tests run against each Rollout once it is Healthy on its new revision (and its readiness
+   * gate holds), before its dependents start (seed: register-agent); a failure is that Rollout's
+   * failure. `rollout` is not allowed: each runs against the Rollout just carried out. @default []
+   */
+  afterEach?: Omit<SmokeTest, 'rollout'>[];
+  /**
+   * A smoke test run once, after every Rollout of the plan is carried out (seed: test-mesh),
+   * against `rollout` (default the first); a failure fails the plan (immediateEscalation).
+   */
+  connectivityTest?: SmokeTest;
 }
 
 /** A command run in the sandbox (bubblewrap) as a test suite or a `job` gate. */

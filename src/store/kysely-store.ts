@@ -6,7 +6,7 @@ import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
-import type { FreezeOverride, Release } from '../workflow/index.js';
+import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
 import { StoreError } from './errors.js';
 import { HandoffTables } from './handoff-tables.js';
 import { migrationProvider } from './migrations.js';
@@ -415,6 +415,9 @@ export class KyselyStore implements Store {
   }
   saveRelease(state: Release, events: NewEvent[]) {
     return this.releases.saveRelease(state, events);
+  }
+  saveReleaseProgress(name: string, progress: PlanProgress, events: NewEvent[]) {
+    return this.releases.saveReleaseProgress(name, progress, events);
   }
   getRelease(name: string) {
     return this.releases.getRelease(name);

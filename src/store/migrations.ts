@@ -170,6 +170,12 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_release_progress': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The plan's progress per environment (JSON array of PlanProgress), reported by the crew.
+      await db.schema.alterTable('releases').addColumn('progress', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment, ReleaseSpec } from '../spec/release-types.js';
-import type { FreezeOverride, Release } from '../workflow/index.js';
+import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
 import { StoreError } from './errors.js';
 import type { Database } from './schema.js';
 import type { NewEvent, StoredRelease } from './store.js';
@@ -81,6 +81,24 @@ export class ReleaseTables {
     });
   }
 
+  async saveReleaseProgress(name: string, progress: PlanProgress, events: NewEvent[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('releases')
+        .select('progress')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (row === undefined) throw new StoreError('CUTOVER_E_STORE_NOT_FOUND', `release ${name} not found`);
+      const others = progressOf(row.progress).filter((p) => p.environment !== progress.environment);
+      await tx
+        .updateTable('releases')
+        .set({ progress: JSON.stringify([...others, progress]) })
+        .where('name', '=', name)
+        .execute();
+      if (events.length > 0) await tx.insertInto('events').values(events).execute();
+    });
+  }
+
   async getRelease(name: string): Promise<StoredRelease | undefined> {
     const row = await this.db.selectFrom('releases').selectAll().where('name', '=', name).executeTakeFirst();
     return row ? toRelease(row) : undefined;
@@ -156,10 +174,15 @@ export class ReleaseTables {
   }
 }
 
-function toRelease(row: Database['releases']): StoredRelease {
+function toRelease(row: Selectable<Database['releases']>): StoredRelease {
   return {
     state: JSON.parse(row.state) as Release,
     spec: JSON.parse(row.spec) as ReleaseSpec,
     baseDir: row.base_dir,
+    progress: progressOf(row.progress),
   };
+}
+
+function progressOf(column: string | null): PlanProgress[] {
+  return column === null ? [] : (JSON.parse(column) as PlanProgress[]);
 }

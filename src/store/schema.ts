@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Table shapes; JSON documents are stored as TEXT so SQLite and PostgreSQL share one schema. */
 export interface Database {
@@ -76,6 +76,8 @@ export interface Database {
     status: string;
     created_at: number;
     updated_at: number;
+    /** The plan's progress per environment (JSON array of PlanProgress); null before any. */
+    progress: ColumnType<string | null, string | null | undefined, string | null>;
   };
   deployment_records: { release: string; environment: string; deploy_started_at: number; body: string };
   incidents: { name: string; release: string; detected_at: number; body: string };

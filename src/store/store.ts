@@ -10,7 +10,7 @@ import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment, ReleaseSpec } from '../spec/release-types.js';
 import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
-import type { FreezeOverride, Release } from '../workflow/index.js';
+import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
 
 /** A Rollout as stored. */
 export interface StoredRollout {
@@ -44,6 +44,8 @@ export interface StoredRelease {
   spec: ReleaseSpec;
   /** Absolute directory of the release file: base of the spec's relative paths. */
   baseDir: string;
+  /** The plan's progress, one per environment the crew carried it out in. @default [] */
+  progress?: PlanProgress[];
 }
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
@@ -153,6 +155,11 @@ export interface Store {
   createRelease(release: StoredRelease, events: NewEvent[]): Promise<void>;
   /** Writes a release's new state and its events in one transaction. */
   saveRelease(state: Release, events: NewEvent[]): Promise<void>;
+  /**
+   * Replaces a release's plan progress in `progress.environment` and appends its events, in one
+   * transaction. @throws StoreError `CUTOVER_E_STORE_NOT_FOUND`.
+   */
+  saveReleaseProgress(name: string, progress: PlanProgress, events: NewEvent[]): Promise<void>;
   getRelease(name: string): Promise<StoredRelease | undefined>;
   /** Newest first. */
   listReleases(): Promise<StoredRelease[]>;

@@ -21,6 +21,16 @@ export {
   ReleaseValidationError,
 } from './errors.js';
 export {
+  type PlanEvent,
+  type PlanPhase,
+  type PlanProgress,
+  type PlanRolloutProgress,
+  type PlanRolloutState,
+  type PlanSmokeResult,
+  planPercent,
+  progressEvents,
+} from './plan-progress.js';
+export {
   type Actor,
   type Approval,
   isTerminalStatus,
