@@ -215,6 +215,16 @@ describe.skipIf(!isRoot)('Security: another local user', () => {
         message: 'x',
       });
       expect(finding.status).toBe(403);
+      const progress = await post(token, '/api/v1/releases/any/progress', {
+        environment: 'dev',
+        percent: 100,
+        rollouts: [],
+        phases: [],
+        smokeTests: [],
+        updatedAt: 0,
+      });
+      expect(progress.status).toBe(403);
+      expect(progress.body.code).toBe('CUTOVER_E_STAGE_OWNER');
     }
   });
 });

@@ -413,15 +413,17 @@ export function registerReleaseRoutes(
     async (req) => {
       const body = parseBody(progressBody, req.body);
       const p = principalOf(req);
-      const release = await releases.get(req.params.name);
-      const owner = STAGE_OWNERS[release.stage];
-      if (p.kind !== 'agent' || p.user !== owner) {
-        throw new ApiError(
+      const refuse = (who: string) =>
+        new ApiError(
           403,
           'CUTOVER_E_STAGE_OWNER',
-          `the plan's progress in stage ${release.stage} is reported by ${owner === undefined ? 'no one' : `the crew agent ${owner}`} only, not by ${p.actor}`,
+          `the plan's progress is reported by ${who} only, not by ${p.actor}`,
         );
-      }
+      // A person is refused before the release is even looked up.
+      if (p.kind !== 'agent') throw refuse("the crew's agents");
+      const release = await releases.get(req.params.name);
+      const owner = STAGE_OWNERS[release.stage];
+      if (p.user !== owner) throw refuse(`the crew agent owning stage ${release.stage} (${owner ?? 'none'})`);
       await releases.recordProgress(req.params.name, body, p.actor);
       return { recorded: true };
     },
