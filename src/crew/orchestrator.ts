@@ -124,6 +124,7 @@ export async function deployEnvironment(
       return {
         name,
         rollout,
+        after: plan.waitsFor(name),
         state: 'Waiting',
         phase: null,
         fromRevision: from === undefined ? (view?.status.stableRevision ?? null) : from,

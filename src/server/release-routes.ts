@@ -56,6 +56,7 @@ const progressBody = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         rollout: z.string().min(1),
+        after: z.array(z.string().min(1)).max(1000),
         state: z.enum(['Waiting', 'Progressing', 'Verifying', 'Healthy', 'Degraded', 'Failed', 'RolledBack']),
         phase: z.number().int().positive().nullable(),
         fromRevision: revision,

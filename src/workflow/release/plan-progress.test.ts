@@ -4,6 +4,7 @@ import { type PlanProgress, type PlanRolloutProgress, planPercent, progressEvent
 const rollout = (name: string, extra: Partial<PlanRolloutProgress> = {}): PlanRolloutProgress => ({
   name,
   rollout: `${name}-production`,
+  after: [],
   state: 'Waiting',
   phase: null,
   fromRevision: 1,

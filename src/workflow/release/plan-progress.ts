@@ -31,6 +31,8 @@ export interface PlanRolloutProgress {
   name: string;
   /** The Rollout in the environment (`mca-production`). */
   rollout: string;
+  /** Rollouts of the release it waits for directly (the plan graph's edges), by name. */
+  after: string[];
   state: PlanRolloutState;
   /** The plan phase it started in, 1-based; null while Waiting. */
   phase: number | null;

@@ -55,4 +55,18 @@ describe('rollout plan', () => {
     expect(plan.ready(new Set(['api', 'db']), new Set(['api', 'db']))).toEqual(['web']);
     expect(new RolloutPlan([{ name: 'a' }, { name: 'b' }]).ready(new Set(), new Set())).toEqual(['a', 'b']);
   });
+
+  it('should draw each Rollout waiting only for what it does not already wait for through another', () => {
+    const plan = new RolloutPlan([
+      { name: 'mca', priority: 1 },
+      { name: 'npa', priority: 2 },
+      { name: 'wpa', priority: 3, dependsOn: ['mca', 'npa'] },
+      { name: 'ui' },
+    ]);
+    expect(plan.waitsFor('mca')).toEqual([]);
+    expect(plan.waitsFor('npa')).toEqual(['mca']);
+    // wpa waits for mca through npa: one edge, from npa.
+    expect(plan.waitsFor('wpa')).toEqual(['npa']);
+    expect(plan.waitsFor('ui')).toEqual([]);
+  });
 });

@@ -128,6 +128,24 @@ export class RolloutPlan {
   }
 
   /**
+   * The Rollouts `name` waits for directly (by `dependsOn` or a lower `priority`), without those it
+   * also waits for through another: the edges of the plan's graph, as the dashboard draws it.
+   */
+  waitsFor(name: string): string[] {
+    const direct = [...(this.#before.get(name) ?? [])];
+    const reachable = (from: string, seen = new Set<string>()): Set<string> => {
+      for (const p of this.#before.get(from) ?? []) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        reachable(p, seen);
+      }
+      return seen;
+    };
+    const through = new Set(direct.flatMap((p) => [...reachable(p)]));
+    return this.#order.filter((n) => direct.includes(n) && !through.has(n));
+  }
+
+  /**
    * The Rollouts that may start now, in plan order: not started, every predecessor Healthy, and
    * no more than `maxParallelism` in progress with them.
    * @param started - Rollouts already started (Healthy or in progress).
