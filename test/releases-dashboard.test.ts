@@ -1,4 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentRecord, IncidentRecord } from '../src/records/types.js';
@@ -113,9 +116,23 @@ async function seedHistory(env: CutoverEnv, now: number): Promise<void> {
   }
 }
 
+/** The rows of the table captioned `caption` in `scope`, each as {column header: cell text}. */
+async function tableRows(scope: Locator, caption: string): Promise<Record<string, string>[]> {
+  const table = scope.getByRole('table', { name: caption });
+  await table.waitFor({ timeout: 10_000 });
+  const head = (await table.locator('thead th').allTextContents()).map((h) => h.trim());
+  const rows: Record<string, string>[] = [];
+  for (const row of await table.locator('tbody tr').all()) {
+    const cells = await row.locator('td').allTextContents();
+    rows.push(Object.fromEntries(cells.map((text, i) => [head[i] ?? String(i), text.trim()])));
+  }
+  return rows;
+}
+
 /**
  * The release and analytics pages of the dashboard in real Chromium against a real server: the
- * four DORA keys of a seeded history, and a manager approving a release waiting for approval.
+ * four DORA keys of a seeded history, a manager approving a release waiting for approval, and the
+ * crew's reports (VALIDATE's suites, STAGING's Rollouts, ROLLBACK's timeline) as people read them.
  */
 describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
   const env = CutoverEnv.create('cutover-releases-ui-');
@@ -127,6 +144,8 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
   let viewer = '';
   const contexts: BrowserContext[] = [];
   let consoleErrors: string[] = [];
+  /** The team's checkout with the VALIDATE suite, outside the data directory (no job may see that). */
+  const suites = mkdtempSync(join(tmpdir(), 'cutover-releases-ui-suites-'));
 
   /** A new page signed in with `token`, its console errors collected for the afterEach check. */
   async function openAs(token: string, path: string): Promise<Page> {
@@ -224,6 +243,7 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await env.cleanup();
+    rmSync(suites, { recursive: true, force: true });
   });
 
   it('should show the four DORA keys of the last 30 days, computed from the stored records', async () => {
@@ -364,4 +384,172 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Releases dashboard', () => {
     await page.locator('.release-steps').waitFor();
     expect(await page.getByRole('button', { name: /approve|reject/i }).count()).toBe(0);
   });
+
+  interface ReportedRelease {
+    status: string;
+    stageResults: { stage: string; environment: string; result: string; report?: Record<string, unknown> }[];
+  }
+
+  /** Polls the release until its status is one of `statuses`; a FAILED one throws with its results. */
+  async function releaseIn(name: string, statuses: string[]): Promise<ReportedRelease> {
+    let last: ReportedRelease | undefined;
+    return waitUntil(
+      async () => {
+        last = await call<ReportedRelease>('GET', `/api/v1/releases/${name}`, admin);
+        if (last.status === 'FAILED' && !statuses.includes('FAILED'))
+          throw new Error(JSON.stringify(last.stageResults, null, 2));
+        return statuses.includes(last.status) ? last : undefined;
+      },
+      {
+        timeoutMs: 90_000,
+        what: `release ${name} ${statuses.join(' or ')}`,
+        describe: () => JSON.stringify(last),
+      },
+    );
+  }
+
+  /** A release of `cart` created by the deployer: one Rollout, recreate, smoke-tested on /healthz, MONITOR for 1 s. */
+  async function createCart(
+    name: string,
+    version: string,
+    ports: { staging: number; production: number },
+    environments: string[],
+  ): Promise<void> {
+    const text = specYaml({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Release',
+      metadata: { name },
+      spec: {
+        version,
+        team: 'web',
+        environments,
+        rollouts: [
+          {
+            name: 'cart',
+            spec: {
+              replicas: 1,
+              port: ports.production,
+              template: sampleTemplate(env, version),
+              strategy: { recreate: {} },
+            },
+            ...(environments.includes('staging')
+              ? { environments: { staging: { port: ports.staging } } }
+              : {}),
+          },
+        ],
+        smokeTests: [{ name: 'healthz', http: { path: '/healthz', expectStatus: 200 } }],
+        validation: {
+          suites: [
+            {
+              name: 'unit',
+              command: ['node', '--test', '--test-reporter=tap', 'suite.test.mjs'],
+              cwd: suites,
+            },
+          ],
+        },
+        monitor: { checkpoints: ['1s'] },
+      },
+    });
+    const file = env.write(`${name}.yaml`, text);
+    await call('POST', '/api/v1/releases', deployer, { file, text });
+  }
+
+  it('should show VALIDATE, STAGING and ROLLBACK reports as tables and a timeline, not as JSON', async () => {
+    writeFileSync(
+      join(suites, 'suite.test.mjs'),
+      "import test from 'node:test';\ntest('adds', () => { if (1 + 1 !== 2) throw new Error('math'); });\ntest.skip('later', () => {});\n",
+    );
+    await env.cliOk([
+      'apply',
+      '-f',
+      env.write(
+        'staging.yaml',
+        specYaml({
+          apiVersion: 'cutover.dev/v1alpha1',
+          kind: 'Environment',
+          metadata: { name: 'staging' },
+          spec: { order: 0 },
+        }),
+      ),
+    ]);
+    const [staging, production] = await freePorts(2);
+    const ports = { staging: staging!, production: production! };
+
+    // cart-1: STAGING and VALIDATE in staging, then waits for approval.
+    await createCart('cart-1', '1.0.0', ports, ['staging', 'production']);
+    const waiting = await releaseIn('cart-1', ['WAITING_APPROVAL']);
+    const reportOf = (r: ReportedRelease, stage: string) =>
+      r.stageResults.find((s) => s.stage === stage)?.report;
+    const validate = reportOf(waiting, 'VALIDATE') as {
+      suites: { name: string; tests: { passed: number; failed: number; skipped: number; total: number } }[];
+    };
+    const deploy = (
+      reportOf(waiting, 'STAGING') as { deploy: { rollouts: { name: string; revision: number }[] } }
+    ).deploy;
+    expect(validate.suites[0]?.tests).toEqual({ passed: 1, failed: 0, skipped: 1, total: 2 });
+
+    const page = await openAs(viewer, '#/releases/cart-1');
+    const validateReport = page.locator('[data-report="VALIDATE"]');
+    const suiteRows = await tableRows(validateReport, 'Test suites');
+    expect(suiteRows).toHaveLength(1);
+    expect(suiteRows[0]).toMatchObject({ Suite: 'unit', Passed: '1', Failed: '0', Skipped: '1', Total: '2' });
+    expect(suiteRows[0]?.['Result']).toContain('Passed');
+    expect(suiteRows[0]?.['Duration']).toMatch(/^\d+(\.\d)? (ms|s)$/);
+
+    const stagingReport = page.locator('[data-report="STAGING"]');
+    const rolloutRows = await tableRows(stagingReport, 'Rollouts in staging');
+    expect(rolloutRows).toEqual([
+      expect.objectContaining({
+        Rollout: 'cart-staging',
+        Revision: String(deploy.rollouts[0]?.revision),
+        Phase: 'Healthy',
+      }),
+    ]);
+    expect(deploy.rollouts[0]?.name).toBe('cart-staging');
+    const smokeRows = await tableRows(stagingReport, 'Smoke tests');
+    expect(smokeRows).toEqual([expect.objectContaining({ Test: 'healthz' })]);
+    expect(smokeRows[0]?.['Result']).toContain('Passed');
+    // No stage of these shows its report as a JSON block.
+    expect(await validateReport.locator('pre.json').count()).toBe(0);
+    expect(await stagingReport.locator('pre').count()).toBe(0);
+
+    // cart-1 ships; cart-2 (production only) ships too and is rolled back to cart-1's revision.
+    await call('POST', '/api/v1/releases/cart-1/approve', manager, { comment: 'ship it' });
+    await releaseIn('cart-1', ['SUCCESS']);
+    await createCart('cart-2', '1.1.0', ports, ['production']);
+    await releaseIn('cart-2', ['WAITING_APPROVAL']);
+    await call('POST', '/api/v1/releases/cart-2/approve', manager, { comment: 'ship it' });
+    await releaseIn('cart-2', ['SUCCESS']);
+    await call('POST', '/api/v1/releases/cart-2/rollback', deployer, {
+      type: 'traffic',
+      reason: 'checkout slower',
+    });
+    const rolledBack = await releaseIn('cart-2', ['ROLLED_BACK']);
+    const rollback = reportOf(rolledBack, 'ROLLBACK') as {
+      rolledBackTo: string;
+      timeline: { at: number; reason: string; message: string }[];
+    };
+    expect(rollback.timeline.length).toBeGreaterThan(0);
+
+    await page.goto(`${base}/ui/#/releases/cart-2`);
+    const rollbackReport = page.locator('[data-report="ROLLBACK"]');
+    const timeline = rollbackReport.getByRole('list', { name: 'Rollback timeline' });
+    await timeline.waitFor({ timeout: 10_000 });
+    const entries = timeline.getByRole('listitem');
+    expect(await entries.count()).toBe(rollback.timeline.length);
+    // In order, each with its time, reason and message.
+    expect(await entries.locator('strong').allTextContents()).toEqual(rollback.timeline.map((t) => t.reason));
+    const times = await entries.locator('time').all();
+    expect(await Promise.all(times.map((t) => t.getAttribute('datetime')))).toEqual(
+      rollback.timeline.map((t) => new Date(t.at).toISOString()),
+    );
+    expect(await entries.first().textContent()).toContain(rollback.timeline[0]?.message);
+    expect(await rollbackReport.locator('[data-fact="rolledBackTo"]').textContent()).toContain(
+      rollback.rolledBackTo,
+    );
+    expect(await tableRows(rollbackReport, 'Smoke tests')).toEqual([
+      expect.objectContaining({ Test: 'healthz' }),
+    ]);
+    expect(await rollbackReport.locator('pre').count()).toBe(0);
+  }, 240_000);
 });

@@ -245,8 +245,8 @@ interface ReleaseHistoryEntry {
   message: string;
 }
 
-/** One entry of a record's timeline. */
-interface TimelineEntry {
+/** One entry of a record's timeline (and of a ROLLBACK report's). */
+export interface TimelineEntry {
   /** ms since the epoch. */
   at: number;
   stage?: string;
