@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { hasChromium, launchChromium, signIn, watchConsole } from './support/browser.js';
 import { CutoverEnv, freePorts, SAMPLE_SERVICE, waitUntil } from './support/cutover-env.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
@@ -258,6 +259,48 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
     const markdown = (await env.cliOk(['release', 'record', 'mesh-v3', '--markdown'])).stdout;
     expect(markdown).toMatch(/\| npa \| npa-dev \| Degraded \| 2 \| 3 \| \d+ \|/);
   }, 200_000);
+
+  it.skipIf(!hasChromium() && !process.env.CI)(
+    "should draw the plan graph with each agent's state on the release page (a real browser)",
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+        const errors = watchConsole(page);
+        await signIn(page, `http://127.0.0.1:${env.apiPort()}/ui/#/releases/mesh-v3`, env.apiToken());
+        const plan = page.locator('.plan[data-environment="dev"]');
+        await plan.waitFor({ timeout: 10_000 });
+        expect(await plan.locator('.plan-percent').textContent()).toBe('100%');
+        const states = await plan
+          .locator('svg .plan-node')
+          .evaluateAll((nodes) =>
+            nodes.map((n) => `${n.getAttribute('data-rollout')} ${n.getAttribute('data-state')}`),
+          );
+        expect(states).toEqual(['mca Healthy', 'npa Degraded', 'wpa Healthy']);
+        // Two edges: mca -> npa, npa -> wpa (wpa waits for mca through npa).
+        expect(await plan.locator('svg .plan-edge').count()).toBe(2);
+        const npa = plan.locator('table.plan-table tr[data-rollout="npa"]');
+        expect(await npa.locator('td').allTextContents()).toEqual([
+          'npa',
+          'npa-dev',
+          'Degraded',
+          'mca',
+          '2/2',
+          '0%',
+          '2 → 3',
+          expect.stringMatching(/^\d+$/),
+          expect.stringContaining('afterEach register-agent'),
+        ]);
+        expect(await plan.locator('li[data-ok="false"]').allTextContents()).toEqual([
+          expect.stringContaining('afterEach register-agent (npa)'),
+        ]);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it('should return every agent to its old revision in reverse order and escalate when an immediateEscalation agent fails', async () => {
     const { base, received, close } = await startWebhookReceiver();

@@ -327,6 +327,54 @@ export interface ReleaseView {
   incidents: IncidentRecord[];
   record: DeploymentRecord | null;
   team: string;
+  /** The Rollout plan's progress, one per environment the crew carried it out in. */
+  progress: PlanProgress[];
+}
+
+/** A Rollout's place in its release's plan (see the workflow's PlanRolloutState). */
+export type PlanRolloutState =
+  | 'Waiting'
+  | 'Progressing'
+  | 'Verifying'
+  | 'Healthy'
+  | 'Degraded'
+  | 'Failed'
+  | 'RolledBack';
+
+/** One Rollout of a release's plan, as the Orchestrator reports it. */
+export interface PlanRolloutProgress {
+  name: string;
+  /** The Rollout in the environment, e.g. `mca-production`. */
+  rollout: string;
+  /** Rollouts of the release it waits for directly: the graph's edges. */
+  after: string[];
+  state: PlanRolloutState;
+  phase: number | null;
+  fromRevision: number | null;
+  revision: number | null;
+  runningRevision: number | null;
+  step: { index: number; count: number } | null;
+  /** Percent 0..100 of traffic on the new revision. */
+  weight: number;
+  message: string;
+}
+
+/** The plan's progress in one environment. */
+export interface PlanProgress {
+  environment: string;
+  /** Percent 0..100 of the plan's steps done. */
+  percent: number;
+  rollouts: PlanRolloutProgress[];
+  phases: { at: number; started: string[]; checkpoint: Record<string, number | null> }[];
+  smokeTests: {
+    kind: 'afterEach' | 'connectivityTest';
+    name: string;
+    rollout: string;
+    passed: boolean;
+    detail: string;
+    at: number;
+  }[];
+  updatedAt: number;
 }
 
 /** An Environment resource (`GET /api/v1/environments`), the parts the dashboard reads. */

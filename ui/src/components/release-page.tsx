@@ -5,6 +5,7 @@ import { currentStepIndex, formatDateTime, formatDuration, resultOf } from '../r
 import type { Identity, ReleaseView } from '../types.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { PhaseBadge } from './phase-badge.js';
+import { PlanGraph } from './plan-graph.js';
 import { ReleaseReport } from './release-report.js';
 
 interface ReleasePageProps {
@@ -31,7 +32,7 @@ const DECISION_TEXT: Record<Decision, { label: string; explain: string; danger?:
 };
 
 /**
- * One release: its stage progress, the crew agents' reports, approvals, rejections, incidents and
+ * One release: its plan graph (per environment), its stage progress, the crew agents' reports, approvals, rejections, incidents and
  * history; Approve and Reject for an approver whose approval is missing.
  */
 export function ReleasePage({ name, identity, tick, onError }: ReleasePageProps) {
@@ -173,6 +174,15 @@ export function ReleasePage({ name, identity, tick, onError }: ReleasePageProps)
         <p class="notice" role="status">
           {notice}
         </p>
+      )}
+
+      {(r.progress ?? []).length > 0 && (
+        <section aria-labelledby="plan-h" class="card">
+          <h2 id="plan-h">Plan</h2>
+          {r.progress.map((p) => (
+            <PlanGraph key={p.environment} progress={p} />
+          ))}
+        </section>
       )}
 
       <div class="grid">
