@@ -1,4 +1,4 @@
-import type { ReleaseView } from '../server/release-service.js';
+import type { ReleaseView } from '../api/views.js';
 import type { PlanProgress } from '../workflow/index.js';
 
 const time = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString());

@@ -1,8 +1,8 @@
 import type { AnalysisRun } from '../analysis/types.js';
+import type { RolloutResource } from '../api/views.js';
 import type { ListenerSpec, OutlierEjection, ReplicaSetStatus, SessionCount } from '../dataplane/protocol.js';
 import { describeReplicaFailure, type Revision } from '../engine/index.js';
 import type { HandoffRun } from '../handoff/index.js';
-import type { RolloutResource } from '../server/index.js';
 import type { StoredEvent } from '../store/index.js';
 import { compactMeasurements } from './analysis-format.js';
 

@@ -1,4 +1,4 @@
-import type { ReleaseView } from '../server/release-service.js';
+import type { ReleaseView } from '../api/views.js';
 
 /**
  * The API a crew agent acts through: the same REST API (`/api/v1`) and the same checks a person
@@ -10,21 +10,6 @@ export interface CrewApi {
 }
 
 export type { ReleaseView };
-
-/** A Rollout as `GET /api/v1/rollouts/:name` returns it (the fields the crew reads). */
-export interface RolloutView {
-  spec: { port: number; strategy?: { canary?: { steps?: unknown[] } } };
-  status: {
-    /** Index of the canary step in progress; null without canary steps. */
-    currentStepIndex?: number | null;
-    phase: string;
-    message: string;
-    currentRevision: number;
-    stableRevision: number | null;
-    abort: boolean;
-    weights: { canary: number; stable: number };
-  };
-}
 
 /** Reports a stage result through the API. */
 export function reportStage(

@@ -2,6 +2,9 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
+import type { RolloutResource } from '../api/views.js';
+import { deployEnvironment } from '../release/plan-executor.js';
+import { deployedRevisionsOf, rolloutNameIn } from '../release/release-rollouts.js';
 import { isTerminalStatus, type PlanProgress, releaseEffects } from '../workflow/index.js';
 import { createBackup } from './backup/index.js';
 import {
@@ -11,12 +14,10 @@ import {
   saveCheckpoint,
   saveDeployedRevisions,
 } from './checkpoint.js';
-import { type CrewApi, type ReleaseView, type RolloutView, reportStage } from './crew-api.js';
+import { type CrewApi, type ReleaseView, reportStage } from './crew-api.js';
 import { monitorRelease } from './monitor.js';
-import { deployEnvironment } from './orchestrator.js';
 import { smokeTestRelease, verifyDeployment } from './post-deployment-verifier.js';
 import { databaseOf, prepareRelease, readinessFailure, suiteOf } from './pre-deployment-validator.js';
-import { deployedRevisionsOf, rolloutNameIn } from './release-rollouts.js';
 import { loadLedger, recordKnownGood, rollbackTarget } from './revision-ledger.js';
 import { executeRollback, requestRollback } from './rollback-coordinator.js';
 import { RollbackWatch } from './rollback-watch.js';
@@ -284,9 +285,7 @@ export class Crew {
     };
     for (const r of release.spec.rollouts) {
       const name = rolloutNameIn(r.name, release.environment);
-      const view = await api
-        .get<RolloutView & { spec: unknown }>(`/api/v1/rollouts/${name}`)
-        .catch(() => null);
+      const view = await api.get<RolloutResource>(`/api/v1/rollouts/${name}`).catch(() => null);
       const revisions =
         view === null
           ? { items: [] }

@@ -9,7 +9,6 @@ export * from './dependency-check.js';
 export * from './errors.js';
 export { monitorCheckpoints, monitorThresholds } from './monitor.js';
 export type { ChecklistItem, ReadinessReport } from './pre-deployment-validator.js';
-export { deployedRevisionsOf, rolloutNameIn } from './release-rollouts.js';
 export * from './replica-usage.js';
 export { automaticRollbackType, rollbackPolicy } from './rollback-coordinator.js';
 export * from './rollback-dry-run.js';

@@ -1,6 +1,6 @@
+import { rolloutNameIn } from '../release/release-rollouts.js';
 import { durationToMs } from '../spec/index.js';
 import type { CrewApi, ReleaseView } from './crew-api.js';
-import { rolloutNameIn } from './release-rollouts.js';
 import { sampleProcessUsage, usageRatios } from './replica-usage.js';
 import { sampleCurrentRevision } from './rollout-sample.js';
 import {

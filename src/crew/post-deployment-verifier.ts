@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
+import { rolloutIn, rolloutNameIn } from '../release/release-rollouts.js';
 import type { SmokeTest } from '../spec/index.js';
 import type { CrewApi, ReleaseView } from './crew-api.js';
-import { rolloutIn, rolloutNameIn } from './release-rollouts.js';
 import { type RollbackDryRunResult, rollbackDryRun } from './rollback-dry-run.js';
 import { runSmokeTests, type SmokeReport, type SmokeTestSpec } from './smoke/index.js';
 

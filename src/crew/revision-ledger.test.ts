@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deployedRevisionsOf } from './release-rollouts.js';
+import { deployedRevisionsOf } from '../release/release-rollouts.js';
 import { loadLedger, recordKnownGood, recordRolledBack, rollbackTarget } from './revision-ledger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cutover-ledger-'));

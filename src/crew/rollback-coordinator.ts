@@ -1,11 +1,11 @@
 import type { TimelineEntry } from '../records/types.js';
+import { rolloutNameIn } from '../release/release-rollouts.js';
 import { durationToMs } from '../spec/index.js';
 import { type PlanProgress, planPercent, type RollbackType } from '../workflow/index.js';
 import { restoreBackup } from './backup/index.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { CrewApi, ReleaseView } from './crew-api.js';
 import { databaseOf } from './pre-deployment-validator.js';
-import { rolloutNameIn } from './release-rollouts.js';
 import { rollbackRollout } from './rollout-rollback.js';
 import { DEFAULT_ROLLBACK_TRIGGERS, type RollbackTriggerPolicy } from './triggers/index.js';
 

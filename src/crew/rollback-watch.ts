@@ -1,7 +1,8 @@
+import type { RolloutResource } from '../api/views.js';
 import type { TrafficSeconds } from '../dataplane/protocol.js';
 import { durationToMs } from '../spec/index.js';
 import type { DeployCheckpoint, DeployedRevisions } from './checkpoint.js';
-import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
+import type { CrewApi, ReleaseView } from './crew-api.js';
 import { requestRollback, rollbackPolicy } from './rollback-coordinator.js';
 import { sampleRevision } from './rollout-sample.js';
 import {
@@ -67,7 +68,7 @@ export class RollbackWatch {
     for (const { name, revision } of context.deployed.rollouts) {
       const stable = context.checkpoint?.rollouts.find((c) => c.name === name)?.stableRevision ?? null;
       if (revision === stable) continue; // this release did not change the Rollout
-      const view = await this.api.get<RolloutView>(`/api/v1/rollouts/${name}`);
+      const view = await this.api.get<RolloutResource>(`/api/v1/rollouts/${name}`);
       if (view.status.currentRevision !== revision) continue; // not reconciled yet, or superseded
       if (release.stage === 'MONITOR' && (view.status.abort || view.status.phase === 'Degraded')) {
         return this.#request(
@@ -129,7 +130,7 @@ export class RollbackWatch {
     release: ReleaseView,
     name: string,
     revision: number,
-    view: RolloutView,
+    view: RolloutResource,
     context: WatchContext & { deployed: DeployedRevisions },
   ): Promise<SequentialTrigger | null> {
     const policy = rollbackPolicy(release);

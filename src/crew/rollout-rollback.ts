@@ -1,9 +1,6 @@
-import type { CrewApi, RolloutView } from './crew-api.js';
+import type { RolloutResource } from '../api/views.js';
+import type { CrewApi } from './crew-api.js';
 import { recordKnownGood, recordRolledBack } from './revision-ledger.js';
-
-interface RolloutDetail extends RolloutView {
-  spec: RolloutView['spec'] & { strategy: { canary?: unknown; blueGreen?: unknown } };
-}
 
 /** What {@link rollbackRollout} needs besides the Rollout and its target. */
 export interface RolloutRollbackOptions {
@@ -44,7 +41,7 @@ export async function rollbackRollout(
   );
   const hashOf = (n: number | null) => revisions.items.find((v) => v.number === n)?.hash ?? null;
   const targetHash = hashOf(target);
-  const view = await api.get<RolloutDetail>(`/api/v1/rollouts/${name}`);
+  const view = await api.get<RolloutResource>(`/api/v1/rollouts/${name}`);
   const s = view.status;
   const currentHash = hashOf(s.currentRevision);
   if (currentHash !== null && currentHash !== targetHash) {
@@ -104,14 +101,14 @@ export async function rollbackRollout(
 async function waitFor(
   api: CrewApi,
   name: string,
-  ok: (v: RolloutView) => boolean,
+  ok: (v: RolloutResource) => boolean,
   timeoutMs: number,
   refresh?: () => Promise<void>,
-): Promise<RolloutView> {
+): Promise<RolloutResource> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await refresh?.();
-    const view = await api.get<RolloutView>(`/api/v1/rollouts/${name}`);
+    const view = await api.get<RolloutResource>(`/api/v1/rollouts/${name}`);
     if (ok(view)) return view;
     if (Date.now() > deadline)
       throw new Error(

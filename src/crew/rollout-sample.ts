@@ -1,4 +1,5 @@
-import type { CrewApi, RolloutView } from './crew-api.js';
+import type { RolloutResource } from '../api/views.js';
+import type { CrewApi } from './crew-api.js';
 
 /** One look at a Rollout's current revision over a trailing window. */
 export interface RevisionSample {
@@ -37,7 +38,7 @@ export async function sampleCurrentRevision(
   windowS: number,
   quantile: number,
 ): Promise<RevisionSample | null> {
-  const view = await api.get<RolloutView>(`/api/v1/rollouts/${rollout}`);
+  const view = await api.get<RolloutResource>(`/api/v1/rollouts/${rollout}`);
   return sampleRevision(api, rollout, view.status.currentRevision, windowS, quantile);
 }
 

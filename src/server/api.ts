@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Whoami } from '../api/views.js';
 import { mintToken, QUALIFIERS, type Qualifier, ROLE_PERMISSIONS, ROLES, USER_KINDS } from '../auth/index.js';
 import type { Controller } from '../controller/index.js';
 import type { DataPlaneClient } from '../dataplane/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
+import type { ReleaseService } from '../release/index.js';
 import type { Store, StoredToken } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
 import type { AuditLog } from './audit-log.js';
@@ -15,7 +17,6 @@ import { registerHandoffRoutes } from './handoff-routes.js';
 import { openApiDocument } from './openapi.js';
 import { absoluteFile, parseBody } from './parse-body.js';
 import { registerReleaseRoutes } from './release-routes.js';
-import type { ReleaseService } from './release-service.js';
 import { rolloutResource } from './rollout-resource.js';
 import { rolloutStats } from './rollout-stats.js';
 import { RouteRegistry } from './route-registry.js';
@@ -171,7 +172,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       summary: "The caller's identity, role and permissions (a UI shows only the actions allowed)",
       response: 'Principal',
     },
-    async (req) => {
+    async (req): Promise<Whoami> => {
       const p = principalOf(req);
       return {
         user: p.user,

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
+import { refuseUnsandboxed } from '../auth/unsandboxed-options.js';
 import type { Clock } from '../clock/index.js';
 import type { Controller } from '../controller/index.js';
 import type { StateBackup, StateBackups } from '../platform/index.js';
@@ -15,7 +16,6 @@ import {
 import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
-import { refuseUnsandboxed } from './unsandboxed-options.js';
 
 /** What an apply stored: each Rollout's change, and the AnalysisTemplates (created or replaced). */
 export interface ApplyResult {

@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { UnsandboxedForbiddenError } from '../auth/unsandboxed-options.js';
 import { RolloutNotFoundError } from '../controller/index.js';
 import { EngineError } from '../engine/index.js';
+import { ReleaseNotFoundError } from '../release/index.js';
 import { SpecError, SpecValidationError } from '../spec/index.js';
 import { StoreError } from '../store/index.js';
 import {
@@ -26,6 +28,10 @@ export function errorHandler(logger: Logger) {
     }
     if (error instanceof SpecError)
       return reply.status(400).send({ code: error.code, message: error.message });
+    if (error instanceof ReleaseNotFoundError)
+      return reply.status(404).send({ code: error.code, message: error.message, path: error.path });
+    if (error instanceof UnsandboxedForbiddenError)
+      return reply.status(403).send({ code: error.code, message: error.message, path: error.path });
     if (error instanceof RolloutNotFoundError)
       return reply.status(404).send({ code: error.code, message: error.message });
     if (error instanceof ApprovalNotAllowedError)

@@ -2,5 +2,5 @@ export { type AnalysisRunResource, analysisRunResource } from './analysis-run-re
 export { ApiError } from './errors.js';
 export { apiPort, DEFAULT_API_PORT, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 export { isAlive } from './process-alive.js';
-export { type RolloutResource, rolloutResource } from './rollout-resource.js';
+export { rolloutResource } from './rollout-resource.js';
 export { type RunningServer, type ServerOptions, startServer } from './server.js';

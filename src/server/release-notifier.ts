@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadMessageTemplates, type MessageTemplateName, Notifier, renderMessage } from '../notify/index.js';
+import type { NotifyFn, ReleaseNotification } from '../release/index.js';
 import type { StoredRelease } from '../store/index.js';
-import type { NotifyFn, ReleaseNotification } from './release-service.js';
 
 /** Which editable message template renders a workflow notification; others are sent as the workflow wrote them. */
 const TEMPLATE_OF: Record<string, MessageTemplateName> = {

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { deployedRevisionsOf, rolloutNameIn, STAGE_OWNERS } from '../crew/index.js';
+import { STAGE_OWNERS } from '../crew/index.js';
 import { computeDora, deploymentRecordMarkdown, incidentRecordMarkdown } from '../records/index.js';
+import type { ReleaseService } from '../release/index.js';
+import { deployedRevisionsOf, rolloutNameIn } from '../release/index.js';
 import type { Store } from '../store/index.js';
 import {
   overrideFreeze,
@@ -13,7 +15,6 @@ import {
 import { principalOf } from './auth.js';
 import { ApiError } from './errors.js';
 import { absoluteFile, parseBody } from './parse-body.js';
-import type { ReleaseService } from './release-service.js';
 import type { RouteRegistry } from './route-registry.js';
 
 export interface ReleaseRouteDeps {

@@ -1,3 +1,4 @@
+import type { RolloutResource } from '../api/views.js';
 import { API_VERSION } from '../spec/types.js';
 import type { StoredRollout } from '../store/index.js';
 
@@ -5,7 +6,7 @@ import type { StoredRollout } from '../store/index.js';
  * A Rollout as the API and `-o json` print it, Kubernetes-style:
  * `{apiVersion, kind, metadata, spec, status}`.
  */
-export function rolloutResource(r: StoredRollout) {
+export function rolloutResource(r: StoredRollout): RolloutResource {
   return {
     apiVersion: API_VERSION,
     kind: 'Rollout' as const,
@@ -14,5 +15,3 @@ export function rolloutResource(r: StoredRollout) {
     status: r.status,
   };
 }
-
-export type RolloutResource = ReturnType<typeof rolloutResource>;

@@ -10,6 +10,7 @@ import { Controller } from '../controller/index.js';
 import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
 import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane/index.js';
 import { StateBackups } from '../platform/index.js';
+import { ReleaseService } from '../release/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
@@ -25,7 +26,6 @@ import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js'
 import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
-import { ReleaseService } from './release-service.js';
 import { registerUiRoutes } from './ui-routes.js';
 
 export interface ServerOptions {

@@ -7,16 +7,15 @@ import { storedToken } from './auth.js';
 import type {
   AnalysisRun,
   DoraReport,
-  EnvironmentResource,
+  Environment,
   HandoffRun,
-  Identity,
   ReleaseView,
   Revision,
-  Rollout,
-  RolloutEvent,
+  RolloutResource,
   StatsPoint,
+  StoredEvent,
+  Whoami,
 } from './types.js';
-import { ROLES } from './types.js';
 
 /** An error answer of the API (`{code, message, path?}`), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -79,24 +78,9 @@ export const api = {
    * Who the token belongs to, its role and permissions.
    * @throws ApiError 401 when the token is unknown, malformed or revoked.
    */
-  async whoami(): Promise<Identity> {
-    const me = await call<{
-      user: string;
-      kind?: string;
-      role: string;
-      qualifier?: string | null;
-      permissions?: string[];
-    }>('GET', '/api/v1/whoami');
-    return {
-      user: me.user,
-      kind: me.kind === 'agent' ? 'agent' : 'user',
-      role: ROLES.find((r) => r === me.role) ?? 'viewer',
-      qualifier: typeof me.qualifier === 'string' && me.qualifier !== '' ? me.qualifier : null,
-      permissions: me.permissions ?? [],
-    };
-  },
-  rollouts: () => call<{ items: Rollout[] }>('GET', '/api/v1/rollouts').then((r) => r.items),
-  rollout: (name: string) => call<Rollout>('GET', rolloutPath(name)),
+  whoami: () => call<Whoami>('GET', '/api/v1/whoami'),
+  rollouts: () => call<{ items: RolloutResource[] }>('GET', '/api/v1/rollouts').then((r) => r.items),
+  rollout: (name: string) => call<RolloutResource>('GET', rolloutPath(name)),
   revisions: (name: string) =>
     call<{ items: Revision[] }>('GET', `${rolloutPath(name)}/revisions`).then((r) => r.items),
   analysisRuns: (name: string) =>
@@ -104,7 +88,7 @@ export const api = {
   handoffs: (name: string) =>
     call<{ items: HandoffRun[] }>('GET', `${rolloutPath(name)}/handoffs`).then((r) => r.items),
   events: (name: string) =>
-    call<{ items: RolloutEvent[] }>(
+    call<{ items: StoredEvent[] }>(
       'GET',
       `/api/v1/events?rollout=${encodeURIComponent(name)}&limit=200`,
     ).then((r) => r.items),
@@ -121,8 +105,7 @@ export const api = {
    */
   decide: (name: string, decision: Decision, comment: string) =>
     call<ReleaseView>('POST', `${releasePath(name)}/${decision}`, { comment }),
-  environments: () =>
-    call<{ items: EnvironmentResource[] }>('GET', '/api/v1/environments').then((r) => r.items),
+  environments: () => call<{ items: Environment[] }>('GET', '/api/v1/environments').then((r) => r.items),
   /** The four DORA keys over `[from, to)` (ms since the epoch), optionally of one service or environment. */
   dora: (query: DoraQuery) => {
     const params = new URLSearchParams({ from: String(query.from), to: String(query.to) });

@@ -3,7 +3,7 @@
  * kept (sessionStorage: gone when the tab closes, never shared with other tabs) and which roles may
  * operate a rollout.
  */
-import type { Identity, ReleaseView, Role } from './types.js';
+import type { ReleaseView, Role, Whoami } from './types.js';
 
 const TOKEN_KEY = 'cutover.token';
 
@@ -27,7 +27,7 @@ const OPERATOR_ROLES: readonly Role[] = ['deployer', 'admin'];
  * Whether the identity may use the rollout operations (the `deploy` permission whoami lists, else
  * its role). The server enforces it; the UI only hides the buttons it would refuse.
  */
-export function mayOperate(identity: Identity): boolean {
+export function mayOperate(identity: Whoami): boolean {
   return identity.permissions.length > 0
     ? identity.permissions.includes('deploy')
     : OPERATOR_ROLES.includes(identity.role);
@@ -43,7 +43,7 @@ const normalActor = (actor: string) => actor.trim().toLowerCase();
  * server enforces it; the UI only hides the buttons it would refuse.
  */
 export function mayApprove(
-  identity: Identity,
+  identity: Whoami,
   release: Pick<ReleaseView, 'status' | 'approval' | 'createdBy'>,
 ): boolean {
   return (

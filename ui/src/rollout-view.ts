@@ -1,13 +1,13 @@
 /** Pure helpers that turn API documents into what the pages show. */
-import type { CanaryStep, Rollout } from './types.js';
+import type { CanaryStep, RolloutResource } from './types.js';
 
-export function strategyName(r: Rollout): string {
+export function strategyName(r: RolloutResource): string {
   const s = r.spec.strategy;
   return s.canary ? 'Canary' : s.blueGreen ? 'BlueGreen' : s.rolling ? 'Rolling' : 'Recreate';
 }
 
 /** "k/n" for a canary with steps, else "-". */
-export function stepProgress(r: Rollout): string {
+export function stepProgress(r: RolloutResource): string {
   const steps = r.spec.strategy.canary?.steps;
   const index = r.status.currentStepIndex;
   if (!steps || index === null) return '-';
@@ -19,7 +19,7 @@ export function stepProgress(r: Rollout): string {
  * than a canary pause step (an inconclusive analysis, a blue-green waiting for promotion, or a
  * manual `pause`).
  */
-export function requiresAttention(r: Rollout): boolean {
+export function requiresAttention(r: RolloutResource): boolean {
   const s = r.status;
   if (s.phase === 'Degraded') return true;
   if (s.controllerPause) return true;
@@ -31,7 +31,7 @@ export function requiresAttention(r: Rollout): boolean {
  * revision is the stable one has no canary: all traffic is stable (the status keeps the last
  * setWeight, as `get rollout` shows ActualWeight 100).
  */
-export function canaryWeights(r: Rollout): { stable: number; canary: number } {
+export function canaryWeights(r: RolloutResource): { stable: number; canary: number } {
   const s = r.status;
   if (s.stableRevision === null || s.currentRevision === s.stableRevision) return { stable: 100, canary: 0 };
   return s.weights;
@@ -59,7 +59,7 @@ export function stepLabel(step: CanaryStep): string {
 }
 
 /** Role of a revision in the rollout, as `get rollout` prints it. */
-export function revisionRole(r: Rollout, revision: number): string {
+export function revisionRole(r: RolloutResource, revision: number): string {
   const s = r.status;
   const blueGreen = r.spec.strategy.blueGreen !== undefined;
   if (blueGreen) {

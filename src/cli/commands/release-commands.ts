@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { ReleaseView } from '../../api/views.js';
 import type { DoraReport } from '../../records/index.js';
-import type { ReleaseView } from '../../server/release-service.js';
 import type { StoredEvent } from '../../store/index.js';
 import { RELEASE_TYPES, ROLLBACK_TYPES } from '../../workflow/release/release.js';
 import type { CliContext } from '../context.js';

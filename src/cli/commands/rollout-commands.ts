@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AnalysisRun } from '../../analysis/types.js';
+import type { RolloutResource } from '../../api/views.js';
 import type {
   ListenerSpec,
   OutlierEjection,
@@ -8,7 +9,6 @@ import type {
 } from '../../dataplane/protocol.js';
 import type { Revision } from '../../engine/index.js';
 import type { HandoffRun } from '../../handoff/index.js';
-import type { RolloutResource } from '../../server/index.js';
 import type { RolloutApplyResult, StoredEvent } from '../../store/index.js';
 import type { ApiClient } from '../api-client.js';
 import type { CliContext } from '../context.js';

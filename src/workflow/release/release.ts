@@ -1,4 +1,4 @@
-import type { Qualifier, Role } from '../../auth/index.js';
+import type { Qualifier, Role } from '../../auth/roles.js';
 
 /** Release types of the workflow; each has its own approval policy (see `APPROVAL_POLICIES`). */
 export const RELEASE_TYPES = ['standard', 'hotfix', 'rollback', 'scheduled'] as const;

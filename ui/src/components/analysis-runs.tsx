@@ -1,5 +1,5 @@
 import { parseThreshold } from '../rollout-view.js';
-import type { AnalysisMetric, AnalysisRun, MetricResult } from '../types.js';
+import type { AnalysisRun, Metric, MetricResult } from '../types.js';
 import { PhaseBadge } from './phase-badge.js';
 import { type ChartSeries, TimeChart } from './time-chart.js';
 
@@ -37,7 +37,7 @@ function lastValue(result: MetricResult, phases?: Set<string>): string | undefin
   return undefined;
 }
 
-function MetricView({ result, metric }: { result: MetricResult; metric: AnalysisMetric | undefined }) {
+function MetricView({ result, metric }: { result: MetricResult; metric: Metric | undefined }) {
   const failing = FAILING.has(result.phase);
   const failedValue = lastValue(result, FAILING) ?? lastValue(result);
   const points = result.measurements

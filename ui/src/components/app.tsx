@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { forgetToken, storedToken, storeToken } from '../auth.js';
 import { type LiveChange, type LiveMode, startLive } from '../live.js';
-import type { Identity } from '../types.js';
+import type { Whoami } from '../types.js';
 import { AnalyticsPage } from './analytics-page.js';
 import { ReleaseList } from './release-list.js';
 import { ReleasePage } from './release-page.js';
@@ -44,7 +44,7 @@ const REFRESH_COALESCE_MS = 150;
 type Session =
   | { state: 'checking' }
   | { state: 'signedOut'; error: string | null }
-  | { state: 'in'; identity: Identity };
+  | { state: 'in'; identity: Whoami };
 
 /** The dashboard: who am I, the live stream, and the pages (rollouts, releases, analytics). */
 export function App() {

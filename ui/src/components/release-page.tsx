@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Decision } from '../api.js';
 import { mayApprove } from '../auth.js';
 import { currentStepIndex, formatDateTime, formatDuration, resultOf } from '../release-view.js';
-import type { Identity, ReleaseView } from '../types.js';
+import type { ReleaseView, Whoami } from '../types.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { PhaseBadge } from './phase-badge.js';
 import { PlanGraph } from './plan-graph.js';
@@ -10,7 +10,7 @@ import { ReleaseReport } from './release-report.js';
 
 interface ReleasePageProps {
   name: string;
-  identity: Identity;
+  identity: Whoami;
   /** Bumped by the live stream when something may have changed: refetch. */
   tick: number;
   onError: (error: unknown) => void;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { canaryWeights, requiresAttention, stepProgress, strategyName } from '../rollout-view.js';
-import { ROLLOUT_PHASES, type Rollout, type RolloutPhase } from '../types.js';
+import { ROLLOUT_PHASES, type RolloutPhase, type RolloutResource } from '../types.js';
 import { PhaseBadge } from './phase-badge.js';
 
 interface RolloutListProps {
@@ -12,7 +12,7 @@ interface RolloutListProps {
 
 /** All rollouts, filterable by phase and by "requires attention". */
 export function RolloutList({ tick, onError }: RolloutListProps) {
-  const [rollouts, setRollouts] = useState<Rollout[] | null>(null);
+  const [rollouts, setRollouts] = useState<RolloutResource[] | null>(null);
   const [phases, setPhases] = useState<Set<RolloutPhase>>(new Set());
   const [attention, setAttention] = useState(false);
 

@@ -12,11 +12,11 @@ import {
 import type {
   AnalysisRun,
   HandoffRun,
-  Identity,
   Revision,
-  Rollout,
-  RolloutEvent,
+  RolloutResource,
   StatsPoint,
+  StoredEvent,
+  Whoami,
 } from '../types.js';
 import { AnalysisRuns } from './analysis-runs.js';
 import { ConfirmDialog } from './confirm-dialog.js';
@@ -26,17 +26,17 @@ import { TrafficCharts } from './traffic-charts.js';
 
 interface RolloutPageProps {
   name: string;
-  identity: Identity;
+  identity: Whoami;
   /** Bumped by the live stream when something about this rollout happened: refetch. */
   tick: number;
   onError: (error: unknown) => void;
 }
 
 interface Data {
-  rollout: Rollout;
+  rollout: RolloutResource;
   revisions: Revision[];
   runs: AnalysisRun[];
-  events: RolloutEvent[];
+  events: StoredEvent[];
   handoffs: HandoffRun[];
 }
 

@@ -1,6 +1,20 @@
-import type { Role } from '../auth/index.js';
 import type { AnalysisTemplate, Release } from '../spec/index.js';
-import { ApiError } from './errors.js';
+import type { Role } from './roles.js';
+
+/**
+ * A caller below admin asked for a command outside the job sandbox (`CUTOVER_E_UNSANDBOXED_FORBIDDEN`,
+ * HTTP 403); `path` is the first offending field.
+ */
+export class UnsandboxedForbiddenError extends Error {
+  readonly code = 'CUTOVER_E_UNSANDBOXED_FORBIDDEN';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'UnsandboxedForbiddenError';
+  }
+}
 
 /**
  * Operator setting: when `1`, any deployer may use the options that run a command outside the job
@@ -38,10 +52,10 @@ function unsandboxedOptions(resource: AnalysisTemplate | Release): string[] {
 }
 
 /**
- * Refuses (403 `CUTOVER_E_UNSANDBOXED_FORBIDDEN`) the unsandboxed options of `resources` to a caller
+ * Refuses ({@link UnsandboxedForbiddenError}, 403 `CUTOVER_E_UNSANDBOXED_FORBIDDEN`) the unsandboxed options of `resources` to a caller
  * below admin, unless the operator allowed them ({@link ALLOW_UNSANDBOXED_ENV}): such a command can
  * read the data directory, and with it the tokens (design: "unsandboxed jobs need admin").
- * @throws ApiError 403 naming the file, the document and the field paths; nothing has been stored.
+ * @throws UnsandboxedForbiddenError naming the file, the document and the field paths; nothing has been stored.
  */
 export function refuseUnsandboxed(
   resources: readonly { resource: AnalysisTemplate | Release; document: number }[],
@@ -53,14 +67,12 @@ export function refuseUnsandboxed(
     unsandboxedOptions(resource).map((path) => ({ document, path, name: resource.metadata.name })),
   );
   if (found.length === 0) return;
-  throw new ApiError(
-    403,
-    'CUTOVER_E_UNSANDBOXED_FORBIDDEN',
+  throw new UnsandboxedForbiddenError(
     `${file}: ${found
       .map((f) => `document ${f.document + 1} (${f.name}) ${f.path}`)
       .join(
         ', ',
       )}: runs a command outside the job sandbox or with the host's network, which needs the admin role (a ${role} may not), or ${ALLOW_UNSANDBOXED_ENV}=1 on the server`,
-    { path: found[0]!.path },
+    found[0]!.path,
   );
 }

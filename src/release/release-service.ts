@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import { envArgIssues } from '../analysis/index.js';
+import type { ReleaseView } from '../api/views.js';
 import type { Role } from '../auth/index.js';
+import { refuseUnsandboxed } from '../auth/unsandboxed-options.js';
 import type { Clock } from '../clock/index.js';
 import { Mutex } from '../controller/index.js';
 import { buildDeploymentRecord } from '../records/build-deployment-record.js';
@@ -10,7 +12,6 @@ import {
   locateSpecIssues,
   parseSpec,
   type Release as ReleaseResource,
-  type ReleaseSpec,
   SpecValidationError,
 } from '../spec/index.js';
 import type { NewEvent, Store, StoredRelease } from '../store/index.js';
@@ -22,7 +23,6 @@ import {
   isTerminalStatus,
   nextWindow,
   type PlanProgress,
-  type PlanStep,
   progressEvents,
   type Release,
   type ReleaseContext,
@@ -36,8 +36,7 @@ import {
   transitionRelease,
   windowTime,
 } from '../workflow/index.js';
-import { ApiError } from './errors.js';
-import { refuseUnsandboxed } from './unsandboxed-options.js';
+import { ReleaseNotFoundError } from './errors.js';
 
 /** A notification the workflow asked for (an effect `notify`), handed to the notifier. */
 export interface ReleaseNotification {
@@ -52,26 +51,6 @@ export interface ReleaseNotification {
 
 /** Where notifications go (webhook / Slack channels of the release); never throws. */
 export type NotifyFn = (notification: ReleaseNotification, stored: StoredRelease) => Promise<void>;
-
-/** A release as the API shows it: the workflow's state and what a page needs around it. */
-export interface ReleaseView extends Release {
-  /**
-   * `waitingUntil` for people: ISO 8601 UTC and the target environment's local time (its windows'
-   * time zone), e.g. `2026-12-24T08:00:00.000Z (09:00 Europe/Paris, Thu 24 Dec)`; null when not waiting.
-   */
-  waitingUntilText: string | null;
-  plan: PlanStep[];
-  /** The Rollout plan's progress, one per environment the crew carried it out in (oldest first). */
-  progress: PlanProgress[];
-  approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
-  incidents: IncidentRecord[];
-  record: ReturnType<typeof buildDeploymentRecord>;
-  team: string;
-  /** The Release resource's spec, as created. */
-  spec: ReleaseSpec;
-  /** Directory of the release file: base of the spec's relative paths. */
-  baseDir: string;
-}
 
 /** Why a rollback was asked for, recorded on the incident. */
 export interface RollbackCause {
@@ -119,8 +98,8 @@ export class ReleaseService {
    * @param role - the caller's role: only an admin may create a release whose jobs run outside the
    *   sandbox (migrations, `network: true`; see `refuseUnsandboxed`).
    * @throws SpecValidationError (file, line, column, field path) for a bad file, an unknown or
-   *   misordered environment, or a release that already exists; ApiError 403
-   *   `CUTOVER_E_UNSANDBOXED_FORBIDDEN`. Nothing is stored then.
+   *   misordered environment, or a release that already exists; UnsandboxedForbiddenError (403
+   *   `CUTOVER_E_UNSANDBOXED_FORBIDDEN`). Nothing is stored then.
    */
   async create(
     text: string,
@@ -220,7 +199,7 @@ export class ReleaseService {
   /**
    * Applies one event to a release, as `transitionRelease`, with the window of the target
    * environment computed for now.
-   * @throws ApiError 404 when the release does not exist; ReleaseTransitionError /
+   * @throws ReleaseNotFoundError (404) when the release does not exist; ReleaseTransitionError /
    *   ApprovalNotAllowedError (mapped to 409 / 403) when the event is refused: nothing changes.
    */
   async dispatch(
@@ -255,7 +234,7 @@ export class ReleaseService {
    * Records a finding of a crew agent (a MONITOR threshold crossed, a rollback dry-run that failed,
    * a zero-downtime violation): a Warning event of the release and a notification (`investigate`,
    * or `escalation`). Changes no state.
-   * @throws ApiError 404 when the release does not exist.
+   * @throws ReleaseNotFoundError (404) when the release does not exist.
    */
   async recordFinding(
     name: string,
@@ -284,7 +263,7 @@ export class ReleaseService {
    * Stores the plan's progress in `progress.environment` (reported by the crew agent of the running
    * stage) with an event per change of a Rollout's state and per new smoke test result
    * (`progressEvents`). Changes no state of the workflow.
-   * @throws ApiError 404 when the release does not exist.
+   * @throws ReleaseNotFoundError (404) when the release does not exist.
    */
   async recordProgress(name: string, progress: PlanProgress, actor: string): Promise<void> {
     await this.#mutex.run(async () => {
@@ -316,7 +295,7 @@ export class ReleaseService {
     }
   }
 
-  /** The release as the API shows it. @throws ApiError 404. */
+  /** The release as the API shows it. @throws ReleaseNotFoundError (404). */
   async get(name: string): Promise<ReleaseView> {
     return this.view(await this.#get(name));
   }
@@ -355,8 +334,7 @@ export class ReleaseService {
 
   async #get(name: string): Promise<StoredRelease> {
     const stored = await this.options.store.getRelease(name);
-    if (!stored)
-      throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `release ${name} not found`, { path: 'name' });
+    if (!stored) throw new ReleaseNotFoundError(name);
     return stored;
   }
 

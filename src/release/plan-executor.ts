@@ -1,13 +1,14 @@
 import { join } from 'node:path';
+import type { ReleaseView, RolloutResource } from '../api/views.js';
+import type { CrewApi } from '../crew/crew-api.js';
+import { smokeSpec } from '../crew/post-deployment-verifier.js';
+import { rollbackRollout } from '../crew/rollout-rollback.js';
+import { runSmokeTests } from '../crew/smoke/index.js';
 import type { FailureMode, SmokeTest } from '../spec/index.js';
 import { type PlanPhase, type PlanProgress, planPercent } from '../workflow/index.js';
 import { RolloutPlan } from '../workflow/release/rollout-plan.js';
-import type { CrewApi, ReleaseView, RolloutView } from './crew-api.js';
-import { smokeSpec } from './post-deployment-verifier.js';
 import { checkReadinessGate } from './readiness-gate.js';
 import { rolloutsIn } from './release-rollouts.js';
-import { rollbackRollout } from './rollout-rollback.js';
-import { runSmokeTests } from './smoke/index.js';
 
 /** What deploying a release's Rollouts in one environment found. */
 interface DeployReport {
@@ -106,11 +107,11 @@ export async function deployEnvironment(
   const minHealthy = planSpec.minHealthy ?? 0;
   const quorum = planSpec.quorum ?? 1;
   const file = join(release.baseDir, `${release.name}.release.yaml`);
-  const views = new Map<string, RolloutView | null>();
+  const views = new Map<string, RolloutResource | null>();
   const readViews = async () => {
     for (const r of specs) {
       const name = byName.get(r.name)!.doc.metadata.name;
-      views.set(r.name, await api.get<RolloutView>(`/api/v1/rollouts/${name}`).catch(() => null));
+      views.set(r.name, await api.get<RolloutResource>(`/api/v1/rollouts/${name}`).catch(() => null));
     }
   };
   await readViews();
@@ -389,6 +390,6 @@ export async function deployEnvironment(
 }
 
 /** Healthy on either revision: the agent serves (not rolling out, not aborted). */
-function isHealthy(view: RolloutView | null): boolean {
+function isHealthy(view: RolloutResource | null): boolean {
   return view !== null && view.status.phase === 'Healthy' && !view.status.abort;
 }

@@ -1,0 +1,83 @@
+/**
+ * The API's view types: what `GET /api/v1/...` answers, in one module that the server (which
+ * builds them), the crew and the CLI (which read them through the API) and the dashboard import.
+ * Types only, from modules without runtime dependencies, so the dashboard's build pulls in no
+ * Node code (`import type` is erased).
+ */
+import type { AnalysisRun, MetricResult } from '../analysis/types.js';
+import type { Permission, Qualifier, Role, UserKind } from '../auth/roles.js';
+import type { Revision, RolloutPhase, RolloutStatus } from '../engine/types.js';
+import type { HandoffRun } from '../handoff/types.js';
+import type { DeploymentRecord, DoraReport, IncidentRecord, TimelineEntry } from '../records/types.js';
+import type { Environment, ReleaseSpec } from '../spec/release-types.js';
+import type { API_VERSION, CanaryStep, Metric, RolloutSpec } from '../spec/types.js';
+import type { StoredEvent } from '../store/store.js';
+import type { PlanProgress, PlanRolloutProgress } from '../workflow/release/plan-progress.js';
+import type { Release } from '../workflow/release/release.js';
+import type { PlanStep } from '../workflow/release/release-plan.js';
+
+export type {
+  AnalysisRun,
+  CanaryStep,
+  DoraReport,
+  Environment,
+  HandoffRun,
+  Metric,
+  MetricResult,
+  PlanProgress,
+  PlanRolloutProgress,
+  Revision,
+  Role,
+  RolloutPhase,
+  StoredEvent,
+  TimelineEntry,
+};
+
+/** `GET /api/v1/whoami`: the caller's identity and what its role may do (a UI shows only those actions). */
+export interface Whoami {
+  user: string;
+  /** A person or a crew agent; with `user`, the actor string `<kind>:<user>`. */
+  kind: UserKind;
+  role: Role;
+  /** An approver's qualifier (`manager`, `security`, `devops`); null for other roles. */
+  qualifier: Qualifier | null;
+  /** `<kind>:<user>`, as events and audit entries record it. */
+  actor: string;
+  /** The id of the token the call used (never its secret). */
+  tokenId: string;
+  permissions: readonly Permission[];
+}
+
+/**
+ * A Rollout as `GET /api/v1/rollouts/:name` and `-o json` answer it, Kubernetes-style:
+ * `{apiVersion, kind, metadata, spec, status}`.
+ */
+export interface RolloutResource {
+  apiVersion: typeof API_VERSION;
+  kind: 'Rollout';
+  /** `creationTimestamp`: ISO 8601 UTC. */
+  metadata: { name: string; creationTimestamp: string };
+  spec: RolloutSpec;
+  status: RolloutStatus;
+}
+
+/** A release as `GET /api/v1/releases/:name` answers it: the workflow's state and what a page needs around it. */
+export interface ReleaseView extends Release {
+  /**
+   * `waitingUntil` for people: ISO 8601 UTC and the target environment's local time (its windows'
+   * time zone), e.g. `2026-12-24T08:00:00.000Z (09:00 Europe/Paris, Thu 24 Dec)`; null when not waiting.
+   */
+  waitingUntilText: string | null;
+  plan: PlanStep[];
+  /** The Rollout plan's progress, one per environment the crew carried it out in (oldest first). */
+  progress: PlanProgress[];
+  approval: { satisfied: boolean; missing: string[]; missingQualifiers: string[]; required: string[] };
+  incidents: IncidentRecord[];
+  /** Written when the release ends after DEPLOY started; null before. */
+  record: DeploymentRecord | null;
+  team: string;
+  /** The Release resource's spec, as created. */
+  spec: ReleaseSpec;
+  /** Directory of the release file: base of the spec's relative paths. */
+  baseDir: string;
+}
