@@ -20,8 +20,11 @@
 // COORDINATION_READY=false); GET /mesh checks GET /healthz of each URL in PEERS (comma-separated,
 // e.g. http://127.0.0.1:8081) within 1 s and answers 200 {"peers": {url: status}} when every peer
 // answered 200, else 503.
+// Configuration: GET /env-sha256/NAME answers the sha256 (hex) of the environment variable NAME
+// (404 when unset): a test sees which value a replica got without the value leaving it.
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { acceptEchoWebSocket } from './websocket.mjs';
 
@@ -64,6 +67,15 @@ function respond(req, res) {
   }
   if (req.url.startsWith('/events')) {
     streamEvents(req, res);
+    return;
+  }
+  if (req.url.startsWith('/env-sha256/')) {
+    const value = process.env[decodeURIComponent(req.url.slice('/env-sha256/'.length))];
+    if (value === undefined) res.writeHead(404, { 'content-type': 'text/plain' }).end('unset\n');
+    else
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end(`${createHash('sha256').update(value).digest('hex')}\n`);
     return;
   }
   if (req.url === '/health/coordination-ready') {

@@ -81,3 +81,22 @@ export interface ReleaseView extends Release {
   /** Directory of the release file: base of the spec's relative paths. */
   baseDir: string;
 }
+
+/**
+ * A ConfigMap or Secret as `GET /api/v1/configmaps` and `/api/v1/secrets` list it: its latest
+ * version; never a Secret's values.
+ */
+export interface ConfigView {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  version: number;
+  keys: string[];
+  /** sha256 (hex) of the canonical JSON of the values: the version's fingerprint. */
+  sha256: string;
+  /** ms since the epoch. */
+  updatedAt: number;
+  /** The actor that made the version. */
+  updatedBy: string;
+  /** A ConfigMap's data; absent for a Secret. */
+  data?: Record<string, string>;
+}

@@ -4,9 +4,9 @@
  * data directory, readable by their owner only (mode 0600), written atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AuditHead } from './audit-chain.js';
 import { AuthError } from './errors.js';
+import { readPrivateText, writePrivateFile } from './private-file.js';
 
 /** The audit key file's content. */
 export interface AuditKey {
@@ -16,36 +16,7 @@ export interface AuditKey {
   keyedFrom: number;
 }
 
-/** Writes `text` to `path` with mode 0600, atomically (write a temporary file, then rename). */
-function writePrivateFile(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  try {
-    writeFileSync(tmp, text, { mode: 0o600 });
-    chmodSync(tmp, 0o600); // mode applies only when the file is created
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
-}
-
-/** Reads a private file; refuses one that group or others may access (as ssh a private key). */
-function readPrivateFile(path: string, what: string): string | undefined {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AuthError('CUTOVER_E_AUDIT_KEY', `cannot read ${what} ${path}: ${(error as Error).message}`);
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new AuthError(
-      'CUTOVER_E_AUDIT_KEY',
-      `${what} ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
-    );
-  }
-  return readFileSync(path, 'utf8');
-}
+const readPrivateFile = (path: string, what: string) => readPrivateText(path, what, 'CUTOVER_E_AUDIT_KEY');
 
 /**
  * Reads the audit key, creating it (32 random bytes, mode 0600) when the file does not exist: an

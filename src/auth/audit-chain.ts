@@ -52,11 +52,11 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The `summary` of a request body: canonical JSON when short, else its sha256. Pure. */
-export function summarizeBody(body: unknown): string {
+/** The `summary` of a request body: canonical JSON when short and not `secret`, else its sha256. Pure. */
+export function summarizeBody(body: unknown, secret = false): string {
   if (body === undefined || body === null) return '';
   const json = canonicalJson(body);
-  if (json.length <= SUMMARY_MAX) return json;
+  if (json.length <= SUMMARY_MAX && !secret) return json;
   return `sha256:${createHash('sha256').update(json).digest('hex')}`;
 }
 

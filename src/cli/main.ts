@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAnalysisCommands } from './commands/analysis-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
+import { registerConfigCommands } from './commands/config-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerReleaseCommands } from './commands/release-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<void> {
   const ctx = createContext(undefined, () => program.opts<{ tokenFile?: string }>().tokenFile);
   registerRolloutCommands(program, ctx);
   registerAnalysisCommands(program, ctx);
+  registerConfigCommands(program, ctx);
   registerServerCommands(program, ctx);
   registerServiceCommands(program, ctx);
   registerAuthCommands(program, ctx);

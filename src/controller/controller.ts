@@ -12,6 +12,7 @@ import {
   reconcile,
 } from '../engine/index.js';
 import type { StateBackups } from '../platform/index.js';
+import type { LocalTemplate } from '../spec/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
 import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
@@ -43,6 +44,12 @@ export interface ControllerOptions {
   onReconcile?: (durationSeconds: number) => void;
   /** Backups of stateful Rollouts' state directories (taken before each update). */
   stateBackups?: StateBackups;
+  /**
+   * A revision's template as its replicas run it (ConfigMaps and Secrets of `envFrom` turned into
+   * environment variables), applied to every template sent to the data plane and nowhere else.
+   * @default the template unchanged
+   */
+  materialize?: (template: LocalTemplate) => Promise<LocalTemplate>;
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -72,9 +79,9 @@ const STREAMS_CUT = 'StreamsCut';
 
 export class Controller {
   readonly #o: Required<
-    Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups'>
+    Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize'>
   > &
-    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups'> & {
+    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize'> & {
       env: Record<string, string | undefined>;
     };
   readonly #lock = new Mutex();
@@ -346,7 +353,22 @@ export class Controller {
     // carried out, so status on disk is never ahead of reality. A crash in between leaves it behind
     // by these idempotent actions, which the next reconcile decides again from the same facts.
     for (const action of result.actions) await this.#perform(rollout, action, now);
-    if (!dataPlaneMatches(result.desired, observedDp)) await this.#o.dataPlane.apply(result.desired);
+    if (!dataPlaneMatches(result.desired, observedDp)) {
+      const materialize = this.#o.materialize;
+      const desired =
+        materialize === undefined
+          ? result.desired
+          : {
+              ...result.desired,
+              replicaSets: await Promise.all(
+                result.desired.replicaSets.map(async (rs) => ({
+                  ...rs,
+                  template: await materialize(rs.template),
+                })),
+              ),
+            };
+      await this.#o.dataPlane.apply(desired);
+    }
     if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
       await this.#o.store.saveStatus(rollout.name, result.status, events);
     }

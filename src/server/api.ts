@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Whoami } from '../api/views.js';
 import { mintToken, QUALIFIERS, type Qualifier, ROLE_PERMISSIONS, ROLES, USER_KINDS } from '../auth/index.js';
+import type { ConfigService } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import type { DataPlaneClient } from '../dataplane/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
@@ -10,6 +11,7 @@ import type { Store, StoredToken } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
 import type { AuditLog } from './audit-log.js';
 import { principalOf } from './auth.js';
+import { registerConfigRoutes } from './config-routes.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
@@ -39,6 +41,8 @@ export interface ApiDeps {
   releases: ReleaseService;
   /** The audit log (`GET /api/v1/audit/verify`). */
   audit: AuditLog;
+  /** ConfigMaps and Secrets (`/api/v1/configmaps`, `/api/v1/secrets`). */
+  configs: ConfigService;
 }
 
 const applyBody = z.strictObject({ file: absoluteFile, text: z.string(), now: z.boolean().optional() });
@@ -256,6 +260,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       summary: 'Create or update Rollouts and AnalysisTemplates from YAML text (validated whole first)',
       body: applyBody,
       bodyRequired: true,
+      // A file may hold a Secret's stringData.
+      secretBody: true,
     },
     async (req) => {
       const body = parseBody(applyBody, req.body);
@@ -649,6 +655,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
 
   registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
   registerHandoffRoutes(app, routes, store);
+  registerConfigRoutes(app, routes, { configs: deps.configs, applier, controller });
 
   return routes;
 }

@@ -3,9 +3,17 @@ import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import { refuseUnsandboxed } from '../auth/unsandboxed-options.js';
 import type { Clock } from '../clock/index.js';
+import { type ConfigChange, type ConfigService, templateRefs } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import type { StateBackup, StateBackups } from '../platform/index.js';
-import type { AnalysisTemplate, Environment, Rollout, RolloutSpec } from '../spec/index.js';
+import type {
+  AnalysisTemplate,
+  ConfigMap,
+  Environment,
+  Rollout,
+  RolloutSpec,
+  Secret,
+} from '../spec/index.js';
 import {
   locateSpecIssues,
   parseSpec,
@@ -19,7 +27,13 @@ import { ApiError } from './errors.js';
 
 /** What an apply stored: each Rollout's change, and the AnalysisTemplates (created or replaced). */
 export interface ApplyResult {
+  /**
+   * Each Rollout's change: those of the file, then those outside it that take a ConfigMap or Secret
+   * the file changed (a new revision each).
+   */
   results: RolloutApplyResult[];
+  /** ConfigMaps and Secrets of the file: their version, and whether it is new. */
+  configs: ConfigChange[];
   templates: { kind: AnalysisTemplate['kind']; name: string }[];
   /** Environments created or replaced. */
   environments: string[];
@@ -36,6 +50,8 @@ export interface SpecApplierOptions {
   analysisEnvAllow?: readonly string[];
   /** Backups of stateful Rollouts' state directories (`undo --restore-state`). */
   stateBackups?: StateBackups;
+  /** ConfigMaps and Secrets: their versions and the versions a template takes. */
+  configs: ConfigService;
 }
 
 /**
@@ -76,6 +92,10 @@ export class SpecApplier {
       for (const r of existing) for (const port of portsOf(r.spec)) portOwners.set(port, r.name);
       const claimed = new Map<number, string>();
       const resources = parseSpec(text, file, { knownTemplates: known });
+      const configResources = resources.filter(
+        (r): r is ConfigMap | Secret => r.kind === 'ConfigMap' || r.kind === 'Secret',
+      );
+      const pendingConfigs = new Set(configResources.map((r) => `${r.kind}/${r.metadata.name}`));
       const located: { document: number; path: (string | number)[]; message: string }[] = [];
       for (const [index, resource] of resources.entries()) {
         for (const issue of envArgIssues(resource, this.options.analysisEnvAllow ?? [])) {
@@ -90,6 +110,12 @@ export class SpecApplier {
         }
         if (resource.kind !== 'Rollout') continue;
         const issues = checkTemplate(resolveTemplate(resource.spec.template, dirname(file)));
+        for (const ref of await this.options.configs.missing(resource.spec.template, pendingConfigs)) {
+          issues.push({
+            path: ['spec', 'template', ...ref.path],
+            message: `${ref.kind} ${JSON.stringify(ref.name)} not found; apply it first or in the same file`,
+          });
+        }
         const ports: [number, (string | number)[]][] = [[resource.spec.port, ['spec', 'port']]];
         const preview = resource.spec.strategy.blueGreen?.previewPort;
         if (preview !== undefined) ports.push([preview, ['spec', 'strategy', 'blueGreen', 'previewPort']]);
@@ -123,15 +149,19 @@ export class SpecApplier {
         (r): r is AnalysisTemplate => r.kind === 'AnalysisTemplate' || r.kind === 'ClusterAnalysisTemplate',
       );
       const environments = resources.filter((r): r is Environment => r.kind === 'Environment');
+      const configs: ConfigChange[] = [];
+      for (const r of configResources) configs.push(await this.options.configs.put(r, actor, clock.now()));
+      const pinned = await Promise.all(
+        rollouts.map(async (r) => {
+          const template = await this.options.configs.pin(resolveTemplate(r.spec.template, dirname(file)));
+          return { name: r.metadata.name, spec: { ...r.spec, template }, hash: templateHash(template) };
+        }),
+      );
+      const changed = new Set(configs.filter((c) => c.created).map((c) => `${c.kind}/${c.name}`));
+      const inFile = new Set(rollouts.map((r) => r.metadata.name));
+      const dependents = changed.size === 0 ? [] : await this.#dependents(changed, inFile);
       const results = await store.apply(
-        {
-          rollouts: rollouts.map((r) => {
-            const template = resolveTemplate(r.spec.template, dirname(file));
-            return { name: r.metadata.name, spec: { ...r.spec, template }, hash: templateHash(template) };
-          }),
-          templates,
-          environments,
-        },
+        { rollouts: [...pinned, ...dependents], templates, environments },
         actor,
         clock.now(),
       );
@@ -142,9 +172,53 @@ export class SpecApplier {
       }
       return {
         results,
+        configs,
         templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })),
         environments: environments.map((e) => e.metadata.name),
       };
+    });
+  }
+
+  /**
+   * Stored Rollouts outside `inFile` that take a ConfigMap or Secret of `changed`, re-pinned to the
+   * latest versions: each is a new revision (as Flagger: a ConfigMap or Secret change starts a
+   * canary). Caller holds the controller's lock.
+   */
+  async #dependents(
+    changed: ReadonlySet<string>,
+    inFile: ReadonlySet<string>,
+  ): Promise<{ name: string; spec: RolloutSpec; hash: string }[]> {
+    const out: { name: string; spec: RolloutSpec; hash: string }[] = [];
+    for (const r of await this.options.store.listRollouts()) {
+      if (inFile.has(r.name)) continue;
+      if (!templateRefs(r.spec.template).some((ref) => changed.has(`${ref.kind}/${ref.name}`))) continue;
+      const template = await this.options.configs.pin(r.spec.template);
+      out.push({ name: r.name, spec: { ...r.spec, template }, hash: templateHash(template) });
+    }
+    return out;
+  }
+
+  /**
+   * `cutover secret set NAME KEY`: a new version of the Secret with `key` set (the Secret is created
+   * when absent), then a new revision of every Rollout that takes it.
+   * @returns the Secret's version and the Rollouts' changes.
+   */
+  async setSecretKey(
+    name: string,
+    key: string,
+    value: string,
+    actor: string,
+  ): Promise<{ config: ConfigChange; results: RolloutApplyResult[] }> {
+    const { store, controller, clock } = this.options;
+    return controller.exclusive(async () => {
+      const config = await this.options.configs.setSecretKey(name, key, value, actor, clock.now());
+      if (!config.created) return { config, results: [] };
+      const dependents = await this.#dependents(new Set([`Secret/${name}`]), new Set());
+      const results =
+        dependents.length === 0
+          ? []
+          : await store.apply({ rollouts: dependents, templates: [] }, actor, clock.now());
+      return { config, results };
     });
   }
 

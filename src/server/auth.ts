@@ -33,6 +33,8 @@ declare module 'fastify' {
     approverQualifiers?: readonly Qualifier[];
     /** Server-sent events: the token may come as `?access_token=` (EventSource cannot set headers). */
     sse?: boolean;
+    /** The body may hold a secret (`apply`, `secret set`): audited as its sha256 only. */
+    secretBody?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth hook on every authenticated request. */
@@ -148,7 +150,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
         role: principal.role,
         method: req.method,
         path: req.url,
-        summary: summarizeBody(req.body),
+        summary: summarizeBody(req.body, req.routeOptions.config?.secretBody === true),
         status: reply.statusCode,
       });
     } catch (error) {

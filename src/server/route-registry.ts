@@ -37,6 +37,8 @@ export interface RouteDoc {
   produces?: string;
   /** Server-sent events: accepts `?access_token=`. */
   sse?: boolean;
+  /** The body may hold a secret: the audit log records only its sha256. @default false */
+  secretBody?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export class RouteRegistry {
         permission: doc.permission,
         ...(doc.approverQualifiers ? { approverQualifiers: doc.approverQualifiers } : {}),
         ...(doc.sse ? { sse: true } : {}),
+        ...(doc.secretBody ? { secretBody: true } : {}),
       },
       handler: takesNoBody
         ? async (req, reply) => {

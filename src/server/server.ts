@@ -6,11 +6,13 @@ import { ANALYSIS_ENV_ALLOW_VARIABLE, parseAnalysisEnvAllow, protectFromSandbox 
 import { mintToken, writeTokenFile } from '../auth/index.js';
 import { ApiClient } from '../cli/api-client.js';
 import { type Clock, systemClock } from '../clock/index.js';
+import { ConfigService } from '../config/index.js';
 import { Controller } from '../controller/index.js';
 import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
 import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane/index.js';
 import { StateBackups } from '../platform/index.js';
 import { ReleaseService } from '../release/index.js';
+import { kekPath, loadOrCreateKek } from '../secret/envelope.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
@@ -102,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let dataPlane = first.client;
   const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
   const stateBackups = new StateBackups(paths.home);
+  const configs = new ConfigService(store, loadOrCreateKek(kekPath(paths.home)));
   const controller = new Controller({
     store,
     dataPlane,
@@ -114,9 +117,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
     analysisEnvAllow,
     stateBackups,
+    materialize: (template) => configs.materialize(template),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
-  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow, stateBackups });
+  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow, stateBackups, configs });
   const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger), analysisEnvAllow });
   await bootstrapAdminToken(store, paths, clock);
   const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
@@ -165,6 +169,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     shutdown: () => void close(),
     releases,
     audit,
+    configs,
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });

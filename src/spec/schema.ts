@@ -42,6 +42,8 @@ import {
   type BuiltinMetricProvider,
   type CanaryStep,
   type CanaryStrategy,
+  type ConfigMap,
+  type EnvFromSource,
   type Handoff,
   type HandoffAction,
   type HandoffVerify,
@@ -64,6 +66,7 @@ import {
   type RolloutExperimentTemplate,
   type RolloutSpec,
   type RolloutStrategy,
+  type Secret,
   type SessionAffinity,
   type SetHeaderRoute,
   type SetMirrorRoute,
@@ -75,6 +78,8 @@ export const RESOURCE_KINDS = [
   'Rollout',
   'AnalysisTemplate',
   'ClusterAnalysisTemplate',
+  'ConfigMap',
+  'Secret',
   'Environment',
   'Release',
 ] as const;
@@ -417,10 +422,20 @@ function successThresholdOne(probe: 'livenessProbe' | 'startupProbe') {
 }
 
 /** Schema of {@link LocalTemplate}. */
+const envFromSchema = strict({
+  configMapRef: strict({ name: nameSchema }).optional(),
+  secretRef: strict({ name: nameSchema }).optional(),
+  prefix: z
+    .string({ error: 'a variable name prefix (letters, digits, -._)' })
+    .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, { error: 'a variable name prefix (letters, digits, -._)' })
+    .optional(),
+}).superRefine(exactlyOneOf(['configMapRef', 'secretRef'], 'an envFrom source'), ALWAYS);
+
 const localTemplateSchema = strict({
   command: commandSchema,
   cwd: plainString('a directory path (relative to the spec file)', MAX_PATH_LENGTH, { min: 1 }).optional(),
   env: envMap.optional(),
+  envFrom: z.array(envFromSchema, { error: 'a list of {configMapRef} or {secretRef}' }).max(64).optional(),
   startupProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
   livenessProbe: probeSchema.optional(),
@@ -1097,6 +1112,47 @@ function forEachString(value: unknown, path: Path, visit: (text: string, path: P
   }
 }
 
+/** Schema of {@link ConfigMap}. */
+export const configMapSchema = strict({
+  apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
+  kind: z.literal('ConfigMap', { error: 'ConfigMap' }),
+  metadata: objectMetaSchema,
+  data: envMap.optional(),
+});
+
+/** A Secret's `stringData`: as {@link envMap}, but no message ever quotes a value. */
+const secretDataMap = record(
+  z.string().regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
+  z.string({ error: 'a string (the value is never shown)' }),
+  'a mapping of key names to strings',
+).superRefine((data, ctx) => {
+  for (const [name, value] of Object.entries(data)) {
+    if (value.includes('\0'))
+      problem(
+        ctx,
+        [name],
+        `expected ${ENV_VALUE_EXPECTED}; the value holds NUL (not shown)`,
+        ENV_VALUE_EXPECTED,
+      );
+    else if (Buffer.byteLength(`${name}=${value}`) > MAX_ENV_ENTRY_BYTES)
+      problem(
+        ctx,
+        [name],
+        `expected ${ENV_VALUE_EXPECTED}, got ${Buffer.byteLength(`${name}=${value}`)} bytes (not shown)`,
+        ENV_VALUE_EXPECTED,
+      );
+  }
+});
+
+/** Schema of {@link Secret}: `stringData` only (no base64 `data`, so nothing is mistaken for encryption). */
+export const secretSchema = strict({
+  apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
+  kind: z.literal('Secret', { error: 'Secret' }),
+  metadata: objectMetaSchema,
+  type: z.literal('Opaque', { error: 'Opaque' }).optional(),
+  stringData: secretDataMap,
+});
+
 // ---------------------------------------------------------------------------------------------
 // types.ts stays the source of truth: each schema must infer exactly its interface.
 
@@ -1111,7 +1167,10 @@ const shapesMatchTypes: [
   Same<z.infer<typeof handoffVerifySchema>, HandoffVerify>,
   Same<z.infer<typeof handoffSchema>, Handoff>,
   Same<z.infer<typeof sessionAffinitySchema>, SessionAffinity>,
-  Same<z.infer<typeof localTemplateSchema>, LocalTemplate>,
+  Same<z.infer<typeof localTemplateSchema>, Omit<LocalTemplate, 'refVersions'>>,
+  Same<z.infer<typeof envFromSchema>, EnvFromSource>,
+  Same<z.infer<typeof configMapSchema>, ConfigMap>,
+  Same<z.infer<typeof secretSchema>, Secret>,
   Same<z.infer<typeof analysisTemplateRefSchema>, AnalysisTemplateRef>,
   Same<z.infer<typeof analysisArgSchema>, AnalysisArg>,
   Same<z.infer<typeof rolloutAnalysisSchema>, RolloutAnalysis>,
@@ -1136,6 +1195,9 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
+  true,
+  true,
   true,
   true,
   true,

@@ -82,6 +82,20 @@ export interface LocalTemplate {
   cwd?: string;
   env?: Record<string, string>;
   /**
+   * As Kubernetes' `envFrom`: every key of each ConfigMap or Secret becomes an environment variable
+   * (with `prefix` in front), in list order, a later source winning; `env` wins over all of them.
+   * The version of each source is pinned in the revision ({@link LocalTemplate.refVersions}), so a
+   * change to one is a new revision of the Rollout (as Flagger: a ConfigMap or Secret change starts
+   * a canary) and `undo` brings the old values back. Keys that are not valid variable names are
+   * skipped, as Kubernetes does.
+   */
+  envFrom?: EnvFromSource[];
+  /**
+   * Set by cutover at apply, never in a spec: the version of each ConfigMap and Secret the template
+   * takes, keyed `ConfigMap/NAME` or `Secret/NAME`; part of the template hash.
+   */
+  refVersions?: Record<string, number>;
+  /**
    * As Kubernetes' startupProbe: readiness and liveness probes do not run until it has passed once;
    * a replica that does not pass it within `initialDelaySeconds + failureThreshold × periodSeconds`
    * is restarted. `successThreshold` must be 1.
@@ -92,6 +106,38 @@ export interface LocalTemplate {
   lifecycle?: Lifecycle;
   /** Seconds from the start of a stop (drain, preStop, SIGTERM) to SIGKILL. @default 30 */
   terminationGracePeriodSeconds?: number;
+}
+
+/** One `envFrom` source: exactly one of `configMapRef` or `secretRef`. */
+export interface EnvFromSource {
+  configMapRef?: { name: string };
+  secretRef?: { name: string };
+  /** Prepended to every variable name of the source. @default '' */
+  prefix?: string;
+}
+
+/** As Kubernetes' ConfigMap: configuration data a Rollout's template takes with `envFrom`. */
+export interface ConfigMap {
+  apiVersion: typeof API_VERSION;
+  kind: 'ConfigMap';
+  metadata: ObjectMeta;
+  /** Keys are variable names (letters, digits, `-._`); values at most 128 KiB each. @default {} */
+  data?: Record<string, string>;
+}
+
+/**
+ * As Kubernetes' Secret: `stringData` on input only. Stored encrypted (a data key per version,
+ * wrapped by the installation's key-encryption key); no API answer, CLI output, event, log or
+ * audit entry shows a value: only its name, keys, version and sha256 fingerprint.
+ */
+export interface Secret {
+  apiVersion: typeof API_VERSION;
+  kind: 'Secret';
+  metadata: ObjectMeta;
+  /** @default Opaque */
+  type?: 'Opaque';
+  /** Keys are variable names (letters, digits, `-._`); values at most 128 KiB each. */
+  stringData: Record<string, string>;
 }
 
 export interface AnalysisTemplateRef {
@@ -531,5 +577,7 @@ export interface AnalysisTemplate {
 export type Resource =
   | Rollout
   | AnalysisTemplate
+  | ConfigMap
+  | Secret
   | import('./release-types.js').Environment
   | import('./release-types.js').Release;

@@ -4,7 +4,15 @@
  */
 import type { z } from 'zod';
 import { environmentSchema, releaseSchema } from './release-schema.js';
-import { analysisTemplateSchema, describeInput, isRecord, RESOURCE_KINDS, rolloutSchema } from './schema.js';
+import {
+  analysisTemplateSchema,
+  configMapSchema,
+  describeInput,
+  isRecord,
+  RESOURCE_KINDS,
+  rolloutSchema,
+  secretSchema,
+} from './schema.js';
 import { API_VERSION, ARGO_API_VERSION, type Resource } from './types.js';
 
 type Path = (string | number)[];
@@ -60,7 +68,11 @@ export function validateResource(value: unknown): ResourceValidation {
         ? environmentSchema
         : kind === 'Release'
           ? releaseSchema
-          : analysisTemplateSchema;
+          : kind === 'ConfigMap'
+            ? configMapSchema
+            : kind === 'Secret'
+              ? secretSchema
+              : analysisTemplateSchema;
   const allowedFields = new WeakMap<object, readonly string[]>();
   const result = schema.safeParse(value, {
     reportInput: true,
@@ -76,7 +88,19 @@ export function validateResource(value: unknown): ResourceValidation {
     },
   });
   if (result.success) return { ok: true, resource: result.data };
-  return { ok: false, issues: result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields)) };
+  const issues = result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields));
+  // A Secret's values never appear in a message (the CLI prints it, the API answers it).
+  return {
+    ok: false,
+    issues:
+      kind === 'Secret'
+        ? issues.map((i) =>
+            i.path[0] === 'stringData' && i.path.length >= 2
+              ? { ...i, message: i.message.replace(/, got .*$/s, ', got a value (not shown)') }
+              : i,
+          )
+        : issues,
+  };
 }
 
 function fail(path: Path, message: string, expected?: string): ResourceValidation {

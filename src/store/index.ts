@@ -2,11 +2,13 @@ export { StoreError } from './errors.js';
 export { KyselyStore } from './kysely-store.js';
 export { openSqliteStore } from './sqlite/sqlite-store.js';
 export type {
+  ConfigKind,
   EventQuery,
   NewAuditEntry,
   NewEvent,
   RolloutApplyResult,
   Store,
+  StoredConfigVersion,
   StoredEvent,
   StoredRelease,
   StoredRollout,

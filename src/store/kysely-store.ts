@@ -7,17 +7,20 @@ import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
 import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
 import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
+import { ConfigTables } from './config-tables.js';
 import { StoreError } from './errors.js';
 import { HandoffTables } from './handoff-tables.js';
 import { migrationProvider } from './migrations.js';
 import { ReleaseTables } from './release-tables.js';
 import type { Database } from './schema.js';
 import type {
+  ConfigKind,
   EventQuery,
   NewAuditEntry,
   NewEvent,
   RolloutApplyResult,
   Store,
+  StoredConfigVersion,
   StoredEvent,
   StoredRelease,
   StoredRollout,
@@ -31,10 +34,28 @@ import type {
 export class KyselyStore implements Store {
   private readonly releases: ReleaseTables;
   private readonly handoffs: HandoffTables;
+  private readonly configs: ConfigTables;
 
   constructor(protected readonly db: Kysely<Database>) {
     this.releases = new ReleaseTables(db);
     this.handoffs = new HandoffTables(db);
+    this.configs = new ConfigTables(db);
+  }
+
+  putConfigVersion(
+    input: Omit<StoredConfigVersion, 'version'>,
+    events: (version: number) => NewEvent[],
+  ): Promise<{ version: number; created: boolean }> {
+    return this.configs.put(input, events);
+  }
+  getConfigVersion(kind: ConfigKind, name: string, version?: number) {
+    return this.configs.get(kind, name, version);
+  }
+  listConfigVersions(options: { kind?: ConfigKind; all?: boolean } = {}) {
+    return this.configs.list(options);
+  }
+  replaceConfigData(kind: ConfigKind, name: string, version: number, data: string) {
+    return this.configs.replaceData(kind, name, version, data);
   }
 
   /** Runs pending migrations. @throws StoreError when a migration fails. */

@@ -176,6 +176,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('releases').addColumn('progress', 'text').execute();
     },
   },
+  '0006_config_versions': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Every version of every ConfigMap and Secret (a Secret's data is an encrypted envelope).
+      await db.schema
+        .createTable('config_versions')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('keys', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('config_versions_pk', ['kind', 'name', 'version'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

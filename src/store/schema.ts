@@ -40,6 +40,19 @@ export interface Database {
     created_at: number;
     updated_at: number;
   };
+  config_versions: {
+    /** `ConfigMap` or `Secret`. */
+    kind: string;
+    name: string;
+    version: number;
+    /** A ConfigMap's data (JSON), a Secret's encrypted envelope (JSON). */
+    data: string;
+    sha256: string;
+    /** The keys (JSON array of strings). */
+    keys: string;
+    created_at: number;
+    actor: string;
+  };
   handoff_states: {
     id: Generated<number>;
     rollout: string;

@@ -50,6 +50,25 @@ export interface StoredRelease {
 
 export type NewEvent = Omit<StoredEvent, 'id'>;
 
+/** The kinds whose versions the store keeps. */
+export type ConfigKind = 'ConfigMap' | 'Secret';
+
+/** One version of a ConfigMap or Secret. */
+export interface StoredConfigVersion {
+  kind: ConfigKind;
+  name: string;
+  /** 1, 2, ... per name. */
+  version: number;
+  /** A ConfigMap's data as JSON; a Secret's encrypted envelope as JSON (never its values). */
+  data: string;
+  /** sha256 (hex) of the canonical JSON of the values: the version's fingerprint. */
+  sha256: string;
+  keys: string[];
+  /** ms since the epoch. */
+  createdAt: number;
+  actor: string;
+}
+
 /** What applying one Rollout changed. */
 export interface RolloutApplyResult {
   name: string;
@@ -155,6 +174,25 @@ export interface Store {
   createRelease(release: StoredRelease, events: NewEvent[]): Promise<void>;
   /** Writes a release's new state and its events in one transaction. */
   saveRelease(state: Release, events: NewEvent[]): Promise<void>;
+  /**
+   * Stores a new version of a ConfigMap or Secret with the events `events(version)` returns, in
+   * one transaction; nothing when its fingerprint equals the latest version's.
+   * @returns the version (the latest one when unchanged) and whether it was created.
+   */
+  putConfigVersion(
+    input: Omit<StoredConfigVersion, 'version'>,
+    events: (version: number) => NewEvent[],
+  ): Promise<{ version: number; created: boolean }>;
+  /** A version (the latest without `version`). */
+  getConfigVersion(
+    kind: ConfigKind,
+    name: string,
+    version?: number,
+  ): Promise<StoredConfigVersion | undefined>;
+  /** The latest version of each name (every version with `all`), by name. */
+  listConfigVersions(options?: { kind?: ConfigKind; all?: boolean }): Promise<StoredConfigVersion[]>;
+  /** Replaces a version's stored data (a Secret's envelope re-wrapped by `secret rotate-key`). */
+  replaceConfigData(kind: ConfigKind, name: string, version: number, data: string): Promise<void>;
   /**
    * Replaces a release's plan progress in `progress.environment` and appends its events, in one
    * transaction. @throws StoreError `CUTOVER_E_STORE_NOT_FOUND`.

@@ -64,12 +64,18 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .action(async (opts: { filename: string }) => {
       const { file, text } = readSpecFile(opts.filename, 'spec file');
       const api = await ctx.api();
-      const { results, templates, environments } = await api.post<{
+      const { results, templates, environments, configs } = await api.post<{
         results: RolloutApplyResult[];
         templates: { kind: string; name: string }[];
         environments: string[];
+        configs: { kind: string; name: string; version: number; created: boolean }[];
       }>('/api/v1/apply', { file, text });
       for (const e of environments) ctx.out(`environment.cutover.dev/${e} configured`);
+      for (const c of configs) {
+        ctx.out(
+          `${c.kind.toLowerCase()}.cutover.dev/${c.name} ${c.created ? 'configured' : 'unchanged'} (version ${c.version})`,
+        );
+      }
       for (const t of templates) ctx.out(`${t.kind.toLowerCase()}.cutover.dev/${t.name} configured`);
       for (const r of results) {
         ctx.out(

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { ConfigView } from '../../api/views.js';
+import type { CliContext } from '../context.js';
+import { outputFormat } from '../output.js';
+import { readSpecFile } from '../read-spec-file.js';
+
+function table(items: ConfigView[]): string {
+  const rows = [['NAME', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY']];
+  for (const c of items) {
+    rows.push([
+      c.name,
+      String(c.version),
+      c.keys.join(',') || '-',
+      c.sha256.slice(0, 12),
+      new Date(c.updatedAt).toISOString(),
+      c.updatedBy,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `cutover configmap list`, `cutover secret list`, `cutover secret set NAME KEY --from-file F`. */
+export function registerConfigCommands(program: Command, ctx: CliContext): void {
+  for (const [noun, path] of [
+    ['configmap', 'configmaps'],
+    ['secret', 'secrets'],
+  ] as const) {
+    const group =
+      program.commands.find((c) => c.name() === noun) ??
+      program.command(noun).description(`${noun === 'secret' ? 'Secrets' : 'ConfigMaps'} (issue 14)`);
+    group
+      .command('list')
+      .description(
+        noun === 'secret'
+          ? 'every Secret: name, version, keys, sha256 fingerprint, who changed it (never a value)'
+          : 'every ConfigMap: name, version, keys, sha256, who changed it',
+      )
+      .option('-o, --output <format>', 'text or json')
+      .action(async (opts: { output?: string }) => {
+        const format = outputFormat(opts.output);
+        const { items } = await (await ctx.api()).get<{ items: ConfigView[] }>(`/api/v1/${path}`);
+        ctx.out(format === 'json' ? JSON.stringify(items, null, 2) : table(items));
+      });
+  }
+  const secret = program.commands.find((c) => c.name() === 'secret')!;
+  secret
+    .command('set <name> <key>')
+    .description(
+      'set one key of a Secret from a file (a new version; every Rollout that takes the Secret gets a new revision)',
+    )
+    .requiredOption('--from-file <file>', 'the value: the whole file, as is')
+    .action(async (name: string, key: string, opts: { fromFile: string }) => {
+      const { text: value } = readSpecFile(opts.fromFile, '--from-file');
+      const answer = await (await ctx.api()).post<{
+        config: { version: number; created: boolean };
+        results: { name: string; change: string; revision: number }[];
+      }>(`/api/v1/secrets/${encodeURIComponent(name)}/keys/${encodeURIComponent(key)}`, { value });
+      ctx.out(
+        `secret.cutover.dev/${name} ${answer.config.created ? 'configured' : 'unchanged'} (version ${answer.config.version})`,
+      );
+      for (const r of answer.results)
+        ctx.out(`rollout.cutover.dev/${r.name} ${r.change} (revision ${r.revision})`);
+    });
+}

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import type { ConfigView } from '../api/views.js';
+import {
+  type KeyEncryptionKey,
+  openSecret,
+  rewrapSecret,
+  type SecretEnvelope,
+  sealSecret,
+} from '../secret/envelope.js';
+import type { ConfigMap, LocalTemplate, Secret } from '../spec/index.js';
+import type { ConfigKind, Store, StoredConfigVersion } from '../store/index.js';
+
+/** Variable names Kubernetes' `envFrom` takes; other keys are skipped. */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** A reference of a template to a ConfigMap or Secret, with where it is in the template. */
+interface TemplateRef {
+  kind: ConfigKind;
+  name: string;
+  /** Path from the template, e.g. `['envFrom', 0, 'configMapRef', 'name']`. */
+  path: (string | number)[];
+}
+
+/** What storing one ConfigMap or Secret did. */
+export interface ConfigChange {
+  kind: ConfigKind;
+  name: string;
+  version: number;
+  /** False when the values equal the latest version's (nothing stored). */
+  created: boolean;
+}
+
+/** The canonical JSON of a data map (keys sorted), the input of its fingerprint. */
+function canonical(data: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+/** The references of a template, in order. Pure. */
+export function templateRefs(template: LocalTemplate): TemplateRef[] {
+  return (template.envFrom ?? []).flatMap((source, i): TemplateRef[] => {
+    if (source.configMapRef !== undefined)
+      return [
+        { kind: 'ConfigMap', name: source.configMapRef.name, path: ['envFrom', i, 'configMapRef', 'name'] },
+      ];
+    if (source.secretRef !== undefined)
+      return [{ kind: 'Secret', name: source.secretRef.name, path: ['envFrom', i, 'secretRef', 'name'] }];
+    return [];
+  });
+}
+
+/**
+ * ConfigMaps and Secrets (issue 14): stores their versions (a Secret sealed under the installation's
+ * key-encryption key), pins the versions a Rollout's template takes (`refVersions`, part of its
+ * hash: a new version is a new revision, as Flagger) and, for the data plane only, turns a
+ * template's `envFrom` into the replica's environment.
+ */
+export class ConfigService {
+  constructor(
+    private readonly store: Store,
+    private kek: KeyEncryptionKey,
+  ) {}
+
+  /**
+   * Stores a ConfigMap or a Secret as a new version when its values changed, with an event that
+   * names it, its version and fingerprint (never a value).
+   */
+  async put(resource: ConfigMap | Secret, actor: string, now: number): Promise<ConfigChange> {
+    const data = resource.kind === 'ConfigMap' ? (resource.data ?? {}) : resource.stringData;
+    return this.#put(resource.kind, resource.metadata.name, data, actor, now);
+  }
+
+  /**
+   * Sets one key of a Secret (creating the Secret when absent): a new version with the other keys
+   * kept (`cutover secret set NAME KEY --from-file F`).
+   */
+  async setSecretKey(
+    name: string,
+    key: string,
+    value: string,
+    actor: string,
+    now: number,
+  ): Promise<ConfigChange> {
+    const latest = await this.store.getConfigVersion('Secret', name);
+    const data = latest === undefined ? {} : this.#open(latest);
+    return this.#put('Secret', name, { ...data, [key]: value }, actor, now);
+  }
+
+  async #put(
+    kind: ConfigKind,
+    name: string,
+    data: Record<string, string>,
+    actor: string,
+    now: number,
+  ): Promise<ConfigChange> {
+    const sha256 = createHash('sha256').update(canonical(data)).digest('hex');
+    const stored = kind === 'Secret' ? JSON.stringify(sealSecret(this.kek, data)) : canonical(data);
+    const { version, created } = await this.store.putConfigVersion(
+      { kind, name, data: stored, sha256, keys: Object.keys(data).sort(), createdAt: now, actor },
+      (v) => [
+        {
+          time: now,
+          rollout: null,
+          type: 'Normal',
+          reason: kind === 'Secret' ? 'SecretVersionCreated' : 'ConfigMapVersionCreated',
+          message: `${kind} ${name} version ${v} (keys ${Object.keys(data).sort().join(', ') || 'none'}; sha256 ${sha256.slice(0, 12)})`,
+          actor,
+        },
+      ],
+    );
+    return { kind, name, version, created };
+  }
+
+  /** The latest version of every ConfigMap and Secret, as the API shows them. */
+  async list(kind?: ConfigKind): Promise<ConfigView[]> {
+    return (await this.store.listConfigVersions(kind === undefined ? {} : { kind })).map(view);
+  }
+
+  /** One ConfigMap or Secret's latest version, or undefined. */
+  async get(kind: ConfigKind, name: string): Promise<ConfigView | undefined> {
+    const v = await this.store.getConfigVersion(kind, name);
+    return v === undefined ? undefined : view(v);
+  }
+
+  /**
+   * The references of `template` that name no stored ConfigMap or Secret (nor one in `pending`,
+   * applied in the same file), each with its field path: the apply refuses them.
+   */
+  async missing(template: LocalTemplate, pending: ReadonlySet<string>): Promise<TemplateRef[]> {
+    const out: TemplateRef[] = [];
+    for (const ref of templateRefs(template)) {
+      if (pending.has(`${ref.kind}/${ref.name}`)) continue;
+      if ((await this.store.getConfigVersion(ref.kind, ref.name)) === undefined) out.push(ref);
+    }
+    return out;
+  }
+
+  /**
+   * `template` with `refVersions`: the latest version of each ConfigMap and Secret it takes (none
+   * when it takes none). Its hash then changes with any new version of them.
+   * @throws Error when a reference names nothing (check {@link missing} first).
+   */
+  async pin(template: LocalTemplate): Promise<LocalTemplate> {
+    const { refVersions: _old, ...rest } = template;
+    const refs = templateRefs(rest);
+    if (refs.length === 0) return rest;
+    const refVersions: Record<string, number> = {};
+    for (const ref of refs) {
+      const latest = await this.store.getConfigVersion(ref.kind, ref.name);
+      if (latest === undefined) throw new Error(`${ref.kind} ${ref.name} not found`);
+      refVersions[`${ref.kind}/${ref.name}`] = latest.version;
+    }
+    return { ...rest, refVersions };
+  }
+
+  /**
+   * The template as a replica runs it: `envFrom` sources (at their pinned versions, a Secret
+   * decrypted) merged into `env` in order, `env` winning, keys that are not variable names
+   * skipped; `envFrom` and `refVersions` removed. Only the data plane gets it.
+   * @throws Error when a pinned version is gone, or a Secret does not decrypt.
+   */
+  async materialize(template: LocalTemplate): Promise<LocalTemplate> {
+    if (template.envFrom === undefined) return template;
+    const { envFrom, refVersions, ...rest } = template;
+    const env: Record<string, string> = {};
+    for (const ref of templateRefs(template)) {
+      const key = `${ref.kind}/${ref.name}`;
+      const stored = await this.store.getConfigVersion(ref.kind, ref.name, refVersions?.[key]);
+      if (stored === undefined) throw new Error(`${key} version ${refVersions?.[key] ?? 'latest'} not found`);
+      const data =
+        ref.kind === 'Secret' ? this.#open(stored) : (JSON.parse(stored.data) as Record<string, string>);
+      const prefix = envFrom[ref.path[1] as number]?.prefix ?? '';
+      for (const [name, value] of Object.entries(data))
+        if (ENV_NAME.test(prefix + name)) env[prefix + name] = value;
+    }
+    return { ...rest, env: { ...env, ...rest.env } };
+  }
+
+  /**
+   * Re-wraps every Secret version's data key under `next` (`cutover secret rotate-key`); the values
+   * and their versions are unchanged. @returns how many versions were re-wrapped.
+   */
+  async rotateKey(next: KeyEncryptionKey): Promise<number> {
+    let count = 0;
+    for (const v of await this.store.listConfigVersions({ kind: 'Secret', all: true })) {
+      const envelope = JSON.parse(v.data) as SecretEnvelope;
+      if (envelope.kek === next.id) continue;
+      await this.store.replaceConfigData(
+        'Secret',
+        v.name,
+        v.version,
+        JSON.stringify(rewrapSecret(this.kek, next, envelope)),
+      );
+      count++;
+    }
+    this.kek = next;
+    return count;
+  }
+
+  #open(stored: StoredConfigVersion): Record<string, string> {
+    return openSecret(this.kek, JSON.parse(stored.data) as SecretEnvelope);
+  }
+}
+
+function view(v: StoredConfigVersion): ConfigView {
+  return {
+    kind: v.kind,
+    name: v.name,
+    version: v.version,
+    keys: v.keys,
+    sha256: v.sha256,
+    updatedAt: v.createdAt,
+    updatedBy: v.actor,
+    ...(v.kind === 'ConfigMap' ? { data: JSON.parse(v.data) as Record<string, string> } : {}),
+  };
+}

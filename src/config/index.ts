@@ -1,0 +1,2 @@
+/** ConfigMaps and Secrets (issue 14): versions, references from Rollout templates, materialization for replicas. */
+export { type ConfigChange, ConfigService, templateRefs } from './config-service.js';

@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ConfigService } from '../config/index.js';
+import type { Controller } from '../controller/index.js';
+import type { SpecApplier } from './apply.js';
+import { principalOf } from './auth.js';
+import { ApiError } from './errors.js';
+import { parseBody } from './parse-body.js';
+import type { RouteRegistry } from './route-registry.js';
+
+const KEY = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const setKeyBody = z.strictObject({
+  value: z
+    .string()
+    .max(128 * 1024 - 1)
+    .refine((v) => !v.includes('\0'), 'no NUL'),
+});
+const OBJECT = { type: 'object', additionalProperties: true };
+
+/**
+ * ConfigMaps and Secrets (issue 14): lists (never a Secret's value) and `secret set`. Applying them
+ * goes through `POST /api/v1/apply`.
+ */
+export function registerConfigRoutes(
+  app: FastifyInstance,
+  routes: RouteRegistry,
+  deps: { configs: ConfigService; applier: SpecApplier; controller: Controller },
+): void {
+  for (const kind of ['ConfigMap', 'Secret'] as const) {
+    const plural = `${kind.toLowerCase()}s`;
+    routes.add(
+      app,
+      {
+        method: 'GET',
+        url: `/api/v1/${plural}`,
+        permission: 'read',
+        tag: 'config',
+        summary:
+          kind === 'Secret'
+            ? "Every Secret's latest version: name, version, keys, sha256 fingerprint, who changed it; never a value"
+            : "Every ConfigMap's latest version with its data",
+        response: OBJECT,
+      },
+      async () => ({ items: await deps.configs.list(kind) }),
+    );
+    routes.add<{ name: string }>(
+      app,
+      {
+        method: 'GET',
+        url: `/api/v1/${plural}/:name`,
+        permission: 'read',
+        tag: 'config',
+        summary: `One ${kind}'s latest version${kind === 'Secret' ? ' (never its values)' : ''}`,
+        response: OBJECT,
+      },
+      async (req) => {
+        const found = await deps.configs.get(kind, req.params.name);
+        if (found === undefined)
+          throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `${kind} ${req.params.name} not found`, {
+            path: 'name',
+          });
+        return found;
+      },
+    );
+  }
+  routes.add<{ name: string; key: string }>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/secrets/:name/keys/:key',
+      permission: 'deploy',
+      tag: 'config',
+      summary:
+        'Set one key of a Secret (a new version; every Rollout that takes it gets a new revision). The body is audited as its sha256 only',
+      body: setKeyBody,
+      bodyRequired: true,
+      secretBody: true,
+      response: OBJECT,
+    },
+    async (req) => {
+      const { value } = parseBody(setKeyBody, req.body);
+      if (!NAME.test(req.params.name))
+        throw new ApiError(
+          400,
+          'CUTOVER_E_INVALID',
+          `secret name ${JSON.stringify(req.params.name)}: expected a DNS label`,
+          { path: 'name' },
+        );
+      if (!KEY.test(req.params.key))
+        throw new ApiError(
+          400,
+          'CUTOVER_E_INVALID',
+          `key ${JSON.stringify(req.params.key)}: expected letters, digits and -._`,
+          { path: 'key' },
+        );
+      const result = await deps.applier.setSecretKey(
+        req.params.name,
+        req.params.key,
+        value,
+        principalOf(req).actor,
+      );
+      deps.controller.wake();
+      return result;
+    },
+  );
+}

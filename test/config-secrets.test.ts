@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CutoverEnv,
+  errorRateTemplate,
+  freePorts,
+  rolloutDoc,
+  sampleTemplate,
+  specYaml,
+  startLoad,
+  waitUntil,
+} from './support/cutover-env.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Which value of `name` a replica behind `port` runs with, as the sha256 the sample service reports. */
+async function envSha(port: number, name: string): Promise<string> {
+  return (await (await fetch(`http://127.0.0.1:${port}/env-sha256/${name}`)).text()).trim();
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * ConfigMaps and Secrets (issue 14): a Rollout takes them with `envFrom`; a change to one is a new
+ * revision that ships through the Rollout's canary and analysis; a Secret is stored encrypted and
+ * its value appears nowhere but in the replica that uses it.
+ */
+describe('ConfigMap and Secret (real processes)', () => {
+  const env = CutoverEnv.create('cutover-config-');
+  let ports: number[] = [];
+  /** Every CLI output of the test, searched for secret values at the end. */
+  const outputs: string[] = [];
+  const cli = async (args: string[]) => {
+    const r = await env.cli(args);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+
+  beforeAll(async () => {
+    ports = await freePorts(2);
+  });
+
+  afterAll(async () => {
+    await env.cleanup();
+  });
+
+  const configMap = (faultRate: string) => ({
+    apiVersion: 'cutover.dev/v1alpha1',
+    kind: 'ConfigMap',
+    metadata: { name: 'agent-config' },
+    data: { FAULT_RATE: faultRate, MODEL_PATH: '/models/planner-v1' },
+  });
+
+  it('should refuse a Rollout that takes a ConfigMap or Secret that does not exist, storing nothing', async () => {
+    const doc = rolloutDoc('orphan', {
+      port: ports[0]!,
+      template: {
+        ...sampleTemplate(env, 'v1'),
+        envFrom: [{ configMapRef: { name: 'nowhere' } }, { secretRef: { name: 'nokeys' } }],
+      },
+      strategy: { canary: { steps: [{ setWeight: 50 }] } },
+    });
+    const r = await cli(['apply', '-f', env.write('orphan.yaml', specYaml(doc))]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.template.envFrom[0].configMapRef.name: ConfigMap "nowhere" not found');
+    expect(r.stderr).toContain('spec.template.envFrom[1].secretRef.name: Secret "nokeys" not found');
+    expect((await env.cli(['get', 'rollout', 'orphan'])).code).not.toBe(0);
+  });
+
+  it('should ship a ConfigMap change as a canary of the Rollout that takes it, and abort a faulty value', async () => {
+    const port = ports[0]!;
+    const rollout = rolloutDoc('cfg-agent', {
+      replicas: 2,
+      port,
+      template: { ...sampleTemplate(env, 'v1'), envFrom: [{ configMapRef: { name: 'agent-config' } }] },
+      strategy: {
+        canary: {
+          abortScaleDownDelaySeconds: 1,
+          scaleDownDelaySeconds: 1,
+          steps: [
+            { setWeight: 50 },
+            { analysis: { templates: [{ templateName: 'error-rate' }] } },
+            { pause: {} },
+          ],
+        },
+      },
+    });
+    const first = await cli([
+      'apply',
+      '-f',
+      env.write('cfg.yaml', specYaml(configMap('0'), errorRateTemplate('error-rate', '4s'), rollout)),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('configmap.cutover.dev/agent-config configured (version 1)');
+    await env.waitForRollout('cfg-agent', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
+    expect(await envSha(port, 'MODEL_PATH')).toBe(sha256('/models/planner-v1'));
+
+    const load = startLoad(port, { concurrency: 4 });
+    try {
+      await waitUntil(() => load.total >= 30, { timeoutMs: 10_000, what: 'first responses' });
+      // Only the ConfigMap changes: the Rollout that takes it gets a new revision.
+      const changed = await cli(['apply', '-f', env.write('cfg-v2.yaml', specYaml(configMap('1')))]);
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stdout).toContain('configmap.cutover.dev/agent-config configured (version 2)');
+      expect(changed.stdout).toContain('rollout.cutover.dev/cfg-agent revised (revision 2)');
+      const aborted = await env.waitForRollout('cfg-agent', (r) => r.status.abort, {
+        what: 'aborted by analysis',
+        timeoutMs: 60_000,
+      });
+      expect(aborted.status.stableRevision).toBe(1);
+      expect(aborted.status.message).toMatch(/AnalysisRun .* (Failed|Error)/);
+      // The old value is back on every request.
+      const after = Date.now() + 500;
+      await waitUntil(() => load.counts(after).total >= 100, {
+        timeoutMs: 20_000,
+        what: '100 answers after the abort',
+      });
+      expect(load.counts(after).failed).toBe(0);
+      expect(load.counts(after).byVersion).toEqual({ v1: load.counts(after).total });
+    } finally {
+      await load.stop();
+    }
+    const revisions = await env.apiGet<{ items: { number: number; template: { refVersions?: object } }[] }>(
+      '/api/v1/rollouts/cfg-agent/revisions',
+    );
+    expect(revisions.items.map((r) => [r.number, r.template.refVersions])).toEqual([
+      [1, { 'ConfigMap/agent-config': 1 }],
+      [2, { 'ConfigMap/agent-config': 2 }],
+    ]);
+    // The same values again are no new version, and no new revision.
+    const again = await cli(['apply', '-f', env.path('cfg-v2.yaml')]);
+    expect(again.stdout).toContain('configmap.cutover.dev/agent-config unchanged (version 2)');
+    expect(again.stdout).not.toContain('rollout.cutover.dev/cfg-agent');
+  }, 150_000);
+
+  it('should give a rotated Secret to a new revision, bring the old one back on undo, and show its value nowhere', async () => {
+    const port = ports[1]!;
+    const first = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
+    const second = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
+    const secret = {
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Secret',
+      metadata: { name: 'agent-keys' },
+      stringData: { API_KEY: first },
+    };
+    const rollout = rolloutDoc('sec-agent', {
+      port,
+      template: { ...sampleTemplate(env, 'v1'), envFrom: [{ secretRef: { name: 'agent-keys' } }] },
+      strategy: {
+        canary: { scaleDownDelaySeconds: 0, steps: [{ setWeight: 50 }, { pause: { duration: '1s' } }] },
+      },
+    });
+    const applied = await cli(['apply', '-f', env.write('sec.yaml', specYaml(secret, rollout))]);
+    expect(applied.code, applied.stderr).toBe(0);
+    await env.waitForRollout('sec-agent', (r) => r.status.phase === 'Healthy', {
+      what: 'Healthy on revision 1',
+    });
+    expect(await envSha(port, 'API_KEY')).toBe(sha256(first));
+
+    const set = await cli([
+      'secret',
+      'set',
+      'agent-keys',
+      'API_KEY',
+      '--from-file',
+      env.write('key.txt', second),
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('secret.cutover.dev/agent-keys configured (version 2)');
+    expect(set.stdout).toContain('rollout.cutover.dev/sec-agent revised (revision 2)');
+    await env.waitForRollout(
+      'sec-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2,
+      {
+        what: 'Healthy on revision 2',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await envSha(port, 'API_KEY')).toBe(sha256(second));
+
+    const undone = await cli(['undo', 'sec-agent', '--to-revision', '1']);
+    expect(undone.code, undone.stderr).toBe(0);
+    await env.waitForRollout(
+      'sec-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 3,
+      {
+        what: 'Healthy on the template of revision 1',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await envSha(port, 'API_KEY')).toBe(sha256(first));
+
+    // Listed by name, version, keys and fingerprint only.
+    const list = await cli(['secret', 'list', '-o', 'json']);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({
+        name: 'agent-keys',
+        version: 2,
+        keys: ['API_KEY'],
+        sha256: expect.any(String),
+      }),
+    ]);
+    // Nowhere in clear: API answers, CLI output, events, the audit log, logs, the database files.
+    const answers = await Promise.all(
+      [
+        '/api/v1/secrets',
+        '/api/v1/secrets/agent-keys',
+        '/api/v1/rollouts/sec-agent',
+        '/api/v1/rollouts/sec-agent/revisions',
+        '/api/v1/rollouts/sec-agent/replicasets',
+        '/api/v1/events?limit=5000',
+        '/api/v1/audit',
+      ].map(async (path) => JSON.stringify(await env.apiGet(path))),
+    );
+    outputs.push(
+      (await cli(['get', 'rollout', 'sec-agent'])).stdout,
+      (await cli(['history', 'sec-agent'])).stdout,
+    );
+    // All but the two files the user wrote the values into.
+    const files = filesUnder(env.home).filter((f) => f !== env.path('sec.yaml') && f !== env.path('key.txt'));
+    expect(files.some((f) => f.endsWith('.db') || f.includes('cutover.db'))).toBe(true);
+    for (const value of [first, second]) {
+      for (const text of [...answers, ...outputs]) expect(text.includes(value)).toBe(false);
+      for (const file of files) {
+        expect(readFileSync(file).includes(Buffer.from(value)), `${value} in ${file}`).toBe(false);
+      }
+    }
+  }, 150_000);
+});
