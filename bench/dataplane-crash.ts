@@ -69,7 +69,7 @@ async function replicaPids(client: DataPlaneClient): Promise<number[]> {
  */
 async function benchDataPlaneCrash(rates = [500, 2000], kills = 3): Promise<CrashFigures[]> {
   const home = mkdtempSync(join(tmpdir(), 'cutover-bench-crash-'));
-  const info = await ensureDataPlane({ home, metricsPort: 0 });
+  const info = await ensureDataPlane({ home, metricsPort: 0, ofrepPort: 0 });
   const client = new DataPlaneClient({ socketPath: info.adminSocket });
   const port = await freePort();
   const figures: CrashFigures[] = [];

@@ -77,7 +77,13 @@ export interface RolloutBenchResult {
 
 export async function benchRollout(log: (line: string) => void = console.log): Promise<RolloutBenchResult> {
   const home = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
-  const env = { ...process.env, CUTOVER_HOME: home, CUTOVER_API_PORT: '0', CUTOVER_METRICS_PORT: '0' };
+  const env = {
+    ...process.env,
+    CUTOVER_HOME: home,
+    CUTOVER_API_PORT: '0',
+    CUTOVER_METRICS_PORT: '0',
+    CUTOVER_OFREP_PORT: '0',
+  };
   const cli = async (...args: string[]) =>
     (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout;
   const status = async () => JSON.parse(await cli('get', 'rollout', 'bench', '-o', 'json')).status;

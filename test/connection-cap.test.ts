@@ -49,7 +49,7 @@ describe('Router connection cap', () => {
         process.execPath,
         '--input-type=module',
         '-e',
-        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; console.log(JSON.stringify(await ensureDataPlane({ home: ${JSON.stringify(home)}, metricsPort: 0 })));`,
+        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; console.log(JSON.stringify(await ensureDataPlane({ home: ${JSON.stringify(home)}, metricsPort: 0, ofrepPort: 0 })));`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

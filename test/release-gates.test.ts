@@ -250,6 +250,7 @@ describe('Scheduled release and deployment windows (simulated clock)', () => {
       home: env.home,
       port: 0,
       metricsPort: 0,
+      ofrepPort: 0,
       clock,
       rateLimit: { perSecond: 1e6, burst: 1e6 },
     });

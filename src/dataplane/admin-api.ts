@@ -128,6 +128,7 @@ export function metricsHandler(dp: DataPlane): RequestListener {
  *
  * Routes: the read-only ones of {@link metricsHandler}, `GET /v1/state`, `GET /v1/stats`,
  * `GET /v1/traffic`, `GET /v1/stream` (server-sent events), `PUT|GET|DELETE /v1/rollouts/:name`,
+ * `PUT|GET /v1/flags` (the flag sets the OFREP listener serves),
  * `POST /v1/shutdown`.
  *
  * @param afterShutdown - called once a shutdown asked with `POST /v1/shutdown` has completed.
@@ -154,6 +155,8 @@ async function handleAdmin(
   if (method === 'GET' && path === '/v1/stats') return stats(dp, url, res);
   if (method === 'GET' && path === '/v1/stream') return stream(dp, req, res);
   if (method === 'GET' && path === '/v1/traffic') return traffic(dp, url, res);
+  if (method === 'GET' && path === '/v1/flags') return sendJson(res, 200, dp.flagsStatus());
+  if (method === 'PUT' && path === '/v1/flags') return putFlags(dp, req, res);
   if (method === 'POST' && path === '/v1/shutdown') {
     sendJson(res, 202, { ok: true });
     res.once('finish', () => {
@@ -172,6 +175,29 @@ async function handleAdmin(
     if (method === 'GET') return sendJson(res, 200, dp.status(name));
   }
   sendError(res, 404, { code: 'CUTOVER_E_NOT_FOUND', message: `no route ${method} ${path}` });
+}
+
+/** `PUT /v1/flags`: the whole set of FeatureFlags resources to serve (see `DataPlane.setFlags`). */
+async function putFlags(dp: DataPlane, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch (err) {
+    return sendError(res, 400, {
+      code: 'CUTOVER_E_DATAPLANE_INVALID_SPEC',
+      message: `(body): expected JSON: ${(err as Error).message}`,
+      path: '(body)',
+    });
+  }
+  try {
+    sendJson(res, 200, await dp.setFlags(body));
+  } catch (err) {
+    if (err instanceof InvalidDataPlaneSpecError)
+      return sendError(res, 400, { code: err.code, message: err.message, path: err.path });
+    if (err instanceof DataPlaneError && err.code === 'CUTOVER_E_DATAPLANE_SHUTTING_DOWN')
+      return sendError(res, 503, { code: err.code, message: err.message });
+    throw err;
+  }
 }
 
 async function put(dp: DataPlane, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

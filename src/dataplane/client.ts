@@ -10,6 +10,8 @@ import type {
   DataPlaneErrorBody,
   DataPlaneSecond,
   DataPlaneState,
+  FlagSetsSpec,
+  FlagSetsStatus,
   HttpSdTargetGroup,
   RevisionStats,
   RolloutDataPlaneSpec,
@@ -118,6 +120,19 @@ export class DataPlaneClient {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Replace every flag set the OFREP listener serves (`PUT /v1/flags`); idempotent. On error
+   * nothing changed. @throws InvalidDataPlaneSpecError when flagd refuses a set.
+   */
+  putFlags(spec: FlagSetsSpec): Promise<FlagSetsStatus> {
+    return this.#json('PUT', '/v1/flags', spec);
+  }
+
+  /** What the OFREP listener serves (`GET /v1/flags`). */
+  flags(): Promise<FlagSetsStatus> {
+    return this.#json('GET', '/v1/flags');
   }
 
   /** Observed state of every Rollout (`GET /v1/state`). */

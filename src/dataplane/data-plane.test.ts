@@ -48,7 +48,7 @@ describe('DataPlane', () => {
       [
         '--input-type=module',
         '-e',
-        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; const i = await ensureDataPlane({ home: ${JSON.stringify(home)}, metricsPort: 0 }); console.log(JSON.stringify(i)); setInterval(() => {}, 1000);`,
+        `import { ensureDataPlane } from ${JSON.stringify(ENSURE)}; const i = await ensureDataPlane({ home: ${JSON.stringify(home)}, metricsPort: 0, ofrepPort: 0 }); console.log(JSON.stringify(i)); setInterval(() => {}, 1000);`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

@@ -1,14 +1,17 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { type ServedFlagSet, ServedFlags } from '../flags/index.js';
 import { LocalPlatform, type ProcessHost, type RestartBackoffOptions } from '../platform/index.js';
 import { HISTOGRAM_BOUNDS, type ListenTarget, Router, type RouterOptions } from '../traffic/index.js';
 import { withSecondHistograms } from '../traffic/revision-recorder.js';
 import { adminHandler, metricsHandler } from './admin-api.js';
-import { DataPlaneError } from './errors.js';
+import { DataPlaneError, InvalidDataPlaneSpecError } from './errors.js';
+import { ofrepHandler } from './ofrep-api.js';
 import type {
   DataPlaneSecond,
   DataPlaneState,
+  FlagSetsStatus,
   HttpSdTargetGroup,
   RevisionSecondDetail,
   RolloutDataPlaneSpec,
@@ -20,6 +23,13 @@ import { validateRolloutSpec } from './validate-spec.js';
 
 /** Default port of the read-only metrics listener (env `CUTOVER_METRICS_PORT` overrides it). */
 export const DEFAULT_METRICS_PORT = 7401;
+/**
+ * Default port of the OFREP listener (feature flag evaluation; env `CUTOVER_OFREP_PORT` or
+ * `--ofrep-port` overrides it).
+ */
+export const DEFAULT_OFREP_PORT = 7402;
+/** File of the data directory holding the flag sets last pushed, so a new router process serves them at once. */
+const FLAGS_FILE = 'flags.json';
 /** Seconds `GET /v1/traffic` can look back: the router's per-second ring answers 300 s exactly. */
 export const TRAFFIC_RING_SECONDS = 300;
 
@@ -46,6 +56,8 @@ export interface DataPlaneOptions {
   admin: ListenTarget;
   /** Where the read-only metrics listener listens (handle or listen options on 127.0.0.1). */
   metrics: ListenTarget;
+  /** Where the OFREP listener (feature flag evaluation) listens; absent: not served. */
+  ofrep?: ListenTarget;
   /** @default this process, started now, generation 1 */
   identity?: DataPlaneIdentity;
   /** Router tuning, including who binds its ports (`binder`). */
@@ -73,6 +85,9 @@ export class DataPlane {
   readonly #identity: DataPlaneIdentity;
   readonly #admin: Server;
   readonly #metrics: Server;
+  readonly #ofrep: Server | null;
+  #flags: ServedFlags;
+  #flagsServedSince = 0;
   readonly #secondListeners = new Set<(second: DataPlaneSecond) => void>();
   #secondTimer: NodeJS.Timeout | null = null;
   #writes: Promise<unknown> = Promise.resolve();
@@ -96,6 +111,68 @@ export class DataPlane {
     });
     this.#admin = createServer(adminHandler(this, options.afterShutdown ?? (() => undefined)));
     this.#metrics = createServer(metricsHandler(this));
+    this.#ofrep = options.ofrep === undefined ? null : createServer(ofrepHandler(() => this.#flags));
+    this.#flags = this.#readFlags();
+  }
+
+  /** The flag sets last pushed (`<home>/flags.json`), or none; a file flagd refuses is logged and ignored. */
+  #readFlags(): ServedFlags {
+    let text: string;
+    try {
+      text = readFileSync(join(this.#options.home, FLAGS_FILE), 'utf8');
+    } catch {
+      return ServedFlags.empty();
+    }
+    try {
+      const saved = JSON.parse(text) as { flagSets: ServedFlagSet[]; servedSince: number };
+      const flags = ServedFlags.build(saved.flagSets);
+      this.#flagsServedSince = saved.servedSince;
+      return flags;
+    } catch (err) {
+      process.stderr.write(`cutover router: ignoring ${FLAGS_FILE}: ${(err as Error).message}\n`);
+      return ServedFlags.empty();
+    }
+  }
+
+  /**
+   * Replace every flag set the OFREP listener serves: validated whole by flagd-core (nothing
+   * changes on error), written to `<home>/flags.json` (0600, atomically: a router restart serves
+   * it at once, without the control plane), then served by the next evaluation. Idempotent.
+   * @throws InvalidDataPlaneSpecError naming the flag set flagd refuses.
+   */
+  setFlags(body: unknown): Promise<FlagSetsStatus> {
+    const sets = validateFlagSets(body);
+    let flags: ServedFlags;
+    try {
+      flags = ServedFlags.build(sets);
+    } catch (err) {
+      throw new InvalidDataPlaneSpecError('flagSets', (err as Error).message);
+    }
+    return this.#serialize(async () => {
+      this.#refuseWhenShuttingDown();
+      if (flags.hash === this.#flags.hash) return this.flagsStatus();
+      const servedSince = Date.now();
+      const path = join(this.#options.home, FLAGS_FILE);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ flagSets: sets, servedSince }), { mode: 0o600 });
+      renameSync(tmp, path);
+      this.#flags = flags;
+      this.#flagsServedSince = servedSince;
+      return this.flagsStatus();
+    });
+  }
+
+  /** What the OFREP listener serves. */
+  flagsStatus(): FlagSetsStatus {
+    return {
+      hash: this.#flags.hash,
+      flagSets: this.#flags.sets.map((set) => ({
+        name: set.name,
+        ...(set.environment !== undefined ? { environment: set.environment } : {}),
+        keys: Object.keys(set.spec.flags).sort(),
+      })),
+      servedSince: this.#flagsServedSince,
+    };
   }
 
   /**
@@ -108,6 +185,9 @@ export class DataPlane {
     await Promise.all([
       listen(this.#admin, this.#options.admin),
       listen(this.#metrics, this.#options.metrics),
+      ...(this.#ofrep !== null && this.#options.ofrep !== undefined
+        ? [listen(this.#ofrep, this.#options.ofrep)]
+        : []),
     ]);
     for (const spec of this.#options.restore ?? []) {
       try {
@@ -315,7 +395,7 @@ export class DataPlane {
     this.#secondListeners.clear();
     await Promise.all([this.platform.stopAll(), this.router.close()]);
     await Promise.all(
-      [this.#admin, this.#metrics].map(
+      [this.#admin, this.#metrics, ...(this.#ofrep !== null ? [this.#ofrep] : [])].map(
         (server) =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());
@@ -333,5 +413,26 @@ function listen(server: Server, target: ListenTarget): Promise<void> {
       server.off('error', reject);
       resolve();
     });
+  });
+}
+
+/** The shape of `PUT /v1/flags` (flagd checks the flags themselves). @throws InvalidDataPlaneSpecError */
+function validateFlagSets(body: unknown): ServedFlagSet[] {
+  const record = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!record(body) || !Array.isArray(body['flagSets']))
+    throw new InvalidDataPlaneSpecError('flagSets', 'flagSets: expected a list of flag sets');
+  return body['flagSets'].map((set: unknown, i: number) => {
+    const at = `flagSets[${i}]`;
+    if (!record(set) || typeof set['name'] !== 'string' || set['name'] === '')
+      throw new InvalidDataPlaneSpecError(`${at}.name`, `${at}.name: expected a name`);
+    if (set['environment'] !== undefined && typeof set['environment'] !== 'string')
+      throw new InvalidDataPlaneSpecError(`${at}.environment`, `${at}.environment: expected a name`);
+    if (!record(set['spec']) || !record(set['spec']['flags']))
+      throw new InvalidDataPlaneSpecError(
+        `${at}.spec.flags`,
+        `${at}.spec.flags: expected a mapping of flags`,
+      );
+    return set as unknown as ServedFlagSet;
   });
 }

@@ -15,6 +15,8 @@ export interface EnsureDataPlaneOptions {
   home: string;
   /** Metrics port for a data plane started now. @default $CUTOVER_METRICS_PORT, else 7401 */
   metricsPort?: number;
+  /** OFREP port for a data plane started now. @default $CUTOVER_OFREP_PORT, else 7402 */
+  ofrepPort?: number;
   /** Bound on the wait for a started data plane to answer, ms. @default 10000 */
   timeoutMs?: number;
 }
@@ -98,6 +100,7 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
         const out = openSync(logPath, 'a', 0o600);
         const args = ['-c', RAISE_NOFILE, process.execPath, MAIN, '--home', home];
         if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
+        if (options.ofrepPort !== undefined) args.push('--ofrep-port', String(options.ofrepPort));
         const child = spawn('/bin/sh', args, {
           detached: true,
           stdio: ['ignore', out, out],

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * Entry point of the data plane: its supervisor process,
- * `node dist/dataplane/main.js --home DIR [--metrics-port N]`.
+ * `node dist/dataplane/main.js --home DIR [--metrics-port N] [--ofrep-port N]`.
  *
- * `--home` defaults to `$CUTOVER_HOME`; `--metrics-port` to `$CUTOVER_METRICS_PORT`, else 7401
- * (0 = ephemeral; the port actually bound is written to `<home>/dataplane.json`). The admin API is
+ * `--home` defaults to `$CUTOVER_HOME`; `--metrics-port` to `$CUTOVER_METRICS_PORT`, else 7401;
+ * `--ofrep-port` (feature flag evaluation, OFREP) to `$CUTOVER_OFREP_PORT`, else 7402 (0 =
+ * ephemeral; the ports actually bound are written to `<home>/dataplane.json`). The admin API is
  * the Unix socket `<home>/run/dataplane.sock`. The router's public ports bind
  * `$CUTOVER_ROUTER_HOST` (default 127.0.0.1). SIGTERM / SIGINT stop everything gracefully and
  * exit 0. Exits 2 when it cannot start (the reason on stderr, which ensureDataPlane sends to
@@ -14,7 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
-import { DEFAULT_METRICS_PORT } from './data-plane.js';
+import { DEFAULT_METRICS_PORT, DEFAULT_OFREP_PORT } from './data-plane.js';
 import { Supervisor } from './supervisor.js';
 
 function fatal(message: string): never {
@@ -24,7 +25,11 @@ function fatal(message: string): never {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { home: { type: 'string' }, 'metrics-port': { type: 'string' } },
+    options: {
+      home: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'ofrep-port': { type: 'string' },
+    },
     strict: true,
   });
   const home = values.home ?? process.env.CUTOVER_HOME;
@@ -33,6 +38,12 @@ async function main(): Promise<void> {
   const metricsPort = Number(portText);
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
     fatal(`invalid metrics port ${portText}`);
+  const ofrepText = values['ofrep-port'] ?? process.env.CUTOVER_OFREP_PORT ?? String(DEFAULT_OFREP_PORT);
+  const ofrepPort = Number(ofrepText);
+  if (!/^\d+$/.test(ofrepText) || !Number.isInteger(ofrepPort) || ofrepPort > 65535)
+    fatal(
+      `invalid OFREP port ${JSON.stringify(ofrepText)}: expected an integer 0..65535 (--ofrep-port, CUTOVER_OFREP_PORT)`,
+    );
   const maxText = process.env.CUTOVER_ROUTER_MAX_CONNECTIONS;
   if (maxText !== undefined && maxText !== '' && !/^[1-9]\d{0,8}$/.test(maxText))
     fatal(`CUTOVER_ROUTER_MAX_CONNECTIONS: expected an integer >= 1, got ${JSON.stringify(maxText)}`);
@@ -41,6 +52,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor({
     home: resolve(home),
     metricsPort,
+    ofrepPort,
     routerHost: process.env.CUTOVER_ROUTER_HOST ?? '127.0.0.1',
     routerEntry: fileURLToPath(new URL('./router-main.js', import.meta.url)),
     version: VERSION,

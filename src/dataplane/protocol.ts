@@ -394,6 +394,11 @@ export interface DataPlaneInfo {
   adminSocket: string;
   /** TCP port on 127.0.0.1 of the read-only metrics listener (`/metrics`, `/v1/sd`, `/healthz`). */
   metricsPort: number;
+  /**
+   * TCP port of the OFREP listener (feature flag evaluation, on `$CUTOVER_ROUTER_HOST`); absent in
+   * the dataplane.json of a data plane older than feature flags.
+   */
+  ofrepPort?: number;
   /** When the supervisor started, ms since the epoch. */
   startedAt: number;
   /** When the current router process started, ms since the epoch. */
@@ -464,4 +469,18 @@ export interface TrafficSeconds {
   /** Upper bounds of the router's latency buckets, s, ascending (log-spaced, ×1.2). */
   latencyBounds: number[];
   revisions: { revision: number; seconds: RevisionSecondDetail[] }[];
+}
+
+/** Body of `PUT /v1/flags`: every FeatureFlags resource the data plane serves (the whole set, not a change). */
+export interface FlagSetsSpec {
+  flagSets: import('../flags/index.js').ServedFlagSet[];
+}
+
+/** `GET /v1/flags` and the answer to `PUT /v1/flags`: what the OFREP listener serves. */
+export interface FlagSetsStatus {
+  /** sha256 (hex) of the flag sets served (`flagSetsHash`), to tell whether a push is needed. */
+  hash: string;
+  flagSets: { name: string; environment?: string; keys: string[] }[];
+  /** When this flag set started to be served, ms since the epoch (0: never pushed). */
+  servedSince: number;
 }

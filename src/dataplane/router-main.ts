@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     home: resolve(values.home),
     admin: takeOver.admin,
     metrics: takeOver.metrics,
+    ofrep: takeOver.ofrep,
     identity: {
       supervisorPid: takeOver.supervisorPid,
       startedAt: takeOver.startedAt,

@@ -15,6 +15,8 @@ export interface TakeOver {
   admin: object;
   /** Handle of the metrics port. */
   metrics: object;
+  /** Handle of the OFREP port. */
+  ofrep: object;
   /** The last desired state of every Rollout. */
   specs: RolloutDataPlaneSpec[];
   /** Router processes so far, this one included. */
@@ -117,6 +119,9 @@ export class SupervisorLink implements PortBinder, ProcessHost {
         return;
       case 'metrics':
         partial.metrics = handle as object;
+        return;
+      case 'ofrep':
+        partial.ofrep = handle as object;
         return;
       case 'listener':
         this.#inherited.set(message.port, handle as object);

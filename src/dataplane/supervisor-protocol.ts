@@ -42,6 +42,8 @@ export type SupervisorToRouter =
   | { type: 'admin' }
   /** With the handle of the metrics port. */
   | { type: 'metrics' }
+  /** With the handle of the OFREP port (feature flag evaluation). */
+  | { type: 'ofrep' }
   /** With the handle of a public port bound for an earlier router process. */
   | { type: 'listener'; host: string; port: number }
   /** The last desired state of a Rollout, for a new router process to restore. */

@@ -56,6 +56,8 @@ export interface SupervisorOptions {
   home: string;
   /** Metrics port on 127.0.0.1 (`/metrics`, `/v1/sd`, `/healthz`); 0 picks a free one. */
   metricsPort: number;
+  /** OFREP port (feature flag evaluation) on `routerHost`; 0 picks a free one. */
+  ofrepPort: number;
   /** Address the public ports bind. @default '127.0.0.1' */
   routerHost?: string;
   /** Entry point of the router process (`dist/dataplane/router-main.js`). */
@@ -108,6 +110,8 @@ export class Supervisor {
   #admin: ServerHandle | null = null;
   #metrics: ServerHandle | null = null;
   #metricsPort = 0;
+  #ofrep: ServerHandle | null = null;
+  #ofrepPort = 0;
   /** Public ports bound for router processes, by port. */
   readonly #listeners = new Map<number, { host: string; handle: ServerHandle }>();
   readonly #specs = new Map<string, RolloutDataPlaneSpec>();
@@ -139,7 +143,7 @@ export class Supervisor {
   }
 
   /**
-   * Bind the admin socket and the metrics port, stop the replicas a killed predecessor orphaned,
+   * Bind the admin socket, the metrics port and the OFREP port, stop the replicas a killed predecessor orphaned,
    * and start the router process. Resolves when the supervisor exits (after a shutdown).
    * @throws DataPlaneError when a socket cannot be bound (another data plane of this directory
    *   runs; the metrics port is taken; the data directory's path is too long for a Unix socket).
@@ -155,6 +159,12 @@ export class Supervisor {
     const out: { port?: number } = {};
     this.#metrics.getsockname?.(out);
     this.#metricsPort = out.port ?? this.#o.metricsPort;
+    const ofrepHost =
+      net.isIP(this.#o.routerHost) !== 0 ? this.#o.routerHost : (await lookup(this.#o.routerHost)).address;
+    this.#ofrep = this.#bindTcp(ofrepHost, this.#o.ofrepPort, 'OFREP port');
+    const ofrepOut: { port?: number } = {};
+    this.#ofrep.getsockname?.(ofrepOut);
+    this.#ofrepPort = ofrepOut.port ?? this.#o.ofrepPort;
     this.#processes = new ChildProcessHost({ registryDir: join(home, 'run', 'replicas') });
     const done = new Promise<void>((resolve) => {
       this.#done = resolve;
@@ -347,6 +357,7 @@ export class Supervisor {
   #welcome(child: ChildProcess): void {
     this.#send(child, { type: 'admin' }, this.#admin!);
     this.#send(child, { type: 'metrics' }, this.#metrics!);
+    this.#send(child, { type: 'ofrep' }, this.#ofrep!);
     for (const [port, { host, handle }] of this.#listeners)
       this.#send(child, { type: 'listener', host, port }, handle);
     for (const [rollout, spec] of this.#specs) this.#send(child, { type: 'spec', rollout, spec });
@@ -409,6 +420,7 @@ export class Supervisor {
       routerPid: router.child.pid ?? 0,
       adminSocket: this.#socketPath,
       metricsPort: this.#metricsPort,
+      ofrepPort: this.#ofrepPort,
       startedAt: this.#startedAt,
       routerStartedAt: router.startedAt,
       routerRestarts: this.#generation - 1,
@@ -437,6 +449,7 @@ export class Supervisor {
     this.#listeners.clear();
     this.#admin?.close();
     this.#metrics?.close();
+    this.#ofrep?.close();
     rmSync(this.#socketPath, { force: true });
     if (readDataPlaneInfo(this.#o.home)?.pid === process.pid)
       rmSync(join(this.#o.home, 'dataplane.json'), { force: true });

@@ -95,7 +95,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     `cutover demo: data in ${home}; service on http://127.0.0.1:${ports.port} (preview ${ports.previewPort})`,
   );
   try {
-    server = await startServer({ home, port: 0, metricsPort: 0, logger, intervalMs: 100 });
+    server = await startServer({ home, port: 0, metricsPort: 0, ofrepPort: 0, logger, intervalMs: 100 });
   } catch (error) {
     await cleanup();
     throw error;

@@ -15,6 +15,7 @@ import { registerConfigRoutes } from './config-routes.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
+import { registerFeatureFlagRoutes } from './feature-flag-routes.js';
 import { registerHandoffRoutes } from './handoff-routes.js';
 import { openApiDocument } from './openapi.js';
 import { absoluteFile, parseBody } from './parse-body.js';
@@ -656,6 +657,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
   registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
   registerHandoffRoutes(app, routes, store);
   registerConfigRoutes(app, routes, { configs: deps.configs, applier, controller });
+  registerFeatureFlagRoutes(app, routes, store);
 
   return routes;
 }

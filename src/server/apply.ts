@@ -10,6 +10,7 @@ import type {
   AnalysisTemplate,
   ConfigMap,
   Environment,
+  FeatureFlags,
   Rollout,
   RolloutSpec,
   Secret,
@@ -24,6 +25,7 @@ import {
 import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
+import { featureFlagConflicts } from './feature-flag-sync.js';
 
 /** What an apply stored: each Rollout's change, and the AnalysisTemplates (created or replaced). */
 export interface ApplyResult {
@@ -37,6 +39,8 @@ export interface ApplyResult {
   templates: { kind: AnalysisTemplate['kind']; name: string }[];
   /** Environments created or replaced. */
   environments: string[];
+  /** FeatureFlags resources created or replaced. */
+  featureFlags: string[];
 }
 
 export interface SpecApplierOptions {
@@ -52,6 +56,8 @@ export interface SpecApplierOptions {
   stateBackups?: StateBackups;
   /** ConfigMaps and Secrets: their versions and the versions a template takes. */
   configs: ConfigService;
+  /** Called once FeatureFlags were stored, to serve them (errors are the callee's to handle). */
+  onFeatureFlagsApplied?: () => Promise<void>;
 }
 
 /**
@@ -133,6 +139,8 @@ export class SpecApplier {
         }
         for (const issue of issues) located.push({ document: index, ...issue });
       }
+      if (resources.some((r) => r.kind === 'FeatureFlags'))
+        located.push(...featureFlagConflicts(resources, await store.listFeatureFlags()));
       if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
       refuseUnsandboxed(
         resources.flatMap((resource, document) =>
@@ -149,6 +157,7 @@ export class SpecApplier {
         (r): r is AnalysisTemplate => r.kind === 'AnalysisTemplate' || r.kind === 'ClusterAnalysisTemplate',
       );
       const environments = resources.filter((r): r is Environment => r.kind === 'Environment');
+      const featureFlags = resources.filter((r): r is FeatureFlags => r.kind === 'FeatureFlags');
       const configs: ConfigChange[] = [];
       for (const r of configResources) configs.push(await this.options.configs.put(r, actor, clock.now()));
       const pinned = await Promise.all(
@@ -161,10 +170,11 @@ export class SpecApplier {
       const inFile = new Set(rollouts.map((r) => r.metadata.name));
       const dependents = changed.size === 0 ? [] : await this.#dependents(changed, inFile);
       const results = await store.apply(
-        { rollouts: [...pinned, ...dependents], templates, environments },
+        { rollouts: [...pinned, ...dependents], templates, environments, featureFlags },
         actor,
         clock.now(),
       );
+      if (featureFlags.length > 0) await this.options.onFeatureFlagsApplied?.();
       if (options.now === true) {
         for (const r of results) {
           if (r.change === 'revised') await this.#fastTrack(r.name, r.revision, actor, 'apply --now');
@@ -175,6 +185,7 @@ export class SpecApplier {
         configs,
         templates: templates.map((t) => ({ kind: t.kind, name: t.metadata.name })),
         environments: environments.map((e) => e.metadata.name),
+        featureFlags: featureFlags.map((f) => f.metadata.name),
       };
     });
   }

@@ -23,6 +23,7 @@ import { ControlPlaneMetrics } from './control-plane-metrics.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
+import { FeatureFlagSync } from './feature-flag-sync.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { isAlive } from './process-alive.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   port?: number;
   /** Data plane metrics port when it must be started. @default $CUTOVER_METRICS_PORT or 7401 */
   metricsPort?: number;
+  /** Data plane OFREP port when it must be started. @default $CUTOVER_OFREP_PORT or 7402 */
+  ofrepPort?: number;
   clock?: Clock;
   logger?: Logger;
   /** Reconcile period, ms. @default 200 */
@@ -96,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const info = await ensureDataPlane({
       home: paths.home,
       ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+      ...(options.ofrepPort !== undefined ? { ofrepPort: options.ofrepPort } : {}),
     });
     return { info, client: new DataPlaneClient({ socketPath: info.adminSocket }) };
   };
@@ -120,7 +124,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     materialize: (template) => configs.materialize(template),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
-  const applier = new SpecApplier({ store, controller, clock, analysisEnvAllow, stateBackups, configs });
+  const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
+  const applier = new SpecApplier({
+    store,
+    controller,
+    clock,
+    analysisEnvAllow,
+    stateBackups,
+    configs,
+    // Served within the apply's answer; a data plane that does not take them gets them at the next check.
+    onFeatureFlagsApplied: () =>
+      flagSync
+        .push()
+        .catch((err: unknown) =>
+          logger.warn({ err: String(err) }, 'feature flags: cannot push to the data plane'),
+        ),
+  });
   const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger), analysisEnvAllow });
   await bootstrapAdminToken(store, paths, clock);
   const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
@@ -146,6 +165,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(releaseTimer);
+      flagSync.stop();
       await crew?.stop();
       await app.close();
       await controller.stop();
@@ -176,6 +196,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   controller.start();
+  flagSync.start();
   // The ReleaseManager's clock: releases waiting for a window start when it opens.
   releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
   if (options.crew !== false) {

@@ -16,6 +16,15 @@ export {
   SpecYamlError,
 } from './errors.js';
 export {
+  type FeatureFlags,
+  type FeatureFlagsMeta,
+  type FeatureFlagsSpec,
+  type FlagdFlag,
+  MAX_FLAG_KEY_LENGTH,
+  MAX_FLAG_SET_BYTES,
+  MAX_FLAGS,
+} from './feature-flags-schema.js';
+export {
   formatPath,
   type LoadedSpec,
   loadSpecFile,

@@ -82,6 +82,7 @@ export const RESOURCE_KINDS = [
   'Secret',
   'Environment',
   'Release',
+  'FeatureFlags',
 ] as const;
 /** One of {@link RESOURCE_KINDS}. */
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];

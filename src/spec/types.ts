@@ -580,4 +580,5 @@ export type Resource =
   | ConfigMap
   | Secret
   | import('./release-types.js').Environment
-  | import('./release-types.js').Release;
+  | import('./release-types.js').Release
+  | import('./feature-flags-schema.js').FeatureFlags;

@@ -3,6 +3,7 @@
  * found, each with its field path and what was expected.
  */
 import type { z } from 'zod';
+import { featureFlagsSchema } from './feature-flags-schema.js';
 import { environmentSchema, releaseSchema } from './release-schema.js';
 import {
   analysisTemplateSchema,
@@ -72,7 +73,9 @@ export function validateResource(value: unknown): ResourceValidation {
             ? configMapSchema
             : kind === 'Secret'
               ? secretSchema
-              : analysisTemplateSchema;
+              : kind === 'FeatureFlags'
+                ? featureFlagsSchema
+                : analysisTemplateSchema;
   const allowedFields = new WeakMap<object, readonly string[]>();
   const result = schema.safeParse(value, {
     reportInput: true,

@@ -4,11 +4,13 @@ import { type AuditEntry, GENESIS_HASH, type Qualifier, type Role, type UserKind
 import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
 import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff/types.js';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
+import type { FeatureFlags } from '../spec/feature-flags-schema.js';
 import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
 import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
 import { ConfigTables } from './config-tables.js';
 import { StoreError } from './errors.js';
+import { FeatureFlagTables } from './feature-flag-tables.js';
 import { HandoffTables } from './handoff-tables.js';
 import { migrationProvider } from './migrations.js';
 import { ReleaseTables } from './release-tables.js';
@@ -35,11 +37,13 @@ export class KyselyStore implements Store {
   private readonly releases: ReleaseTables;
   private readonly handoffs: HandoffTables;
   private readonly configs: ConfigTables;
+  private readonly featureFlags: FeatureFlagTables;
 
   constructor(protected readonly db: Kysely<Database>) {
     this.releases = new ReleaseTables(db);
     this.handoffs = new HandoffTables(db);
     this.configs = new ConfigTables(db);
+    this.featureFlags = new FeatureFlagTables(db);
   }
 
   putConfigVersion(
@@ -75,12 +79,14 @@ export class KyselyStore implements Store {
       rollouts: { name: string; spec: RolloutSpec; hash: string }[];
       templates: AnalysisTemplate[];
       environments?: Environment[];
+      featureFlags?: FeatureFlags[];
     },
     actor: string,
     now: number,
   ): Promise<RolloutApplyResult[]> {
     return this.db.transaction().execute(async (tx) => {
       await this.releases.putEnvironments(tx, input.environments ?? [], now);
+      await this.featureFlags.put(tx, input.featureFlags ?? [], actor, now);
       for (const t of input.templates) {
         const clusterScope = t.kind === 'ClusterAnalysisTemplate' ? 1 : 0;
         await tx
@@ -167,6 +173,14 @@ export class KyselyStore implements Store {
       if (events.length > 0) await tx.insertInto('events').values(events).execute();
       return results;
     });
+  }
+
+  getFeatureFlags(name: string): Promise<FeatureFlags | undefined> {
+    return this.featureFlags.get(name);
+  }
+
+  listFeatureFlags(): Promise<FeatureFlags[]> {
+    return this.featureFlags.list();
   }
 
   async getRollout(name: string): Promise<StoredRollout | undefined> {

@@ -193,6 +193,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_feature_flags': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // FeatureFlags resources (issue 14, part 3): the resource as applied (JSON), by name.
+      await db.schema
+        .createTable('feature_flags')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('environment', 'text')
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -78,6 +78,15 @@ export interface Database {
     release: string | null;
   };
   environments: { name: string; spec: string; updated_at: number };
+  feature_flags: {
+    name: string;
+    /** `metadata.environment`; null = every environment. */
+    environment: string | null;
+    /** The FeatureFlags resource (JSON). */
+    body: string;
+    created_at: number;
+    updated_at: number;
+  };
   releases: {
     name: string;
     /** The workflow's Release state (JSON). */

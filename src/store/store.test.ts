@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditHash, GENESIS_HASH, verifyAuditChain } from '../auth/index.js';
+import type { FeatureFlags } from '../spec/index.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { KyselyStore } from './kysely-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
@@ -171,6 +172,39 @@ for (const backend of BACKENDS) {
       await store.createAnalysisRun({ ...run, status: { ...run.status, phase: 'Failed' } }, 2);
       expect((await store.getAnalysisRun('web-r2-bg'))?.status.phase).toBe('Running');
       expect(await store.listAnalysisRuns({ rollout: 'web', active: true })).toHaveLength(1);
+    });
+
+    it('should store FeatureFlags by name, replace them, and record each change once', async () => {
+      const flags = (name: string, defaultVariant: string, environment?: string): FeatureFlags => ({
+        apiVersion: 'cutover.dev/v1alpha1',
+        kind: 'FeatureFlags',
+        metadata: { name, ...(environment !== undefined ? { environment } : {}) },
+        spec: {
+          flags: {
+            planner: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant },
+          },
+        },
+      });
+      await store.apply(
+        { rollouts: [], templates: [], featureFlags: [flags('b', 'off', 'production'), flags('a', 'off')] },
+        'user:a',
+        1,
+      );
+      expect((await store.listFeatureFlags()).map((f) => f.metadata)).toEqual([
+        { name: 'a' },
+        { name: 'b', environment: 'production' },
+      ]);
+      // The same resource again changes nothing; a changed one replaces the stored one.
+      await store.apply({ rollouts: [], templates: [], featureFlags: [flags('a', 'off')] }, 'user:a', 2);
+      await store.apply({ rollouts: [], templates: [], featureFlags: [flags('a', 'on')] }, 'user:b', 3);
+      expect((await store.getFeatureFlags('a'))?.spec.flags['planner']?.['defaultVariant']).toBe('on');
+      expect(await store.getFeatureFlags('zzz')).toBeUndefined();
+      const events = (await store.listEvents()).filter((e) => e.reason === 'FeatureFlagsConfigured');
+      expect(events.map((e) => [e.actor, e.message])).toEqual([
+        ['user:a', 'FeatureFlags b created (environment production): 1 flag(s): planner'],
+        ['user:a', 'FeatureFlags a created: 1 flag(s): planner'],
+        ['user:b', 'FeatureFlags a updated: 1 flag(s): planner'],
+      ]);
     });
   });
 }

@@ -8,6 +8,7 @@ import type { AuditEntry, Qualifier, Role, UserKind } from '../auth/index.js';
 import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
 import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff/types.js';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
+import type { FeatureFlags } from '../spec/feature-flags-schema.js';
 import type { Environment, ReleaseSpec } from '../spec/release-types.js';
 import type { AnalysisTemplate, RolloutSpec } from '../spec/types.js';
 import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
@@ -118,10 +119,15 @@ export interface Store {
       rollouts: { name: string; spec: RolloutSpec; hash: string }[];
       templates: AnalysisTemplate[];
       environments?: Environment[];
+      /** FeatureFlags resources to create or replace (a `FeatureFlagsConfigured` event each that changed). */
+      featureFlags?: FeatureFlags[];
     },
     actor: string,
     now: number,
   ): Promise<RolloutApplyResult[]>;
+  getFeatureFlags(name: string): Promise<FeatureFlags | undefined>;
+  /** Ordered by name. */
+  listFeatureFlags(): Promise<FeatureFlags[]>;
   getRollout(name: string): Promise<StoredRollout | undefined>;
   listRollouts(): Promise<StoredRollout[]>;
   /** Writes a new status and its events in one transaction. */

@@ -298,7 +298,7 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * One throwaway cutover installation. Every CLI run gets `CUTOVER_HOME=<home>`,
- * `CUTOVER_API_PORT=0`, `CUTOVER_METRICS_PORT=0`, so parallel test files never share a server, a data
+ * `CUTOVER_API_PORT=0`, `CUTOVER_METRICS_PORT=0`, `CUTOVER_OFREP_PORT=0`, so parallel test files never share a server, a data
  * plane or a port. Spec files and replica directories live under `home`, so {@link cleanup} can find
  * every process a test started.
  */
@@ -313,6 +313,7 @@ export class CutoverEnv {
       CUTOVER_HOME: home,
       CUTOVER_API_PORT: '0',
       CUTOVER_METRICS_PORT: '0',
+      CUTOVER_OFREP_PORT: '0',
       CUTOVER_LOG_LEVEL: process.env.CUTOVER_LOG_LEVEL ?? 'warn',
     };
   }

@@ -59,16 +59,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function registerRolloutCommands(program: Command, ctx: CliContext): void {
   program
     .command('apply')
-    .description('create or update Rollouts and AnalysisTemplates from a YAML file (validated whole first)')
+    .description(
+      'create or update Rollouts, AnalysisTemplates, Environments and FeatureFlags from a YAML file (validated whole first)',
+    )
     .requiredOption('-f, --filename <file>', 'spec file (several YAML documents allowed)')
     .action(async (opts: { filename: string }) => {
       const { file, text } = readSpecFile(opts.filename, 'spec file');
       const api = await ctx.api();
-      const { results, templates, environments, configs } = await api.post<{
+      const { results, templates, environments, configs, featureFlags } = await api.post<{
         results: RolloutApplyResult[];
         templates: { kind: string; name: string }[];
         environments: string[];
         configs: { kind: string; name: string; version: number; created: boolean }[];
+        featureFlags?: string[];
       }>('/api/v1/apply', { file, text });
       for (const e of environments) ctx.out(`environment.cutover.dev/${e} configured`);
       for (const c of configs) {
@@ -76,6 +79,7 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
           `${c.kind.toLowerCase()}.cutover.dev/${c.name} ${c.created ? 'configured' : 'unchanged'} (version ${c.version})`,
         );
       }
+      for (const f of featureFlags ?? []) ctx.out(`featureflags.cutover.dev/${f} configured`);
       for (const t of templates) ctx.out(`${t.kind.toLowerCase()}.cutover.dev/${t.name} configured`);
       for (const r of results) {
         ctx.out(

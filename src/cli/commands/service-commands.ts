@@ -9,7 +9,13 @@ import { CliError } from '../errors.js';
 import { renderSystemdUnit } from '../systemd-unit.js';
 
 /** Variables of the current environment the unit carries, when set. */
-const CARRIED_ENV = ['CUTOVER_API_PORT', 'CUTOVER_METRICS_PORT', 'CUTOVER_ROUTER_HOST', 'CUTOVER_LOG_LEVEL'];
+const CARRIED_ENV = [
+  'CUTOVER_API_PORT',
+  'CUTOVER_METRICS_PORT',
+  'CUTOVER_OFREP_PORT',
+  'CUTOVER_ROUTER_HOST',
+  'CUTOVER_LOG_LEVEL',
+];
 
 /** A unit name: letters, digits, `-`, `_`, `.`, `@` (systemd.unit(5)), ending in `.service` once written. */
 const UNIT_NAME = /^[A-Za-z0-9_.@-]{1,200}$/;

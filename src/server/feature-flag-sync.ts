@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { DataPlaneClient } from '../dataplane/index.js';
+import { flagSetsHash, type ServedFlagSet } from '../flags/index.js';
+import type { FeatureFlags, Resource } from '../spec/index.js';
+import type { Store } from '../store/index.js';
+
+/** How often the control plane checks that the data plane serves the stored flag sets, ms. */
+const DEFAULT_CHECK_INTERVAL_MS = 5_000;
+
+/** The FeatureFlags resources as the data plane's `PUT /v1/flags` takes them, in the store's order (by name). */
+function servedFlagSets(resources: readonly FeatureFlags[]): ServedFlagSet[] {
+  return resources.map((r) => ({
+    name: r.metadata.name,
+    ...(r.metadata.environment !== undefined ? { environment: r.metadata.environment } : {}),
+    spec: r.spec,
+  }));
+}
+
+/**
+ * Problems of FeatureFlags resources about to be applied with the ones stored: a flag key may be
+ * defined once per scope (the environment-less sets, and each environment's sets). Pure.
+ * @returns located issues (document index in `resources`, field path, message).
+ */
+export function featureFlagConflicts(
+  resources: readonly Resource[],
+  stored: readonly FeatureFlags[],
+): { document: number; path: (string | number)[]; message: string }[] {
+  const applied = new Set(resources.flatMap((r) => (r.kind === 'FeatureFlags' ? [r.metadata.name] : [])));
+  const owner = new Map<string, string>();
+  const id = (environment: string | undefined, key: string) => `${environment ?? ''}\0${key}`;
+  for (const f of stored) {
+    if (applied.has(f.metadata.name)) continue;
+    for (const key of Object.keys(f.spec.flags)) owner.set(id(f.metadata.environment, key), f.metadata.name);
+  }
+  const issues: { document: number; path: (string | number)[]; message: string }[] = [];
+  for (const [document, r] of resources.entries()) {
+    if (r.kind !== 'FeatureFlags') continue;
+    for (const key of Object.keys(r.spec.flags)) {
+      const other = owner.get(id(r.metadata.environment, key));
+      if (other !== undefined && other !== r.metadata.name) {
+        const scope =
+          r.metadata.environment === undefined
+            ? 'every environment'
+            : `environment ${r.metadata.environment}`;
+        issues.push({
+          document,
+          path: ['spec', 'flags', key],
+          message: `flag ${JSON.stringify(key)} is also defined by FeatureFlags ${JSON.stringify(other)} for ${scope}; a key is defined once per environment (an environment's flag overrides an environment-less one)`,
+        });
+      }
+      owner.set(id(r.metadata.environment, key), r.metadata.name);
+    }
+  }
+  return issues;
+}
+
+/** Options of {@link FeatureFlagSync}. */
+export interface FeatureFlagSyncOptions {
+  store: Store;
+  /** The data plane's client as of now (it changes when the data plane is restarted). */
+  dataPlane: () => DataPlaneClient;
+  logger: Logger;
+  /** @default 5000 */
+  checkIntervalMs?: number;
+}
+
+/**
+ * Keeps the data plane's OFREP listener serving the stored FeatureFlags: pushes the whole set
+ * after each apply that holds one and when the server starts, and checks every 5 s that the data
+ * plane serves the stored set (its hash), pushing it again when not (a data plane restarted from an
+ * older `flags.json`). The data plane keeps serving what it has while the control plane is down.
+ */
+export class FeatureFlagSync {
+  readonly #o: FeatureFlagSyncOptions;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(options: FeatureFlagSyncOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Sends the stored flag sets to the data plane unless it serves them already. Serialized.
+   * @throws the data plane client's errors (unavailable, refused).
+   */
+  push(): Promise<void> {
+    const run = this.#running.then(
+      () => this.#push(),
+      () => this.#push(),
+    );
+    this.#running = run.catch(() => undefined);
+    return run;
+  }
+
+  async #push(): Promise<void> {
+    const sets = servedFlagSets(await this.#o.store.listFeatureFlags());
+    const client = this.#o.dataPlane();
+    const served = await client.flags();
+    if (served.hash === flagSetsHash(sets)) return;
+    await client.putFlags({ flagSets: sets });
+    this.#o.logger.info({ flagSets: sets.map((s) => s.name) }, 'feature flags pushed to the data plane');
+  }
+
+  /** Push now, then check periodically. */
+  start(): void {
+    const tick = () =>
+      void this.push().catch((err: unknown) =>
+        this.#o.logger.warn({ err: String(err) }, 'feature flags: cannot push to the data plane'),
+      );
+    tick();
+    this.#timer = setInterval(tick, this.#o.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}

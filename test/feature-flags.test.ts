@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CutoverEnv, isAlive, specYaml, waitUntil } from './support/cutover-env.js';
+
+const boolFlag = (targeting?: object) => ({
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant: 'off',
+  ...(targeting !== undefined ? { targeting } : {}),
+});
+
+/** The seed's controller as flagd flags: target users, a 25% rollout, and a per-environment value. */
+const FLAGS = specYaml(
+  {
+    apiVersion: 'cutover.dev/v1alpha1',
+    kind: 'FeatureFlags',
+    metadata: { name: 'agent-flags' },
+    spec: {
+      flags: {
+        'beta-planner': boolFlag({ if: [{ in: [{ var: 'targetingKey' }, ['alice', 'bob']] }, 'on', 'off'] }),
+        'new-planner': boolFlag({
+          fractional: [
+            ['on', 25],
+            ['off', 75],
+          ],
+        }),
+        'model-path': {
+          state: 'ENABLED',
+          variants: { small: 'models/small', large: 'models/large' },
+          defaultVariant: 'small',
+        },
+      },
+    },
+  },
+  {
+    apiVersion: 'cutover.dev/v1alpha1',
+    kind: 'FeatureFlags',
+    metadata: { name: 'production-flags', environment: 'production' },
+    spec: {
+      flags: {
+        'model-path': {
+          state: 'ENABLED',
+          variants: { small: 'models/small', large: 'models/large' },
+          defaultVariant: 'large',
+        },
+      },
+    },
+  },
+);
+
+/**
+ * Issue 14, part 3: FeatureFlags applied with the CLI are served by the data plane over OFREP to a
+ * Node service using the official OpenFeature server SDK and its OFREP provider, and keep being
+ * served while the control plane is killed and when the router process is restarted.
+ */
+describe('Feature flags over OFREP', () => {
+  const env = CutoverEnv.create('cutover-flags-');
+
+  afterAll(async () => {
+    await OpenFeature.close();
+    await env.cleanup();
+  });
+
+  const dataPlaneInfo = () =>
+    JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as { ofrepPort: number; routerPid: number };
+  const baseUrl = () => `http://127.0.0.1:${dataPlaneInfo().ofrepPort}`;
+
+  it('should serve applied flags to the OFREP provider: target users and a 25% fractional rollout', async () => {
+    const applied = await env.apply(FLAGS, 'flags.yaml');
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('featureflags.cutover.dev/agent-flags configured');
+    expect(applied.code).toBe(0);
+
+    await OpenFeature.setProviderAndWait(new OFREPProvider({ baseUrl: baseUrl() }));
+    const client = OpenFeature.getClient();
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'bob' })).toBe(true);
+    expect(await client.getBooleanValue('beta-planner', true, { targetingKey: 'carol' })).toBe(false);
+    const details = await client.getBooleanDetails('beta-planner', false, { targetingKey: 'alice' });
+    expect(details).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH' });
+    expect(await client.getStringValue('model-path', 'none', { targetingKey: 'x' })).toBe('models/small');
+    const missing = await client.getBooleanDetails('no-such-flag', true, { targetingKey: 'x' });
+    expect(missing).toMatchObject({ value: true, errorCode: 'FLAG_NOT_FOUND' });
+
+    // 10,000 keys, 20 requests in flight at a time: 25% +- 2 land on "on".
+    let on = 0;
+    for (let start = 0; start < 10_000; start += 20) {
+      const values = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          client.getBooleanValue('new-planner', false, { targetingKey: `user-${start + i}` }),
+        ),
+      );
+      on += values.filter(Boolean).length;
+    }
+    expect(on / 10_000).toBeGreaterThanOrEqual(0.23);
+    expect(on / 10_000).toBeLessThanOrEqual(0.27);
+
+    const { stdout } = await env.cliOk(['list', 'featureflags', '-o', 'json']);
+    const { items } = JSON.parse(stdout) as { items: { metadata: { name: string } }[] };
+    expect(items.map((i) => i.metadata.name)).toEqual(['agent-flags', 'production-flags']);
+  }, 120_000);
+
+  it("should serve an environment's flags over the common ones to a provider that names it", async () => {
+    OpenFeature.setProvider(
+      'production',
+      new OFREPProvider({ baseUrl: baseUrl(), headers: [['x-cutover-environment', 'production']] }),
+    );
+    const production = OpenFeature.getClient('production');
+    expect(await production.getStringValue('model-path', 'none', { targetingKey: 'x' })).toBe('models/large');
+    expect(await production.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+  });
+
+  it('should answer the bulk evaluation with an ETag, and 304 when nothing changed', async () => {
+    const post = (headers: Record<string, string> = {}) =>
+      request(`${baseUrl()}/ofrep/v1/evaluate/flags`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ context: { targetingKey: 'alice' } }),
+      });
+    const first = await post();
+    const body = (await first.body.json()) as { flags: { key: string; value: unknown }[] };
+    expect(first.statusCode).toBe(200);
+    expect(body.flags.find((f) => f.key === 'beta-planner')?.value).toBe(true);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await post({ 'if-none-match': etag });
+    await again.body.text();
+    expect(again.statusCode).toBe(304);
+  });
+
+  it("should refuse a flag definition that fails flagd's schema, name file and field, and change nothing", async () => {
+    const bad = FLAGS.replace('state: ENABLED', 'state: ON');
+    const result = await env.apply(bad, 'bad-flags.yaml');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('bad-flags.yaml');
+    expect(result.stderr).toMatch(/spec\.flags\.beta-planner\.state: expected one of "ENABLED", "DISABLED"/);
+    const { stdout } = await env.cliOk(['get', 'featureflags', 'agent-flags', '-o', 'json']);
+    expect(JSON.parse(stdout).spec.flags['beta-planner'].state).toBe('ENABLED');
+    const client = OpenFeature.getClient();
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+  });
+
+  it('should keep evaluating while the control plane is killed and after a router process restart', async () => {
+    const serverPid = env.serverPid();
+    expect(serverPid).toBeDefined();
+    process.kill(serverPid!, 'SIGKILL');
+    await waitUntil(() => !isAlive(serverPid!), { timeoutMs: 5_000, what: 'the server to die' });
+    const client = OpenFeature.getClient();
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+
+    const { routerPid } = dataPlaneInfo();
+    process.kill(routerPid, 'SIGKILL');
+    await waitUntil(() => dataPlaneInfo().routerPid !== routerPid, {
+      timeoutMs: 10_000,
+      what: 'a new router process',
+    });
+    // The new router process serves the flags it finds in the data directory, without a control plane.
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'bob' })).toBe(true);
+    expect(await client.getStringValue('model-path', 'none', { targetingKey: 'x' })).toBe('models/small');
+  }, 60_000);
+});
