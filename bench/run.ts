@@ -6,6 +6,7 @@ import { printDataPlaneCrashBench } from './dataplane-crash.js';
 import { printHandoffBench } from './handoff.js';
 import { printHeaderRouteBench } from './header-route.js';
 import { printJudgesBench } from './judges.js';
+import { printOfrepBench } from './ofrep.js';
 import { printReleasePlanBench } from './release-plan.js';
 import { printReleaseTriggersBench } from './release-triggers.js';
 import { benchRollout } from './rollout.js';
@@ -23,6 +24,7 @@ if (wanted('dataplane-crash')) await printDataPlaneCrashBench();
 if (wanted('release-triggers')) await printReleaseTriggersBench();
 if (wanted('handoff')) await printHandoffBench();
 if (wanted('release-plan')) await printReleasePlanBench();
+if (wanted('ofrep')) await printOfrepBench();
 if (!wanted('rollout')) process.exit(0);
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');
