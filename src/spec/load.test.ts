@@ -312,7 +312,7 @@ describe('parseSpec', () => {
     const issue = only(issuesOf('apiVersion: v1\nkind: Deployment\nspec: {foo: 1}\n'));
     expect(issue).toMatchObject({ line: 2, column: 1, path: 'kind' });
     expect(issue.message).toBe(
-      'unknown kind "Deployment"; expected one of Rollout, AnalysisTemplate, ClusterAnalysisTemplate, ConfigMap, Secret, Environment, Release',
+      'unknown kind "Deployment"; expected one of Rollout, AnalysisTemplate, ClusterAnalysisTemplate, ConfigMap, Secret, Environment, Release, FeatureFlags',
     );
   });
 
