@@ -143,6 +143,55 @@ describe('Feature flags over OFREP', () => {
     expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
   });
 
+  it('should turn a flag off for every evaluation within 1 s with the kill switch, audited, refused to a viewer', async () => {
+    const client = OpenFeature.getClient();
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+    const viewer = await env.token('vic', 'viewer');
+    const refused = await env.cli(['flags', 'kill', 'beta-planner'], { env: { CUTOVER_TOKEN: viewer } });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('role viewer may not POST /api/v1/featureflags/kill/:key');
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+
+    const started = Date.now();
+    const res = await request(`http://127.0.0.1:${env.apiPort()}/api/v1/featureflags/kill/beta-planner`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.apiToken()}` },
+    });
+    const answer = (await res.body.json()) as { resources: string[]; served: boolean };
+    expect(res.statusCode).toBe(200);
+    expect(answer).toEqual({ flag: 'beta-planner', resources: ['agent-flags'], served: true });
+    // Served before the answer: the very next evaluation is off, for every key.
+    for (const key of ['alice', 'bob', 'carol'])
+      expect(await client.getBooleanValue('beta-planner', false, { targetingKey: key })).toBe(false);
+    expect(Date.now() - started).toBeLessThanOrEqual(1_000);
+
+    const cli = await env.cliOk(['flags', 'kill', 'new-planner']);
+    expect(cli.stdout).toContain('flag new-planner killed in featureflags.cutover.dev/agent-flags');
+    const audit = JSON.parse((await env.cliOk(['audit', 'list', '-o', 'json'])).stdout) as {
+      items: { actor: string; path: string; status: number }[];
+    };
+    expect(audit.items).toContainEqual(
+      expect.objectContaining({
+        actor: 'user:vic',
+        path: '/api/v1/featureflags/kill/beta-planner',
+        status: 403,
+      }),
+    );
+    expect(
+      audit.items.filter((e) => e.path.startsWith('/api/v1/featureflags/kill/') && e.status === 200),
+    ).toHaveLength(2);
+    const { events } = await env
+      .apiGet<{ items: { reason: string; message: string }[] }>('/api/v1/events?limit=5000')
+      .then((r) => ({ events: r.items }));
+    expect(events.filter((e) => e.reason === 'FeatureFlagKilled').map((e) => e.message)).toEqual([
+      'flag beta-planner killed (DISABLED) in agent-flags',
+      'flag new-planner killed (DISABLED) in agent-flags',
+    ]);
+    // Applying the definitions again turns them back on.
+    expect((await env.apply(FLAGS, 'flags.yaml')).code).toBe(0);
+    expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+  }, 60_000);
+
   it('should keep evaluating while the control plane is killed and after a router process restart', async () => {
     const serverPid = env.serverPid();
     expect(serverPid).toBeDefined();

@@ -44,6 +44,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** ConfigMaps and Secrets (`/api/v1/configmaps`, `/api/v1/secrets`). */
   configs: ConfigService;
+  /** Sends the stored FeatureFlags to the data plane now (a kill switch). */
+  pushFeatureFlags: () => Promise<void>;
 }
 
 const applyBody = z.strictObject({ file: absoluteFile, text: z.string(), now: z.boolean().optional() });
@@ -657,7 +659,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
   registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
   registerHandoffRoutes(app, routes, store);
   registerConfigRoutes(app, routes, { configs: deps.configs, applier, controller });
-  registerFeatureFlagRoutes(app, routes, store);
+  registerFeatureFlagRoutes(app, routes, { store, now: deps.now, push: deps.pushFeatureFlags });
 
   return routes;
 }

@@ -190,6 +190,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     releases,
     audit,
     configs,
+    pushFeatureFlags: () => flagSync.push(),
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });

@@ -42,7 +42,7 @@ function formatFeatureFlags(f: FeatureFlags): string {
 }
 
 /**
- * Registers `get featureflags NAME [-o json]` and `list featureflags [-o json]`. JSON is the
+ * Registers `get featureflags NAME [-o json]`, `list featureflags [-o json]` and `flags kill KEY`. JSON is the
  * resource as applied (`{apiVersion, kind: FeatureFlags, metadata, spec}`), as the API answers it.
  */
 export function registerFeatureFlagCommands(program: Command, ctx: CliContext): void {
@@ -67,5 +67,23 @@ export function registerFeatureFlagCommands(program: Command, ctx: CliContext): 
       const format = outputFormat(opts.output);
       const { items } = await (await ctx.api()).get<{ items: FeatureFlags[] }>('/api/v1/featureflags');
       ctx.out(format === 'json' ? JSON.stringify({ items }, null, 2) : formatFeatureFlagsList(items));
+    });
+
+  verb(program, 'flags', 'feature flags (issue 14)')
+    .command('kill <key>')
+    .description(
+      'kill switch: turn flag KEY off (DISABLED) in every FeatureFlags resource that defines it; served by the data plane before this returns; audited',
+    )
+    .action(async (key: string) => {
+      const answer = await (await ctx.api()).post<{ flag: string; resources: string[]; served: boolean }>(
+        `/api/v1/featureflags/kill/${encodeURIComponent(key)}`,
+      );
+      ctx.out(
+        `flag ${answer.flag} killed in ${answer.resources.map((r) => `featureflags.cutover.dev/${r}`).join(', ')}${
+          answer.served
+            ? ''
+            : ' (the data plane did not answer: it gets the change at its next check, within 5 s)'
+        }`,
+      );
     });
 }
