@@ -37,8 +37,8 @@ describe('ConfigMap and Secret (real processes)', () => {
   let ports: number[] = [];
   /** Every CLI output of the test, searched for secret values at the end. */
   const outputs: string[] = [];
-  const cli = async (args: string[]) => {
-    const r = await env.cli(args);
+  const cli = async (args: string[], options?: { env?: Record<string, string> }) => {
+    const r = await env.cli(args, options);
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -232,5 +232,40 @@ describe('ConfigMap and Secret (real processes)', () => {
         expect(readFileSync(file).includes(Buffer.from(value)), `${value} in ${file}`).toBe(false);
       }
     }
-  }, 150_000);
+
+    // The key-encryption key rotates (admin only); the values stay readable by the new key alone.
+    const kekBefore = readFileSync(env.path('keys/kek'), 'utf8');
+    const deployer = await env.token('dee', 'deployer');
+    const refused = await cli(['secret', 'rotate-key'], { env: { CUTOVER_TOKEN: deployer } });
+    expect(refused.code).not.toBe(0);
+    const rotated = await cli(['secret', 'rotate-key']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/: 2 secret version\(s\) re-wrapped/);
+    expect(readFileSync(env.path('keys/kek'), 'utf8')).not.toBe(kekBefore);
+    expect(files.some((f) => f.endsWith('kek.next'))).toBe(false);
+    const third = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
+    expect(
+      (await cli(['secret', 'set', 'agent-keys', 'API_KEY', '--from-file', env.write('key.txt', third)]))
+        .code,
+    ).toBe(0);
+    await env.waitForRollout(
+      'sec-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 4,
+      {
+        what: 'Healthy on revision 4',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await envSha(port, 'API_KEY')).toBe(sha256(third));
+    expect((await cli(['undo', 'sec-agent', '--to-revision', '1'])).code).toBe(0);
+    await env.waitForRollout(
+      'sec-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 5,
+      {
+        what: 'Healthy on the first value again, opened with the new key',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(await envSha(port, 'API_KEY')).toBe(sha256(first));
+  }, 200_000);
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadOrCreateKek } from '../secret/envelope.js';
+import { commitNextKek, createNextKek, loadKeks, loadOrCreateKek } from '../secret/envelope.js';
 import { openSqliteStore } from '../store/index.js';
 import { ConfigService } from './config-service.js';
 
@@ -107,5 +107,26 @@ describe('ConfigService', () => {
         new Set(['Secret/ghost']),
       ),
     ).toEqual([]);
+  });
+
+  it('should re-wrap every Secret version under a new key, and open versions of an interrupted rotation', async () => {
+    const path = join(home, 'keys', 'kek');
+    const next = createNextKek(path);
+    // A crash after the new key was written: both keys load, either opens what it wrapped.
+    const both = loadKeks(path);
+    expect(both.pending?.id).toBe(next.id);
+    expect(createNextKek(path).id).toBe(next.id);
+    const rotated = await configs.rotateKey(next);
+    expect(rotated).toBeGreaterThanOrEqual(3);
+    commitNextKek(path);
+    expect(loadKeks(path)).toEqual({ current: next, pending: undefined });
+    // Only the new key is needed now, for old and new versions alike.
+    const fresh = new ConfigService(store, next);
+    const old = await fresh.pin({ command: ['node'], envFrom: [{ secretRef: { name: 'rotating' } }] });
+    expect((await fresh.materialize({ ...old, refVersions: { 'Secret/rotating': 1 } })).env).toEqual({
+      KEY: 'one',
+    });
+    expect((await fresh.materialize(old)).env).toEqual({ KEY: 'two' });
+    expect(await fresh.rotateKey(next)).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConfigView } from '../api/views.js';
+import { Mutex } from '../controller/mutex.js';
 import {
   type KeyEncryptionKey,
   openSecret,
@@ -55,10 +56,18 @@ export function templateRefs(template: LocalTemplate): TemplateRef[] {
  * template's `envFrom` into the replica's environment.
  */
 export class ConfigService {
+  /** Keys that may open an envelope besides the current one (a rotation interrupted by a crash). */
+  #others: KeyEncryptionKey[];
+  /** Writes of Secret versions and rotations, one at a time (a version sealed mid-rotation is not missed). */
+  readonly #writes = new Mutex();
+
   constructor(
     private readonly store: Store,
     private kek: KeyEncryptionKey,
-  ) {}
+    others: readonly KeyEncryptionKey[] = [],
+  ) {
+    this.#others = [...others];
+  }
 
   /**
    * Stores a ConfigMap or a Secret as a new version when its values changed, with an event that
@@ -85,7 +94,11 @@ export class ConfigService {
     return this.#put('Secret', name, { ...data, [key]: value }, actor, now);
   }
 
-  async #put(
+  #put(kind: ConfigKind, name: string, data: Record<string, string>, actor: string, now: number) {
+    return this.#writes.run(() => this.#store(kind, name, data, actor, now));
+  }
+
+  async #store(
     kind: ConfigKind,
     name: string,
     data: Record<string, string>,
@@ -176,28 +189,37 @@ export class ConfigService {
   }
 
   /**
-   * Re-wraps every Secret version's data key under `next` (`cutover secret rotate-key`); the values
-   * and their versions are unchanged. @returns how many versions were re-wrapped.
+   * Re-wraps every Secret version's data key under `next` (`cutover secret rotate-key`), checks that
+   * each opens with it, then makes it the only key; the values and their versions are unchanged.
+   * @returns how many versions were re-wrapped.
+   * @throws AuthError `CUTOVER_E_SECRET_KEY` when a version opens with no known key (nothing is
+   *   switched then; the versions re-wrapped so far open with `next`, kept as an extra key).
    */
   async rotateKey(next: KeyEncryptionKey): Promise<number> {
-    let count = 0;
-    for (const v of await this.store.listConfigVersions({ kind: 'Secret', all: true })) {
-      const envelope = JSON.parse(v.data) as SecretEnvelope;
-      if (envelope.kek === next.id) continue;
-      await this.store.replaceConfigData(
-        'Secret',
-        v.name,
-        v.version,
-        JSON.stringify(rewrapSecret(this.kek, next, envelope)),
-      );
-      count++;
-    }
-    this.kek = next;
-    return count;
+    return this.#writes.run(async () => {
+      if (!this.#others.some((k) => k.id === next.id) && next.id !== this.kek.id) this.#others.push(next);
+      let count = 0;
+      for (const v of await this.store.listConfigVersions({ kind: 'Secret', all: true })) {
+        const envelope = JSON.parse(v.data) as SecretEnvelope;
+        if (envelope.kek === next.id) continue;
+        const rewrapped = rewrapSecret(this.#keyOf(envelope), next, envelope);
+        openSecret(next, rewrapped);
+        await this.store.replaceConfigData('Secret', v.name, v.version, JSON.stringify(rewrapped));
+        count++;
+      }
+      this.kek = next;
+      this.#others = [];
+      return count;
+    });
+  }
+
+  #keyOf(envelope: SecretEnvelope): KeyEncryptionKey {
+    return [this.kek, ...this.#others].find((k) => k.id === envelope.kek) ?? this.kek;
   }
 
   #open(stored: StoredConfigVersion): Record<string, string> {
-    return openSecret(this.kek, JSON.parse(stored.data) as SecretEnvelope);
+    const envelope = JSON.parse(stored.data) as SecretEnvelope;
+    return openSecret(this.#keyOf(envelope), envelope);
   }
 }
 

@@ -6,6 +6,7 @@
  * database holds only envelopes: a copy of it without the KEK reveals no value.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthError } from '../auth/errors.js';
 import { readPrivateText, writePrivateFile } from '../auth/private-file.js';
@@ -92,6 +93,46 @@ export function rewrapSecret(
   return { ...envelope, kek: next.id, wrappedKey: encrypt(next.key, dataKey) };
 }
 
+/**
+ * The KEK `cutover secret rotate-key` moves to, written to `<path>.next` (0600) before any envelope
+ * is re-wrapped under it, so a crash mid-rotation leaves both keys on disk ({@link loadKeks}); the
+ * `.next` of an interrupted rotation is reused, never replaced (envelopes may be wrapped by it).
+ */
+export function createNextKek(path: string): KeyEncryptionKey {
+  const pending = readPrivateText(`${path}.next`, 'key-encryption key', 'CUTOVER_E_SECRET_KEY');
+  if (pending !== undefined) return parseKek(`${path}.next`, pending);
+  const key = randomBytes(32);
+  writePrivateFile(`${path}.next`, `${key.toString('hex')}\n`);
+  return keyEncryptionKey(key);
+}
+
+/** Ends a rotation: `<path>.next` becomes the KEK; the previous key is gone. */
+export function commitNextKek(path: string): void {
+  renameSync(`${path}.next`, path);
+}
+
+/**
+ * The KEK (created at the first start) and, after a rotation interrupted by a crash, the next one
+ * (`<path>.next`): envelopes are opened with whichever wrapped them; run `secret rotate-key` again
+ * to finish. @throws AuthError `CUTOVER_E_SECRET_KEY` as {@link loadOrCreateKek}.
+ */
+export function loadKeks(path: string): { current: KeyEncryptionKey; pending: KeyEncryptionKey | undefined } {
+  const current = loadOrCreateKek(path);
+  const next = readPrivateText(`${path}.next`, 'key-encryption key', 'CUTOVER_E_SECRET_KEY');
+  return { current, pending: next === undefined ? undefined : parseKek(`${path}.next`, next) };
+}
+
+function parseKek(path: string, text: string): KeyEncryptionKey {
+  const hex = text.trim();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new AuthError(
+      'CUTOVER_E_SECRET_KEY',
+      `key-encryption key ${path} is malformed: expected 64 hex digits`,
+    );
+  }
+  return keyEncryptionKey(Buffer.from(hex, 'hex'));
+}
+
 /** Where the KEK lives: `CUTOVER_SECRET_KEK_FILE`, else `<home>/keys/kek`. */
 export function kekPath(home: string, env: NodeJS.ProcessEnv = process.env): string {
   return env['CUTOVER_SECRET_KEK_FILE'] ?? join(home, 'keys', 'kek');
@@ -108,12 +149,5 @@ export function loadOrCreateKek(path: string): KeyEncryptionKey {
     writePrivateFile(path, `${key.toString('hex')}\n`);
     return keyEncryptionKey(key);
   }
-  const hex = text.trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new AuthError(
-      'CUTOVER_E_SECRET_KEY',
-      `key-encryption key ${path} is malformed: expected 64 hex digits`,
-    );
-  }
-  return keyEncryptionKey(Buffer.from(hex, 'hex'));
+  return parseKek(path, text);
 }

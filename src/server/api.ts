@@ -46,6 +46,8 @@ export interface ApiDeps {
   configs: ConfigService;
   /** Sends the stored FeatureFlags to the data plane now (a kill switch). */
   pushFeatureFlags: () => Promise<void>;
+  /** The key-encryption key's file (`secret rotate-key`). */
+  kekPath: string;
 }
 
 const applyBody = z.strictObject({ file: absoluteFile, text: z.string(), now: z.boolean().optional() });
@@ -658,7 +660,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
 
   registerReleaseRoutes(app, routes, { store, releases: deps.releases, now: deps.now });
   registerHandoffRoutes(app, routes, store);
-  registerConfigRoutes(app, routes, { configs: deps.configs, applier, controller });
+  registerConfigRoutes(app, routes, { configs: deps.configs, applier, controller, kekPath: deps.kekPath });
   registerFeatureFlagRoutes(app, routes, { store, now: deps.now, push: deps.pushFeatureFlags });
 
   return routes;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConfigService } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
+import { commitNextKek, createNextKek } from '../secret/envelope.js';
 import type { SpecApplier } from './apply.js';
 import { principalOf } from './auth.js';
 import { ApiError } from './errors.js';
@@ -25,8 +26,26 @@ const OBJECT = { type: 'object', additionalProperties: true };
 export function registerConfigRoutes(
   app: FastifyInstance,
   routes: RouteRegistry,
-  deps: { configs: ConfigService; applier: SpecApplier; controller: Controller },
+  deps: { configs: ConfigService; applier: SpecApplier; controller: Controller; kekPath: string },
 ): void {
+  routes.add(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/secrets/rotate-key',
+      permission: 'admin',
+      tag: 'config',
+      summary:
+        "Rotate the key-encryption key: every Secret version's data key is re-wrapped under a new key, which then replaces the old one (values and versions unchanged)",
+      response: OBJECT,
+    },
+    async () => {
+      const next = createNextKek(deps.kekPath);
+      const rewrapped = await deps.configs.rotateKey(next);
+      commitNextKek(deps.kekPath);
+      return { rewrapped, kek: next.id };
+    },
+  );
   for (const kind of ['ConfigMap', 'Secret'] as const) {
     const plural = `${kind.toLowerCase()}s`;
     routes.add(

@@ -12,7 +12,7 @@ import { CREW_AGENTS, Crew, type CrewAgent } from '../crew/index.js';
 import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane/index.js';
 import { StateBackups } from '../platform/index.js';
 import { ReleaseService } from '../release/index.js';
-import { kekPath, loadOrCreateKek } from '../secret/envelope.js';
+import { kekPath, loadKeks } from '../secret/envelope.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
@@ -108,7 +108,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let dataPlane = first.client;
   const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
   const stateBackups = new StateBackups(paths.home);
-  const configs = new ConfigService(store, loadOrCreateKek(kekPath(paths.home)));
+  const keks = loadKeks(kekPath(paths.home));
+  const configs = new ConfigService(store, keks.current, keks.pending === undefined ? [] : [keks.pending]);
   const controller = new Controller({
     store,
     dataPlane,
@@ -191,6 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     audit,
     configs,
     pushFeatureFlags: () => flagSync.push(),
+    kekPath: kekPath(paths.home),
   });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });

@@ -69,4 +69,15 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       for (const r of answer.results)
         ctx.out(`rollout.cutover.dev/${r.name} ${r.change} (revision ${r.revision})`);
     });
+  secret
+    .command('rotate-key')
+    .description(
+      "re-wrap every Secret version's data key under a new key-encryption key, which replaces the old one (admin)",
+    )
+    .action(async () => {
+      const answer = await (await ctx.api()).post<{ rewrapped: number; kek: string }>(
+        '/api/v1/secrets/rotate-key',
+      );
+      ctx.out(`key-encryption key ${answer.kek}: ${answer.rewrapped} secret version(s) re-wrapped`);
+    });
 }
