@@ -32,19 +32,7 @@ export async function printReleasePlanBench(): Promise<void> {
   const env = CutoverEnv.create('cutover-bench-plan-');
   try {
     env.write('replicas/.keep', '');
-    await env.cliOk([
-      'apply',
-      '-f',
-      env.write(
-        'env.yaml',
-        stringify({
-          apiVersion: 'cutover.dev/v1alpha1',
-          kind: 'Environment',
-          metadata: { name: 'dev' },
-          spec: { order: 1 },
-        }),
-      ),
-    ]);
+    await env.applyEnvironments('dev');
     const manager = await env.token('mia', 'approver', 'manager');
     const ports = await freePorts(ROLLOUTS);
     const names = ports.map((_, i) => `agent${i}`);

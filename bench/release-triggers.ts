@@ -179,19 +179,7 @@ async function benchReleaseTriggers(rates = [10, 50, 100]): Promise<ReleaseRow[]
     const loads: PacedLoad[] = [];
     try {
       env.write('replicas/.keep', '');
-      await env.cliOk([
-        'apply',
-        '-f',
-        env.write(
-          'env.yaml',
-          stringify({
-            apiVersion: 'cutover.dev/v1alpha1',
-            kind: 'Environment',
-            metadata: { name: 'production' },
-            spec: { order: 1 },
-          }),
-        ),
-      ]);
+      await env.applyEnvironments('production');
       const admin = new Api(env, env.apiToken());
       const manager = new Api(env, await env.token('mia', 'approver', 'manager'));
       const services = await Promise.all(

@@ -107,19 +107,7 @@ describe('Release plan: the agent mesh in dependency order (real processes)', ()
   beforeAll(async () => {
     ports = await freePorts(3);
     env.write('replicas/.keep', '');
-    await env.cliOk([
-      'apply',
-      '-f',
-      env.write(
-        'environments.yaml',
-        stringify({
-          apiVersion: 'cutover.dev/v1alpha1',
-          kind: 'Environment',
-          metadata: { name: 'dev' },
-          spec: { order: 1 },
-        }),
-      ),
-    ]);
+    await env.applyEnvironments('dev');
     manager = await env.token('mia', 'approver', 'manager');
   }, 60_000);
 

@@ -378,6 +378,20 @@ export class CutoverEnv {
     return this.cli(['apply', '-f', this.write(file, yaml)]);
   }
 
+  /**
+   * Applies one Environment per name, in promotion order (`order` 1, 2, ...), with the default
+   * windows. @throws when the apply fails.
+   */
+  async applyEnvironments(...names: string[]): Promise<void> {
+    const docs = names.map((name, i) => ({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Environment',
+      metadata: { name },
+      spec: { order: i + 1 },
+    }));
+    await this.cliOk(['apply', '-f', this.write('environments.yaml', specYaml(...docs))]);
+  }
+
   /** `cutover get rollout <name> -o json`, parsed. */
   async getRollout(name: string): Promise<RolloutJson> {
     const { stdout } = await this.cliOk(['get', 'rollout', name, '-o', 'json']);
