@@ -111,7 +111,7 @@ describe('Canary analysis', () => {
       { analysis: { templates: [{ templateName: 'error-rate' }] } },
       { pause: {} },
     ];
-    expect((await env.apply(canaryWith('step', port, 'v1', 0, { steps }), 'step.yaml')).code).toBe(0);
+    await env.applyOk(canaryWith('step', port, 'v1', 0, { steps }), 'step.yaml');
     await env.waitForRollout('step', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
     await expectAbortedByAnalysis('step', port, canaryWith('step', port, 'v2', 0.5, { steps }));
   });

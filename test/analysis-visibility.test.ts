@@ -87,7 +87,7 @@ describe('Analysis visibility', () => {
   };
 
   it('should show the failing measurements, export them as metrics and name the failed condition in the abort event', async () => {
-    expect((await env.apply(spec('v1', 0), 'v1.yaml')).code).toBe(0);
+    await env.applyOk(spec('v1', 0), 'v1.yaml');
     await env.waitForRollout(name, (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
     const before = await scrape();
     expect(

@@ -98,7 +98,7 @@ describe('Rollout commands', () => {
     expect((await env.getRollout('cmd')).status.controllerPause).toBe(true);
     await expectRefused(['pause', 'cmd'], /already paused/);
 
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     const held = await env.waitForRollout('cmd', (r) => r.status.currentRevision === 2, {
       what: 'revision 2 noticed',
     });

@@ -93,7 +93,7 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
     await waitUntil(() => traffic.ok >= 100, { timeoutMs: 10_000, what: '100 increments on v1' });
     const v1 = (await portsOf(1))[0]!;
 
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     const healthy = await env.waitForRollout(
       'coord',
       (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2,
@@ -153,7 +153,7 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
     const poller = activePoller(env, 'coord');
     await waitUntil(() => traffic.ok >= 50, { timeoutMs: 10_000, what: '50 increments on v2' });
 
-    expect((await env.apply(spec('v3', { VERIFY_FAIL: '1' }))).code).toBe(0);
+    await env.applyOk(spec('v3', { VERIFY_FAIL: '1' }));
     const aborted = await env.waitForRollout('coord', (r) => r.status.abort, {
       what: 'aborted by the failed verify',
       timeoutMs: 45_000,
@@ -211,7 +211,7 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
     const traffic = sessionTraffic(port, 'resume', 2);
     await waitUntil(() => traffic.ok >= 30, { timeoutMs: 10_000, what: '30 increments' });
     // The first import hangs (10 s timeout): the control plane dies while it waits.
-    expect((await env.apply(spec('v4', { HANG: 'import:1' }, { timeoutSeconds: 10 }))).code).toBe(0);
+    await env.applyOk(spec('v4', { HANG: 'import:1' }, { timeoutSeconds: 10 }));
     const exported = await waitUntil(
       async () => {
         const [run] = await handoffs();
@@ -255,14 +255,14 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
         { timeoutMs: 45_000, what: `the handoff to revision ${revision} failed` },
       );
 
-    expect((await env.apply(spec('v5', {}, { maxStateBytes: 64 }))).code).toBe(0);
+    await env.applyOk(spec('v5', {}, { maxStateBytes: 64 }));
     const tooLarge = await failedRun(5);
     expect(tooLarge.message).toBe(
       'export coord-r4-0 failed: the answer is larger than maxStateBytes (64 bytes)',
     );
     expect(tooLarge.state).toBeUndefined();
 
-    expect((await env.apply(spec('v6', { HANG: 'activate' }, { timeoutSeconds: 1 }))).code).toBe(0);
+    await env.applyOk(spec('v6', { HANG: 'activate' }, { timeoutSeconds: 1 }));
     const hung = await failedRun(6);
     expect(hung.message).toBe('activate coord-r6-0 failed: timed out after 1000 ms');
     const aborted = await env.waitForRollout(
@@ -295,7 +295,7 @@ describe('coordination handoff of a stateful coordinator (blue-green, real proce
         ...({ handoff: coordinatorHandoff({ snapshotIntervalSeconds: 1 }) } as object),
       } as Parameters<typeof rolloutDoc>[1]),
     );
-    expect((await env.apply(ha, 'ha.yaml')).code).toBe(0);
+    await env.applyOk(ha, 'ha.yaml');
     const ready = await env.waitForRollout(
       'coordha',
       (r) => r.status.phase === 'Healthy' && r.status['activeReplica'] != null,

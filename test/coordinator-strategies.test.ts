@@ -32,14 +32,14 @@ describe('coordination handoff with rolling, recreate and stateful updates (real
     const port = (spec('v1') as { port: number }).port;
     const doc = (version: string) =>
       specYaml(rolloutDoc(name, spec(version) as Parameters<typeof rolloutDoc>[1]));
-    expect((await env.apply(doc('v1'), `${name}.yaml`)).code).toBe(0);
+    await env.applyOk(doc('v1'), `${name}.yaml`);
     await env.waitForRollout(name, (r) => r.status.phase === 'Healthy' && r.status['activeReplica'] != null, {
       what: 'an active coordinator',
     });
     const traffic = sessionTraffic(port, name, 2);
     const poller = activePoller(env, name);
     await waitUntil(() => traffic.ok >= 50, { timeoutMs: 10_000, what: '50 increments' });
-    expect((await env.apply(doc('v2'), `${name}.yaml`)).code).toBe(0);
+    await env.applyOk(doc('v2'), `${name}.yaml`);
     await env.waitForRollout(name, (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2, {
       what: 'updated to v2',
       timeoutMs: 60_000,

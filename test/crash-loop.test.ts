@@ -60,7 +60,7 @@ describe('Crash-looping and unstartable revisions', () => {
         metadata: { name: 'web' },
         spec: { replicas: 2, port: crashPort, progressDeadlineAbort: true, template, strategy: { canary } },
       });
-    expect((await env.apply(doc(sampleTemplate(env, 'v1')), 'web.yaml')).code).toBe(0);
+    await env.applyOk(doc(sampleTemplate(env, 'v1')), 'web.yaml');
     await env.waitForRollout('web', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
     const crashy = {
       command: ['node', env.path('crashy/crashy.mjs')],
@@ -134,7 +134,7 @@ describe('Crash-looping and unstartable revisions', () => {
   it('should report a template whose process cannot start (ENOENT) with the reason, Degraded', async () => {
     const doc = (template: Record<string, unknown>) =>
       specYaml(rolloutDoc('api', { replicas: 1, port: spawnPort, template, strategy: { canary } }));
-    expect((await env.apply(doc(sampleTemplate(env, 'v1')), 'api.yaml')).code).toBe(0);
+    await env.applyOk(doc(sampleTemplate(env, 'v1')), 'api.yaml');
     await env.waitForRollout('api', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
     const applied = Date.now();
     // apply checks that command[0] is an executable, except when it is a $(VAR) reference, which
@@ -144,7 +144,7 @@ describe('Crash-looping and unstartable revisions', () => {
       cwd: env.path('replicas'),
       env: { APP_BIN: env.path('no-such-command') },
     };
-    expect((await env.apply(doc(missing), 'api.yaml')).code).toBe(0);
+    await env.applyOk(doc(missing), 'api.yaml');
 
     // Without progressDeadlineAbort: Degraded with the reason, not aborted (it used to stay Progressing).
     const degraded: RolloutJson = await env.waitForRollout('api', (r) => r.status.phase === 'Degraded', {

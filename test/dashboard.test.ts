@@ -117,8 +117,8 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Dashboard', () => {
     const [launched] = await Promise.all([
       launchChromium(),
       (async () => {
-        expect((await env.apply(canary('v1'), 'web.yaml')).code).toBe(0);
-        expect((await env.apply(faulty('v1', 0), 'faulty.yaml')).code).toBe(0);
+        await env.applyOk(canary('v1'), 'web.yaml');
+        await env.applyOk(faulty('v1', 0), 'faulty.yaml');
         await env.waitForRollout('web', (r) => r.status.phase === 'Healthy', { what: 'web Healthy on v1' });
         await env.waitForRollout('faulty', (r) => r.status.phase === 'Healthy', {
           what: 'faulty Healthy on v1',
@@ -136,7 +136,7 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Dashboard', () => {
       startLoad(ports[1]!, { concurrency: 2, pauseMs: 10 }),
     );
     // The faulty canary starts now; its analysis fails while the other tests run.
-    expect((await env.apply(faulty('v2', 0.6), 'faulty.yaml')).code).toBe(0);
+    await env.applyOk(faulty('v2', 0.6), 'faulty.yaml');
   });
 
   afterEach(() => {
@@ -181,7 +181,7 @@ describe.skipIf(!hasChromium() && !process.env.CI)('Dashboard', () => {
     await expect.poll(() => page.locator('header.top .live').textContent(), { timeout: 10_000 }).toBe('live');
     await page.evaluate('window.__notReloaded = true');
 
-    expect((await env.apply(canary('v2'), 'web.yaml')).code).toBe(0);
+    await env.applyOk(canary('v2'), 'web.yaml');
     await expect.poll(() => canaryWeight(page).textContent(), { timeout: 20_000 }).toBe('20%');
     await expect.poll(() => currentStep(page).textContent(), { timeout: 10_000 }).toMatch(/Pause/);
 

@@ -39,7 +39,7 @@ describe('Data plane crash', () => {
       template: sampleTemplate(env, 'v1'),
       strategy: { canary: { steps: [{ setWeight: 50 }] } },
     });
-    expect((await env.apply(specYaml(doc))).code).toBe(0);
+    await env.applyOk(specYaml(doc));
     await env.waitForRollout('web', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
     const info = (): DataPlaneJson =>
       JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as DataPlaneJson;

@@ -188,7 +188,7 @@ describe('Feature flags over OFREP', () => {
       'flag new-planner killed (DISABLED) in agent-flags',
     ]);
     // Applying the definitions again turns them back on.
-    expect((await env.apply(FLAGS, 'flags.yaml')).code).toBe(0);
+    await env.applyOk(FLAGS, 'flags.yaml');
     expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
   }, 60_000);
 

@@ -50,9 +50,9 @@ describe('setHeaderRoute canary step', () => {
           },
         }),
       );
-    expect((await env.apply(spec('v1'))).code).toBe(0);
+    await env.applyOk(spec('v1'));
     await env.waitForRollout('web', (r) => r.status.phase === 'Healthy', { what: 'Healthy on revision 1' });
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     const paused = await env.waitForRollout(
       'web',
       (r) => r.status.phase === 'Paused' && r.status.currentStepIndex === 1,
@@ -105,9 +105,9 @@ describe('setHeaderRoute canary step', () => {
           },
         }),
       );
-    expect((await env.apply(spec('v1'), 'redos.yaml')).code).toBe(0);
+    await env.applyOk(spec('v1'), 'redos.yaml');
     await env.waitForRollout('redos', (r) => r.status.phase === 'Healthy', { what: 'Healthy on revision 1' });
-    expect((await env.apply(spec('v2'), 'redos.yaml')).code).toBe(0);
+    await env.applyOk(spec('v2'), 'redos.yaml');
     await env.waitForRollout('redos', (r) => r.status.phase === 'Paused' && r.status.currentStepIndex === 1, {
       what: 'Paused after the setHeaderRoute step',
     });

@@ -72,13 +72,13 @@ describe('shadow traffic of a canary (real processes)', () => {
         } as Parameters<typeof rolloutDoc>[1]),
         template,
       );
-    expect((await env.apply(spec('v1', 0))).code).toBe(0);
+    await env.applyOk(spec('v1', 0));
     await env.waitForRollout('shadow', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
 
     const load = startLoad(port, { concurrency: 4 });
     try {
       await waitUntil(() => load.total >= 30 || undefined, { timeoutMs: 10_000, what: 'first responses' });
-      expect((await env.apply(spec('v2', 1))).code).toBe(0);
+      await env.applyOk(spec('v2', 1));
       const aborted = await env.waitForRollout('shadow', (r) => r.status.abort, {
         what: 'aborted by the mirror analysis',
         timeoutMs: 60_000,

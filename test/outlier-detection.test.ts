@@ -31,7 +31,7 @@ describe('outlier detection of a bad replica (real processes)', () => {
         },
       } as object),
     } as Parameters<typeof rolloutDoc>[1]);
-    expect((await env.apply(specYaml(doc))).code).toBe(0);
+    await env.applyOk(specYaml(doc));
     await env.waitForRollout('ejt', (r) => r.status.phase === 'Healthy' && r.status.readyReplicas === 2, {
       what: 'two ready replicas',
     });

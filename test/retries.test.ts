@@ -29,7 +29,7 @@ describe('retries of a bad replica (real processes)', () => {
         },
       } as object),
     } as Parameters<typeof rolloutDoc>[1]);
-    expect((await env.apply(specYaml(doc))).code).toBe(0);
+    await env.applyOk(specYaml(doc));
     await env.waitForRollout('rty', (r) => r.status.phase === 'Healthy' && r.status.readyReplicas === 2, {
       what: 'two ready replicas',
     });

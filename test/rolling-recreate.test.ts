@@ -37,7 +37,7 @@ describe('Rolling and Recreate rollouts', () => {
    * ready replicas seen during the update, and whether v1 and v2 were ever seen ready together.
    */
   async function update(name: string, port: number, replicas: number, strategy: Record<string, unknown>) {
-    expect((await env.apply(spec(name, port, 'v1', replicas, strategy), `${name}.yaml`)).code).toBe(0);
+    await env.applyOk(spec(name, port, 'v1', replicas, strategy), `${name}.yaml`);
     await env.waitForRollout(
       name,
       (r) => r.status.phase === 'Healthy' && r.status.readyReplicas === replicas,

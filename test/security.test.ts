@@ -48,7 +48,7 @@ describe.skipIf(!isRoot)('Security: another local user', () => {
       template: sampleTemplate(env, 'v1'),
       strategy: { recreate: {} },
     });
-    expect((await env.apply(specYaml(doc))).code).toBe(0);
+    await env.applyOk(specYaml(doc));
     await env.waitForRollout('web', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
   }, 60_000);
 

@@ -34,7 +34,7 @@ describe('session affinity of a canary (real processes)', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    expect((await env.apply(spec('v1'))).code).toBe(0);
+    await env.applyOk(spec('v1'));
     await env.waitForRollout('chat', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
   }, 60_000);
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe('session affinity of a canary (real processes)', () => {
   });
 
   it('should keep each session on one revision and one replica at 30%, show the sessions, and move them to stable on abort', async () => {
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     await env.waitForRollout('chat', (r) => r.status.phase === 'Paused' && r.status.weights.canary === 30, {
       what: 'paused at 30%',
     });

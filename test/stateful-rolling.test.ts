@@ -55,7 +55,7 @@ describe('stateful rolling update (StatefulSet semantics, real processes)', () =
 
   beforeAll(async () => {
     port = await freePort();
-    expect((await env.apply(spec('v1'))).code).toBe(0);
+    await env.applyOk(spec('v1'));
     await env.waitForRollout('agent', (r) => r.status.phase === 'Healthy' && r.status.readyReplicas === 3, {
       what: 'Healthy on v1',
     });
@@ -77,7 +77,7 @@ describe('stateful rolling update (StatefulSet semantics, real processes)', () =
   it('should replace ordinals highest first, never two processes on one ordinal, state intact, no request failed', async () => {
     const load = startLoad(port, { concurrency: 2 });
     await waitUntil(() => load.total >= 20, { timeoutMs: 10_000, what: '20 responses' });
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     await env.waitForRollout(
       'agent',
       (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2 && r.status.readyReplicas === 3,
@@ -101,7 +101,7 @@ describe('stateful rolling update (StatefulSet semantics, real processes)', () =
   }, 90_000);
 
   it('should update only the ordinals at or above the partition', async () => {
-    expect((await env.apply(spec('v3', { partition: 2 }))).code).toBe(0);
+    await env.applyOk(spec('v3', { partition: 2 }));
     await waitUntil(
       async () => {
         const r = await fetchOnce(port);
@@ -118,7 +118,7 @@ describe('stateful rolling update (StatefulSet semantics, real processes)', () =
 
   it('should back the state up before each update and restore it with undo --restore-state', async () => {
     // Without the partition the update to v3 goes on to every ordinal.
-    expect((await env.apply(spec('v3'))).code).toBe(0);
+    await env.applyOk(spec('v3'));
     await env.waitForRollout(
       'agent',
       (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 3 && r.status.readyReplicas === 3,

@@ -47,7 +47,7 @@ describe('streams of a stopping replica (real processes)', () => {
           strategy: { rolling: {} },
         }),
       );
-    expect((await env.apply(doc(2))).code).toBe(0);
+    await env.applyOk(doc(2));
     await env.waitForRollout('sse', (r) => r.status.phase === 'Healthy' && r.status.readyReplicas === 2, {
       what: 'two ready replicas',
     });
@@ -73,7 +73,7 @@ describe('streams of a stopping replica (real processes)', () => {
       }
     });
 
-    expect((await env.apply(doc(1))).code).toBe(0);
+    await env.applyOk(doc(1));
     const stopped = replicas.indexOf('sse-r1-1'); // scale-down stops the newest
     const stoppedSocket = sockets[socketReplicas.indexOf('sse-r1-1')]!;
     const keptSocket = sockets[socketReplicas.indexOf('sse-r1-0')]!;

@@ -24,7 +24,7 @@ describe('streams across a promotion (real processes)', () => {
           strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
         }),
       );
-    expect((await env.apply(spec('v1'))).code).toBe(0);
+    await env.applyOk(spec('v1'));
     await env.waitForRollout('chat', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
 
     const started = Date.now();
@@ -59,7 +59,7 @@ describe('streams across a promotion (real processes)', () => {
     }, 1_000);
 
     // The update: canary at 50%, then a full promotion; the old replica drains and stops.
-    expect((await env.apply(spec('v2'))).code).toBe(0);
+    await env.applyOk(spec('v2'));
     await env.waitForRollout('chat', (r) => r.status.phase === 'Paused', { what: 'paused at 50%' });
     await env.cliOk(['promote', 'chat', '--full']);
     await env.waitForRollout('chat', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2, {

@@ -101,17 +101,43 @@ export async function waitUntil<T>(
   );
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (bound with port 0, then released). */
+/**
+ * The kernel's ephemeral range (`net.ipv4.ip_local_port_range`), from which it picks the local port
+ * of every outgoing connection and of every listener bound to port 0. Default 32768..60999.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low && high) return [low, high];
+  } catch {}
+  return [32768, 60999];
+}
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, for a spec that must name its port. Chosen at
+ * random below the ephemeral range and checked by binding it: a port taken from the ephemeral range
+ * (a port-0 bind, then released) can be handed by the kernel to any outgoing connection of a parallel
+ * test before the spec binds it, which made a first `apply` fail with "port N is in use" on a loaded
+ * CI machine. @throws after 50 ports in a row could not be bound.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, ok);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
+  const [low] = ephemeralRange();
+  const floor = Math.max(1024, low - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    const server = createServer();
+    const bound = await new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => ok(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((ok) => server.close(() => ok()));
+    return port;
+  }
+  throw new Error('no free port below the ephemeral range after 50 tries');
 }
 
 /** `n` distinct free ports. */
@@ -376,6 +402,11 @@ export class CutoverEnv {
   /** Writes `yaml` to `file` (relative to home) and runs `cutover apply -f` on it. */
   apply(yaml: string, file = 'rollout.yaml'): Promise<CliResult> {
     return this.cli(['apply', '-f', this.write(file, yaml)]);
+  }
+
+  /** {@link apply}, throwing with the CLI's output unless it exits 0. */
+  async applyOk(yaml: string, file = 'rollout.yaml'): Promise<CliResult> {
+    return this.cliOk(['apply', '-f', this.write(file, yaml)]);
   }
 
   /**
