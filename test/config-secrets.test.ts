@@ -14,6 +14,14 @@ import {
 } from './support/cutover-env.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** A value no test writes twice, searched for in clear at the end. */
+const uniqueValue = (prefix: string) => `${prefix}${sha256(String(Math.random())).slice(0, 24)}`;
+const secretDoc = (name: string, stringData: Record<string, string>) => ({
+  apiVersion: 'cutover.dev/v1alpha1',
+  kind: 'Secret',
+  metadata: { name },
+  stringData,
+});
 
 /** Which value of `name` a replica behind `port` runs with, as the sha256 the sample service reports. */
 async function envSha(port: number, name: string): Promise<string> {
@@ -44,12 +52,29 @@ describe('ConfigMap and Secret (real processes)', () => {
   };
 
   beforeAll(async () => {
-    ports = await freePorts(2);
+    ports = await freePorts(3);
   });
 
   afterAll(async () => {
     await env.cleanup();
   });
+
+  /** No API answer, CLI output so far, or file under the home but `written` holds any of `values`. */
+  const expectNowhere = async (values: string[], written: string[], paths: string[] = []): Promise<void> => {
+    const answers = await Promise.all(
+      ['/api/v1/secrets', '/api/v1/events?limit=5000', '/api/v1/audit', ...paths].map(async (path) =>
+        JSON.stringify(await env.apiGet(path)),
+      ),
+    );
+    const files = filesUnder(env.home).filter((f) => !written.some((w) => f === env.path(w)));
+    expect(files.some((f) => f.endsWith('.db') || f.includes('cutover.db'))).toBe(true);
+    for (const value of values) {
+      for (const text of [...answers, ...outputs]) expect(text.includes(value)).toBe(false);
+      for (const file of files) {
+        expect(readFileSync(file).includes(Buffer.from(value)), `${value} in ${file}`).toBe(false);
+      }
+    }
+  };
 
   const configMap = (faultRate: string) => ({
     apiVersion: 'cutover.dev/v1alpha1',
@@ -127,9 +152,9 @@ describe('ConfigMap and Secret (real processes)', () => {
     } finally {
       await load.stop();
     }
-    const revisions = await env.apiGet<{ items: { number: number; template: { refVersions?: object } }[] }>(
-      '/api/v1/rollouts/cfg-agent/revisions',
-    );
+    const revisions = await env.apiGet<{
+      items: { number: number; template: { refVersions?: object } }[];
+    }>('/api/v1/rollouts/cfg-agent/revisions');
     expect(revisions.items.map((r) => [r.number, r.template.refVersions])).toEqual([
       [1, { 'ConfigMap/agent-config': 1 }],
       [2, { 'ConfigMap/agent-config': 2 }],
@@ -142,14 +167,9 @@ describe('ConfigMap and Secret (real processes)', () => {
 
   it('should give a rotated Secret to a new revision, bring the old one back on undo, and show its value nowhere', async () => {
     const port = ports[1]!;
-    const first = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
-    const second = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
-    const secret = {
-      apiVersion: 'cutover.dev/v1alpha1',
-      kind: 'Secret',
-      metadata: { name: 'agent-keys' },
-      stringData: { API_KEY: first },
-    };
+    const first = uniqueValue('sk-live-');
+    const second = uniqueValue('sk-live-');
+    const secret = secretDoc('agent-keys', { API_KEY: first });
     const rollout = rolloutDoc('sec-agent', {
       port,
       template: { ...sampleTemplate(env, 'v1'), envFrom: [{ secretRef: { name: 'agent-keys' } }] },
@@ -208,31 +228,21 @@ describe('ConfigMap and Secret (real processes)', () => {
       }),
     ]);
     // Nowhere in clear: API answers, CLI output, events, the audit log, logs, the database files.
-    const answers = await Promise.all(
-      [
-        '/api/v1/secrets',
-        '/api/v1/secrets/agent-keys',
-        '/api/v1/rollouts/sec-agent',
-        '/api/v1/rollouts/sec-agent/revisions',
-        '/api/v1/rollouts/sec-agent/replicasets',
-        '/api/v1/events?limit=5000',
-        '/api/v1/audit',
-      ].map(async (path) => JSON.stringify(await env.apiGet(path))),
-    );
     outputs.push(
       (await cli(['get', 'rollout', 'sec-agent'])).stdout,
       (await cli(['history', 'sec-agent'])).stdout,
     );
     // All but the two files the user wrote the values into.
-    const files = filesUnder(env.home).filter((f) => f !== env.path('sec.yaml') && f !== env.path('key.txt'));
-    expect(files.some((f) => f.endsWith('.db') || f.includes('cutover.db'))).toBe(true);
-    for (const value of [first, second]) {
-      for (const text of [...answers, ...outputs]) expect(text.includes(value)).toBe(false);
-      for (const file of files) {
-        expect(readFileSync(file).includes(Buffer.from(value)), `${value} in ${file}`).toBe(false);
-      }
-    }
-
+    await expectNowhere(
+      [first, second],
+      ['sec.yaml', 'key.txt'],
+      [
+        '/api/v1/secrets/agent-keys',
+        '/api/v1/rollouts/sec-agent',
+        '/api/v1/rollouts/sec-agent/revisions',
+        '/api/v1/rollouts/sec-agent/replicasets',
+      ],
+    );
     // The key-encryption key rotates (admin only); the values stay readable by the new key alone.
     const kekBefore = readFileSync(env.path('keys/kek'), 'utf8');
     const deployer = await env.token('dee', 'deployer');
@@ -242,8 +252,8 @@ describe('ConfigMap and Secret (real processes)', () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stdout).toMatch(/: 2 secret version\(s\) re-wrapped/);
     expect(readFileSync(env.path('keys/kek'), 'utf8')).not.toBe(kekBefore);
-    expect(files.some((f) => f.endsWith('kek.next'))).toBe(false);
-    const third = `sk-live-${sha256(String(Math.random())).slice(0, 24)}`;
+    expect(filesUnder(env.home).some((f) => f.endsWith('kek.next'))).toBe(false);
+    const third = uniqueValue('sk-live-');
     expect(
       (await cli(['secret', 'set', 'agent-keys', 'API_KEY', '--from-file', env.write('key.txt', third)]))
         .code,
@@ -268,4 +278,94 @@ describe('ConfigMap and Secret (real processes)', () => {
     );
     expect(await envSha(port, 'API_KEY')).toBe(sha256(first));
   }, 200_000);
+  it('should refuse a missing secretKeyRef key and an absent configMapKeyRef at their list paths, changing nothing', async () => {
+    const configsBefore = await env.apiGet('/api/v1/configmaps');
+    const secretsBefore = await env.apiGet('/api/v1/secrets');
+    const eventsBefore = await env.apiGet<{ items: unknown[] }>('/api/v1/events?limit=5000');
+    const doc = rolloutDoc('ref-orphan', {
+      port: ports[2]!,
+      template: {
+        ...sampleTemplate(env, 'v1'),
+        env: [
+          { name: 'VERSION', value: 'v1' },
+          { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'agent-keys', key: 'NO_SUCH_KEY' } } },
+          { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'absent-config', key: 'MODE' } } },
+          {
+            name: 'OPT',
+            valueFrom: { configMapKeyRef: { name: 'absent-config', key: 'X', optional: true } },
+          },
+        ],
+      },
+      strategy: { recreate: {} },
+    });
+    // A ConfigMap in the same file is not stored either.
+    const extra = { ...configMap('0'), metadata: { name: 'side-config' } };
+    const r = await cli(['apply', '-f', env.write('ref-orphan.yaml', specYaml(extra, doc))]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      'spec.template.env[1].valueFrom.secretKeyRef.key: Secret "agent-keys" has no key "NO_SUCH_KEY"',
+    );
+    expect(r.stderr).toContain(
+      'spec.template.env[2].valueFrom.configMapKeyRef.name: ConfigMap "absent-config" not found',
+    );
+    expect(r.stderr).not.toContain('env[3]');
+    expect((await env.cli(['get', 'rollout', 'ref-orphan'])).code).not.toBe(0);
+    expect(await env.apiGet('/api/v1/configmaps')).toEqual(configsBefore);
+    expect(await env.apiGet('/api/v1/secrets')).toEqual(secretsBefore);
+    expect((await env.apiGet<{ items: unknown[] }>('/api/v1/events?limit=5000')).items).toEqual(
+      eventsBefore.items,
+    );
+  });
+
+  it('should give one Secret key to an env valueFrom, and a new revision its new value when the key changes', async () => {
+    const port = ports[2]!;
+    const first = uniqueValue('tok-');
+    const second = uniqueValue('tok-');
+    const secret = secretDoc('ref-keys', { TOKEN: first });
+    const rollout = rolloutDoc('ref-agent', {
+      port,
+      template: {
+        ...sampleTemplate(env, 'v1'),
+        env: [
+          { name: 'VERSION', value: 'v1' },
+          { name: 'AGENT_TOKEN', valueFrom: { secretKeyRef: { name: 'ref-keys', key: 'TOKEN' } } },
+          { name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'agent-config', key: 'MODEL_PATH' } } },
+        ],
+      },
+      strategy: { recreate: {} },
+    });
+    const applied = await cli(['apply', '-f', env.write('ref.yaml', specYaml(secret, rollout))]);
+    expect(applied.code, applied.stderr).toBe(0);
+    await env.waitForRollout('ref-agent', (r) => r.status.phase === 'Healthy', {
+      what: 'Healthy on revision 1',
+    });
+    expect(await envSha(port, 'AGENT_TOKEN')).toBe(sha256(first));
+    expect(await envSha(port, 'MODEL')).toBe(sha256('/models/planner-v1'));
+    expect((await fetch(`http://127.0.0.1:${port}/env-sha256/TOKEN`)).status).toBe(404);
+
+    const set = await cli([
+      'secret',
+      'set',
+      'ref-keys',
+      'TOKEN',
+      '--from-file',
+      env.write('tok.txt', second),
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('rollout.cutover.dev/ref-agent revised (revision 2)');
+    await env.waitForRollout(
+      'ref-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2,
+      { what: 'Healthy on revision 2', timeoutMs: 30_000 },
+    );
+    expect(await envSha(port, 'AGENT_TOKEN')).toBe(sha256(second));
+    const revisions = await env.apiGet<{
+      items: { number: number; template: { refVersions?: object } }[];
+    }>('/api/v1/rollouts/ref-agent/revisions');
+    expect(revisions.items.map((r) => [r.number, r.template.refVersions])).toEqual([
+      [1, { 'Secret/ref-keys': 1, 'ConfigMap/agent-config': 2 }],
+      [2, { 'Secret/ref-keys': 2, 'ConfigMap/agent-config': 2 }],
+    ]);
+    await expectNowhere([first, second], ['ref.yaml', 'tok.txt'], ['/api/v1/rollouts/ref-agent/revisions']);
+  }, 60_000);
 });

@@ -98,15 +98,70 @@ describe('ConfigService', () => {
   it('should name the references that point at nothing', async () => {
     const missing = await configs.missing(
       { command: ['node'], envFrom: [{ configMapRef: { name: 'app' } }, { secretRef: { name: 'ghost' } }] },
-      new Set(),
+      new Map(),
     );
-    expect(missing).toEqual([{ kind: 'Secret', name: 'ghost', path: ['envFrom', 1, 'secretRef', 'name'] }]);
+    expect(missing).toEqual([
+      { kind: 'Secret', name: 'ghost', path: ['envFrom', 1, 'secretRef', 'name'], missing: 'resource' },
+    ]);
     expect(
       await configs.missing(
         { command: ['x'], envFrom: [{ secretRef: { name: 'ghost' } }] },
-        new Set(['Secret/ghost']),
+        new Map([['Secret/ghost', ['K']]]),
       ),
     ).toEqual([]);
+  });
+
+  it('should name a valueFrom key the ConfigMap or Secret lacks, and skip optional references', async () => {
+    const template = {
+      command: ['node'],
+      envValueFrom: {
+        A: { configMapKeyRef: { name: 'app', key: 'A' } },
+        NOPE: { secretKeyRef: { name: 'keys', key: 'NOPE' } },
+        GONE: { secretKeyRef: { name: 'ghost', key: 'K' } },
+        MAYBE: { secretKeyRef: { name: 'ghost', key: 'K', optional: true } },
+      },
+    };
+    expect(await configs.missing(template, new Map())).toEqual([
+      {
+        kind: 'Secret',
+        name: 'keys',
+        key: 'NOPE',
+        path: ['env', 'NOPE', 'valueFrom', 'secretKeyRef'],
+        missing: 'key',
+      },
+      {
+        kind: 'Secret',
+        name: 'ghost',
+        key: 'K',
+        path: ['env', 'GONE', 'valueFrom', 'secretKeyRef'],
+        missing: 'resource',
+      },
+    ]);
+  });
+
+  it('should give a valueFrom variable its pinned key, winning over envFrom, an optional absent one unset', async () => {
+    const template = await configs.pin({
+      command: ['node'],
+      env: { LITERAL: 'x' },
+      envFrom: [{ configMapRef: { name: 'base' } }],
+      envValueFrom: {
+        A: { secretKeyRef: { name: 'keys', key: 'TOKEN' } },
+        FROM_BASE: { configMapKeyRef: { name: 'base', key: 'B' } },
+        ABSENT_KEY: { configMapKeyRef: { name: 'base', key: 'NOT_THERE', optional: true } },
+        ABSENT_MAP: { configMapKeyRef: { name: 'nowhere', key: 'K', optional: true } },
+      },
+    });
+    expect(template.refVersions).toEqual({ 'ConfigMap/base': 1, 'Secret/keys': 1 });
+    expect(await configs.materialize(template)).toEqual({
+      command: ['node'],
+      env: { A: 't0k', B: 'base', FROM_BASE: 'base', LITERAL: 'x' },
+    });
+    // A new version of the Secret is a new pin (a new revision); the old pin keeps the old value.
+    await configs.setSecretKey('keys', 'TOKEN', 't1k', 'user:amy', 5);
+    const next = await configs.pin(template);
+    expect(next.refVersions).toEqual({ 'ConfigMap/base': 1, 'Secret/keys': 2 });
+    expect((await configs.materialize(next)).env?.['A']).toBe('t1k');
+    expect((await configs.materialize(template)).env?.['A']).toBe('t0k');
   });
 
   it('should re-wrap every Secret version under a new key, and open versions of an interrupted rotation', async () => {

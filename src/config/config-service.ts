@@ -15,11 +15,25 @@ import type { ConfigKind, Store, StoredConfigVersion } from '../store/index.js';
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A reference of a template to a ConfigMap or Secret, with where it is in the template. */
-interface TemplateRef {
+export interface TemplateRef {
   kind: ConfigKind;
   name: string;
-  /** Path from the template, e.g. `['envFrom', 0, 'configMapRef', 'name']`. */
+  /**
+   * Path from the template, e.g. `['envFrom', 0, 'configMapRef', 'name']`; an `env` entry with
+   * `valueFrom` is `['env', VARIABLE, 'valueFrom', 'secretKeyRef']` (its normalised form: the list
+   * index is the spec text's to find).
+   */
   path: (string | number)[];
+  /** The one key taken (`configMapKeyRef`, `secretKeyRef`); absent: every key. */
+  key?: string;
+  /** Kubernetes' `optional`: a missing resource or key is no error. @default false */
+  optional?: boolean;
+}
+
+/** A reference {@link ConfigService.missing} refuses, and what is missing. */
+export interface MissingRef extends TemplateRef {
+  /** `resource`: no such ConfigMap or Secret; `key`: it has no such key. */
+  missing: 'resource' | 'key';
 }
 
 /** What storing one ConfigMap or Secret did. */
@@ -36,9 +50,9 @@ function canonical(data: Record<string, string>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))));
 }
 
-/** The references of a template, in order. Pure. */
+/** The references of a template, in order: `envFrom`, then `env` entries with `valueFrom`. Pure. */
 export function templateRefs(template: LocalTemplate): TemplateRef[] {
-  return (template.envFrom ?? []).flatMap((source, i): TemplateRef[] => {
+  const fromEnvFrom = (template.envFrom ?? []).flatMap((source, i): TemplateRef[] => {
     if (source.configMapRef !== undefined)
       return [
         { kind: 'ConfigMap', name: source.configMapRef.name, path: ['envFrom', i, 'configMapRef', 'name'] },
@@ -47,6 +61,21 @@ export function templateRefs(template: LocalTemplate): TemplateRef[] {
       return [{ kind: 'Secret', name: source.secretRef.name, path: ['envFrom', i, 'secretRef', 'name'] }];
     return [];
   });
+  const fromEnv = Object.entries(template.envValueFrom ?? {}).flatMap(([variable, source]): TemplateRef[] => {
+    const field = source.configMapKeyRef !== undefined ? 'configMapKeyRef' : 'secretKeyRef';
+    const selector = source.configMapKeyRef ?? source.secretKeyRef;
+    if (selector === undefined) return [];
+    return [
+      {
+        kind: field === 'configMapKeyRef' ? 'ConfigMap' : 'Secret',
+        name: selector.name,
+        path: ['env', variable, 'valueFrom', field],
+        key: selector.key,
+        ...(selector.optional === true ? { optional: true } : {}),
+      },
+    ];
+  });
+  return [...fromEnvFrom, ...fromEnv];
 }
 
 /**
@@ -136,21 +165,31 @@ export class ConfigService {
 
   /**
    * The references of `template` that name no stored ConfigMap or Secret (nor one in `pending`,
-   * applied in the same file), each with its field path: the apply refuses them.
+   * applied in the same file, given with its keys), or a key it does not have (Secret keys are
+   * stored in clear, values never: nothing is decrypted), each with its field path: the apply
+   * refuses them. An `optional` reference is never missing (Kubernetes).
    */
-  async missing(template: LocalTemplate, pending: ReadonlySet<string>): Promise<TemplateRef[]> {
-    const out: TemplateRef[] = [];
+  async missing(
+    template: LocalTemplate,
+    pending: ReadonlyMap<string, readonly string[]>,
+  ): Promise<MissingRef[]> {
+    const out: MissingRef[] = [];
     for (const ref of templateRefs(template)) {
-      if (pending.has(`${ref.kind}/${ref.name}`)) continue;
-      if ((await this.store.getConfigVersion(ref.kind, ref.name)) === undefined) out.push(ref);
+      if (ref.optional === true) continue;
+      const keys =
+        pending.get(`${ref.kind}/${ref.name}`) ??
+        (await this.store.getConfigVersion(ref.kind, ref.name))?.keys;
+      if (keys === undefined) out.push({ ...ref, missing: 'resource' });
+      else if (ref.key !== undefined && !keys.includes(ref.key)) out.push({ ...ref, missing: 'key' });
     }
     return out;
   }
 
   /**
    * `template` with `refVersions`: the latest version of each ConfigMap and Secret it takes (none
-   * when it takes none). Its hash then changes with any new version of them.
-   * @throws Error when a reference names nothing (check {@link missing} first).
+   * when it takes none; an `optional` one that does not exist is left out, so creating it later
+   * re-pins). Its hash then changes with any new version of them.
+   * @throws Error when a reference that is not optional names nothing (check {@link missing} first).
    */
   async pin(template: LocalTemplate): Promise<LocalTemplate> {
     const { refVersions: _old, ...rest } = template;
@@ -159,30 +198,56 @@ export class ConfigService {
     const refVersions: Record<string, number> = {};
     for (const ref of refs) {
       const latest = await this.store.getConfigVersion(ref.kind, ref.name);
+      if (latest === undefined && ref.optional === true) continue;
       if (latest === undefined) throw new Error(`${ref.kind} ${ref.name} not found`);
       refVersions[`${ref.kind}/${ref.name}`] = latest.version;
     }
-    return { ...rest, refVersions };
+    return Object.keys(refVersions).length === 0 ? rest : { ...rest, refVersions };
   }
 
   /**
    * The template as a replica runs it: `envFrom` sources (at their pinned versions, a Secret
-   * decrypted) merged into `env` in order, `env` winning, keys that are not variable names
-   * skipped; `envFrom` and `refVersions` removed. Only the data plane gets it.
+   * decrypted) merged into `env` in order, keys that are not variable names skipped; then `env`'s
+   * `valueFrom` entries (one key each; an optional one whose resource or key is absent left unset)
+   * and its literal values, both winning over `envFrom`. `envFrom`, `envValueFrom` and `refVersions`
+   * removed. Only the data plane gets it.
    * @throws Error when a pinned version is gone, or a Secret does not decrypt.
    */
   async materialize(template: LocalTemplate): Promise<LocalTemplate> {
-    if (template.envFrom === undefined) return template;
-    const { envFrom, refVersions, ...rest } = template;
+    if (template.envFrom === undefined && template.envValueFrom === undefined) return template;
+    const { envFrom, envValueFrom: _valueFrom, refVersions, ...rest } = template;
+    const opened = new Map<string, Record<string, string> | undefined>();
+    const data = async (ref: TemplateRef): Promise<Record<string, string> | undefined> => {
+      const id = `${ref.kind}/${ref.name}`;
+      if (!opened.has(id)) {
+        const version = refVersions?.[id];
+        const stored =
+          version === undefined && ref.optional === true
+            ? undefined
+            : await this.store.getConfigVersion(ref.kind, ref.name, version);
+        if (stored === undefined && ref.optional !== true)
+          throw new Error(`${id} version ${version ?? 'latest'} not found`);
+        opened.set(
+          id,
+          stored === undefined
+            ? undefined
+            : ref.kind === 'Secret'
+              ? this.#open(stored)
+              : (JSON.parse(stored.data) as Record<string, string>),
+        );
+      }
+      return opened.get(id);
+    };
     const env: Record<string, string> = {};
     for (const ref of templateRefs(template)) {
-      const key = `${ref.kind}/${ref.name}`;
-      const stored = await this.store.getConfigVersion(ref.kind, ref.name, refVersions?.[key]);
-      if (stored === undefined) throw new Error(`${key} version ${refVersions?.[key] ?? 'latest'} not found`);
-      const data =
-        ref.kind === 'Secret' ? this.#open(stored) : (JSON.parse(stored.data) as Record<string, string>);
-      const prefix = envFrom[ref.path[1] as number]?.prefix ?? '';
-      for (const [name, value] of Object.entries(data))
+      const values = (await data(ref)) ?? {};
+      if (ref.key !== undefined) {
+        const value = values[ref.key];
+        if (value !== undefined) env[ref.path[1] as string] = value;
+        continue;
+      }
+      const prefix = envFrom?.[ref.path[1] as number]?.prefix ?? '';
+      for (const [name, value] of Object.entries(values))
         if (ENV_NAME.test(prefix + name)) env[prefix + name] = value;
     }
     return { ...rest, env: { ...env, ...rest.env } };

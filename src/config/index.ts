@@ -1,2 +1,8 @@
 /** ConfigMaps and Secrets (issue 14): versions, references from Rollout templates, materialization for replicas. */
-export { type ConfigChange, ConfigService, templateRefs } from './config-service.js';
+export {
+  type ConfigChange,
+  ConfigService,
+  type MissingRef,
+  type TemplateRef,
+  templateRefs,
+} from './config-service.js';

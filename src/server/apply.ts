@@ -3,7 +3,7 @@ import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import { refuseUnsandboxed } from '../auth/unsandboxed-options.js';
 import type { Clock } from '../clock/index.js';
-import { type ConfigChange, type ConfigService, templateRefs } from '../config/index.js';
+import { type ConfigChange, type ConfigService, type MissingRef, templateRefs } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import type { StateBackup, StateBackups } from '../platform/index.js';
 import type {
@@ -20,6 +20,7 @@ import {
   parseSpec,
   resolveTemplate,
   SpecValidationError,
+  specValueAt,
   templateHash,
 } from '../spec/index.js';
 import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
@@ -101,7 +102,12 @@ export class SpecApplier {
       const configResources = resources.filter(
         (r): r is ConfigMap | Secret => r.kind === 'ConfigMap' || r.kind === 'Secret',
       );
-      const pendingConfigs = new Set(configResources.map((r) => `${r.kind}/${r.metadata.name}`));
+      const pendingConfigs = new Map(
+        configResources.map((r) => [
+          `${r.kind}/${r.metadata.name}`,
+          Object.keys(r.kind === 'ConfigMap' ? (r.data ?? {}) : r.stringData),
+        ]),
+      );
       const located: { document: number; path: (string | number)[]; message: string }[] = [];
       for (const [index, resource] of resources.entries()) {
         for (const issue of envArgIssues(resource, this.options.analysisEnvAllow ?? [])) {
@@ -117,10 +123,7 @@ export class SpecApplier {
         if (resource.kind !== 'Rollout') continue;
         const issues = checkTemplate(resolveTemplate(resource.spec.template, dirname(file)));
         for (const ref of await this.options.configs.missing(resource.spec.template, pendingConfigs)) {
-          issues.push({
-            path: ['spec', 'template', ...ref.path],
-            message: `${ref.kind} ${JSON.stringify(ref.name)} not found; apply it first or in the same file`,
-          });
+          issues.push(missingRefIssue(ref, text, index));
         }
         const ports: [number, (string | number)[]][] = [[resource.spec.port, ['spec', 'port']]];
         const preview = resource.spec.strategy.blueGreen?.previewPort;
@@ -364,6 +367,41 @@ export class SpecApplier {
     await store.saveStatus(name, next, events);
     return true;
   }
+}
+
+/**
+ * The issue of a reference {@link ConfigService.missing} found, at its path in the spec text: an
+ * `env` entry's normalised path (`env.VAR.valueFrom...`) becomes the list index the file wrote.
+ */
+function missingRefIssue(
+  ref: MissingRef,
+  text: string,
+  document: number,
+): { path: (string | number)[]; message: string } {
+  let path: (string | number)[] = ['spec', 'template', ...ref.path];
+  if (ref.path[0] === 'env') {
+    const written = specValueAt(text, document, ['spec', 'template', 'env']);
+    const index = Array.isArray(written)
+      ? written.findLastIndex((e: unknown) => (e as { name?: unknown } | null)?.name === ref.path[1])
+      : -1;
+    path = [
+      'spec',
+      'template',
+      'env',
+      index,
+      'valueFrom',
+      ...ref.path.slice(3),
+      ref.missing === 'key' ? 'key' : 'name',
+    ];
+  }
+  const what = `${ref.kind} ${JSON.stringify(ref.name)}`;
+  return {
+    path,
+    message:
+      ref.missing === 'key'
+        ? `${what} has no key ${JSON.stringify(ref.key)}; add it, or set optional: true`
+        : `${what} not found; apply it first or in the same file`,
+  };
 }
 
 function portsOf(spec: RolloutSpec): number[] {

@@ -34,7 +34,7 @@ export {
   parseSpecs,
   type SpecSource,
 } from './load.js';
-export { locateSpecIssues, type PathIssue } from './locate.js';
+export { locateSpecIssues, type PathIssue, specValueAt } from './locate.js';
 export type { KnownTemplate } from './references.js';
 export * from './release-types.js';
 export { resolveTemplate, TEMPLATE_HASH_LENGTH, templateHash } from './revision.js';

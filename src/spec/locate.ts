@@ -39,3 +39,14 @@ export function locateSpecIssues(text: string, file: string, issues: readonly Pa
     };
   });
 }
+
+/**
+ * The value at `path` of the input's `document`-th non-empty document (numbered as
+ * {@link PathIssue.document}), as written (before normalisation: an `env` list stays a list), or
+ * undefined. Pure.
+ */
+export function specValueAt(text: string, document: number, path: readonly (string | number)[]): unknown {
+  const doc = parseAllDocuments(text).filter((d) => d.contents !== null)[document];
+  const node = doc?.getIn(path, true);
+  return isNode(node) ? node.toJSON() : node;
+}

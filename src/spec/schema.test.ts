@@ -35,6 +35,61 @@ describe('validateResource', () => {
     expect(analysis.ok && (analysis.resource as AnalysisTemplate).spec.metrics[0]?.count).toBeUndefined();
   });
 
+  it("should take env as Kubernetes' list, normalised to the mapping form (valueFrom apart)", () => {
+    const command = ['node', 'server.js'];
+    const list = validateResource(
+      rollout({
+        template: {
+          command,
+          env: [
+            { name: 'A', value: 'old' },
+            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'TOKEN' } } },
+            { name: 'A', value: 'new' },
+            { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'app', key: 'MODE', optional: true } } },
+          ],
+        },
+      }),
+    );
+    expect(list.ok && (list.resource as Rollout).spec.template).toEqual({
+      command,
+      env: { A: 'new' },
+      envValueFrom: {
+        TOKEN: { secretKeyRef: { name: 'api', key: 'TOKEN' } },
+        MODE: { configMapKeyRef: { name: 'app', key: 'MODE', optional: true } },
+      },
+    });
+    // A list of plain values is the same template as the mapping (the same revision hash).
+    const plain = validateResource(rollout({ template: { command, env: [{ name: 'A', value: '1' }] } }));
+    expect(plain.ok && (plain.resource as Rollout).spec.template).toEqual({ command, env: { A: '1' } });
+  });
+
+  it('should reject a bad env list entry at its path', () => {
+    const env = [
+      { name: 'A', value: '1', valueFrom: { secretKeyRef: { name: 'api', key: 'K' } } },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 'api' } } },
+      {
+        name: 'C',
+        valueFrom: { secretKeyRef: { name: 'api', key: 'K' }, configMapKeyRef: { name: 'a', key: 'K' } },
+      },
+      { name: '1X', value: 'v' },
+    ];
+    expect(issues(rollout({ template: { command: ['x'], env } }))).toEqual([
+      { path: 'spec.template.env.0', message: 'expected value or valueFrom, not both' },
+      {
+        path: 'spec.template.env.1.valueFrom.secretKeyRef.key',
+        message: expect.stringContaining('required field is missing'),
+      },
+      {
+        path: 'spec.template.env.2.valueFrom',
+        message: expect.stringContaining('exactly one of configMapKeyRef, secretKeyRef'),
+      },
+      { path: 'spec.template.env.3.name', message: expect.stringContaining('an environment variable name') },
+    ]);
+    expect(issues(rollout({ template: { command: ['x'], envValueFrom: {} } }))[0]?.message).toContain(
+      'unknown field "envValueFrom"',
+    );
+  });
+
   it('should reject a previewPort equal to port', () => {
     expect(issues(rollout({ strategy: { blueGreen: { previewPort: 8080 } } }))).toEqual([
       {

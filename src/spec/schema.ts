@@ -44,11 +44,14 @@ import {
   type CanaryStrategy,
   type ConfigMap,
   type EnvFromSource,
+  type EnvVar,
+  type EnvVarSource,
   type Handoff,
   type HandoffAction,
   type HandoffVerify,
   type HeaderRoutingMatch,
   type HttpGetAction,
+  type KeySelector,
   type Lifecycle,
   type LifecycleHandler,
   type LocalTemplate,
@@ -432,10 +435,79 @@ const envFromSchema = strict({
     .optional(),
 }).superRefine(exactlyOneOf(['configMapRef', 'secretRef'], 'an envFrom source'), ALWAYS);
 
+/** Schema of {@link KeySelector}. */
+const keySelectorSchema = strict({
+  name: nameSchema,
+  key: z.string({ error: ENV_NAME_EXPECTED }).regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
+  optional: z.boolean({ error: 'true or false' }).optional(),
+});
+
+/** Schema of {@link EnvVarSource}. */
+const envVarSourceSchema = strict({
+  configMapKeyRef: keySelectorSchema.optional(),
+  secretKeyRef: keySelectorSchema.optional(),
+}).superRefine(exactlyOneOf(['configMapKeyRef', 'secretKeyRef'], 'a valueFrom'), ALWAYS);
+
+/** Schema of {@link EnvVar}: Kubernetes' list entry, `value` or `valueFrom`. */
+const envVarSchema = strict({
+  name: z.string({ error: ENV_NAME_EXPECTED }).regex(ENV_NAME, { error: ENV_NAME_EXPECTED }),
+  value: z.string({ error: STRING_VALUE }).optional(),
+  valueFrom: envVarSourceSchema.optional(),
+}).superRefine((value, ctx) => {
+  if (!isRecord(value)) return;
+  const name = typeof value['name'] === 'string' ? value['name'] : '';
+  const literal = value['value'];
+  if (literal !== undefined && value['valueFrom'] !== undefined)
+    problem(ctx, [], 'expected value or valueFrom, not both', 'value or valueFrom');
+  else if (typeof literal === 'string' && literal.includes('\0'))
+    expect(ctx, ['value'], ENV_VALUE_EXPECTED, literal, 'a process environment cannot hold NUL');
+  else if (typeof literal === 'string' && Buffer.byteLength(`${name}=${literal}`) > MAX_ENV_ENTRY_BYTES)
+    problem(
+      ctx,
+      ['value'],
+      `expected ${ENV_VALUE_EXPECTED}, got ${Buffer.byteLength(`${name}=${literal}`)} bytes`,
+      ENV_VALUE_EXPECTED,
+    );
+}, ALWAYS);
+
+const ENV_LIST_EXPECTED = 'a list of {name, value} or {name, valueFrom}';
+/** `env` as a mapping or as Kubernetes' list: the input's type selects the branch. */
+const envSchema = z.union([
+  envMap,
+  z
+    .array(envVarSchema, { error: ENV_LIST_EXPECTED })
+    .max(MAX_ITEMS, { error: `${ENV_LIST_EXPECTED}, at most ${MAX_ITEMS}` }),
+]);
+
+/**
+ * `env` in its one internal form: literal values in `env`, `valueFrom` entries in `envValueFrom`;
+ * a later entry of a name wins (Kubernetes). A mapping is kept as it is. Pure.
+ */
+function normaliseEnv<T extends { env?: Record<string, string> | EnvVar[] | undefined }>(
+  template: T,
+): Omit<T, 'env'> & { env?: Record<string, string>; envValueFrom?: Record<string, EnvVarSource> } {
+  const { env, ...rest } = template;
+  if (env === undefined) return rest;
+  if (!Array.isArray(env)) return { ...rest, env };
+  const values: Record<string, string> = {};
+  const sources: Record<string, EnvVarSource> = {};
+  for (const entry of env) {
+    delete values[entry.name];
+    delete sources[entry.name];
+    if (entry.valueFrom !== undefined) sources[entry.name] = entry.valueFrom;
+    else values[entry.name] = entry.value ?? '';
+  }
+  return {
+    ...rest,
+    ...(Object.keys(values).length > 0 ? { env: values } : {}),
+    ...(Object.keys(sources).length > 0 ? { envValueFrom: sources } : {}),
+  };
+}
+
 const localTemplateSchema = strict({
   command: commandSchema,
   cwd: plainString('a directory path (relative to the spec file)', MAX_PATH_LENGTH, { min: 1 }).optional(),
-  env: envMap.optional(),
+  env: envSchema.optional(),
   envFrom: z.array(envFromSchema, { error: 'a list of {configMapRef} or {secretRef}' }).max(64).optional(),
   startupProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
@@ -450,7 +522,11 @@ const localTemplateSchema = strict({
       : [];
     const env = isRecord(value['env'])
       ? Object.entries(value['env']).map(([k, v]) => `${k}=${String(v)}`)
-      : [];
+      : Array.isArray(value['env'])
+        ? value['env'].flatMap((e: unknown) =>
+            isRecord(e) && typeof e['value'] === 'string' ? [`${String(e['name'])}=${e['value']}`] : [],
+          )
+        : [];
     const bytes = execBytes([...command, ...env]);
     if (bytes > MAX_EXEC_BYTES) {
       problem(
@@ -462,7 +538,8 @@ const localTemplateSchema = strict({
     }
   }, ALWAYS)
   .superRefine(successThresholdOne('livenessProbe'), ALWAYS)
-  .superRefine(successThresholdOne('startupProbe'), ALWAYS);
+  .superRefine(successThresholdOne('startupProbe'), ALWAYS)
+  .transform(normaliseEnv);
 
 /** Schema of {@link AnalysisTemplateRef}. */
 const analysisTemplateRefSchema = strict({
@@ -1170,6 +1247,8 @@ const shapesMatchTypes: [
   Same<z.infer<typeof sessionAffinitySchema>, SessionAffinity>,
   Same<z.infer<typeof localTemplateSchema>, Omit<LocalTemplate, 'refVersions'>>,
   Same<z.infer<typeof envFromSchema>, EnvFromSource>,
+  Same<z.infer<typeof envVarSchema>, EnvVar>,
+  Same<z.infer<typeof keySelectorSchema>, KeySelector>,
   Same<z.infer<typeof configMapSchema>, ConfigMap>,
   Same<z.infer<typeof secretSchema>, Secret>,
   Same<z.infer<typeof analysisTemplateRefSchema>, AnalysisTemplateRef>,
@@ -1196,6 +1275,8 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
+  true,
   true,
   true,
   true,

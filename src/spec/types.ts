@@ -80,7 +80,20 @@ export interface LocalTemplate {
   command: string[];
   /** Working directory; relative paths are resolved against the spec file's directory at apply time. */
   cwd?: string;
+  /**
+   * Environment variables with literal values. A spec writes either a mapping (`NAME: value`) or
+   * Kubernetes' list (`[{name, value} | {name, valueFrom}]`); the list is normalised at parse time:
+   * its `value` entries land here and its `valueFrom` entries in {@link LocalTemplate.envValueFrom}
+   * (a later entry of a name winning, as Kubernetes), so a list of plain values and the same
+   * mapping are the same revision. Wins over `envFrom`.
+   */
   env?: Record<string, string>;
+  /**
+   * Set by the parser from `env` list entries with `valueFrom`, never written in a spec: each
+   * variable taken from one key of a ConfigMap or Secret (pinned by `refVersions` as `envFrom`).
+   * Wins over `envFrom`, as any `env` entry.
+   */
+  envValueFrom?: Record<string, EnvVarSource>;
   /**
    * As Kubernetes' `envFrom`: every key of each ConfigMap or Secret becomes an environment variable
    * (with `prefix` in front), in list order, a later source winning; `env` wins over all of them.
@@ -106,6 +119,31 @@ export interface LocalTemplate {
   lifecycle?: Lifecycle;
   /** Seconds from the start of a stop (drain, preStop, SIGTERM) to SIGKILL. @default 30 */
   terminationGracePeriodSeconds?: number;
+}
+
+/** As Kubernetes' EnvVar: one environment variable, `value` or `valueFrom` (exactly one). */
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: EnvVarSource;
+}
+
+/** As Kubernetes' EnvVarSource: exactly one of `configMapKeyRef` or `secretKeyRef`. */
+export interface EnvVarSource {
+  configMapKeyRef?: KeySelector;
+  secretKeyRef?: KeySelector;
+}
+
+/** As Kubernetes' ConfigMapKeySelector / SecretKeySelector: one key of a ConfigMap or Secret. */
+export interface KeySelector {
+  /** The ConfigMap's or Secret's name. */
+  name: string;
+  key: string;
+  /**
+   * When true, a missing ConfigMap, Secret or key leaves the variable unset instead of failing the
+   * apply (Kubernetes' `optional`). @default false
+   */
+  optional?: boolean;
 }
 
 /** One `envFrom` source: exactly one of `configMapRef` or `secretRef`. */

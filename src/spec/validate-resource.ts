@@ -171,6 +171,15 @@ function toFieldIssues(
     ];
   }
   if (issue.code === 'invalid_union') {
+    // A union of a mapping and a list (`env`): the input's type rules out every branch but one.
+    const typed = issue.errors.filter(
+      (branch) => !(branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0),
+    );
+    if (typed.length === 1 && typed.length < issue.errors.length) {
+      return (typed[0] ?? []).flatMap((inner) =>
+        toFieldIssues({ ...inner, path: [...issue.path, ...inner.path] }, allowedFields),
+      );
+    }
     // A union of strict objects (a canary step): when the keys select one branch, its issues are
     // more precise than "expected a step with exactly one of ..." (`pause:` left empty, say).
     const selected = issue.errors.filter(
