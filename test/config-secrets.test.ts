@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CutoverEnv,
@@ -26,6 +26,11 @@ const secretDoc = (name: string, stringData: Record<string, string>) => ({
 /** Which value of `name` a replica behind `port` runs with, as the sha256 the sample service reports. */
 async function envSha(port: number, name: string): Promise<string> {
   return (await (await fetch(`http://127.0.0.1:${port}/env-sha256/${name}`)).text()).trim();
+}
+
+/** The same of the file `path` under the replica's `$CUTOVER_FILES_DIR`. */
+async function fileSha(port: number, path: string): Promise<string> {
+  return (await (await fetch(`http://127.0.0.1:${port}/file-sha256/${path}`)).text()).trim();
 }
 
 /** Every file under `dir`, recursively. */
@@ -295,6 +300,7 @@ describe('ConfigMap and Secret (real processes)', () => {
             valueFrom: { configMapKeyRef: { name: 'absent-config', key: 'X', optional: true } },
           },
         ],
+        files: [{ path: 'cfg/x', configMapRef: { name: 'agent-config' }, key: 'NOPE' }],
       },
       strategy: { recreate: {} },
     });
@@ -308,7 +314,28 @@ describe('ConfigMap and Secret (real processes)', () => {
     expect(r.stderr).toContain(
       'spec.template.env[2].valueFrom.configMapKeyRef.name: ConfigMap "absent-config" not found',
     );
+    expect(r.stderr).toContain('spec.template.files[0].key: ConfigMap "agent-config" has no key "NOPE"');
     expect(r.stderr).not.toContain('env[3]');
+    // A files path must stay inside the replica set's files directory.
+    const escaping = rolloutDoc('ref-orphan', {
+      port: ports[2]!,
+      template: {
+        ...sampleTemplate(env, 'v1'),
+        files: [
+          { path: '../escape', secretRef: { name: 'agent-keys' } },
+          { path: '/etc/cutover', configMapRef: { name: 'agent-config' } },
+        ],
+      },
+      strategy: { recreate: {} },
+    });
+    const escaped = await cli(['apply', '-f', env.write('ref-escape.yaml', specYaml(escaping))]);
+    expect(escaped.code).not.toBe(0);
+    expect(escaped.stderr).toMatch(
+      /spec\.template\.files\[0\]\.path: expected a relative path .*it climbs out with \.\./,
+    );
+    expect(escaped.stderr).toMatch(
+      /spec\.template\.files\[1\]\.path: expected a relative path .*it is absolute/,
+    );
     expect((await env.cli(['get', 'rollout', 'ref-orphan'])).code).not.toBe(0);
     expect(await env.apiGet('/api/v1/configmaps')).toEqual(configsBefore);
     expect(await env.apiGet('/api/v1/secrets')).toEqual(secretsBefore);
@@ -331,6 +358,10 @@ describe('ConfigMap and Secret (real processes)', () => {
           { name: 'AGENT_TOKEN', valueFrom: { secretKeyRef: { name: 'ref-keys', key: 'TOKEN' } } },
           { name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'agent-config', key: 'MODEL_PATH' } } },
         ],
+        files: [
+          { path: 'secrets/token', secretRef: { name: 'ref-keys' }, key: 'TOKEN' },
+          { path: 'config', configMapRef: { name: 'agent-config' } },
+        ],
       },
       strategy: { recreate: {} },
     });
@@ -342,6 +373,9 @@ describe('ConfigMap and Secret (real processes)', () => {
     expect(await envSha(port, 'AGENT_TOKEN')).toBe(sha256(first));
     expect(await envSha(port, 'MODEL')).toBe(sha256('/models/planner-v1'));
     expect((await fetch(`http://127.0.0.1:${port}/env-sha256/TOKEN`)).status).toBe(404);
+    expect(await fileSha(port, 'secrets/token')).toBe(sha256(first));
+    expect(await fileSha(port, 'config/MODEL_PATH')).toBe(sha256('/models/planner-v1'));
+    expect(await fileSha(port, 'config/FAULT_RATE')).toBe(sha256('1'));
 
     const set = await cli([
       'secret',
@@ -359,6 +393,16 @@ describe('ConfigMap and Secret (real processes)', () => {
       { what: 'Healthy on revision 2', timeoutMs: 30_000 },
     );
     expect(await envSha(port, 'AGENT_TOKEN')).toBe(sha256(second));
+    expect(await fileSha(port, 'secrets/token')).toBe(sha256(second));
+    // Per replica set, 0600 for a Secret's file and 0644 for a ConfigMap's; revision 1's are gone.
+    const written = filesUnder(env.home).filter((f) => f.includes(`${sep}files${sep}ref-agent${sep}`));
+    expect(
+      written.map((f) => [f.slice(f.indexOf(`ref-agent${sep}`)), statSync(f).mode & 0o777]).sort(),
+    ).toEqual([
+      [join('ref-agent', 'r2', 'config', 'FAULT_RATE'), 0o644],
+      [join('ref-agent', 'r2', 'config', 'MODEL_PATH'), 0o644],
+      [join('ref-agent', 'r2', 'secrets', 'token'), 0o600],
+    ]);
     const revisions = await env.apiGet<{
       items: { number: number; template: { refVersions?: object } }[];
     }>('/api/v1/rollouts/ref-agent/revisions');
@@ -366,6 +410,11 @@ describe('ConfigMap and Secret (real processes)', () => {
       [1, { 'Secret/ref-keys': 1, 'ConfigMap/agent-config': 2 }],
       [2, { 'Secret/ref-keys': 2, 'ConfigMap/agent-config': 2 }],
     ]);
-    await expectNowhere([first, second], ['ref.yaml', 'tok.txt'], ['/api/v1/rollouts/ref-agent/revisions']);
+    // Only the replica's own files hold the value (as its environment does).
+    await expectNowhere(
+      [first, second],
+      ['ref.yaml', 'tok.txt', ...written.map((f) => relative(env.home, f))],
+      ['/api/v1/rollouts/ref-agent/revisions'],
+    );
   }, 60_000);
 });

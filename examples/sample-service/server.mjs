@@ -21,10 +21,12 @@
 // e.g. http://127.0.0.1:8081) within 1 s and answers 200 {"peers": {url: status}} when every peer
 // answered 200, else 503.
 // Configuration: GET /env-sha256/NAME answers the sha256 (hex) of the environment variable NAME
-// (404 when unset): a test sees which value a replica got without the value leaving it.
+// (404 when unset): a test sees which value a replica got without the value leaving it;
+// GET /file-sha256/PATH the same of the file $CUTOVER_FILES_DIR/PATH (template.files; 404 when absent).
 // It exports progressive_agent_requests_total{agent_type,status} on GET /metrics, and with QUALITY
 // set also sample_quality_score{agent_type} there and {"quality": QUALITY} on GET /quality.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { acceptEchoWebSocket } from './websocket.mjs';
 
@@ -76,6 +78,21 @@ function respond(req, res) {
       res
         .writeHead(200, { 'content-type': 'text/plain' })
         .end(`${createHash('sha256').update(value).digest('hex')}\n`);
+    return;
+  }
+  if (req.url.startsWith('/file-sha256/')) {
+    const path = decodeURIComponent(req.url.slice('/file-sha256/'.length));
+    let content;
+    try {
+      if (path.split('/').includes('..')) throw new Error('outside');
+      content = readFileSync(`${process.env.CUTOVER_FILES_DIR ?? '.'}/${path}`);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('absent\n');
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/plain' })
+      .end(`${createHash('sha256').update(content).digest('hex')}\n`);
     return;
   }
   if (req.url === '/health/coordination-ready') {

@@ -164,6 +164,40 @@ describe('ConfigService', () => {
     expect((await configs.materialize(template)).env?.['A']).toBe('t0k');
   });
 
+  it('should turn files into fileData: a whole source as one file per key, one key as one file, a Secret 0600', async () => {
+    const template = await configs.pin({
+      command: ['node'],
+      files: [
+        { path: 'config', configMapRef: { name: 'base' } },
+        { path: 'secrets/token', secretRef: { name: 'keys' }, key: 'TOKEN' },
+      ],
+    });
+    expect(template.refVersions).toEqual({ 'ConfigMap/base': 1, 'Secret/keys': 2 });
+    expect(await configs.materialize(template)).toEqual({
+      command: ['node'],
+      env: {},
+      fileData: [
+        { path: 'config/A', data: 'base', mode: 0o644 },
+        { path: 'config/B', data: 'base', mode: 0o644 },
+        { path: 'secrets/token', data: 't1k', mode: 0o600 },
+      ],
+    });
+    expect(
+      await configs.missing(
+        { command: ['node'], files: [{ path: 'x', configMapRef: { name: 'base' }, key: 'NOPE' }] },
+        new Map(),
+      ),
+    ).toEqual([
+      {
+        kind: 'ConfigMap',
+        name: 'base',
+        key: 'NOPE',
+        path: ['files', 0, 'configMapRef', 'name'],
+        missing: 'key',
+      },
+    ]);
+  });
+
   it('should re-wrap every Secret version under a new key, and open versions of an interrupted rotation', async () => {
     const path = join(home, 'keys', 'kek');
     const next = createNextKek(path);

@@ -8,7 +8,7 @@ import {
   type SecretEnvelope,
   sealSecret,
 } from '../secret/envelope.js';
-import type { ConfigMap, LocalTemplate, Secret } from '../spec/index.js';
+import type { ConfigMap, FileData, LocalTemplate, Secret } from '../spec/index.js';
 import type { ConfigKind, Store, StoredConfigVersion } from '../store/index.js';
 
 /** Variable names Kubernetes' `envFrom` takes; other keys are skipped. */
@@ -75,8 +75,21 @@ export function templateRefs(template: LocalTemplate): TemplateRef[] {
       },
     ];
   });
-  return [...fromEnvFrom, ...fromEnv];
+  const fromFiles = (template.files ?? []).flatMap((file, i): TemplateRef[] => {
+    const field = file.configMapRef !== undefined ? 'configMapRef' : 'secretRef';
+    const name = file.configMapRef?.name ?? file.secretRef?.name;
+    if (name === undefined) return [];
+    const kind: ConfigKind = field === 'configMapRef' ? 'ConfigMap' : 'Secret';
+    return [
+      { kind, name, path: ['files', i, field, 'name'], ...(file.key !== undefined ? { key: file.key } : {}) },
+    ];
+  });
+  return [...fromEnvFrom, ...fromEnv, ...fromFiles];
 }
+
+/** Mode of a file written from a Secret (owner only) and from a ConfigMap. */
+const SECRET_FILE_MODE = 0o600;
+const CONFIG_FILE_MODE = 0o644;
 
 /**
  * ConfigMaps and Secrets (issue 14): stores their versions (a Secret sealed under the installation's
@@ -209,13 +222,15 @@ export class ConfigService {
    * The template as a replica runs it: `envFrom` sources (at their pinned versions, a Secret
    * decrypted) merged into `env` in order, keys that are not variable names skipped; then `env`'s
    * `valueFrom` entries (one key each; an optional one whose resource or key is absent left unset)
-   * and its literal values, both winning over `envFrom`. `envFrom`, `envValueFrom` and `refVersions`
-   * removed. Only the data plane gets it.
+   * and its literal values, both winning over `envFrom`; `files` turned into `fileData` (a Secret's
+   * 0600, a ConfigMap's 0644; a whole source as one file per key under its path). `envFrom`,
+   * `envValueFrom`, `files` and `refVersions` removed. Only the data plane gets it.
    * @throws Error when a pinned version is gone, or a Secret does not decrypt.
    */
   async materialize(template: LocalTemplate): Promise<LocalTemplate> {
-    if (template.envFrom === undefined && template.envValueFrom === undefined) return template;
-    const { envFrom, envValueFrom: _valueFrom, refVersions, ...rest } = template;
+    if (template.envFrom === undefined && template.envValueFrom === undefined && template.files === undefined)
+      return template;
+    const { envFrom, envValueFrom: _valueFrom, files, refVersions, ...rest } = template;
     const opened = new Map<string, Record<string, string> | undefined>();
     const data = async (ref: TemplateRef): Promise<Record<string, string> | undefined> => {
       const id = `${ref.kind}/${ref.name}`;
@@ -239,8 +254,21 @@ export class ConfigService {
       return opened.get(id);
     };
     const env: Record<string, string> = {};
+    const fileData: FileData[] = [];
     for (const ref of templateRefs(template)) {
       const values = (await data(ref)) ?? {};
+      if (ref.path[0] === 'files') {
+        const mode = ref.kind === 'Secret' ? SECRET_FILE_MODE : CONFIG_FILE_MODE;
+        const path = files?.[ref.path[1] as number]?.path ?? '';
+        if (ref.key !== undefined) {
+          const value = values[ref.key];
+          if (value !== undefined) fileData.push({ path, data: value, mode });
+        } else {
+          for (const [key, value] of Object.entries(values))
+            fileData.push({ path: `${path}/${key}`, data: value, mode });
+        }
+        continue;
+      }
       if (ref.key !== undefined) {
         const value = values[ref.key];
         if (value !== undefined) env[ref.path[1] as string] = value;
@@ -250,7 +278,11 @@ export class ConfigService {
       for (const [name, value] of Object.entries(values))
         if (ENV_NAME.test(prefix + name)) env[prefix + name] = value;
     }
-    return { ...rest, env: { ...env, ...rest.env } };
+    return {
+      ...rest,
+      env: { ...env, ...rest.env },
+      ...(files === undefined ? {} : { fileData }),
+    };
   }
 
   /**

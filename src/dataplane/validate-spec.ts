@@ -230,6 +230,29 @@ function lifecycle(v: unknown, path: string): void {
   }
 }
 
+/**
+ * Files a replica set's replicas get: each path relative, inside the set's files directory (no
+ * `..`, `.` or empty segment), mode 0600 or 0644. Checked here again: the data plane writes them.
+ */
+function fileData(v: unknown, path: string): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) fail(path, 'a list of {path, data, mode}', v);
+  v.forEach((f: unknown, i: number) => {
+    if (!isObject(f)) fail(`${path}[${i}]`, 'an object', f);
+    const p = f.path;
+    if (
+      typeof p !== 'string' ||
+      p === '' ||
+      p.startsWith('/') ||
+      p.includes('\0') ||
+      p.split('/').some((s) => s === '' || s === '.' || s === '..')
+    )
+      fail(`${path}[${i}].path`, 'a relative path without ., .. or empty segments', p);
+    if (typeof f.data !== 'string') fail(`${path}[${i}].data`, 'a string', '(not shown)');
+    if (f.mode !== 0o600 && f.mode !== 0o644) fail(`${path}[${i}].mode`, '0600 or 0644 (384 or 420)', f.mode);
+  });
+}
+
 function probe(v: unknown, path: string): void {
   if (v === undefined) return;
   if (!isObject(v)) fail(path, 'a probe object', v);
@@ -299,6 +322,7 @@ export function validateRolloutSpec(value: unknown, name: string): RolloutDataPl
       for (const [k, v] of Object.entries(t.env))
         if (typeof v !== 'string') fail(`${path}.template.env.${k}`, 'a string', v);
     }
+    fileData(t.fileData, `${path}.template.fileData`);
     probe(t.startupProbe, `${path}.template.startupProbe`);
     probe(t.readinessProbe, `${path}.template.readinessProbe`);
     probe(t.livenessProbe, `${path}.template.livenessProbe`);

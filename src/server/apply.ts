@@ -379,6 +379,8 @@ function missingRefIssue(
   document: number,
 ): { path: (string | number)[]; message: string } {
   let path: (string | number)[] = ['spec', 'template', ...ref.path];
+  if (ref.path[0] === 'files' && ref.missing === 'key')
+    path = ['spec', 'template', 'files', ref.path[1]!, 'key'];
   if (ref.path[0] === 'env') {
     const written = specValueAt(text, document, ['spec', 'template', 'env']);
     const index = Array.isArray(written)

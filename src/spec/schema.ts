@@ -74,6 +74,7 @@ import {
   type SetHeaderRoute,
   type SetMirrorRoute,
   type StringMatch,
+  type TemplateFile,
 } from './types.js';
 
 /** Kinds of resource a spec file may hold. */
@@ -504,11 +505,51 @@ function normaliseEnv<T extends { env?: Record<string, string> | EnvVar[] | unde
   };
 }
 
+const FILE_PATH_EXPECTED = `a relative path of at most ${MAX_PATH_LENGTH} characters, /-separated, without . or .. segments, e.g. config/app`;
+/** A `files` path: relative, and no segment leaves the replica set's files directory. */
+const filePathSchema = z
+  .string({ error: FILE_PATH_EXPECTED })
+  .min(1, { error: FILE_PATH_EXPECTED })
+  .max(MAX_PATH_LENGTH, { error: FILE_PATH_EXPECTED })
+  .superRefine((value, ctx) => {
+    const why = value.startsWith('/')
+      ? 'it is absolute'
+      : value.split('/').some((s) => s === '..')
+        ? 'it climbs out with ..'
+        : value.split('/').some((s) => s === '' || s === '.')
+          ? 'it has an empty or . segment'
+          : controlCharacter(value, false) !== undefined
+            ? 'it holds a control character'
+            : undefined;
+    if (why !== undefined) expect(ctx, [], FILE_PATH_EXPECTED, value, why);
+  });
+
+/** Schema of {@link TemplateFile}. */
+const templateFileSchema = strict({
+  path: filePathSchema,
+  configMapRef: strict({ name: nameSchema }).optional(),
+  secretRef: strict({ name: nameSchema }).optional(),
+  key: z.string({ error: ENV_NAME_EXPECTED }).regex(ENV_NAME, { error: ENV_NAME_EXPECTED }).optional(),
+}).superRefine(exactlyOneOf(['configMapRef', 'secretRef'], 'a files entry'), ALWAYS);
+
+const filesSchema = z
+  .array(templateFileSchema, { error: 'a list of {path, configMapRef} or {path, secretRef}' })
+  .max(64, { error: 'a list of at most 64 files entries' })
+  .superRefine((files, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, f] of files.entries()) {
+      if (seen.has(f.path))
+        problem(ctx, [i, 'path'], `path ${JSON.stringify(f.path)} is listed twice`, 'a path listed once');
+      seen.add(f.path);
+    }
+  });
+
 const localTemplateSchema = strict({
   command: commandSchema,
   cwd: plainString('a directory path (relative to the spec file)', MAX_PATH_LENGTH, { min: 1 }).optional(),
   env: envSchema.optional(),
   envFrom: z.array(envFromSchema, { error: 'a list of {configMapRef} or {secretRef}' }).max(64).optional(),
+  files: filesSchema.optional(),
   startupProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
   livenessProbe: probeSchema.optional(),
@@ -1245,7 +1286,8 @@ const shapesMatchTypes: [
   Same<z.infer<typeof handoffVerifySchema>, HandoffVerify>,
   Same<z.infer<typeof handoffSchema>, Handoff>,
   Same<z.infer<typeof sessionAffinitySchema>, SessionAffinity>,
-  Same<z.infer<typeof localTemplateSchema>, Omit<LocalTemplate, 'refVersions'>>,
+  Same<z.infer<typeof localTemplateSchema>, Omit<LocalTemplate, 'refVersions' | 'fileData'>>,
+  Same<z.infer<typeof templateFileSchema>, TemplateFile>,
   Same<z.infer<typeof envFromSchema>, EnvFromSource>,
   Same<z.infer<typeof envVarSchema>, EnvVar>,
   Same<z.infer<typeof keySelectorSchema>, KeySelector>,
@@ -1275,6 +1317,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

@@ -104,6 +104,19 @@ export interface LocalTemplate {
    */
   envFrom?: EnvFromSource[];
   /**
+   * ConfigMaps and Secrets as files, as Kubernetes' configMap and secret volumes: each entry writes
+   * a whole ConfigMap or Secret as a directory `path/` with one file per key, or with `key` that one
+   * key as the file `path`. Written per replica set (a canary and its stable never share a file)
+   * under `$CUTOVER_FILES_DIR` (`<data plane home>/files/<rollout>/<set>/`, 0700), Secret files
+   * 0600, ConfigMap files 0644. Versions pinned as `envFrom`'s.
+   */
+  files?: TemplateFile[];
+  /**
+   * Set by the control plane for the data plane only (never stored, never in a spec): the content
+   * of each file of {@link LocalTemplate.files}, at its pinned version.
+   */
+  fileData?: FileData[];
+  /**
    * Set by cutover at apply, never in a spec: the version of each ConfigMap and Secret the template
    * takes, keyed `ConfigMap/NAME` or `Secret/NAME`; part of the template hash.
    */
@@ -119,6 +132,28 @@ export interface LocalTemplate {
   lifecycle?: Lifecycle;
   /** Seconds from the start of a stop (drain, preStop, SIGTERM) to SIGKILL. @default 30 */
   terminationGracePeriodSeconds?: number;
+}
+
+/** One `files` entry: exactly one of `configMapRef` or `secretRef`. */
+export interface TemplateFile {
+  /**
+   * Relative to `$CUTOVER_FILES_DIR`, `/`-separated, without `..` or `.` segments: a directory (one
+   * file per key) or, with `key`, the file.
+   */
+  path: string;
+  configMapRef?: { name: string };
+  secretRef?: { name: string };
+  /** The one key written, as the file `path`. @default every key, as files of the directory `path` */
+  key?: string;
+}
+
+/** One file as the data plane writes it. */
+export interface FileData {
+  /** Relative to the replica set's files directory. */
+  path: string;
+  data: string;
+  /** 0o600 (a Secret's) or 0o644 (a ConfigMap's). */
+  mode: number;
 }
 
 /** As Kubernetes' EnvVar: one environment variable, `value` or `valueFrom` (exactly one). */

@@ -6,6 +6,7 @@ import { ChildProcessHost } from './child-process-host.js';
 import { freePort } from './free-port.js';
 import type { HostedProcess, ProcessHost } from './process-host.js';
 import { DEFAULT_TERMINATION_GRACE_SECONDS, Replica } from './replica.js';
+import { removeReplicaFiles, writeReplicaFiles } from './replica-files.js';
 import type { RestartBackoffOptions } from './restart-backoff.js';
 
 /** Options of the {@link LocalPlatform}. */
@@ -58,6 +59,8 @@ export class LocalPlatform implements Platform {
   /** `activeReplica` as last applied, by rollout (absent: not set). */
   readonly #active = new Map<string, string | null>();
   readonly #stateDir: string;
+  /** `<home>/files`: per Rollout and replica set, the files of its template (`fileData`). */
+  readonly #filesDir: string;
 
   constructor(options: LocalPlatformOptions) {
     this.#options = options;
@@ -65,6 +68,7 @@ export class LocalPlatform implements Platform {
     this.#logDir = join(options.home, 'logs');
     mkdirSync(this.#logDir, { recursive: true });
     this.#stateDir = join(options.home, 'state');
+    this.#filesDir = join(options.home, 'files');
     this.#processes =
       options.processes ?? new ChildProcessHost({ registryDir: join(options.home, 'run', 'replicas') });
     for (const proc of this.#processes.takeAdoptable()) {
@@ -126,6 +130,7 @@ export class LocalPlatform implements Platform {
         // Same number, different template: a different revision; replace its replicas.
         this.#retire(rollout, state, state.replicas.length);
       }
+      if (state === undefined || state.spec.hash !== spec.hash) this.#writeFiles(rollout, spec);
       if (state === undefined) {
         state = { spec, replicas: [], stopping: new Set(), nextOrdinal: 0, pending: 0, starting: new Set() };
         sets.set(key, state);
@@ -218,6 +223,18 @@ export class LocalPlatform implements Platform {
     return dir;
   }
 
+  /** `<home>/files/<rollout>/<r<revision> | set>`: the files directory of one replica set. */
+  #setFilesDir(rollout: string, spec: ReplicaSetSpec): string {
+    return join(this.#filesDir, rollout, spec.set ?? `r${spec.revision}`);
+  }
+
+  /** Writes a set's `fileData` before any of its replicas starts; none: nothing on disk. */
+  #writeFiles(rollout: string, spec: ReplicaSetSpec): void {
+    if (spec.template.fileData !== undefined)
+      writeReplicaFiles(this.#setFilesDir(rollout, spec), spec.template.fileData);
+    else removeReplicaFiles(this.#setFilesDir(rollout, spec));
+  }
+
   #replica(rollout: string, state: ReplicaSetState, ordinal: number, port: number): Replica {
     const stateful = state.spec.ordinals !== undefined;
     return new Replica({
@@ -236,6 +253,9 @@ export class LocalPlatform implements Platform {
           : `${state.spec.set ?? `${rollout}-r${state.spec.revision}`}-${ordinal}.log`,
       ),
       ...(stateful ? { stateDir: this.#ordinalStateDir(rollout, ordinal) } : {}),
+      ...(state.spec.template.fileData !== undefined
+        ? { filesDir: this.#setFilesDir(rollout, state.spec) }
+        : {}),
       sink: this.#options.sink,
       onChange: () => this.#publish(rollout, state),
       processes: this.#processes,
@@ -309,7 +329,10 @@ export class LocalPlatform implements Platform {
       return;
     const sets = this.#rollouts.get(rollout);
     const key = replicaSetKey(state.spec);
-    if (sets?.get(key) === state) sets.delete(key);
+    if (sets?.get(key) === state) {
+      sets.delete(key);
+      removeReplicaFiles(this.#setFilesDir(rollout, state.spec));
+    }
   }
 
   #publish(rollout: string, state: ReplicaSetState): void {

@@ -35,6 +35,8 @@ export interface ReplicaOptions {
    * then `<rollout>-<ordinal>`, the same in every revision.
    */
   stateDir?: string;
+  /** Its replica set's files directory (`template.files`), given as `$CUTOVER_FILES_DIR`. */
+  filesDir?: string;
   template: LocalTemplate;
   /** Template hash of the revision (identifies it to a later router process that adopts the replica). */
   hash: string;
@@ -131,6 +133,7 @@ export class Replica {
       ...(options.stateDir !== undefined
         ? { CUTOVER_STATE_DIR: options.stateDir, CUTOVER_REPLICA_ORDINAL: String(options.ordinal) }
         : {}),
+      ...(options.filesDir !== undefined ? { CUTOVER_FILES_DIR: options.filesDir } : {}),
     });
   }
 
