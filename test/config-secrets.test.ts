@@ -57,7 +57,7 @@ describe('ConfigMap and Secret (real processes)', () => {
   };
 
   beforeAll(async () => {
-    ports = await freePorts(3);
+    ports = await freePorts(4);
   });
 
   afterAll(async () => {
@@ -416,5 +416,56 @@ describe('ConfigMap and Secret (real processes)', () => {
       ['ref.yaml', 'tok.txt', ...written.map((f) => relative(env.home, f))],
       ['/api/v1/rollouts/ref-agent/revisions'],
     );
+  }, 60_000);
+  it("should give a Rollout of an environment that environment's ConfigMap, the same name of every environment to others", async () => {
+    const port = ports[3]!;
+    const scoped = (mode: string, environment?: string) => ({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'ConfigMap',
+      metadata: { name: 'scoped-config', ...(environment === undefined ? {} : { environment }) },
+      data: { MODE: mode },
+    });
+    const rollout = {
+      ...(rolloutDoc('env-agent', {
+        port,
+        template: { ...sampleTemplate(env, 'v1'), envFrom: [{ configMapRef: { name: 'scoped-config' } }] },
+        strategy: { recreate: {} },
+      }) as { metadata: object }),
+      metadata: { name: 'env-agent', environment: 'production' },
+    };
+    const applied = await cli([
+      'apply',
+      '-f',
+      env.write('scoped.yaml', specYaml(scoped('any'), scoped('prod', 'production'), rollout)),
+    ]);
+    expect(applied.code, applied.stderr).toBe(0);
+    await env.waitForRollout('env-agent', (r) => r.status.phase === 'Healthy', { what: 'Healthy' });
+    expect(await envSha(port, 'MODE')).toBe(sha256('prod'));
+    const listed = await cli(['configmap', 'list', '-o', 'json']);
+    expect(
+      (JSON.parse(listed.stdout) as { name: string; environment?: string; data: object }[])
+        .filter((c) => c.name === 'scoped-config')
+        .map((c) => [c.environment ?? '*', c.data]),
+    ).toEqual([
+      ['*', { MODE: 'any' }],
+      ['production', { MODE: 'prod' }],
+    ]);
+    // The ConfigMap of every environment changing is nothing to this Rollout; its own is a new revision.
+    const other = await cli(['apply', '-f', env.write('scoped-2.yaml', specYaml(scoped('any-2')))]);
+    expect(other.stdout).not.toContain('rollout.cutover.dev/env-agent');
+    const own = await cli([
+      'apply',
+      '-f',
+      env.write('scoped-3.yaml', specYaml(scoped('prod-2', 'production'))),
+    ]);
+    expect(own.stdout).toContain('rollout.cutover.dev/env-agent revised (revision 2)');
+    await env.waitForRollout(
+      'env-agent',
+      (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2,
+      {
+        what: 'Healthy on revision 2',
+      },
+    );
+    expect(await envSha(port, 'MODE')).toBe(sha256('prod-2'));
   }, 60_000);
 });

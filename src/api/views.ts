@@ -89,6 +89,8 @@ export interface ReleaseView extends Release {
 export interface ConfigView {
   kind: 'ConfigMap' | 'Secret';
   name: string;
+  /** `metadata.environment`; absent: every environment. */
+  environment?: string;
   version: number;
   keys: string[];
   /** sha256 (hex) of the canonical JSON of the values: the version's fingerprint. */

@@ -198,6 +198,44 @@ describe('ConfigService', () => {
     ]);
   });
 
+  it("should resolve a reference to its environment's ConfigMap first, else the one of every environment", async () => {
+    const cm = (data: Record<string, string>, environment?: string) => ({
+      apiVersion: 'cutover.dev/v1alpha1' as const,
+      kind: 'ConfigMap' as const,
+      metadata: { name: 'scoped', ...(environment === undefined ? {} : { environment }) },
+      data,
+    });
+    await configs.put(cm({ MODE: 'any' }), 'user:amy', 1);
+    expect(await configs.put(cm({ MODE: 'prod' }, 'production'), 'user:amy', 1)).toMatchObject({
+      name: 'scoped@production',
+      version: 1,
+    });
+    const template = { command: ['node'], envFrom: [{ configMapRef: { name: 'scoped' } }] };
+    const prod = await configs.pin(template, 'production');
+    expect(prod).toMatchObject({
+      refVersions: { 'ConfigMap/scoped@production': 1 },
+      refEnvironment: 'production',
+    });
+    expect((await configs.materialize(prod)).env).toEqual({ MODE: 'prod' });
+    const staging = await configs.pin(template, 'staging');
+    expect(staging.refVersions).toEqual({ 'ConfigMap/scoped': 1 });
+    expect((await configs.materialize(staging)).env).toEqual({ MODE: 'any' });
+    // Re-pinned later (a dependent), the template keeps resolving in its environment.
+    expect((await configs.pin(prod)).refVersions).toEqual({ 'ConfigMap/scoped@production': 1 });
+    expect(await configs.get('ConfigMap', 'scoped', 'production')).toMatchObject({
+      name: 'scoped',
+      environment: 'production',
+      data: { MODE: 'prod' },
+    });
+    expect(
+      await configs.missing(
+        { command: ['x'], envFrom: [{ configMapRef: { name: 'scoped' } }] },
+        new Map(),
+        'dev',
+      ),
+    ).toEqual([]);
+  });
+
   it('should re-wrap every Secret version under a new key, and open versions of an interrupted rotation', async () => {
     const path = join(home, 'keys', 'kek');
     const next = createNextKek(path);

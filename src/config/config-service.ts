@@ -87,6 +87,22 @@ export function templateRefs(template: LocalTemplate): TemplateRef[] {
   return [...fromEnvFrom, ...fromEnv, ...fromFiles];
 }
 
+/**
+ * The name a ConfigMap or Secret is stored under: `NAME`, or `NAME@ENVIRONMENT` for one of an
+ * environment (a DNS label holds no `@`), so the same name in two environments are two resources.
+ */
+export function storedConfigName(name: string, environment?: string): string {
+  return environment === undefined ? name : `${name}@${environment}`;
+}
+
+/**
+ * The stored names a reference resolves to in `environment`, first match wins: the environment's
+ * own, then the one of every environment. Pure.
+ */
+export function refCandidates(ref: TemplateRef, environment?: string): string[] {
+  return environment === undefined ? [ref.name] : [storedConfigName(ref.name, environment), ref.name];
+}
+
 /** Mode of a file written from a Secret (owner only) and from a ConfigMap. */
 const SECRET_FILE_MODE = 0o600;
 const CONFIG_FILE_MODE = 0o644;
@@ -117,12 +133,14 @@ export class ConfigService {
    */
   async put(resource: ConfigMap | Secret, actor: string, now: number): Promise<ConfigChange> {
     const data = resource.kind === 'ConfigMap' ? (resource.data ?? {}) : resource.stringData;
-    return this.#put(resource.kind, resource.metadata.name, data, actor, now);
+    const { name, environment } = resource.metadata;
+    return this.#put(resource.kind, storedConfigName(name, environment), data, actor, now);
   }
 
   /**
    * Sets one key of a Secret (creating the Secret when absent): a new version with the other keys
-   * kept (`cutover secret set NAME KEY --from-file F`).
+   * kept (`cutover secret set NAME KEY --from-file F`). `name` is the stored name
+   * ({@link storedConfigName}: `NAME@ENVIRONMENT` for an environment's Secret).
    */
   async setSecretKey(
     name: string,
@@ -170,9 +188,9 @@ export class ConfigService {
     return (await this.store.listConfigVersions(kind === undefined ? {} : { kind })).map(view);
   }
 
-  /** One ConfigMap or Secret's latest version, or undefined. */
-  async get(kind: ConfigKind, name: string): Promise<ConfigView | undefined> {
-    const v = await this.store.getConfigVersion(kind, name);
+  /** One ConfigMap or Secret's latest version (of `environment`; absent: of every environment), or undefined. */
+  async get(kind: ConfigKind, name: string, environment?: string): Promise<ConfigView | undefined> {
+    const v = await this.store.getConfigVersion(kind, storedConfigName(name, environment));
     return v === undefined ? undefined : view(v);
   }
 
@@ -185,13 +203,17 @@ export class ConfigService {
   async missing(
     template: LocalTemplate,
     pending: ReadonlyMap<string, readonly string[]>,
+    environment?: string,
   ): Promise<MissingRef[]> {
     const out: MissingRef[] = [];
     for (const ref of templateRefs(template)) {
       if (ref.optional === true) continue;
-      const keys =
-        pending.get(`${ref.kind}/${ref.name}`) ??
-        (await this.store.getConfigVersion(ref.kind, ref.name))?.keys;
+      let keys: readonly string[] | undefined;
+      for (const name of refCandidates(ref, environment)) {
+        keys =
+          pending.get(`${ref.kind}/${name}`) ?? (await this.store.getConfigVersion(ref.kind, name))?.keys;
+        if (keys !== undefined) break;
+      }
       if (keys === undefined) out.push({ ...ref, missing: 'resource' });
       else if (ref.key !== undefined && !keys.includes(ref.key)) out.push({ ...ref, missing: 'key' });
     }
@@ -204,18 +226,34 @@ export class ConfigService {
    * re-pins). Its hash then changes with any new version of them.
    * @throws Error when a reference that is not optional names nothing (check {@link missing} first).
    */
-  async pin(template: LocalTemplate): Promise<LocalTemplate> {
-    const { refVersions: _old, ...rest } = template;
+  async pin(template: LocalTemplate, environment = template.refEnvironment): Promise<LocalTemplate> {
+    const { refVersions: _old, refEnvironment: _env, ...rest } = template;
     const refs = templateRefs(rest);
     if (refs.length === 0) return rest;
     const refVersions: Record<string, number> = {};
     for (const ref of refs) {
-      const latest = await this.store.getConfigVersion(ref.kind, ref.name);
-      if (latest === undefined && ref.optional === true) continue;
-      if (latest === undefined) throw new Error(`${ref.kind} ${ref.name} not found`);
-      refVersions[`${ref.kind}/${ref.name}`] = latest.version;
+      const found = await this.#resolve(ref, environment);
+      if (found === undefined && ref.optional === true) continue;
+      if (found === undefined) throw new Error(`${ref.kind} ${ref.name} not found`);
+      refVersions[`${ref.kind}/${found.name}`] = found.version;
     }
-    return Object.keys(refVersions).length === 0 ? rest : { ...rest, refVersions };
+    return {
+      ...rest,
+      ...(Object.keys(refVersions).length === 0 ? {} : { refVersions }),
+      ...(environment === undefined ? {} : { refEnvironment: environment }),
+    };
+  }
+
+  /** The latest version `ref` resolves to in `environment` (its own first), or undefined. */
+  async #resolve(
+    ref: TemplateRef,
+    environment: string | undefined,
+  ): Promise<StoredConfigVersion | undefined> {
+    for (const name of refCandidates(ref, environment)) {
+      const latest = await this.store.getConfigVersion(ref.kind, name);
+      if (latest !== undefined) return latest;
+    }
+    return undefined;
   }
 
   /**
@@ -224,22 +262,26 @@ export class ConfigService {
    * `valueFrom` entries (one key each; an optional one whose resource or key is absent left unset)
    * and its literal values, both winning over `envFrom`; `files` turned into `fileData` (a Secret's
    * 0600, a ConfigMap's 0644; a whole source as one file per key under its path). `envFrom`,
-   * `envValueFrom`, `files` and `refVersions` removed. Only the data plane gets it.
+   * `envValueFrom`, `files`, `refVersions` and `refEnvironment` removed. Only the data plane gets it.
    * @throws Error when a pinned version is gone, or a Secret does not decrypt.
    */
   async materialize(template: LocalTemplate): Promise<LocalTemplate> {
     if (template.envFrom === undefined && template.envValueFrom === undefined && template.files === undefined)
       return template;
-    const { envFrom, envValueFrom: _valueFrom, files, refVersions, ...rest } = template;
+    const { envFrom, envValueFrom: _valueFrom, files, refVersions, refEnvironment, ...rest } = template;
     const opened = new Map<string, Record<string, string> | undefined>();
     const data = async (ref: TemplateRef): Promise<Record<string, string> | undefined> => {
-      const id = `${ref.kind}/${ref.name}`;
+      // The pinned one: the environment's own when the pin found it, else the one of every environment.
+      const name =
+        refCandidates(ref, refEnvironment).find((n) => refVersions?.[`${ref.kind}/${n}`] !== undefined) ??
+        ref.name;
+      const id = `${ref.kind}/${name}`;
       if (!opened.has(id)) {
         const version = refVersions?.[id];
         const stored =
           version === undefined && ref.optional === true
             ? undefined
-            : await this.store.getConfigVersion(ref.kind, ref.name, version);
+            : await this.store.getConfigVersion(ref.kind, name, version);
         if (stored === undefined && ref.optional !== true)
           throw new Error(`${id} version ${version ?? 'latest'} not found`);
         opened.set(
@@ -321,9 +363,11 @@ export class ConfigService {
 }
 
 function view(v: StoredConfigVersion): ConfigView {
+  const [name = v.name, environment] = v.name.split('@');
   return {
     kind: v.kind,
-    name: v.name,
+    name,
+    ...(environment === undefined ? {} : { environment }),
     version: v.version,
     keys: v.keys,
     sha256: v.sha256,

@@ -3,6 +3,8 @@ export {
   type ConfigChange,
   ConfigService,
   type MissingRef,
+  refCandidates,
+  storedConfigName,
   type TemplateRef,
   templateRefs,
 } from './config-service.js';

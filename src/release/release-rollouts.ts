@@ -8,7 +8,8 @@ export function rolloutNameIn(rollout: string, environment: string): string {
 
 /**
  * The Rollout a release runs in `environment`: the Rollout's spec with the environment's overrides
- * layered on it (replicas, port, strategy replace; env is merged into template.env). Pure.
+ * layered on it (replicas, port, strategy replace; env is merged into template.env), with
+ * `metadata.environment` set (its ConfigMap and Secret references resolve there first). Pure.
  */
 export function rolloutIn(rollout: ReleaseRollout, environment: string): Rollout {
   const o = rollout.environments?.[environment] ?? {};
@@ -27,6 +28,8 @@ export function rolloutIn(rollout: ReleaseRollout, environment: string): Rollout
     kind: 'Rollout',
     metadata: {
       name: rolloutNameIn(rollout.name, environment),
+      // Its ConfigMaps and Secrets resolve to the environment's own first.
+      environment,
       labels: { 'cutover.dev/rollout': rollout.name },
     },
     spec,

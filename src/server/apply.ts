@@ -3,7 +3,14 @@ import { envArgIssues } from '../analysis/index.js';
 import type { Role } from '../auth/index.js';
 import { refuseUnsandboxed } from '../auth/unsandboxed-options.js';
 import type { Clock } from '../clock/index.js';
-import { type ConfigChange, type ConfigService, type MissingRef, templateRefs } from '../config/index.js';
+import {
+  type ConfigChange,
+  type ConfigService,
+  type MissingRef,
+  refCandidates,
+  storedConfigName,
+  templateRefs,
+} from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import type { StateBackup, StateBackups } from '../platform/index.js';
 import type {
@@ -104,7 +111,7 @@ export class SpecApplier {
       );
       const pendingConfigs = new Map(
         configResources.map((r) => [
-          `${r.kind}/${r.metadata.name}`,
+          `${r.kind}/${storedConfigName(r.metadata.name, r.metadata.environment)}`,
           Object.keys(r.kind === 'ConfigMap' ? (r.data ?? {}) : r.stringData),
         ]),
       );
@@ -122,7 +129,12 @@ export class SpecApplier {
         }
         if (resource.kind !== 'Rollout') continue;
         const issues = checkTemplate(resolveTemplate(resource.spec.template, dirname(file)));
-        for (const ref of await this.options.configs.missing(resource.spec.template, pendingConfigs)) {
+        const missing = await this.options.configs.missing(
+          resource.spec.template,
+          pendingConfigs,
+          resource.metadata.environment,
+        );
+        for (const ref of missing) {
           issues.push(missingRefIssue(ref, text, index));
         }
         const ports: [number, (string | number)[]][] = [[resource.spec.port, ['spec', 'port']]];
@@ -165,7 +177,10 @@ export class SpecApplier {
       for (const r of configResources) configs.push(await this.options.configs.put(r, actor, clock.now()));
       const pinned = await Promise.all(
         rollouts.map(async (r) => {
-          const template = await this.options.configs.pin(resolveTemplate(r.spec.template, dirname(file)));
+          const template = await this.options.configs.pin(
+            resolveTemplate(r.spec.template, dirname(file)),
+            r.metadata.environment,
+          );
           return { name: r.metadata.name, spec: { ...r.spec, template }, hash: templateHash(template) };
         }),
       );
@@ -205,9 +220,16 @@ export class SpecApplier {
     const out: { name: string; spec: RolloutSpec; hash: string }[] = [];
     for (const r of await this.options.store.listRollouts()) {
       if (inFile.has(r.name)) continue;
-      if (!templateRefs(r.spec.template).some((ref) => changed.has(`${ref.kind}/${ref.name}`))) continue;
+      const environment = r.spec.template.refEnvironment;
+      const takes = templateRefs(r.spec.template).some((ref) =>
+        refCandidates(ref, environment).some((name) => changed.has(`${ref.kind}/${name}`)),
+      );
+      if (!takes) continue;
       const template = await this.options.configs.pin(r.spec.template);
-      out.push({ name: r.name, spec: { ...r.spec, template }, hash: templateHash(template) });
+      const hash = templateHash(template);
+      // Its environment's own still wins over a changed one of every environment: nothing to ship.
+      if (hash === templateHash(r.spec.template)) continue;
+      out.push({ name: r.name, spec: { ...r.spec, template }, hash });
     }
     return out;
   }
@@ -215,6 +237,7 @@ export class SpecApplier {
   /**
    * `cutover secret set NAME KEY`: a new version of the Secret with `key` set (the Secret is created
    * when absent), then a new revision of every Rollout that takes it.
+   * @param environment - the Secret of that environment (`metadata.environment`). @default the one of every environment
    * @returns the Secret's version and the Rollouts' changes.
    */
   async setSecretKey(
@@ -222,12 +245,14 @@ export class SpecApplier {
     key: string,
     value: string,
     actor: string,
+    environment?: string,
   ): Promise<{ config: ConfigChange; results: RolloutApplyResult[] }> {
     const { store, controller, clock } = this.options;
+    const stored = storedConfigName(name, environment);
     return controller.exclusive(async () => {
-      const config = await this.options.configs.setSecretKey(name, key, value, actor, clock.now());
+      const config = await this.options.configs.setSecretKey(stored, key, value, actor, clock.now());
       if (!config.created) return { config, results: [] };
-      const dependents = await this.#dependents(new Set([`Secret/${name}`]), new Set());
+      const dependents = await this.#dependents(new Set([`Secret/${stored}`]), new Set());
       const results =
         dependents.length === 0
           ? []

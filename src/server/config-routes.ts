@@ -11,12 +11,16 @@ import type { RouteRegistry } from './route-registry.js';
 
 const KEY = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const environmentSchema = z.string().regex(NAME, 'an Environment name (a DNS label)').optional();
 const setKeyBody = z.strictObject({
   value: z
     .string()
     .max(128 * 1024 - 1)
     .refine((v) => !v.includes('\0'), 'no NUL'),
+  /** The Secret of this environment (`metadata.environment`); absent: of every environment. */
+  environment: environmentSchema,
 });
+const getQuery = z.strictObject({ environment: environmentSchema });
 const OBJECT = { type: 'object', additionalProperties: true };
 
 /**
@@ -70,15 +74,19 @@ export function registerConfigRoutes(
         url: `/api/v1/${plural}/:name`,
         permission: 'read',
         tag: 'config',
-        summary: `One ${kind}'s latest version${kind === 'Secret' ? ' (never its values)' : ''}`,
+        summary: `One ${kind}'s latest version${kind === 'Secret' ? ' (never its values)' : ''}; ?environment=E: the one of environment E`,
         response: OBJECT,
       },
       async (req) => {
-        const found = await deps.configs.get(kind, req.params.name);
+        const { environment } = parseBody(getQuery, req.query);
+        const found = await deps.configs.get(kind, req.params.name, environment);
         if (found === undefined)
-          throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `${kind} ${req.params.name} not found`, {
-            path: 'name',
-          });
+          throw new ApiError(
+            404,
+            'CUTOVER_E_NOT_FOUND',
+            `${kind} ${req.params.name}${environment === undefined ? '' : ` of environment ${environment}`} not found`,
+            { path: 'name' },
+          );
         return found;
       },
     );
@@ -98,7 +106,7 @@ export function registerConfigRoutes(
       response: OBJECT,
     },
     async (req) => {
-      const { value } = parseBody(setKeyBody, req.body);
+      const { value, environment } = parseBody(setKeyBody, req.body);
       if (!NAME.test(req.params.name))
         throw new ApiError(
           400,
@@ -118,6 +126,7 @@ export function registerConfigRoutes(
         req.params.key,
         value,
         principalOf(req).actor,
+        environment,
       );
       deps.controller.wake();
       return result;

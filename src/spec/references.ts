@@ -1,7 +1,8 @@
 /**
- * Rules that span documents: names are unique per kind, every `templateName` resolves to an
- * AnalysisTemplate (or, with `clusterScope: true`, a ClusterAnalysisTemplate, as Argo Rollouts
- * resolves them), and every required arg of a referenced template is passed.
+ * Rules that span documents: names are unique per kind (and per environment for ConfigMaps and
+ * Secrets), every `templateName` resolves to an AnalysisTemplate (or, with `clusterScope: true`, a
+ * ClusterAnalysisTemplate, as Argo Rollouts resolves them), and every required arg of a referenced
+ * template is passed.
  *
  * They read the documents as parsed (not as validated), so a reference is checked even when the
  * Rollout holding it has other problems.
@@ -107,7 +108,10 @@ export function checkReferences(
     const kind = at(value, 'kind');
     const name = at(value, 'metadata', 'name');
     if (typeof kind !== 'string' || typeof name !== 'string' || !isRecord(value)) return;
-    const key = `${kind}/${name}`;
+    // A ConfigMap or Secret of an environment is another resource than the one of every environment.
+    const environment =
+      kind === 'ConfigMap' || kind === 'Secret' ? at(value, 'metadata', 'environment') : undefined;
+    const key = typeof environment === 'string' ? `${kind}/${name}@${environment}` : `${kind}/${name}`;
     const first = defined.get(key);
     if (first !== undefined) {
       issues.push({

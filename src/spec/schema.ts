@@ -69,6 +69,7 @@ import {
   type RolloutExperimentTemplate,
   type RolloutSpec,
   type RolloutStrategy,
+  type ScopedObjectMeta,
   type Secret,
   type SessionAffinity,
   type SetHeaderRoute,
@@ -357,6 +358,12 @@ export const objectMetaSchema = strict({
   name: nameSchema,
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
+});
+
+/** Schema of {@link ScopedObjectMeta}. */
+const scopedObjectMetaSchema = strict({
+  ...objectMetaSchema.shape,
+  environment: nameSchema.optional(),
 });
 
 const URL_PATH_EXPECTED = `an absolute URL path such as /healthz (at most ${MAX_PATH_LENGTH} characters, no spaces or control characters)`;
@@ -1067,7 +1074,7 @@ function checkStateful(value: unknown, ctx: Ctx): void {
 export const rolloutSchema = strict({
   apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
   kind: z.literal('Rollout', { error: 'Rollout' }),
-  metadata: objectMetaSchema,
+  metadata: scopedObjectMetaSchema,
   spec: rolloutSpecSchema,
 });
 
@@ -1235,7 +1242,7 @@ function forEachString(value: unknown, path: Path, visit: (text: string, path: P
 export const configMapSchema = strict({
   apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
   kind: z.literal('ConfigMap', { error: 'ConfigMap' }),
-  metadata: objectMetaSchema,
+  metadata: scopedObjectMetaSchema,
   data: envMap.optional(),
 });
 
@@ -1267,7 +1274,7 @@ const secretDataMap = record(
 export const secretSchema = strict({
   apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
   kind: z.literal('Secret', { error: 'Secret' }),
-  metadata: objectMetaSchema,
+  metadata: scopedObjectMetaSchema,
   type: z.literal('Opaque', { error: 'Opaque' }).optional(),
   stringData: secretDataMap,
 });
@@ -1278,6 +1285,7 @@ export const secretSchema = strict({
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatchTypes: [
   Same<z.infer<typeof objectMetaSchema>, ObjectMeta>,
+  Same<z.infer<typeof scopedObjectMetaSchema>, ScopedObjectMeta>,
   Same<z.infer<typeof httpGetActionSchema>, HttpGetAction>,
   Same<z.infer<typeof probeSchema>, Probe>,
   Same<z.infer<typeof lifecycleHandlerSchema>, LifecycleHandler>,
@@ -1286,7 +1294,10 @@ const shapesMatchTypes: [
   Same<z.infer<typeof handoffVerifySchema>, HandoffVerify>,
   Same<z.infer<typeof handoffSchema>, Handoff>,
   Same<z.infer<typeof sessionAffinitySchema>, SessionAffinity>,
-  Same<z.infer<typeof localTemplateSchema>, Omit<LocalTemplate, 'refVersions' | 'fileData'>>,
+  Same<
+    z.infer<typeof localTemplateSchema>,
+    Omit<LocalTemplate, 'refVersions' | 'refEnvironment' | 'fileData'>
+  >,
   Same<z.infer<typeof templateFileSchema>, TemplateFile>,
   Same<z.infer<typeof envFromSchema>, EnvFromSource>,
   Same<z.infer<typeof envVarSchema>, EnvVar>,
@@ -1317,6 +1328,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

@@ -21,6 +21,17 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
+/**
+ * `metadata` of a ConfigMap, a Secret or a Rollout: with, optionally, the environment it belongs
+ * to (as FeatureFlags'). A Rollout of environment E takes a ConfigMap or Secret of E first, else
+ * the one without an environment; absent = every environment (a Release sets it on the Rollouts it
+ * runs in each environment).
+ */
+export interface ScopedObjectMeta extends ObjectMeta {
+  /** An Environment's name. @default every environment */
+  environment?: string;
+}
+
 export interface HttpGetAction {
   /** @default "/" */
   path?: string;
@@ -118,9 +129,15 @@ export interface LocalTemplate {
   fileData?: FileData[];
   /**
    * Set by cutover at apply, never in a spec: the version of each ConfigMap and Secret the template
-   * takes, keyed `ConfigMap/NAME` or `Secret/NAME`; part of the template hash.
+   * takes, keyed `ConfigMap/NAME` or `Secret/NAME` (`Secret/NAME@ENVIRONMENT` for one of an
+   * environment); part of the template hash.
    */
   refVersions?: Record<string, number>;
+  /**
+   * Set by cutover at apply, never in a spec: the Rollout's `metadata.environment` its references
+   * were resolved in (kept so that a later ConfigMap or Secret change re-pins it the same way).
+   */
+  refEnvironment?: string;
   /**
    * As Kubernetes' startupProbe: readiness and liveness probes do not run until it has passed once;
    * a replica that does not pass it within `initialDelaySeconds + failureThreshold × periodSeconds`
@@ -193,7 +210,7 @@ export interface EnvFromSource {
 export interface ConfigMap {
   apiVersion: typeof API_VERSION;
   kind: 'ConfigMap';
-  metadata: ObjectMeta;
+  metadata: ScopedObjectMeta;
   /** Keys are variable names (letters, digits, `-._`); values at most 128 KiB each. @default {} */
   data?: Record<string, string>;
 }
@@ -206,7 +223,7 @@ export interface ConfigMap {
 export interface Secret {
   apiVersion: typeof API_VERSION;
   kind: 'Secret';
-  metadata: ObjectMeta;
+  metadata: ScopedObjectMeta;
   /** @default Opaque */
   type?: 'Opaque';
   /** Keys are variable names (letters, digits, `-._`); values at most 128 KiB each. */
@@ -577,7 +594,7 @@ export interface Handoff {
 export interface Rollout {
   apiVersion: typeof API_VERSION;
   kind: 'Rollout';
-  metadata: ObjectMeta;
+  metadata: ScopedObjectMeta;
   spec: RolloutSpec;
 }
 

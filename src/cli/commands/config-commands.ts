@@ -5,10 +5,11 @@ import { outputFormat } from '../output.js';
 import { readSpecFile } from '../read-spec-file.js';
 
 function table(items: ConfigView[]): string {
-  const rows = [['NAME', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY']];
+  const rows = [['NAME', 'ENVIRONMENT', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY']];
   for (const c of items) {
     rows.push([
       c.name,
+      c.environment ?? '*',
       String(c.version),
       c.keys.join(',') || '-',
       c.sha256.slice(0, 12),
@@ -57,12 +58,19 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       'set one key of a Secret from a file (a new version; every Rollout that takes the Secret gets a new revision)',
     )
     .requiredOption('--from-file <file>', 'the value: the whole file, as is')
-    .action(async (name: string, key: string, opts: { fromFile: string }) => {
+    .option(
+      '--environment <name>',
+      "the Secret of this environment (metadata.environment); default: every environment's",
+    )
+    .action(async (name: string, key: string, opts: { fromFile: string; environment?: string }) => {
       const { text: value } = readSpecFile(opts.fromFile, '--from-file');
       const answer = await (await ctx.api()).post<{
         config: { version: number; created: boolean };
         results: { name: string; change: string; revision: number }[];
-      }>(`/api/v1/secrets/${encodeURIComponent(name)}/keys/${encodeURIComponent(key)}`, { value });
+      }>(`/api/v1/secrets/${encodeURIComponent(name)}/keys/${encodeURIComponent(key)}`, {
+        value,
+        ...(opts.environment === undefined ? {} : { environment: opts.environment }),
+      });
       ctx.out(
         `secret.cutover.dev/${name} ${answer.config.created ? 'configured' : 'unchanged'} (version ${answer.config.version})`,
       );
