@@ -410,6 +410,18 @@ describe('ConfigMap and Secret (real processes)', () => {
       [1, { 'Secret/ref-keys': 1, 'ConfigMap/agent-config': 2 }],
       [2, { 'Secret/ref-keys': 2, 'ConfigMap/agent-config': 2 }],
     ]);
+    // Each version's readers: the revisions that take it.
+    const got = JSON.parse((await cli(['secret', 'get', 'ref-keys', '-o', 'json'])).stdout) as {
+      versions: { version: number; readers: object[] }[];
+    };
+    expect(got.versions.map((v) => [v.version, v.readers])).toEqual([
+      [1, [{ rollout: 'ref-agent', revision: 1 }]],
+      [2, [{ rollout: 'ref-agent', revision: 2 }]],
+    ]);
+    expect((await cli(['secret', 'list'])).stdout).toMatch(/ref-keys .* ref-agent r2\n?/);
+    expect((await cli(['configmap', 'get', 'agent-config'])).stdout).toMatch(
+      /\n2 .* cfg-agent r2, ref-agent r1, ref-agent r2\n?/,
+    );
     // Only the replica's own files hold the value (as its environment does).
     await expectNowhere(
       [first, second],

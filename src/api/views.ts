@@ -101,4 +101,27 @@ export interface ConfigView {
   updatedBy: string;
   /** A ConfigMap's data; absent for a Secret. */
   data?: Record<string, string>;
+  /**
+   * The revisions that take this version (their `refVersions` pin it), oldest first: who reads a
+   * Secret version, as a vault's access list.
+   */
+  readers: ConfigReader[];
+  /** Every version, oldest first, with its readers: `GET /api/v1/secrets/:name` only. */
+  versions?: ConfigVersionView[];
+}
+
+/** A revision that takes a ConfigMap or Secret version. */
+export interface ConfigReader {
+  rollout: string;
+  revision: number;
+}
+
+/** One version of a ConfigMap or Secret (never a Secret's values). */
+export interface ConfigVersionView {
+  version: number;
+  keys: string[];
+  sha256: string;
+  createdAt: number;
+  createdBy: string;
+  readers: ConfigReader[];
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConfigView } from '../api/views.js';
+import type { ConfigReader, ConfigView } from '../api/views.js';
 import { Mutex } from '../controller/mutex.js';
 import {
   type KeyEncryptionKey,
@@ -183,15 +183,51 @@ export class ConfigService {
     return { kind, name, version, created };
   }
 
-  /** The latest version of every ConfigMap and Secret, as the API shows them. */
+  /** The latest version of every ConfigMap and Secret, as the API shows them, with its readers. */
   async list(kind?: ConfigKind): Promise<ConfigView[]> {
-    return (await this.store.listConfigVersions(kind === undefined ? {} : { kind })).map(view);
+    const readers = await this.#readers();
+    return (await this.store.listConfigVersions(kind === undefined ? {} : { kind })).map((v) =>
+      view(v, readers),
+    );
+  }
+
+  /**
+   * Which revisions take which version: from every stored revision's `refVersions` (a revision is
+   * immutable, so this is the record of who was given each version), keyed `KIND/STORED_NAME#VERSION`.
+   */
+  async #readers(): Promise<Map<string, ConfigReader[]>> {
+    const out = new Map<string, ConfigReader[]>();
+    for (const rollout of await this.store.listRollouts()) {
+      for (const revision of rollout.revisions) {
+        for (const [ref, version] of Object.entries(revision.template.refVersions ?? {})) {
+          const key = `${ref}#${version}`;
+          const list = out.get(key) ?? [];
+          list.push({ rollout: rollout.name, revision: revision.number });
+          out.set(key, list);
+        }
+      }
+    }
+    return out;
   }
 
   /** One ConfigMap or Secret's latest version (of `environment`; absent: of every environment), or undefined. */
   async get(kind: ConfigKind, name: string, environment?: string): Promise<ConfigView | undefined> {
-    const v = await this.store.getConfigVersion(kind, storedConfigName(name, environment));
-    return v === undefined ? undefined : view(v);
+    const stored = storedConfigName(name, environment);
+    const all = (await this.store.listConfigVersions({ kind, all: true })).filter((v) => v.name === stored);
+    const latest = all.at(-1);
+    if (latest === undefined) return undefined;
+    const readers = await this.#readers();
+    return {
+      ...view(latest, readers),
+      versions: all.map((v) => ({
+        version: v.version,
+        keys: v.keys,
+        sha256: v.sha256,
+        createdAt: v.createdAt,
+        createdBy: v.actor,
+        readers: readers.get(`${v.kind}/${v.name}#${v.version}`) ?? [],
+      })),
+    };
   }
 
   /**
@@ -362,7 +398,7 @@ export class ConfigService {
   }
 }
 
-function view(v: StoredConfigVersion): ConfigView {
+function view(v: StoredConfigVersion, readers: ReadonlyMap<string, ConfigReader[]>): ConfigView {
   const [name = v.name, environment] = v.name.split('@');
   return {
     kind: v.kind,
@@ -374,5 +410,6 @@ function view(v: StoredConfigVersion): ConfigView {
     updatedAt: v.createdAt,
     updatedBy: v.actor,
     ...(v.kind === 'ConfigMap' ? { data: JSON.parse(v.data) as Record<string, string> } : {}),
+    readers: readers.get(`${v.kind}/${v.name}#${v.version}`) ?? [],
   };
 }

@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
-import type { ConfigView } from '../../api/views.js';
+import type { ConfigReader, ConfigVersionView, ConfigView } from '../../api/views.js';
 import type { CliContext } from '../context.js';
 import { outputFormat } from '../output.js';
 import { readSpecFile } from '../read-spec-file.js';
 
+/** `web r2, web r3`: the revisions that take a version. */
+function readersText(readers: readonly ConfigReader[]): string {
+  return readers.map((r) => `${r.rollout} r${r.revision}`).join(', ') || '-';
+}
+
 function table(items: ConfigView[]): string {
-  const rows = [['NAME', 'ENVIRONMENT', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY']];
+  const rows = [['NAME', 'ENVIRONMENT', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY', 'READERS']];
   for (const c of items) {
     rows.push([
       c.name,
@@ -15,8 +20,27 @@ function table(items: ConfigView[]): string {
       c.sha256.slice(0, 12),
       new Date(c.updatedAt).toISOString(),
       c.updatedBy,
+      readersText(c.readers),
     ]);
   }
+  return columns(rows);
+}
+
+function versionsTable(versions: readonly ConfigVersionView[]): string {
+  const rows = [['VERSION', 'KEYS', 'SHA256', 'CREATED', 'BY', 'READERS']];
+  for (const v of versions)
+    rows.push([
+      String(v.version),
+      v.keys.join(',') || '-',
+      v.sha256.slice(0, 12),
+      new Date(v.createdAt).toISOString(),
+      v.createdBy,
+      readersText(v.readers),
+    ]);
+  return columns(rows);
+}
+
+function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
     .map((r) =>
@@ -49,6 +73,29 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
         const format = outputFormat(opts.output);
         const { items } = await (await ctx.api()).get<{ items: ConfigView[] }>(`/api/v1/${path}`);
         ctx.out(format === 'json' ? JSON.stringify(items, null, 2) : table(items));
+      });
+    group
+      .command('get <name>')
+      .description(
+        `one ${noun === 'secret' ? 'Secret' : 'ConfigMap'}: every version with its keys, sha256, who made it and the revisions that take it (its readers)${noun === 'secret' ? '; never a value' : ''}`,
+      )
+      .option('--environment <name>', 'the one of this environment (metadata.environment)')
+      .option('-o, --output <format>', 'text or json')
+      .action(async (name: string, opts: { output?: string; environment?: string }) => {
+        const format = outputFormat(opts.output);
+        const query =
+          opts.environment === undefined ? '' : `?environment=${encodeURIComponent(opts.environment)}`;
+        const found = await (await ctx.api()).get<ConfigView>(
+          `/api/v1/${path}/${encodeURIComponent(name)}${query}`,
+        );
+        if (format === 'json') {
+          ctx.out(JSON.stringify(found, null, 2));
+          return;
+        }
+        ctx.out(
+          `${noun}.cutover.dev/${found.name}${found.environment === undefined ? '' : ` (environment ${found.environment})`}`,
+        );
+        ctx.out(versionsTable(found.versions ?? []));
       });
   }
   const secret = program.commands.find((c) => c.name() === 'secret')!;
