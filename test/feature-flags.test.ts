@@ -3,7 +3,16 @@ import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CutoverEnv, isAlive, specYaml, waitUntil } from './support/cutover-env.js';
+import {
+  CutoverEnv,
+  freePort,
+  isAlive,
+  rolloutDoc,
+  sampleTemplate,
+  specYaml,
+  startLoad,
+  waitUntil,
+} from './support/cutover-env.js';
 
 const boolFlag = (targeting?: object) => ({
   state: 'ENABLED',
@@ -190,6 +199,218 @@ describe('Feature flags over OFREP', () => {
     // Applying the definitions again turns them back on.
     await env.applyOk(FLAGS, 'flags.yaml');
     expect(await client.getBooleanValue('beta-planner', false, { targetingKey: 'alice' })).toBe(true);
+  }, 60_000);
+
+  it('should ramp a flag with a setFlag step, judge it by variant, and return it to its previous variant when analysis aborts', async () => {
+    const ramped = {
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'FeatureFlags',
+      metadata: { name: 'ramp-flags' },
+      spec: { flags: { 'ramped-planner': boolFlag() } },
+    };
+    // The analysis judges the canary's responses that got variant "on" (the service echoes it).
+    const byVariant = {
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'errors-on-variant' },
+      spec: {
+        metrics: [
+          {
+            name: 'errors-with-on',
+            interval: '1s',
+            count: 20,
+            successCondition: 'isNaN(result) || result < 0.2',
+            provider: {
+              builtin: {
+                metric: 'error-rate',
+                revision: 'canary',
+                flag: 'ramped-planner',
+                variant: 'on',
+                window: '3s',
+              },
+            },
+          },
+        ],
+      },
+    };
+    const port = await freePort();
+    // Every request evaluates the flag over OFREP for its x-user, and fails when it got "on".
+    const rollout = (version: string, steps: object[]) =>
+      rolloutDoc('flagged', {
+        replicas: 1,
+        port,
+        template: sampleTemplate(env, version, {
+          FLAG_OFREP_URL: baseUrl(),
+          FLAG_KEY: 'ramped-planner',
+          FLAG_FAULT_VARIANT: 'on',
+        }),
+        strategy: { canary: { abortScaleDownDelaySeconds: 1, scaleDownDelaySeconds: 1, steps } },
+      });
+    const steps = [
+      { setWeight: 50 },
+      { setFlag: { flag: 'ramped-planner', variant: 'on', percentage: 50 } },
+      { pause: { duration: '3s' } },
+      { analysis: { templates: [{ templateName: 'errors-on-variant' }] } },
+    ];
+
+    // Bad references are refused at apply with the step's field path, and nothing is stored.
+    const unknownFlag = await env.apply(
+      specYaml(rollout('v1', [{ setFlag: { flag: 'no-such-flag', variant: 'on', percentage: 5 } }])),
+      'bad-ramp.yaml',
+    );
+    expect(unknownFlag.code).not.toBe(0);
+    expect(unknownFlag.stderr).toContain(
+      'bad-ramp.yaml:28:19 spec.strategy.canary.steps[0].setFlag.flag: flag "no-such-flag" is not defined by any FeatureFlags resource',
+    );
+    const unknownVariant = await env.apply(
+      specYaml(
+        ramped,
+        rollout('v1', [{ setFlag: { flag: 'ramped-planner', variant: 'maybe', percentage: 5 } }]),
+      ),
+      'bad-ramp.yaml',
+    );
+    expect(unknownVariant.code).not.toBe(0);
+    expect(unknownVariant.stderr).toContain(
+      'spec.strategy.canary.steps[0].setFlag.variant: "maybe" is not a variant of flag "ramped-planner" in FeatureFlags "ramp-flags" (its variants: on, off)',
+    );
+    expect((await env.cli(['get', 'rollout', 'flagged'])).code).not.toBe(0);
+    expect((await env.cli(['get', 'featureflags', 'ramp-flags'])).code).not.toBe(0);
+
+    const applied = await env.apply(specYaml(ramped, byVariant, rollout('v1', steps)), 'flagged.yaml');
+    expect(applied.stderr).toBe('');
+    await env.waitForRollout('flagged', (r) => r.status.phase === 'Healthy', { what: 'v1 Healthy' });
+
+    const keys = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+    const variants = async () => {
+      const answers = await Promise.all(
+        keys.map(async (key) => {
+          const res = await request(`${baseUrl()}/ofrep/v1/evaluate/flags/ramped-planner`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ context: { targetingKey: key } }),
+          });
+          return ((await res.body.json()) as { variant: string }).variant;
+        }),
+      );
+      return answers.filter((v) => v === 'on').length;
+    };
+    // Before: the definition, "off" for everyone.
+    expect(await variants()).toBe(0);
+
+    let user = 0;
+    const load = startLoad(port, { concurrency: 4, headers: () => ({ 'x-user': `user-${user++ % 1000}` }) });
+    try {
+      expect((await env.apply(specYaml(ramped, byVariant, rollout('v2', steps)), 'flagged.yaml')).code).toBe(
+        0,
+      );
+      // During: once the step is done (the data plane serves the ramp), half of the keys get "on".
+      const during = await env.waitForRollout(
+        'flagged',
+        (r) => (r.status as { currentStepIndex: number }).currentStepIndex >= 2,
+        { what: 'the setFlag step done', timeoutMs: 30_000 },
+      );
+      const on = await variants();
+      expect((during.status as { flagRamps?: unknown }).flagRamps).toEqual([
+        { flag: 'ramped-planner', variant: 'on', percentage: 50 },
+      ]);
+      expect(on).toBeGreaterThanOrEqual(70);
+      expect(on).toBeLessThanOrEqual(130);
+
+      const aborted = await env.waitForRollout('flagged', (r) => r.status.abort, {
+        what: 'aborted by the analysis of variant on',
+        timeoutMs: 40_000,
+      });
+      expect(aborted.status.message).toMatch(/errors-with-on/);
+      expect((aborted.status as { flagRamps?: unknown }).flagRamps).toBeUndefined();
+      // After: back to the definition, "off" for everyone (served at the abort's reconcile).
+      await waitUntil(async () => (await variants()) === 0, {
+        timeoutMs: 5_000,
+        what: 'the flag back to off',
+      });
+    } finally {
+      await load.stop();
+    }
+    const { stdout } = await env.cliOk(['get', 'featureflags', 'ramp-flags', '-o', 'json']);
+    expect(JSON.parse(stdout).spec.flags['ramped-planner']).toEqual(boolFlag());
+    const { items } = await env.apiGet<{
+      items: { reason: string; message: string; rollout: string | null }[];
+    }>('/api/v1/events?limit=5000');
+    const reasons = items.filter((e) => e.rollout === 'flagged').map((e) => e.reason);
+    expect(reasons).toContain('SetFlag');
+    expect(reasons).toContain('FlagRampReverted');
+    // The router recorded the canary's outcomes by variant.
+    const { metricsPort } = JSON.parse(readFileSync(env.path('dataplane.json'), 'utf8')) as {
+      metricsPort: number;
+    };
+    const metrics = await (await request(`http://127.0.0.1:${metricsPort}/metrics`)).body.text();
+    const failedOn =
+      /cutover_router_flag_variant_requests_total\{rollout="flagged",revision="2",flag="ramped-planner",variant="on",code_class="5xx"\} (\d+)/.exec(
+        metrics,
+      );
+    expect(Number(failedOn?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(
+      /cutover_router_flag_variant_requests_total\{rollout="flagged",revision="2",flag="ramped-planner",variant="off",code_class="2xx"\} [1-9]/,
+    );
+  }, 120_000);
+
+  it("should import the seed's feature-flags.json: print it, apply it, refuse bad input with the file and field", async () => {
+    const seed = {
+      flags: {
+        seed_planner: {
+          enabled: true,
+          rollout_percentage: 25,
+          target_users: ['alice'],
+          environments: ['production'],
+        },
+        seed_tools: { enabled: true, rollout_percentage: 100 },
+      },
+      killswitches: { seed_tools: true },
+    };
+    const file = env.write('seed/feature-flags.json', JSON.stringify(seed));
+    const printed = await env.cliOk(['flags', 'import', file]);
+    expect(printed.stdout).toContain('kind: FeatureFlags');
+    expect(printed.stdout).toContain('name: feature-flags-production');
+    expect(printed.stdout).toContain('environment: production');
+    const json = JSON.parse((await env.cliOk(['flags', 'import', file, '-o', 'json'])).stdout) as {
+      items: { metadata: { name: string } }[];
+    };
+    expect(json.items.map((i) => i.metadata.name)).toEqual(['feature-flags', 'feature-flags-production']);
+
+    const notJson = await env.cli(['flags', 'import', env.write('seed/broken.json', '{"flags": {')]);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toMatch(/^error: .*seed\/broken\.json: not JSON: /);
+    const wrong = await env.cli([
+      'flags',
+      'import',
+      env.write(
+        'seed/wrong.json',
+        JSON.stringify({ flags: { seed_planner: { rollout_percentage: '25%' } } }),
+      ),
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'wrong.json: flags.seed_planner.rollout_percentage: expected a number 0..100, got string "25%"',
+    );
+
+    const applied = await env.cliOk(['flags', 'import', file, '--apply']);
+    expect(applied.stdout.trim().split('\n')).toEqual([
+      'featureflags.cutover.dev/feature-flags configured',
+      'featureflags.cutover.dev/feature-flags-production configured',
+    ]);
+    const evaluate = async (key: string, targetingKey: string, environment?: string) => {
+      const res = await request(`${baseUrl()}/ofrep/v1/evaluate/flags/${key}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(environment !== undefined ? { 'x-cutover-environment': environment } : {}),
+        },
+        body: JSON.stringify({ context: { targetingKey } }),
+      });
+      return (await res.body.json()) as { value?: unknown; reason: string };
+    };
+    expect(await evaluate('seed_planner', 'alice', 'production')).toMatchObject({ value: true });
+    expect(await evaluate('seed_planner', 'alice')).toMatchObject({ value: false });
+    expect(await evaluate('seed_tools', 'alice')).toMatchObject({ reason: 'DISABLED' });
   }, 60_000);
 
   it('should keep evaluating while the control plane is killed and after a router process restart', async () => {

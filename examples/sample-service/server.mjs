@@ -10,6 +10,11 @@
 //   QUALITY     a model-quality score this replica reports (default unset: not reported)
 //   EXIT_AFTER_MS  exits with code 1 this long after it started, ms (default 0: never), after the
 //               requests in flight are answered: a crash loop no client sees when others serve
+//   FLAG_OFREP_URL  an OFREP base URL (cutover's data plane, e.g. http://127.0.0.1:7402): every
+//               request evaluates the feature flag FLAG_KEY (default new-planner) for the
+//               targetingKey in its `x-user` header (default "anonymous") and answers with
+//               `x-cutover-flag-variant: FLAG_KEY=<variant>` (the router records outcomes per variant)
+//   FLAG_FAULT_VARIANT  with FLAG_OFREP_URL: requests that got this variant are answered with 500
 // Endpoints: GET /healthz (always 200), anything else: 200 "hello from VERSION" (or a 500 fault),
 // with headers x-version and x-replica (CUTOVER_REPLICA).
 // Streams: GET /events is a server-sent events stream, one event "VERSION REPLICA n" every
@@ -43,6 +48,9 @@ const replica = process.env.CUTOVER_REPLICA ?? '';
 const faultyReplica = replica !== '' && replica === process.env.FAULT_REPLICA;
 const peers = (process.env.PEERS ?? '').split(',').filter((p) => p !== '');
 const coordinationReady = process.env.COORDINATION_READY !== 'false';
+const flagOfrepUrl = process.env.FLAG_OFREP_URL ?? '';
+const flagKey = process.env.FLAG_KEY ?? 'new-planner';
+const flagFaultVariant = process.env.FLAG_FAULT_VARIANT ?? '';
 const counts = new Map();
 let served = 0;
 
@@ -114,22 +122,46 @@ function respond(req, res) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ quality }));
     return;
   }
+  if (flagOfrepUrl !== '') {
+    flagVariant(req).then((variant) => answer(res, variant));
+    return;
+  }
+  answer(res, '');
+}
+
+/** The variant of FLAG_KEY for the request's `x-user` (OFREP), or '' when it has none. */
+async function flagVariant(req) {
+  const user = String(req.headers['x-user'] ?? 'anonymous');
+  try {
+    const answer = await fetch(`${flagOfrepUrl}/ofrep/v1/evaluate/flags/${encodeURIComponent(flagKey)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: user } }),
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = await answer.json();
+    return typeof body.variant === 'string' ? body.variant : '';
+  } catch {
+    return '';
+  }
+}
+
+function answer(res, variant) {
   served++;
+  const headers = { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica };
+  if (variant !== '') headers['x-cutover-flag-variant'] = `${flagKey}=${variant}`;
   if (
     faultyReplica ||
+    (variant !== '' && variant === flagFaultVariant) ||
     (faultRate > 0 && Math.random() < faultRate) ||
     (faultEvery > 0 && served % faultEvery === 0)
   ) {
     count('error');
-    res
-      .writeHead(500, { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica })
-      .end(`fault in ${version}\n`);
+    res.writeHead(500, headers).end(`fault in ${version}\n`);
     return;
   }
   count('ok');
-  res
-    .writeHead(200, { 'content-type': 'text/plain', 'x-version': version, 'x-replica': replica })
-    .end(`hello from ${version}\n`);
+  res.writeHead(200, headers).end(`hello from ${version}\n`);
 }
 
 async function checkPeers() {

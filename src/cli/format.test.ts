@@ -53,6 +53,26 @@ describe('formatRollout', () => {
     );
   });
 
+  it('should show the flag ramps a canary update holds', () => {
+    const steps = [{ setFlag: { flag: 'new-planner', variant: 'on', percentage: 25 } }];
+    const rollout = rolloutResource({
+      name: 'web',
+      spec: { port: 8080, template: { command: ['x'] }, strategy: { canary: { steps } } },
+      status: {
+        ...initialStatus(0),
+        currentRevision: 2,
+        stableRevision: 1,
+        currentStepIndex: 1,
+        flagRamps: [steps[0]!.setFlag],
+      },
+      revisions: [],
+      targetRevision: 2,
+      createdAt: 0,
+    });
+    const text = formatRollout({ rollout, replicaSets: [], listeners: [], revisions: [], analysisRuns: [] });
+    expect(text).toContain('  FlagRamp:     new-planner: on for 25% of targeting keys');
+  });
+
   it('should show the active replica and the last handoff step by step', () => {
     const handoff = {
       export: { httpGet: { path: '/export' } },

@@ -61,6 +61,9 @@ export function formatRollout(view: RolloutView): string {
         .find((l) => l.port === port)
         ?.backends.find((b) => b.revision === s.currentRevision && b.set === undefined)?.weight ?? 0;
     row('  ActualWeight', s.currentRevision === s.stableRevision ? 100 : actual);
+    // setFlag ramps the update holds (served in place of the flags' targeting).
+    for (const ramp of s.flagRamps ?? [])
+      row('  FlagRamp', `${ramp.flag}: ${ramp.variant} for ${ramp.percentage}% of targeting keys`);
   }
   row(
     'Port',

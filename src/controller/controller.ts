@@ -12,13 +12,38 @@ import {
   reconcile,
 } from '../engine/index.js';
 import type { StateBackups } from '../platform/index.js';
-import type { LocalTemplate } from '../spec/index.js';
+import type { LocalTemplate, SetFlag } from '../spec/index.js';
 import type { NewEvent, Store, StoredRollout } from '../store/index.js';
 import { analysisFailureReason } from './analysis-failure-reason.js';
 import { dataPlaneMatches } from './desired-diff.js';
 import { RolloutNotFoundError } from './errors.js';
 import { HandoffDriver } from './handoff-driver.js';
 import { Mutex } from './mutex.js';
+
+/**
+ * How the controller serves the feature flag ramps of canary updates (`setFlag` steps, held in
+ * `status.flagRamps`): the server's FeatureFlagSync, which sends the data plane the stored
+ * FeatureFlags with every Rollout's ramps applied.
+ */
+export interface FlagRampServing {
+  /**
+   * Whether the data plane serves the stored FeatureFlags with the ramps of these Rollouts'
+   * statuses (and nothing else).
+   * @throws when the data plane or the store does not answer.
+   */
+  serves(rollouts: readonly StoredRollout[]): Promise<boolean>;
+  /**
+   * Sends the data plane the stored FeatureFlags with the stored Rollouts' ramps, unless it serves
+   * them already. @throws the data plane client's errors.
+   */
+  push(): Promise<void>;
+  /**
+   * A Rollout's update completed: each ramp becomes its flag's definition in every FeatureFlags
+   * resource that defines the flag (actor `controller`). Idempotent.
+   * @returns the names of the resources changed.
+   */
+  promote(rollout: string, ramps: readonly SetFlag[], now: number): Promise<string[]>;
+}
 
 export interface ControllerOptions {
   store: Store;
@@ -50,6 +75,8 @@ export interface ControllerOptions {
    * @default the template unchanged
    */
   materialize?: (template: LocalTemplate) => Promise<LocalTemplate>;
+  /** Serves the flag ramps of `setFlag` steps; without it a `setFlag` step never completes. */
+  flags?: FlagRampServing;
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -79,9 +106,12 @@ const STREAMS_CUT = 'StreamsCut';
 
 export class Controller {
   readonly #o: Required<
-    Omit<ControllerOptions, 'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize'>
+    Omit<
+      ControllerOptions,
+      'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags'
+    >
   > &
-    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize'> & {
+    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags'> & {
       env: Record<string, string | undefined>;
     };
   readonly #lock = new Mutex();
@@ -167,14 +197,25 @@ export class Controller {
     await this.#lock.run(async () => {
       const rollouts = await this.#o.store.listRollouts();
       listed = rollouts;
+      const flags = await this.#observeFlagRamps(rollouts);
+      let rampsChanged = false;
       for (const rollout of rollouts) {
         try {
-          await this.#reconcileOne(rollout, dataPlane);
+          const ramps = await this.#reconcileOne(rollout, dataPlane, flags?.served === true);
+          if (JSON.stringify(ramps) !== JSON.stringify(rollout.status.flagRamps)) rampsChanged = true;
           this.#errors.delete(rollout.name);
         } catch (error) {
           // One rollout's failure (e.g. its port taken by another process) must not stall the others.
           await this.#recordError(rollout.name, error as Error);
         }
+      }
+      // The ramps as now stored go to the data plane; the next pass sees them served.
+      if (flags !== undefined && (rampsChanged || !flags.served)) {
+        await flags.serving
+          .push()
+          .catch((err: unknown) =>
+            this.#o.logger.warn({ err: String(err) }, 'feature flag ramps: cannot push to the data plane'),
+          );
       }
       for (const dp of dataPlane.rollouts) {
         if (!rollouts.some((r) => r.name === dp.rollout)) await this.#o.dataPlane.remove(dp.rollout);
@@ -320,7 +361,40 @@ export class Controller {
     }
   }
 
-  async #reconcileOne(rollout: StoredRollout, dataPlane: DataPlaneState): Promise<void> {
+  /**
+   * Whether the data plane serves the flag ramps of the Rollouts' statuses; undefined when no
+   * Rollout is concerned (none holds a ramp or is updating with a `setFlag` step), so a pass
+   * without ramps costs nothing.
+   */
+  async #observeFlagRamps(
+    rollouts: readonly StoredRollout[],
+  ): Promise<{ served: boolean; serving: FlagRampServing } | undefined> {
+    const serving = this.#o.flags;
+    if (serving === undefined) return undefined;
+    const concerned = rollouts.some(
+      (r) =>
+        (r.status.flagRamps?.length ?? 0) > 0 ||
+        (r.status.currentRevision !== r.status.stableRevision &&
+          (r.spec.strategy.canary?.steps ?? []).some((step) => 'setFlag' in step)),
+    );
+    if (!concerned) return undefined;
+    const served = await serving.serves(rollouts).catch((err: unknown) => {
+      this.#o.logger.warn({ err: String(err) }, 'feature flag ramps: cannot read what the data plane serves');
+      return false;
+    });
+    return { served, serving };
+  }
+
+  /**
+   * One Rollout's reconcile, carried out and recorded.
+   * @param flagsServed - the data plane serves the flag ramps of the stored statuses.
+   * @returns the flag ramps its status now holds.
+   */
+  async #reconcileOne(
+    rollout: StoredRollout,
+    dataPlane: DataPlaneState,
+    flagsServed: boolean,
+  ): Promise<SetFlag[] | undefined> {
     const now = this.#o.clock.now();
     const analysisRuns: Record<string, ObservedAnalysisRun> = {};
     for (const ref of rollout.status.analysisRuns) {
@@ -343,7 +417,12 @@ export class Controller {
     const observedDp = dataPlane.rollouts.find((r) => r.rollout === rollout.name);
     const result = reconcile(
       { ...rollout, targetRevision: rollout.targetRevision },
-      { dataPlane: observedDp, analysisRuns, handoffRuns },
+      {
+        dataPlane: observedDp,
+        analysisRuns,
+        handoffRuns,
+        ...(flagsServed ? { flagRamps: rollout.status.flagRamps ?? [] } : {}),
+      },
       now,
     );
     const events = result.events.map(
@@ -374,6 +453,7 @@ export class Controller {
     }
     // Counted once recorded: an abort whose reconcile failed half-way is decided again next pass.
     if (events.some((e) => e.reason === 'RolloutAborted')) this.#countAbort(rollout.name, result.status);
+    return result.status.flagRamps;
   }
 
   #countAbort(rollout: string, status: StoredRollout['status']): void {
@@ -412,6 +492,11 @@ export class Controller {
     if (action.type === 'restoreState') {
       if (this.#o.stateBackups === undefined) throw new Error('no state backups here');
       await this.#o.stateBackups.restore(rollout.name, action.backup);
+      return;
+    }
+    if (action.type === 'promoteFlagRamps') {
+      if (this.#o.flags === undefined) throw new Error('no feature flag serving here');
+      await this.#o.flags.promote(rollout.name, action.ramps, now);
       return;
     }
     if (action.type === 'terminateAnalysisRun') {

@@ -110,6 +110,18 @@ export interface MirrorRouteSpec {
  */
 export const MIRROR_SET = ':mirror';
 
+/**
+ * The `set` of {@link RevisionStats} that reads a revision's responses naming one feature flag
+ * variant (`x-cutover-flag-variant: <flag>=<variant>`): `:flag:<flag>=<variant>` (never a replica
+ * set's name: those are RFC 1123 labels).
+ */
+export function flagVariantSet(flag: string, variant: string): string {
+  return `${FLAG_VARIANT_SET_PREFIX}${flag}=${variant}`;
+}
+
+/** Prefix of {@link flagVariantSet}. */
+export const FLAG_VARIANT_SET_PREFIX = ':flag:';
+
 /** Most header routes per listener (bounds the router's per-request cost). */
 export const MAX_HEADER_ROUTES = 16;
 /** Most conditions per header route. */

@@ -1,9 +1,9 @@
 import type { HeaderRouteSpec, MirrorRouteSpec } from '../dataplane/protocol.js';
 import { durationToMs } from '../spec/duration.js';
-import type { CanaryStep, CanaryStrategy } from '../spec/types.js';
+import type { CanaryStep, CanaryStrategy, SetFlag } from '../spec/types.js';
 import type { Decision } from './decision.js';
 import { experimentStepDone, holdExperiment } from './experiment.js';
-import { abortForAnalysis, completeUpdate, runName } from './lifecycle.js';
+import { abortForAnalysis, completeUpdate, dropFlagRamps, runName } from './lifecycle.js';
 import { canaryReplicasFor } from './replica-math.js';
 
 /** @default 30 s, as Argo Rollouts' `abortScaleDownDelaySeconds`. */
@@ -15,9 +15,11 @@ export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
  * One reconcile of a canary update, as Argo Rollouts' canary with traffic routing: the stable
  * revision stays at full scale; the canary is scaled to its weight's share; a weight is sent to
  * the router only once the canary replicas for it are ready, and a step completes only when the
- * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment; background
- * analysis from `startingStep`. Header and mirror routes are removed when the update completes or
- * aborts, as Argo removes its managed routes. Requires `status.currentRevision !== status.stableRevision`.
+ * router is observed applying it. Steps: setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment,
+ * setFlag; background analysis from `startingStep`. Header and mirror routes are removed when the
+ * update completes or aborts, as Argo removes its managed routes; flag ramps are dropped on abort
+ * (the flags are served as defined) and become the flags' definitions on completion. Requires
+ * `status.currentRevision !== status.stableRevision`.
  */
 export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
   const s = d.status;
@@ -29,6 +31,7 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
 
   if (s.abort) {
     delete s.experiment;
+    dropFlagRamps(d, 'the update was aborted');
     s.weights = { canary: 0, stable: 100 };
     d.route(port, { [stable]: 100 });
     const delay = (canary.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS) * 1000;
@@ -62,6 +65,7 @@ export function reconcileCanary(d: Decision, canary: CanaryStrategy): void {
     }
     holdWeight(d, s.weights.canary);
     holdRoutes(d, steps, index);
+    holdFlagRamps(d, steps, index);
     // An experiment lives only while its step is current (promote skips the step and ends it),
     // and a pause on its step keeps it running.
     if ('experiment' in step) holdExperiment(d, step.experiment, index);
@@ -140,6 +144,25 @@ export function mirrorRoutesAt(
 }
 
 /**
+ * The feature flag ramps in force at step `index`: the last `setFlag` step of each flag up to and
+ * including it, in the order the flags were first ramped. Pure; derived from the spec.
+ */
+export function flagRampsAt(steps: readonly CanaryStep[], index: number): SetFlag[] {
+  const ramps = new Map<string, SetFlag>();
+  for (const step of steps.slice(0, index + 1)) {
+    if ('setFlag' in step) ramps.set(step.setFlag.flag, { ...step.setFlag });
+  }
+  return [...ramps.values()];
+}
+
+/** Holds the flag ramps in force at step `index` in the status (the controller serves them). */
+function holdFlagRamps(d: Decision, steps: readonly CanaryStep[], index: number): void {
+  const ramps = flagRampsAt(steps, index);
+  if (ramps.length === 0) dropFlagRamps(d, `step ${index + 1} holds none`);
+  else d.status.flagRamps = ramps;
+}
+
+/**
  * Holds the header and mirror routes in force at step `index` (after {@link holdWeight}, which
  * clears them): header-matched requests go to the canary, matching ones are mirrored to it; with any
  * route the canary keeps at least one replica (weight 0 included).
@@ -206,6 +229,19 @@ function stepDone(d: Decision, step: CanaryStep, index: number): boolean {
     return true;
   }
   if ('experiment' in step) return experimentStepDone(d, step.experiment, index);
+  if ('setFlag' in step) {
+    // Done once the data plane serves the flags with the ramps this step holds.
+    const served = d.observed.flagRamps;
+    if (served === undefined || JSON.stringify(served) !== JSON.stringify(s.flagRamps ?? [])) return false;
+    const { flag, variant, percentage } = step.setFlag;
+    s.lastProgressAt = d.now;
+    d.event(
+      'Normal',
+      'SetFlag',
+      `Set flag ${flag} to variant ${variant} for ${percentage}% of targeting keys (the others get its defaultVariant)`,
+    );
+    return true;
+  }
   if ('pause' in step) {
     const condition = s.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
     if (!condition) {
@@ -256,11 +292,29 @@ function promoteToFull(d: Decision, canary: CanaryStrategy, stepCount: number): 
     d.scale(stable, d.replicas);
     return;
   }
+  // The flags keep their final ramp: it becomes their definition (as Flagger copies the canary
+  // into the primary). A full promotion takes them to the last ramp of the steps, as it takes the
+  // weight to 100%.
+  const ramps = flagRampsAt(canary.steps ?? [], stepCount - 1);
+  if (ramps.length > 0) {
+    d.actions.push({ type: 'promoteFlagRamps', ramps });
+    d.event(
+      'Normal',
+      'FlagRampPromoted',
+      `Flag ramps written into the flags' definitions: ${ramps.map(describeRamp).join(', ')}`,
+    );
+  }
+  delete s.flagRamps;
   completeUpdate(d, stable, (canary.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS) * 1000);
+}
+
+function describeRamp(r: SetFlag): string {
+  return `${r.flag} ${r.variant} ${r.percentage}%`;
 }
 
 function describeStep(step: CanaryStep): string {
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('setFlag' in step) return `setFlag ${describeRamp(step.setFlag)}`;
   if ('pause' in step) return step.pause.duration === undefined ? 'pause' : `pause ${step.pause.duration}`;
   if ('setHeaderRoute' in step) return `setHeaderRoute ${step.setHeaderRoute.name}`;
   if ('setMirrorRoute' in step) return `setMirrorRoute ${step.setMirrorRoute.name}`;

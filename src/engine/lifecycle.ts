@@ -114,8 +114,27 @@ export function completeUpdate(d: Decision, oldStable: number, delayMs: number):
   d.event('Normal', 'RolloutCompleted', `Rollout completed update to revision ${s.currentRevision}`);
 }
 
+/**
+ * The update holds no flag ramp any more (aborted, superseded, or back to the stable revision):
+ * the flags are served as defined again, with a `FlagRampReverted` event naming each ramp dropped.
+ */
+export function dropFlagRamps(d: Decision, why: string): void {
+  const ramps = d.status.flagRamps;
+  if (ramps === undefined) return;
+  delete d.status.flagRamps;
+  if (ramps.length === 0) return;
+  d.event(
+    'Normal',
+    'FlagRampReverted',
+    `Flag ramps dropped (${why}); served as defined again: ${ramps
+      .map((r) => `${r.flag} (was ${r.variant} for ${r.percentage}%)`)
+      .join(', ')}`,
+  );
+}
+
 /** No update in progress: the stable revision at full scale with all traffic. */
 export function reconcileSteady(d: Decision): void {
+  dropFlagRamps(d, 'no update in progress');
   const stable = d.status.stableRevision!;
   d.scale(stable, d.replicas);
   d.route(d.state.spec.port, { [stable]: 100 });

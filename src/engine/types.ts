@@ -5,7 +5,7 @@
 import type { AnalysisPhase, AnalysisRunRevisions } from '../analysis/types.js';
 import type { RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../dataplane/protocol.js';
 import type { HandoffKind, HandoffPhase, HandoffStepName } from '../handoff/types.js';
-import type { LocalTemplate, RolloutAnalysis, RolloutSpec } from '../spec/types.js';
+import type { LocalTemplate, RolloutAnalysis, RolloutSpec, SetFlag } from '../spec/types.js';
 
 export const ROLLOUT_PHASES = ['Healthy', 'Progressing', 'Paused', 'Degraded'] as const;
 /** As Argo Rollouts' RolloutPhase. */
@@ -166,6 +166,12 @@ export interface RolloutStatus {
   analysisRuns: AnalysisRunRef[];
   /** Canary: the running experiment of the current step; absent otherwise. */
   experiment?: ExperimentStatus;
+  /**
+   * Canary: the feature flag ramps the update holds (the last `setFlag` step of each flag up to
+   * the current step), served in place of the flags' targeting; absent when none (no update, an
+   * aborted one, or no `setFlag` step reached yet).
+   */
+  flagRamps?: SetFlag[];
   scaleDowns: ScaleDown[];
   /**
    * Crash-loop and start-failure episodes of the current revision (first) and of the stable one.
@@ -223,6 +229,12 @@ export interface Observed {
   analysisRuns: Record<string, ObservedAnalysisRun>;
   /** Handoff runs the status refers to, by name. @default {} */
   handoffRuns?: Record<string, ObservedHandoffRun>;
+  /**
+   * The flag ramps the data plane serves for this Rollout: its status' `flagRamps` ([] without
+   * any) when the data plane serves the flag sets with them; undefined when it does not (yet), or
+   * it is unknown. A `setFlag` step completes once they are the ones it asks for.
+   */
+  flagRamps?: SetFlag[];
 }
 
 export type EngineAction =
@@ -235,6 +247,11 @@ export type EngineAction =
       analysis: RolloutAnalysis;
     }
   | { type: 'terminateAnalysisRun'; name: string }
+  /**
+   * The update completed: each flag's last `setFlag` ramp of the steps becomes the flag's
+   * definition in the FeatureFlags resources (idempotent: written again, it changes nothing).
+   */
+  | { type: 'promoteFlagRamps'; ramps: SetFlag[] }
   /** A stateful Rollout's update starts: back its state directories up (the revision that ran on them). */
   | { type: 'backupState'; revision: number }
   /** No replica of the stateful Rollout runs: put the backup's state directories in place. */

@@ -3,7 +3,16 @@
  * answered in the shapes of the OpenFeature Remote Evaluation Protocol (OFREP), which the data
  * plane serves on its own port.
  */
-export { FlagSetError } from './errors.js';
+export { FlagSetError, SeedFlagsError } from './errors.js';
+export {
+  promotedFlagSets,
+  rampedFlag,
+  type SetFlagIssue,
+  type SetFlagRollout,
+  servedFlagSets,
+  setFlagIssues,
+} from './flag-ramp.js';
+export { convertSeedFlags, type SeedFlagsConversion, type SeedFlagsOptions } from './seed-flags.js';
 export {
   ENVIRONMENT_HEADER,
   flagSetsHash,

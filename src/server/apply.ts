@@ -12,12 +12,14 @@ import {
   templateRefs,
 } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
+import { setFlagIssues } from '../flags/index.js';
 import type { StateBackup, StateBackups } from '../platform/index.js';
 import type {
   AnalysisTemplate,
   ConfigMap,
   Environment,
   FeatureFlags,
+  Resource,
   Rollout,
   RolloutSpec,
   Secret,
@@ -30,7 +32,7 @@ import {
   specValueAt,
   templateHash,
 } from '../spec/index.js';
-import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
+import type { NewEvent, RolloutApplyResult, Store, StoredRollout } from '../store/index.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
 import { featureFlagConflicts } from './feature-flag-sync.js';
@@ -156,6 +158,8 @@ export class SpecApplier {
       }
       if (resources.some((r) => r.kind === 'FeatureFlags'))
         located.push(...featureFlagConflicts(resources, await store.listFeatureFlags()));
+      if (resources.some((r) => r.kind === 'FeatureFlags' || r.kind === 'Rollout'))
+        located.push(...(await this.#setFlagIssues(resources, existing)));
       if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
       refuseUnsandboxed(
         resources.flatMap((resource, document) =>
@@ -206,6 +210,39 @@ export class SpecApplier {
         featureFlags: featureFlags.map((f) => f.metadata.name),
       };
     });
+  }
+
+  /**
+   * The `setFlag` steps of the Rollouts, as they will be after this apply, checked against the
+   * FeatureFlags as they will be (see `setFlagIssues`). Pure but for reading the stored flags.
+   */
+  async #setFlagIssues(
+    resources: readonly Resource[],
+    stored: readonly StoredRollout[],
+  ): Promise<{ document: number; path: (string | number)[]; message: string }[]> {
+    const storedFlags = await this.options.store.listFeatureFlags();
+    const fileFlags = resources.flatMap((r, document) =>
+      r.kind === 'FeatureFlags' ? [{ resource: r, document }] : [],
+    );
+    const replaced = new Set(fileFlags.map((f) => f.resource.metadata.name));
+    const flags = [
+      ...storedFlags.filter((f) => !replaced.has(f.metadata.name)).map((resource) => ({ resource })),
+      ...fileFlags,
+    ];
+    const fileRollouts = resources.flatMap((r, document) =>
+      r.kind === 'Rollout'
+        ? [{ name: r.metadata.name, steps: r.spec.strategy.canary?.steps ?? [], document }]
+        : [],
+    );
+    const inFile = new Set(fileRollouts.map((r) => r.name));
+    const rollouts = [
+      ...stored
+        .filter((r) => !inFile.has(r.name))
+        .map((r) => ({ name: r.name, steps: r.spec.strategy.canary?.steps ?? [] })),
+      ...fileRollouts,
+    ];
+    if (!rollouts.some((r) => r.steps.some((step) => 'setFlag' in step))) return [];
+    return setFlagIssues(rollouts, flags, storedFlags);
   }
 
   /**

@@ -1,19 +1,16 @@
 import type { Logger } from 'pino';
+import type { FlagRampServing } from '../controller/index.js';
 import type { DataPlaneClient } from '../dataplane/index.js';
-import { flagSetsHash, type ServedFlagSet } from '../flags/index.js';
-import type { FeatureFlags, Resource } from '../spec/index.js';
-import type { Store } from '../store/index.js';
+import { flagSetsHash, promotedFlagSets, type ServedFlagSet, servedFlagSets } from '../flags/index.js';
+import type { FeatureFlags, Resource, SetFlag } from '../spec/index.js';
+import type { Store, StoredRollout } from '../store/index.js';
 
 /** How often the control plane checks that the data plane serves the stored flag sets, ms. */
 const DEFAULT_CHECK_INTERVAL_MS = 5_000;
 
-/** The FeatureFlags resources as the data plane's `PUT /v1/flags` takes them, in the store's order (by name). */
-function servedFlagSets(resources: readonly FeatureFlags[]): ServedFlagSet[] {
-  return resources.map((r) => ({
-    name: r.metadata.name,
-    ...(r.metadata.environment !== undefined ? { environment: r.metadata.environment } : {}),
-    spec: r.spec,
-  }));
+/** The ramps the Rollouts' updates hold, in the store's order of the Rollouts (by name). */
+function rampsOf(rollouts: readonly StoredRollout[]): SetFlag[] {
+  return rollouts.flatMap((r) => r.status.flagRamps ?? []);
 }
 
 /**
@@ -65,12 +62,14 @@ export interface FeatureFlagSyncOptions {
 }
 
 /**
- * Keeps the data plane's OFREP listener serving the stored FeatureFlags: pushes the whole set
- * after each apply that holds one and when the server starts, and checks every 5 s that the data
- * plane serves the stored set (its hash), pushing it again when not (a data plane restarted from an
- * older `flags.json`). The data plane keeps serving what it has while the control plane is down.
+ * Keeps the data plane's OFREP listener serving the stored FeatureFlags, each flag a Rollout's
+ * update ramps (`setFlag`, its `status.flagRamps`) served ramped: pushes the whole set after each
+ * apply that holds one, when the server starts and when the controller changes a ramp, and checks
+ * every 5 s that the data plane serves the stored set (its hash), pushing it again when not (a data
+ * plane restarted from an older `flags.json`). The data plane keeps serving what it has while the
+ * control plane is down.
  */
-export class FeatureFlagSync {
+export class FeatureFlagSync implements FlagRampServing {
   readonly #o: FeatureFlagSyncOptions;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
@@ -92,8 +91,29 @@ export class FeatureFlagSync {
     return run;
   }
 
+  /** The flag sets to serve: the stored FeatureFlags with the ramps of `rollouts`. */
+  async #sets(rollouts: readonly StoredRollout[]): Promise<ServedFlagSet[]> {
+    return servedFlagSets(await this.#o.store.listFeatureFlags(), rampsOf(rollouts));
+  }
+
+  async serves(rollouts: readonly StoredRollout[]): Promise<boolean> {
+    const [sets, served] = await Promise.all([this.#sets(rollouts), this.#o.dataPlane().flags()]);
+    return served.hash === flagSetsHash(sets);
+  }
+
+  async promote(rollout: string, ramps: readonly SetFlag[], now: number): Promise<string[]> {
+    const changed = promotedFlagSets(await this.#o.store.listFeatureFlags(), ramps);
+    if (changed.length > 0)
+      await this.#o.store.apply({ rollouts: [], templates: [], featureFlags: changed }, 'controller', now);
+    this.#o.logger.info(
+      { rollout, flagSets: changed.map((f) => f.metadata.name) },
+      'feature flag ramps written into their definitions',
+    );
+    return changed.map((f) => f.metadata.name);
+  }
+
   async #push(): Promise<void> {
-    const sets = servedFlagSets(await this.#o.store.listFeatureFlags());
+    const sets = await this.#sets(await this.#o.store.listRollouts());
     const client = this.#o.dataPlane();
     const served = await client.flags();
     if (served.hash === flagSetsHash(sets)) return;

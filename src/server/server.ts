@@ -110,9 +110,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const stateBackups = new StateBackups(paths.home);
   const keks = loadKeks(kekPath(paths.home));
   const configs = new ConfigService(store, keks.current, keks.pending === undefined ? [] : [keks.pending]);
+  const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
   const controller = new Controller({
     store,
     dataPlane,
+    flags: flagSync,
     clock,
     logger,
     restartDataPlane: async () => {
@@ -125,7 +127,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     materialize: (template) => configs.materialize(template),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
-  const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
   const applier = new SpecApplier({
     store,
     controller,

@@ -268,6 +268,43 @@ describe('validateResource', () => {
     ]);
   });
 
+  it('should accept a setFlag step and name a bad flag, variant or percentage', () => {
+    const step = (setFlag: object) => issues(rollout({ strategy: { canary: { steps: [{ setFlag }] } } }));
+    expect(step({ flag: 'new-planner', variant: 'on', percentage: 25 })).toEqual([]);
+    expect(step({ flag: '', variant: 'on', percentage: 25.5, extra: 1 })).toEqual([
+      {
+        path: 'spec.strategy.canary.steps.0.setFlag.flag',
+        message: 'expected a flag key of a FeatureFlags resource (1..256 characters), got ""',
+      },
+      {
+        path: 'spec.strategy.canary.steps.0.setFlag.percentage',
+        message: 'expected a percentage 0..100 (integer), got 25.5',
+      },
+      {
+        path: 'spec.strategy.canary.steps.0.setFlag.extra',
+        message: 'unknown field "extra"; expected one of flag, variant, percentage',
+      },
+    ]);
+    expect(step({ flag: 'f', percentage: 5 }).map((i) => i.path)).toEqual([
+      'spec.strategy.canary.steps.0.setFlag.variant',
+    ]);
+  });
+
+  it('should take a builtin metric by flag variant, flag and variant together, on a revision of its own', () => {
+    const builtin = (b: object) =>
+      issues(template({ provider: { builtin: { metric: 'error-rate', ...b } } }));
+    expect(builtin({ flag: 'new-planner', variant: 'on', revision: 'stable' })).toEqual([]);
+    expect(builtin({ flag: 'new-planner' })).toEqual([
+      {
+        path: 'spec.metrics.0.provider.builtin.variant',
+        message: 'flag and variant go together: variant is missing',
+      },
+    ]);
+    expect(builtin({ flag: 'f', variant: 'on', revision: 'mirror' }).map((i) => i.path)).toEqual([
+      'spec.metrics.0.provider.builtin.revision',
+    ]);
+  });
+
   it("should accept Argo Rollouts' setMirrorRoute step and name a bad match, percentage or jsonPath", () => {
     const step = (setMirrorRoute: object) =>
       rollout({ strategy: { canary: { steps: [{ setMirrorRoute }] } } });

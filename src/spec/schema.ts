@@ -72,6 +72,7 @@ import {
   type ScopedObjectMeta,
   type Secret,
   type SessionAffinity,
+  type SetFlag,
   type SetHeaderRoute,
   type SetMirrorRoute,
   type StringMatch,
@@ -750,6 +751,20 @@ const setMirrorRouteSchema = strict(
   'a mapping: {name, percentage, match: [{method, path, headers}], compare: {jsonPath}}',
 );
 
+const FLAG_KEY_EXPECTED = 'a flag key of a FeatureFlags resource (1..256 characters)';
+/** Schema of {@link SetFlag}; that the flag and variant exist is checked at apply, against the FeatureFlags. */
+const setFlagSchema = strict(
+  {
+    flag: z
+      .string({ error: FLAG_KEY_EXPECTED })
+      .min(1, { error: FLAG_KEY_EXPECTED })
+      .max(256, { error: FLAG_KEY_EXPECTED }),
+    variant: nonEmptyString('a variant name of the flag'),
+    percentage: int(0, 100, 'a percentage 0..100 (integer)'),
+  },
+  'a mapping: {flag, variant, percentage}',
+);
+
 /** Schema of {@link RolloutExperimentTemplate}. */
 const experimentTemplateSchema = strict({
   name: z
@@ -791,10 +806,11 @@ const experimentStepSchema = strict({
 }, ALWAYS);
 
 const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
-/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`, `setMirrorRoute`, `experiment`. */
+/** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`, `setMirrorRoute`, `experiment`, `setFlag`. */
 const canaryStepSchema = z.union(
   [
     strict({ setWeight: int(0, 100) }),
+    strict({ setFlag: setFlagSchema }),
     strict({ pause: strict({ duration: durationSchema.optional() }, PAUSE_EXPECTED) }),
     strict({ analysis: rolloutAnalysisSchema }),
     strict({ setHeaderRoute: setHeaderRouteSchema }),
@@ -803,7 +819,7 @@ const canaryStepSchema = z.union(
   ],
   {
     error:
-      'a step with exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment',
+      'a step with exactly one of setWeight, pause, analysis, setHeaderRoute, setMirrorRoute, experiment, setFlag',
   },
 );
 
@@ -1103,14 +1119,32 @@ const builtinMetricProviderSchema = strict({
     )
     .optional(),
   window: durationOrArgSchema.optional(),
+  flag: nonEmptyString('a flag key (with variant)').optional(),
+  variant: nonEmptyString('a variant name of the flag').optional(),
 }).superRefine((value: unknown, ctx) => {
-  if (isRecord(value) && value['quantile'] !== undefined && value['metric'] !== 'latency') {
+  if (!isRecord(value)) return;
+  if (value['quantile'] !== undefined && value['metric'] !== 'latency') {
     problem(
       ctx,
       ['quantile'],
       `quantile applies to metric latency only, not ${describeInput(value['metric'])}`,
     );
   }
+  const byVariant = value['flag'] !== undefined || value['variant'] !== undefined;
+  if (!byVariant) return;
+  if (value['flag'] === undefined || value['variant'] === undefined) {
+    const missing = value['flag'] === undefined ? 'flag' : 'variant';
+    problem(ctx, [missing], `flag and variant go together: ${missing} is missing`, missing);
+  }
+  if (value['metric'] === 'mirror-mismatch-rate')
+    problem(ctx, ['flag'], 'flag and variant apply to error-rate, request-rate and latency');
+  const revision = value['revision'];
+  if (typeof revision === 'string' && (revision === 'mirror' || revision.startsWith('experiment:')))
+    problem(
+      ctx,
+      ['revision'],
+      `flag and variant measure a revision's own traffic: canary, stable, preview or active, not ${describeInput(revision)}`,
+    );
 }, ALWAYS);
 
 const providerFields = record(z.string(), z.unknown(), 'a mapping of provider fields');
@@ -1312,6 +1346,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof headerRoutingMatchSchema>, HeaderRoutingMatch>,
   Same<z.infer<typeof setHeaderRouteSchema>, SetHeaderRoute>,
   Same<z.infer<typeof setMirrorRouteSchema>, SetMirrorRoute>,
+  Same<z.infer<typeof setFlagSchema>, SetFlag>,
   Same<z.infer<typeof experimentTemplateSchema>, RolloutExperimentTemplate>,
   Same<z.infer<typeof experimentAnalysisSchema>, RolloutExperimentAnalysis>,
   Same<z.infer<typeof experimentStepSchema>, RolloutExperimentStep>,
@@ -1328,6 +1363,7 @@ const shapesMatchTypes: [
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

@@ -360,8 +360,25 @@ export interface RolloutExperimentStep {
   analyses?: RolloutExperimentAnalysis[];
 }
 
+/**
+ * cutover's canary step for a feature flag (issue 14): while the Rollout progresses, flag `flag`
+ * (a key of a FeatureFlags resource) answers `variant` to `percentage` percent of the targeting
+ * keys and its `defaultVariant` to the others (a flagd `fractional` split that replaces the flag's
+ * targeting; state, variants and metadata stay the definition's). An abort returns the flag to its
+ * definition; the completed update writes its last ramp into the definition.
+ */
+export interface SetFlag {
+  /** A flag key defined by a FeatureFlags resource (every resource that defines it is ramped). */
+  flag: string;
+  /** One of the flag's variants, not its `defaultVariant`. */
+  variant: string;
+  /** Share of targeting keys that get `variant`, percent 0..100. */
+  percentage: number;
+}
+
 export type CanaryStep =
   | { setWeight: number }
+  | { setFlag: SetFlag }
   | { pause: { duration?: DurationValue } }
   | { analysis: RolloutAnalysis }
   | { setHeaderRoute: SetHeaderRoute }
@@ -615,6 +632,14 @@ export interface BuiltinMetricProvider {
   revision?: 'canary' | 'stable' | 'preview' | 'active' | 'mirror' | `experiment:${string}`;
   /** Look-back window. @default "10s" */
   window?: DurationValue;
+  /**
+   * With `variant`: only the revision's responses that named this feature flag variant in their
+   * `x-cutover-flag-variant: <flag>=<variant>` header (not for `mirror-mismatch-rate`, `mirror`
+   * or `experiment:` roles).
+   */
+  flag?: string;
+  /** The variant of `flag` measured. */
+  variant?: string;
 }
 
 /** Exactly one provider key per metric, as Argo Rollouts' MetricProvider. */

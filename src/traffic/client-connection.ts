@@ -941,8 +941,14 @@ export class ClientConnection implements UpstreamOwner, ChunkSink {
       }
       this.#answer = null;
     }
-    if (outcome >= 0 && outcome <= PROXY_ERROR)
-      target.recorder.record(outcome, (performance.now() - this.#start) / 1000, Date.now());
+    if (outcome >= 0 && outcome <= PROXY_ERROR) {
+      const seconds = (performance.now() - this.#start) / 1000;
+      const now = Date.now();
+      target.recorder.record(outcome, seconds, now);
+      // The head parsed for this request (a failure before any head names no variant).
+      const variant = this.#headSent ? this.#response.flagVariant : '';
+      if (variant !== '') target.recordVariants(variant, outcome, seconds, now);
+    }
   }
 
   /** Answer a request the router cannot accept, and close the connection. */

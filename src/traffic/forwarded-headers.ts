@@ -39,6 +39,11 @@ export const FIELD_EXPECT = 10;
  * handshake): the router re-emits it upstream and tunnels the connection after `101`.
  */
 export const FIELD_UPGRADE = 11;
+/**
+ * End-to-end and forwarded unchanged; in a response, the feature flag variants the service
+ * answered with, recorded per variant by the router (see `variant-recorders.ts`).
+ */
+export const FIELD_FLAG_VARIANT = 12;
 
 const BYTE_FIELDS: readonly [string, number][] = [
   ['connection', FIELD_CONNECTION],
@@ -54,6 +59,8 @@ const BYTE_FIELDS: readonly [string, number][] = [
   ['x-forwarded-host', FIELD_XF_HOST],
   ['host', FIELD_HOST],
   ['content-length', FIELD_CONTENT_LENGTH],
+  // A service's answer naming the feature flag variants it used (see variant-recorders.ts).
+  ['x-cutover-flag-variant', FIELD_FLAG_VARIANT],
 ];
 
 /** Candidate names per length, as lower-case bytes. */
@@ -102,6 +109,7 @@ const STRING_KINDS = new Map<string, number>(
       case FIELD_CONNECTION:
         return [name, KIND_CONNECTION];
       case FIELD_CONTENT_LENGTH:
+      case FIELD_FLAG_VARIANT:
         return [name, KIND_FORWARD];
       default:
         return [name, KIND_DROP];

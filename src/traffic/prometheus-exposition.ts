@@ -25,6 +25,26 @@ function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/** The `_bucket`, `_sum` and `_count` lines of a recorder's latency histogram, pushed onto `out`. */
+function histogramLines(
+  out: string[],
+  name: string,
+  labels: string,
+  rec: { histogram: Float64Array; latencySum: number },
+): void {
+  let total = 0;
+  for (let b = 0; b < HISTOGRAM_BUCKETS; b++) total += rec.histogram[b]!;
+  let cumulative = 0;
+  let fine = 0;
+  for (let i = 0; i < EXPOSED_LATENCY_BUCKETS.length; i++) {
+    for (; fine < COVERED[i]!; fine++) cumulative += rec.histogram[fine]!;
+    out.push(`${name}_bucket{${labels},le="${EXPOSED_LATENCY_BUCKETS[i]}"} ${cumulative}`);
+  }
+  out.push(`${name}_bucket{${labels},le="+Inf"} ${total}`);
+  out.push(`${name}_sum{${labels}} ${rec.latencySum}`);
+  out.push(`${name}_count{${labels}} ${total}`);
+}
+
 /** One Rollout's router state, as rendered. */
 export interface RolloutMetricsView {
   rollout: string;
@@ -54,6 +74,9 @@ export function renderRouterMetrics(
   const inFlight: string[] = [];
   const failedTries: string[] = [];
   const mirrorLines: string[] = [];
+  const variantRequests: string[] = [];
+  const variantDuration: string[] = [];
+  const variantDropped: string[] = [];
   const mirrorCompared: string[] = [];
   const mirrorMismatches: string[] = [];
   const mirrorDroppedLines: string[] = [];
@@ -94,19 +117,7 @@ export function renderRouterMetrics(
           `cutover_router_requests_total{${labels},code_class="${CODE_CLASS_LABELS[c]}"} ${rec.totals[c]}`,
         );
       }
-      let total = 0;
-      for (let b = 0; b < HISTOGRAM_BUCKETS; b++) total += rec.histogram[b]!;
-      let cumulative = 0;
-      let fine = 0;
-      for (let i = 0; i < EXPOSED_LATENCY_BUCKETS.length; i++) {
-        for (; fine < COVERED[i]!; fine++) cumulative += rec.histogram[fine]!;
-        duration.push(
-          `cutover_router_request_duration_seconds_bucket{${labels},le="${EXPOSED_LATENCY_BUCKETS[i]}"} ${cumulative}`,
-        );
-      }
-      duration.push(`cutover_router_request_duration_seconds_bucket{${labels},le="+Inf"} ${total}`);
-      duration.push(`cutover_router_request_duration_seconds_sum{${labels}} ${rec.latencySum}`);
-      duration.push(`cutover_router_request_duration_seconds_count{${labels}} ${total}`);
+      histogramLines(duration, 'cutover_router_request_duration_seconds', labels, rec);
       inFlight.push(`cutover_router_in_flight{${labels}} ${target.inFlight}`);
       failedTries.push(`cutover_router_failed_tries_total{${labels}} ${target.failedTries}`);
       pending.push(`cutover_router_pending_requests{${labels}} ${target.pending}`);
@@ -121,6 +132,23 @@ export function renderRouterMetrics(
           `cutover_router_mirror_compared_total{${labels}} ${comparison.totals.reduce((a, b) => a + b, 0)}`,
         );
         mirrorMismatches.push(`cutover_router_mirror_mismatches_total{${labels}} ${comparison.totals[4]}`);
+      }
+      const variants = target.variants;
+      if (variants !== null) {
+        for (const { flag, variant, recorder } of variants.entries()) {
+          const vl = `${labels},flag="${escapeLabel(flag)}",variant="${escapeLabel(variant)}"`;
+          for (let c = 0; c < OUTCOME_CLASSES.length; c++)
+            variantRequests.push(
+              `cutover_router_flag_variant_requests_total{${vl},code_class="${CODE_CLASS_LABELS[c]}"} ${recorder.totals[c]}`,
+            );
+          histogramLines(
+            variantDuration,
+            'cutover_router_flag_variant_request_duration_seconds',
+            vl,
+            recorder,
+          );
+        }
+        variantDropped.push(`cutover_router_flag_variant_dropped_total{${labels}} ${variants.dropped}`);
       }
       ready.push(`cutover_replica_ready{${labels}} ${target.endpoints.length}`);
     }
@@ -146,6 +174,24 @@ export function renderRouterMetrics(
       'histogram',
       'Time from request to the end of the response, seconds.',
       duration,
+    ) +
+    family(
+      'cutover_router_flag_variant_requests_total',
+      'counter',
+      'Requests whose response named a feature flag variant (header x-cutover-flag-variant: flag=variant), by status class.',
+      variantRequests,
+    ) +
+    family(
+      'cutover_router_flag_variant_request_duration_seconds',
+      'histogram',
+      'Time from request to the end of the response, seconds, of responses that named a feature flag variant.',
+      variantDuration,
+    ) +
+    family(
+      'cutover_router_flag_variant_dropped_total',
+      'counter',
+      'Flag variants named by responses but not recorded (malformed, or beyond 16 distinct flag=variant pairs per revision).',
+      variantDropped,
     ) +
     family('cutover_router_in_flight', 'gauge', 'Requests in flight to the revision.', inFlight) +
     family(

@@ -2,6 +2,7 @@ import {
   bytesEqualLower,
   FIELD_CONNECTION,
   FIELD_CONTENT_LENGTH,
+  FIELD_FLAG_VARIANT,
   FIELD_HOP,
   FIELD_KEEP_ALIVE,
   FIELD_TRANSFER_ENCODING,
@@ -66,6 +67,11 @@ export class ResponseHead {
   fieldsEnd = 0;
   /** The `Upgrade` value of a `101 Switching Protocols` (the protocol switched to), else ''. */
   upgrade = '';
+  /**
+   * The `x-cutover-flag-variant` value (its lines joined with `,`), else ''. Forwarded unchanged;
+   * the router records the response per variant it names.
+   */
+  flagVariant = '';
 
   /**
    * Parse the head in `buf[start, end)` (`end` from `findHeadEnd`) and rewrite it in place.
@@ -116,6 +122,7 @@ export class ResponseHead {
     let transferEncoding = false;
     this.keepAliveTimeoutMs = -1;
     this.upgrade = '';
+    this.flagVariant = '';
     const lines = fields.lines;
     for (let l = 0; l < fields.count * 5; l += 5) {
       const vs = lines[l + VALUE_START]!;
@@ -147,6 +154,12 @@ export class ResponseHead {
         case FIELD_HOP:
           lines[l + KIND] = DROP;
           break;
+        case FIELD_FLAG_VARIANT: {
+          // A string only for a response that carries the header: the service opted in.
+          const value = buf.toString('latin1', vs, ve);
+          this.flagVariant = this.flagVariant === '' ? value : `${this.flagVariant},${value}`;
+          break;
+        }
       }
     }
     if (transferEncoding && contentLength >= 0) {

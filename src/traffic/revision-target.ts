@@ -2,6 +2,7 @@ import type { Endpoint } from './endpoint.js';
 import type { OutlierDetector } from './outlier-detection.js';
 import { RevisionRecorder } from './revision-recorder.js';
 import { UpstreamPolicy } from './upstream-policy.js';
+import { VariantRecorders } from './variant-recorders.js';
 
 /**
  * One revision of one Rollout as a routing target: its ready endpoints, chosen round-robin, its
@@ -31,6 +32,8 @@ export class RevisionTarget {
   /** Requests in flight to any endpoint of this revision, including draining ones. */
   inFlight = 0;
   readonly recorder: RevisionRecorder;
+  /** Traffic per feature flag variant its responses named (`x-cutover-flag-variant`); null until one did. */
+  variants: VariantRecorders | null = null;
   #next = 0;
 
   /**
@@ -42,6 +45,18 @@ export class RevisionTarget {
     this.revision = revision;
     this.set = set;
     this.recorder = new RevisionRecorder(nowMs);
+  }
+
+  /**
+   * Count one finished request under the flag variants its response named.
+   * @param header - the response's `x-cutover-flag-variant` value.
+   * @param outcome - index into `OUTCOME_CLASSES`.
+   * @param seconds - latency, s.
+   * @param nowMs - ms since the epoch.
+   */
+  recordVariants(header: string, outcome: number, seconds: number, nowMs: number): void {
+    this.variants ??= new VariantRecorders();
+    this.variants.record(header, outcome, seconds, nowMs);
   }
 
   /** Replace the ready endpoints (those ejected by outlier detection receive nothing). */

@@ -1,5 +1,6 @@
 import {
   type ConnectionPoolSpec,
+  FLAG_VARIANT_SET_PREFIX,
   type ListenerSpec,
   MIRROR_SET,
   type OutlierDetectionSpec,
@@ -402,7 +403,9 @@ export class Router {
    * Statistics of one revision (or of an extra replica set of it) over a trailing window.
    * @param windowSeconds - 1..300, s.
    * @param quantile - ratio 0..1 for `latency`.
-   * @param set - an extra replica set of the revision; absent for the revision's own set.
+   * @param set - an extra replica set of the revision; {@link MIRROR_SET} for the answers to the
+   *   copies mirrored to it; `flagVariantSet(flag, variant)` for its responses that named that
+   *   feature flag variant; absent for the revision's own set.
    */
   stats(
     rollout: string,
@@ -429,6 +432,21 @@ export class Router {
         ),
         mirror: { compared, mismatches, mismatchRate: compared === 0 ? null : mismatches / compared },
       };
+    }
+    if (set?.startsWith(FLAG_VARIANT_SET_PREFIX) === true) {
+      // The revision's responses that named one flag variant (`x-cutover-flag-variant`).
+      const pair = set.slice(FLAG_VARIANT_SET_PREFIX.length);
+      const eq = pair.indexOf('=');
+      const target = this.#rollouts.get(rollout)?.targets.get(replicaSetKey({ revision }));
+      const recorder = eq < 0 ? undefined : target?.variants?.get(pair.slice(0, eq), pair.slice(eq + 1));
+      return statsOf(
+        rollout,
+        revision,
+        set,
+        recorder?.window(windowSeconds, quantile, now),
+        windowSeconds,
+        quantile,
+      );
     }
     const target = this.#rollouts.get(rollout)?.targets.get(replicaSetKey({ revision, set }));
     return statsOf(

@@ -228,6 +228,8 @@ export interface LoadOptions {
   pauseMs?: number;
   /** Request path. @default '/' */
   path?: string;
+  /** Headers of each request (called once per request). @default none */
+  headers?: () => Record<string, string>;
 }
 
 /**
@@ -252,7 +254,11 @@ export function startLoad(port: number, options: LoadOptions = {}): LoadGenerato
     while (running) {
       const at = Date.now();
       try {
-        const res = await pool.request({ method: 'GET', path });
+        const res = await pool.request({
+          method: 'GET',
+          path,
+          ...(options.headers !== undefined ? { headers: options.headers() } : {}),
+        });
         const body = await res.body.text();
         const version = versionOf(res.headers, body);
         const ok = res.statusCode >= 200 && res.statusCode < 300;

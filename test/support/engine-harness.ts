@@ -16,7 +16,7 @@ import type {
   Revision,
   RolloutStatus,
 } from '../../src/engine/types.js';
-import type { RolloutSpec } from '../../src/spec/types.js';
+import type { RolloutSpec, SetFlag } from '../../src/spec/types.js';
 
 /** Restarts a replica that fails at once has had after `elapsedMs`: backoff 1 s doubling to 30 s. */
 function backoffRestarts(elapsedMs: number): number {
@@ -45,6 +45,12 @@ export class EngineHarness {
   runs: Record<string, { phase: AnalysisPhase; message?: string }> = {};
   /** Handoff runs the engine started, as the store would report them; tests move their phase and step. */
   handoffs: Record<string, ObservedHandoffRun> = {};
+  /**
+   * The flag ramps the simulated data plane serves (what the controller pushed after the last
+   * tick: the status' ramps); a test sets `flagsServed = false` to make the push fail.
+   */
+  servedFlagRamps: SetFlag[] | undefined = [];
+  flagsServed = true;
   /** The desired `activeReplica` of the last tick (undefined: not set). */
   activeReplica: string | null | undefined;
   /**
@@ -149,10 +155,16 @@ export class EngineHarness {
         status: this.status,
         targetRevision: this.targetRevision,
       },
-      { dataPlane: this.observed(), analysisRuns: this.runs, handoffRuns: this.handoffs },
+      {
+        dataPlane: this.observed(),
+        analysisRuns: this.runs,
+        handoffRuns: this.handoffs,
+        flagRamps: this.servedFlagRamps,
+      },
       this.now,
     );
     this.status = result.status;
+    this.servedFlagRamps = this.flagsServed ? structuredClone(this.status.flagRamps ?? []) : undefined;
     this.events.push(...result.events);
     this.actions.push(...result.actions);
     for (const action of result.actions) {

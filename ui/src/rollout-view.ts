@@ -40,6 +40,10 @@ export function canaryWeights(r: RolloutResource): { stable: number; canary: num
 /** One line per canary step kind (every kind of the spec, so none shows as another). */
 export function stepLabel(step: CanaryStep): string {
   if ('setWeight' in step) return `Set weight ${step.setWeight}%`;
+  if ('setFlag' in step) {
+    const { flag, variant, percentage } = step.setFlag;
+    return `Flag ${flag}: ${variant} for ${percentage}%`;
+  }
   if ('pause' in step) {
     const d = step.pause.duration;
     return d === undefined ? 'Pause (until promoted)' : `Pause ${typeof d === 'number' ? `${d}s` : d}`;

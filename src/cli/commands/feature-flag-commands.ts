@@ -1,7 +1,13 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { FeatureFlags } from '../../spec/index.js';
+import { stringify } from 'yaml';
+import { convertSeedFlags, SeedFlagsError } from '../../flags/index.js';
+import { type FeatureFlags, parseSpec, SpecError } from '../../spec/index.js';
 import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { outputFormat } from '../output.js';
+import { readSpecFile } from '../read-spec-file.js';
 
 /** The subcommand `name` of `program` (`get`, `list`), created when no other module made it yet. */
 function verb(program: Command, name: string, description: string): Command {
@@ -41,8 +47,66 @@ function formatFeatureFlags(f: FeatureFlags): string {
   return lines.join('\n');
 }
 
+/** A file name as a resource name: `feature-flags.json` -> `feature-flags` (a DNS-1123 label). */
+function nameFromFile(file: string): string {
+  const base = (file.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '');
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return name === '' ? 'imported-flags' : name;
+}
+
 /**
- * Registers `get featureflags NAME [-o json]`, `list featureflags [-o json]` and `flags kill KEY`. JSON is the
+ * `flags import FILE`: the seed's feature-flags.json converted (see `convertSeedFlags`), checked as
+ * `apply` checks it (flagd's schema), as YAML documents.
+ * @throws CliError `CUTOVER_E_FLAGS_IMPORT` naming the file (and field path) when the file is not
+ *   JSON or not the seed's format; `CUTOVER_E_SPEC_FILE` when it cannot be read.
+ */
+function importSeedFile(
+  filename: string,
+  name: string | undefined,
+): { resources: FeatureFlags[]; yaml: string } {
+  const { text } = readSpecFile(filename, 'feature flags file');
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new CliError('CUTOVER_E_FLAGS_IMPORT', `${filename}: not JSON: ${(error as Error).message}`);
+  }
+  let converted: ReturnType<typeof convertSeedFlags>;
+  try {
+    converted = convertSeedFlags(input, { name: name ?? nameFromFile(filename), file: filename });
+  } catch (error) {
+    if (error instanceof SeedFlagsError)
+      throw new CliError(error.code, error.message, EXIT.error, { cause: error });
+    throw error;
+  }
+  for (const warning of converted.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const yaml = converted.resources.map((r) => stringify(r)).join('---\n');
+  try {
+    parseSpec(yaml, `${filename} (converted)`);
+  } catch (error) {
+    if (error instanceof SpecError)
+      throw new CliError(
+        'CUTOVER_E_FLAGS_IMPORT',
+        `${filename}: the converted flags are refused: ${error.message}`,
+        EXIT.error,
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
+  return { resources: converted.resources, yaml };
+}
+
+/**
+ * Registers `get featureflags NAME [-o json]`, `list featureflags [-o json]`, `flags kill KEY` and
+ * `flags import FILE`. JSON is the
  * resource as applied (`{apiVersion, kind: FeatureFlags, metadata, spec}`), as the API answers it.
  */
 export function registerFeatureFlagCommands(program: Command, ctx: CliContext): void {
@@ -69,7 +133,41 @@ export function registerFeatureFlagCommands(program: Command, ctx: CliContext): 
       ctx.out(format === 'json' ? JSON.stringify({ items }, null, 2) : formatFeatureFlagsList(items));
     });
 
-  verb(program, 'flags', 'feature flags (issue 14)')
+  const flags = verb(program, 'flags', 'feature flags: kill switch, import');
+  flags
+    .command('import <file>')
+    .description(
+      "convert the seed's feature-flags.json (enabled, rollout_percentage, target_users, environments, killswitches) into FeatureFlags resources: print them (-o yaml, the default, or json), or apply them (--apply)",
+    )
+    .option(
+      '--name <name>',
+      'name of the resource (per environment: NAME-ENVIRONMENT); default: the file name',
+    )
+    .option('-o, --output <format>', 'yaml or json')
+    .option('--apply', 'apply the resources (as cutover apply) instead of printing them')
+    .action(async (file: string, opts: { name?: string; output?: string; apply?: boolean }) => {
+      const format = opts.output ?? 'yaml';
+      if (format !== 'yaml' && format !== 'json')
+        throw new CliError(
+          'CUTOVER_E_USAGE',
+          `-o: expected one of yaml, json, got ${JSON.stringify(format)}`,
+          EXIT.usage,
+        );
+      if (opts.apply === true && opts.output !== undefined)
+        throw new CliError('CUTOVER_E_USAGE', '--apply prints what it applied: leave -o out', EXIT.usage);
+      const { resources, yaml } = importSeedFile(file, opts.name);
+      if (opts.apply !== true) {
+        ctx.out(format === 'json' ? JSON.stringify({ items: resources }, null, 2) : yaml.trimEnd());
+        return;
+      }
+      const { featureFlags } = await (await ctx.api()).post<{ featureFlags?: string[] }>('/api/v1/apply', {
+        file: `${resolve(file)}.yaml`,
+        text: yaml,
+      });
+      for (const f of featureFlags ?? []) ctx.out(`featureflags.cutover.dev/${f} configured`);
+    });
+
+  flags
     .command('kill <key>')
     .description(
       'kill switch: turn flag KEY off (DISABLED) in every FeatureFlags resource that defines it; served by the data plane before this returns; audited',

@@ -100,8 +100,36 @@ describe('builtinProvider', () => {
     ).toEqual([]);
     expect(builtinProvider.validate({ metric: '{{args.kind}}', window: '{{args.w}}' }, 'p')).toEqual([]);
     expect(builtinProvider.validate({ metric: 'error-rate', extra: 1 }, 'p')).toEqual([
-      'p.extra: unknown field (expected metric, quantile, revision, window)',
+      'p.extra: unknown field (expected metric, quantile, revision, window, flag, variant)',
     ]);
     expect(builtinProvider.validate('error-rate', 'p')).toHaveLength(1);
+  });
+
+  it("should read a flag variant's figures from the revision's responses that named it", async () => {
+    const sets: (string | undefined)[] = [];
+    const value = await builtinProvider.measure(
+      { name: 'm', provider: { builtin: { metric: 'error-rate', flag: 'new-planner', variant: 'on' } } },
+      {
+        run,
+        signal: new AbortController().signal,
+        stats: async (revision, _w, _q, set) => {
+          sets.push(`${revision}${set ?? ''}`);
+          return statsFor(revision, { errorRate: 0.5 });
+        },
+      },
+    );
+    expect(value).toBe(0.5);
+    expect(sets).toEqual(['2:flag:new-planner=on']);
+    expect(
+      builtinProvider.validate({ metric: 'latency', flag: 'f', variant: 'on', revision: 'stable' }, 'p'),
+    ).toEqual([]);
+    expect(builtinProvider.validate({ metric: 'error-rate', flag: 'f' }, 'p')).toEqual([
+      'p.variant: flag and variant go together (the responses that named flag=variant)',
+    ]);
+    expect(
+      builtinProvider.validate({ metric: 'error-rate', flag: 'f', variant: 'on', revision: 'mirror' }, 'p'),
+    ).toEqual([
+      'p.revision: flag and variant measure a revision\'s own traffic (canary, stable, preview, active), not "mirror"',
+    ]);
   });
 });

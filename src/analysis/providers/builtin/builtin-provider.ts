@@ -1,4 +1,4 @@
-import { MIRROR_SET } from '../../../dataplane/protocol.js';
+import { flagVariantSet, MIRROR_SET } from '../../../dataplane/protocol.js';
 import { durationToMs, isDuration } from '../../../spec/duration.js';
 import type { BuiltinMetricProvider, Metric } from '../../../spec/types.js';
 import { MetricProviderError } from '../../errors.js';
@@ -51,7 +51,9 @@ function resolveRole(role: string, ctx: MeasureContext): { revision: number; set
  * `mirror-mismatch-rate`, the ratio 0..1 of mirrored requests whose answer differed from the
  * client's (the canary's mirror, whatever `revision` says), NaN when none was compared. With
  * `revision: mirror` the first three measure the answers to the copies mirrored to the canary
- * (Argo Rollouts' `setMirrorRoute`), which no client saw. A role with no
+ * (Argo Rollouts' `setMirrorRoute`), which no client saw. With `flag` and `variant` they measure
+ * only the revision's responses whose `x-cutover-flag-variant` header named that variant of that
+ * flag (a `setFlag` ramp judged by variant); NaN rules as without. A role with no
  * revision in `run.revisions` (e.g. `preview` during a canary) makes the measurement Error.
  *
  * @example
@@ -70,11 +72,31 @@ export const builtinProvider: MetricProviderPlugin = {
     }
     const c = config as Record<string, unknown>;
     const problems: string[] = [];
-    const known = new Set(['metric', 'quantile', 'revision', 'window']);
+    const known = new Set(['metric', 'quantile', 'revision', 'window', 'flag', 'variant']);
     for (const key of Object.keys(c)) {
       if (!known.has(key))
-        problems.push(`${path}.${key}: unknown field (expected metric, quantile, revision, window)`);
+        problems.push(
+          `${path}.${key}: unknown field (expected metric, quantile, revision, window, flag, variant)`,
+        );
     }
+    for (const key of ['flag', 'variant'] as const) {
+      if (c[key] !== undefined && (typeof c[key] !== 'string' || c[key] === ''))
+        problems.push(`${path}.${key}: expected a non-empty string, got ${JSON.stringify(c[key])}`);
+    }
+    if ((c.flag === undefined) !== (c.variant === undefined))
+      problems.push(
+        `${path}.${c.flag === undefined ? 'flag' : 'variant'}: flag and variant go together (the responses that named flag=variant)`,
+      );
+    if (c.flag !== undefined && c.metric === 'mirror-mismatch-rate')
+      problems.push(`${path}.flag: flag and variant apply to error-rate, request-rate and latency`);
+    if (
+      c.flag !== undefined &&
+      typeof c.revision === 'string' &&
+      (c.revision === 'mirror' || c.revision.startsWith('experiment:'))
+    )
+      problems.push(
+        `${path}.revision: flag and variant measure a revision's own traffic (canary, stable, preview, active), not ${JSON.stringify(c.revision)}`,
+      );
     if (!isArgPlaceholder(c.metric) && !(BUILTIN_METRICS as readonly unknown[]).includes(c.metric)) {
       problems.push(
         `${path}.metric: expected one of ${BUILTIN_METRICS.join(', ')}, got ${JSON.stringify(c.metric)}`,
@@ -113,7 +135,13 @@ export const builtinProvider: MetricProviderPlugin = {
     // The mismatch rate is a figure of the mirrored answers, whichever role names the revision.
     const role =
       config.metric === 'mirror-mismatch-rate' ? 'mirror' : (config.revision ?? DEFAULT_BUILTIN_REVISION);
-    const { revision, set } = resolveRole(role, ctx);
+    const resolved = resolveRole(role, ctx);
+    const { revision } = resolved;
+    // By variant: the revision's responses that named flag=variant (x-cutover-flag-variant).
+    const set =
+      config.flag !== undefined && config.variant !== undefined
+        ? flagVariantSet(config.flag, config.variant)
+        : resolved.set;
     const quantile = Number(config.quantile ?? DEFAULT_BUILTIN_QUANTILE);
     const windowSeconds = durationToMs(config.window ?? DEFAULT_BUILTIN_WINDOW) / 1000;
     let stats: Awaited<ReturnType<MeasureContext['stats']>>;
