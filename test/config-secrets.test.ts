@@ -480,4 +480,37 @@ describe('ConfigMap and Secret (real processes)', () => {
     );
     expect(await envSha(port, 'MODE')).toBe(sha256('prod-2'));
   }, 60_000);
+  it('should give a Secret value to an admin alone, audited as name, key, version and fingerprint', async () => {
+    const value = uniqueValue('rv-');
+    const file = env.write('reveal.yaml', specYaml(secretDoc('reveal-keys', { K: value })));
+    expect((await cli(['apply', '-f', file])).code).toBe(0);
+    for (const [role, qualifier] of [['viewer'], ['deployer'], ['approver', 'security']] as const) {
+      const token = await env.token(`${role}-reader`, role, qualifier);
+      const refused = await env.cli(['secret', 'reveal', 'reveal-keys', 'K'], {
+        env: { CUTOVER_TOKEN: token },
+      });
+      outputs.push(refused.stdout, refused.stderr);
+      expect(refused.code, role).not.toBe(0);
+      expect(refused.stderr, role).toContain(`role ${role} may not POST`);
+    }
+    // The admin's answer is the one place the value is printed (not kept in `outputs`).
+    const revealed = await env.cli(['secret', 'reveal', 'reveal-keys', 'K']);
+    expect(revealed.code, revealed.stderr).toBe(0);
+    expect(revealed.stdout).toBe(value);
+    const missing = await cli(['secret', 'reveal', 'reveal-keys', 'NOPE']);
+    expect(missing.stderr).toContain('Secret reveal-keys has no key NOPE');
+    const { sha256: fingerprint } = await env.apiGet<{ sha256: string }>('/api/v1/secrets/reveal-keys');
+    const audit = await env.apiGet<{
+      items: { path: string; summary: string; status: number; role: string }[];
+    }>('/api/v1/audit?limit=1000');
+    const reads = audit.items.filter((e) => e.path.endsWith('/reveal-keys/keys/K/reveal'));
+    expect(reads.map((e) => [e.role, e.status])).toEqual([
+      ['viewer', 403],
+      ['deployer', 403],
+      ['approver', 403],
+      ['admin', 200],
+    ]);
+    expect(reads.at(-1)?.summary).toBe(`reveal Secret reveal-keys key K version 1 sha256 ${fingerprint}`);
+    await expectNowhere([value], ['reveal.yaml']);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import {
   type SecretEnvelope,
   sealSecret,
 } from '../secret/envelope.js';
+import { SecretValue } from '../secret/index.js';
 import type { ConfigMap, FileData, LocalTemplate, Secret } from '../spec/index.js';
 import type { ConfigKind, Store, StoredConfigVersion } from '../store/index.js';
 
@@ -228,6 +229,27 @@ export class ConfigService {
         readers: readers.get(`${v.kind}/${v.name}#${v.version}`) ?? [],
       })),
     };
+  }
+
+  /**
+   * One key's value of a Secret version (`cutover secret get NAME KEY --reveal`: the API route is
+   * admin-only and audited; nothing else ever returns a value).
+   * @param name - the stored name ({@link storedConfigName})
+   * @param version - @default the latest
+   * @returns the value with its version and the version's fingerprint, or undefined when the Secret,
+   *   the version or the key does not exist.
+   */
+  async reveal(
+    name: string,
+    key: string,
+    version?: number,
+  ): Promise<{ version: number; sha256: string; value: SecretValue } | undefined> {
+    const stored = await this.store.getConfigVersion('Secret', name, version);
+    if (stored === undefined || !stored.keys.includes(key)) return undefined;
+    const value = this.#open(stored)[key];
+    return value === undefined
+      ? undefined
+      : { version: stored.version, sha256: stored.sha256, value: new SecretValue(value) };
   }
 
   /**

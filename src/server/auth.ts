@@ -39,6 +39,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on every authenticated request. */
     principal?: Principal;
+    /**
+     * What the audit entry says instead of the body's summary, set by a handler that knows more
+     * than its body tells (a Secret value read: name, key, version and fingerprint).
+     */
+    auditSummary?: string;
   }
 }
 
@@ -150,7 +155,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
         role: principal.role,
         method: req.method,
         path: req.url,
-        summary: summarizeBody(req.body, req.routeOptions.config?.secretBody === true),
+        summary: req.auditSummary ?? summarizeBody(req.body, req.routeOptions.config?.secretBody === true),
         status: reply.statusCode,
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ConfigService } from '../config/index.js';
+import { type ConfigService, storedConfigName } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import { commitNextKek, createNextKek } from '../secret/envelope.js';
 import type { SpecApplier } from './apply.js';
@@ -21,6 +21,11 @@ const setKeyBody = z.strictObject({
   environment: environmentSchema,
 });
 const getQuery = z.strictObject({ environment: environmentSchema });
+const revealBody = z.strictObject({
+  environment: environmentSchema,
+  /** @default the latest */
+  version: z.number().int().min(1).optional(),
+});
 const OBJECT = { type: 'object', additionalProperties: true };
 
 /**
@@ -91,6 +96,41 @@ export function registerConfigRoutes(
       },
     );
   }
+  routes.add<{ name: string; key: string }>(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/secrets/:name/keys/:key/reveal',
+      permission: 'admin',
+      tag: 'config',
+      summary:
+        "Read one key's value of a Secret version (admin only; the only route that returns a value). Audited as the Secret's name, key, version and the version's sha256 fingerprint, never the value; a refused call is audited too",
+      body: revealBody,
+      response: OBJECT,
+    },
+    async (req, reply) => {
+      const { environment, version } = parseBody(revealBody, req.body ?? {});
+      const stored = storedConfigName(req.params.name, environment);
+      const found = await deps.configs.reveal(stored, req.params.key, version);
+      req.auditSummary = `reveal Secret ${stored} key ${req.params.key} version ${found?.version ?? version ?? 'latest'}${found === undefined ? ' (not found)' : ` sha256 ${found.sha256}`}`;
+      if (found === undefined)
+        throw new ApiError(
+          404,
+          'CUTOVER_E_NOT_FOUND',
+          `Secret ${stored}${version === undefined ? '' : ` version ${version}`} has no key ${req.params.key}`,
+          { path: 'key' },
+        );
+      void reply.header('cache-control', 'no-store');
+      return {
+        name: req.params.name,
+        ...(environment === undefined ? {} : { environment }),
+        key: req.params.key,
+        version: found.version,
+        sha256: found.sha256,
+        value: found.value.reveal(),
+      };
+    },
+  );
   routes.add<{ name: string; key: string }>(
     app,
     {

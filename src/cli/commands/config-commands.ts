@@ -100,6 +100,23 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
   }
   const secret = program.commands.find((c) => c.name() === 'secret')!;
   secret
+    .command('reveal <name> <key>')
+    .description(
+      "print one key's value of a Secret version, as is (admin only; audited as name, key, version and fingerprint)",
+    )
+    .option('--environment <name>', 'the Secret of this environment (metadata.environment)')
+    .option('--version <n>', 'the version (default: the latest)')
+    .action(async (name: string, key: string, opts: { environment?: string; version?: string }) => {
+      const answer = await (await ctx.api()).post<{ value: string }>(
+        `/api/v1/secrets/${encodeURIComponent(name)}/keys/${encodeURIComponent(key)}/reveal`,
+        {
+          ...(opts.environment === undefined ? {} : { environment: opts.environment }),
+          ...(opts.version === undefined ? {} : { version: Number(opts.version) }),
+        },
+      );
+      process.stdout.write(answer.value);
+    });
+  secret
     .command('set <name> <key>')
     .description(
       'set one key of a Secret from a file (a new version; every Rollout that takes the Secret gets a new revision)',
