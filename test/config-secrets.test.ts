@@ -482,8 +482,23 @@ describe('ConfigMap and Secret (real processes)', () => {
   }, 60_000);
   it('should give a Secret value to an admin alone, audited as name, key, version and fingerprint', async () => {
     const value = uniqueValue('rv-');
-    const file = env.write('reveal.yaml', specYaml(secretDoc('reveal-keys', { K: value })));
+    // A rotation schedule that is no cron expression is refused with its path; a yearly one is shown.
+    const badSchedule = { ...secretDoc('reveal-keys', { K: value }), rotationSchedule: 'monthly' };
+    const bad = await cli(['apply', '-f', env.write('reveal-bad.yaml', specYaml(badSchedule))]);
+    expect(bad.stderr).toContain('rotationSchedule: expected a 5-part cron expression (UTC)');
+    const file = env.write(
+      'reveal.yaml',
+      specYaml({ ...secretDoc('reveal-keys', { K: value }), rotationSchedule: '0 0 1 1 *' }),
+    );
     expect((await cli(['apply', '-f', file])).code).toBe(0);
+    const { items: listed } = await env.apiGet<{
+      items: { name: string; due?: boolean; rotationSchedule?: string }[];
+    }>('/api/v1/secrets');
+    expect(listed.find((s) => s.name === 'reveal-keys')).toMatchObject({
+      rotationSchedule: '0 0 1 1 *',
+      due: false,
+    });
+    expect((await cli(['secret', 'list'])).stdout).toMatch(/reveal-keys .* no \(0 0 1 1 \*\)/);
     for (const [role, qualifier] of [['viewer'], ['deployer'], ['approver', 'security']] as const) {
       const token = await env.token(`${role}-reader`, role, qualifier);
       const refused = await env.cli(['secret', 'reveal', 'reveal-keys', 'K'], {
@@ -511,6 +526,6 @@ describe('ConfigMap and Secret (real processes)', () => {
       ['admin', 200],
     ]);
     expect(reads.at(-1)?.summary).toBe(`reveal Secret reveal-keys key K version 1 sha256 ${fingerprint}`);
-    await expectNowhere([value], ['reveal.yaml']);
-  }, 60_000);
+    await expectNowhere([value], ['reveal.yaml', 'reveal-bad.yaml']);
+  }, 120_000);
 });

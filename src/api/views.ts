@@ -106,6 +106,12 @@ export interface ConfigView {
    * Secret version, as a vault's access list.
    */
   readers: ConfigReader[];
+  /** A Secret's `rotationSchedule` (5-part cron, UTC). */
+  rotationSchedule?: string;
+  /** With a schedule: when it is (or was) due, ms since the epoch: the schedule's first time after the latest version. */
+  rotationDueAt?: number;
+  /** With a schedule: whether that time has passed (a new version ends it). */
+  due?: boolean;
   /** Every version, oldest first, with its readers: `GET /api/v1/secrets/:name` only. */
   versions?: ConfigVersionView[];
 }

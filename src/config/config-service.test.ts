@@ -236,6 +236,45 @@ describe('ConfigService', () => {
     ).toEqual([]);
   });
 
+  it('should mark a Secret due at its schedule after the latest version, and tell each due period once', async () => {
+    const t0 = Date.UTC(2026, 0, 15, 10, 31);
+    const secret = {
+      apiVersion: 'cutover.dev/v1alpha1' as const,
+      kind: 'Secret' as const,
+      metadata: meta('rotated'),
+      stringData: { KEY: 'one' },
+      rotationSchedule: '*/5 * * * *',
+      notifications: [{ name: 'ops', type: 'webhook' as const, url: 'http://127.0.0.1:9/hook' }],
+    };
+    await configs.put(secret, 'user:amy', t0);
+    const told: string[] = [];
+    const notify = async (d: { name: string; version: number; dueAt: number }) => {
+      told.push(`${d.name} v${d.version} ${new Date(d.dueAt).toISOString()}`);
+    };
+    expect(await configs.checkRotations(t0 + 60_000, notify)).toEqual([]);
+    expect((await configs.list('Secret', t0 + 60_000)).find((s) => s.name === 'rotated')).toMatchObject({
+      rotationSchedule: '*/5 * * * *',
+      rotationDueAt: Date.UTC(2026, 0, 15, 10, 35),
+      due: false,
+    });
+    expect(await configs.checkRotations(t0 + 5 * 60_000, notify)).toEqual(['rotated']);
+    expect(await configs.checkRotations(t0 + 6 * 60_000, notify)).toEqual([]);
+    expect((await configs.list('Secret', t0 + 6 * 60_000)).find((s) => s.name === 'rotated')?.due).toBe(true);
+    // A new version ends the period; the next one is told again.
+    await configs.setSecretKey('rotated', 'KEY', 'two', 'user:amy', t0 + 7 * 60_000);
+    expect((await configs.list('Secret', t0 + 7 * 60_000)).find((s) => s.name === 'rotated')?.due).toBe(
+      false,
+    );
+    expect(await configs.checkRotations(t0 + 10 * 60_000, notify)).toEqual(['rotated']);
+    expect(told).toEqual(['rotated v1 2026-01-15T10:35:00.000Z', 'rotated v2 2026-01-15T10:40:00.000Z']);
+    const events = (await store.listEvents({ limit: 1000 })).filter((e) => e.reason === 'SecretRotationDue');
+    expect(events.map((e) => e.message)).toEqual([
+      expect.stringContaining('Secret rotated version 1'),
+      expect.stringContaining('Secret rotated version 2'),
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/"one"|"two"/);
+  });
+
   it('should re-wrap every Secret version under a new key, and open versions of an interrupted rotation', async () => {
     const path = join(home, 'keys', 'kek');
     const next = createNextKek(path);

@@ -10,7 +10,8 @@ import {
 } from '../secret/envelope.js';
 import { SecretValue } from '../secret/index.js';
 import type { ConfigMap, FileData, LocalTemplate, Secret } from '../spec/index.js';
-import type { ConfigKind, Store, StoredConfigVersion } from '../store/index.js';
+import type { ConfigKind, SecretRotation, Store, StoredConfigVersion } from '../store/index.js';
+import { rotationDueAt } from './rotation-due.js';
 
 /** Variable names Kubernetes' `envFrom` takes; other keys are skipped. */
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -135,7 +136,15 @@ export class ConfigService {
   async put(resource: ConfigMap | Secret, actor: string, now: number): Promise<ConfigChange> {
     const data = resource.kind === 'ConfigMap' ? (resource.data ?? {}) : resource.stringData;
     const { name, environment } = resource.metadata;
-    return this.#put(resource.kind, storedConfigName(name, environment), data, actor, now);
+    const stored = storedConfigName(name, environment);
+    if (resource.kind === 'Secret')
+      await this.store.putSecretRotation(
+        stored,
+        resource.rotationSchedule === undefined
+          ? null
+          : { schedule: resource.rotationSchedule, notifications: resource.notifications ?? [] },
+      );
+    return this.#put(resource.kind, stored, data, actor, now);
   }
 
   /**
@@ -185,11 +194,54 @@ export class ConfigService {
   }
 
   /** The latest version of every ConfigMap and Secret, as the API shows them, with its readers. */
-  async list(kind?: ConfigKind): Promise<ConfigView[]> {
+  async list(kind?: ConfigKind, now = Date.now()): Promise<ConfigView[]> {
     const readers = await this.#readers();
+    const rotations = await this.#rotations();
     return (await this.store.listConfigVersions(kind === undefined ? {} : { kind })).map((v) =>
-      view(v, readers),
+      withRotation(view(v, readers), v, rotations, now),
     );
+  }
+
+  async #rotations(): Promise<Map<string, SecretRotation>> {
+    return new Map((await this.store.listSecretRotations()).map((r) => [r.name, r]));
+  }
+
+  /**
+   * The Secrets due for rotation at `now` whose due period was not notified yet: each gets a
+   * `SecretRotationDue` event and is handed to `notify` (its channels), then marked, so a due
+   * period is told once; a new version starts the next period. Meant to run every 30 s or so.
+   * @returns the Secrets notified now (stored names).
+   */
+  async checkRotations(
+    now: number,
+    notify: (due: {
+      name: string;
+      version: number;
+      dueAt: number;
+      rotation: SecretRotation;
+    }) => Promise<void>,
+  ): Promise<string[]> {
+    const out: string[] = [];
+    for (const rotation of await this.store.listSecretRotations()) {
+      const latest = await this.store.getConfigVersion('Secret', rotation.name);
+      if (latest === undefined || rotation.notifiedVersion === latest.version) continue;
+      const dueAt = rotationDueAt(rotation.schedule, latest.createdAt);
+      if (dueAt === undefined || dueAt > now) continue;
+      await this.store.appendEvents([
+        {
+          time: now,
+          rollout: null,
+          type: 'Warning',
+          reason: 'SecretRotationDue',
+          message: `Secret ${rotation.name} version ${latest.version} (sha256 ${latest.sha256.slice(0, 12)}) is due for rotation since ${new Date(dueAt).toISOString()} (rotationSchedule ${rotation.schedule}); cutover secret set makes a new version`,
+          actor: 'controller',
+        },
+      ]);
+      await notify({ name: rotation.name, version: latest.version, dueAt, rotation });
+      await this.store.markSecretRotationNotified(rotation.name, latest.version);
+      out.push(rotation.name);
+    }
+    return out;
   }
 
   /**
@@ -219,7 +271,7 @@ export class ConfigService {
     if (latest === undefined) return undefined;
     const readers = await this.#readers();
     return {
-      ...view(latest, readers),
+      ...withRotation(view(latest, readers), latest, await this.#rotations(), Date.now()),
       versions: all.map((v) => ({
         version: v.version,
         keys: v.keys,
@@ -418,6 +470,24 @@ export class ConfigService {
     const envelope = JSON.parse(stored.data) as SecretEnvelope;
     return openSecret(this.#keyOf(envelope), envelope);
   }
+}
+
+/** A Secret view with its rotation schedule, when it is due and whether it is now. */
+function withRotation(
+  shown: ConfigView,
+  v: StoredConfigVersion,
+  rotations: ReadonlyMap<string, SecretRotation>,
+  now: number,
+): ConfigView {
+  const rotation = v.kind === 'Secret' ? rotations.get(v.name) : undefined;
+  if (rotation === undefined) return shown;
+  const dueAt = rotationDueAt(rotation.schedule, v.createdAt);
+  return {
+    ...shown,
+    rotationSchedule: rotation.schedule,
+    ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
+    due: dueAt !== undefined && dueAt <= now,
+  };
 }
 
 function view(v: StoredConfigVersion, readers: ReadonlyMap<string, ConfigReader[]>): ConfigView {

@@ -29,6 +29,7 @@ import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js'
 import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
+import { DEFAULT_ROTATION_CHECK_MS, startSecretRotationCheck } from './secret-rotation-check.js';
 import { registerUiRoutes } from './ui-routes.js';
 
 export interface ServerOptions {
@@ -163,10 +164,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   let crew: Crew | undefined;
   let releaseTimer: NodeJS.Timeout | undefined;
+  let stopRotationCheck: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(releaseTimer);
+      stopRotationCheck?.();
       flagSync.stop();
       await crew?.stop();
       await app.close();
@@ -203,6 +206,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   flagSync.start();
   // The ReleaseManager's clock: releases waiting for a window start when it opens.
   releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
+  const rotationCheckMs = Number(
+    process.env['CUTOVER_SECRET_ROTATION_CHECK_MS'] ?? DEFAULT_ROTATION_CHECK_MS,
+  );
+  stopRotationCheck = startSecretRotationCheck({
+    configs,
+    clock,
+    logger,
+    intervalMs:
+      Number.isFinite(rotationCheckMs) && rotationCheckMs >= 100
+        ? rotationCheckMs
+        : DEFAULT_ROTATION_CHECK_MS,
+  });
   if (options.crew !== false) {
     const tokens = await crewTokens(store, clock);
     const base = `http://127.0.0.1:${port}`;

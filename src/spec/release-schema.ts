@@ -34,11 +34,12 @@ import {
   envMap,
   exactlyOneOf,
   expect,
-  headerMap,
+  httpUrl,
   int,
   isRecord,
   nameSchema,
   nonEmptyString,
+  notificationChannelSchema,
   objectMetaSchema,
   portSchema,
   problem,
@@ -160,9 +161,6 @@ const afterEachSchema = strict({
   job: strict(releaseJobShape).optional(),
 }).superRefine(exactlyOneOf(['http', 'job'], 'a smoke test'), ALWAYS);
 
-const URL_EXPECTED = 'an http:// or https:// URL';
-const httpUrl = z.string({ error: URL_EXPECTED }).regex(/^https?:\/\/\S+$/, { error: URL_EXPECTED });
-
 const dependencySchema = strict({
   name: nonEmptyString(),
   url: httpUrl,
@@ -236,17 +234,6 @@ const rollbackTriggersSchema = strict({
     .max(1000, { error: 'an integer >= 0 and <= 1000 (restarts of the new revision tolerated)' })
     .optional(),
   type: z.enum(['traffic', 'database', 'full'], { error: 'traffic, database or full' }).optional(),
-});
-
-const notificationChannelSchema = strict({
-  name: nonEmptyString(),
-  type: z.enum(['webhook', 'slack'], { error: 'webhook or slack' }),
-  url: httpUrl,
-  kinds: z
-    .array(nonEmptyString(), { error: 'a list of notification kinds' })
-    .min(1, { error: 'at least one kind (omit kinds for all)' })
-    .optional(),
-  headers: headerMap.optional(),
 });
 
 const ISO_EXPECTED = 'an ISO 8601 date-time, e.g. 2026-11-20T10:00:00Z';

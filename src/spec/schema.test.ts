@@ -90,6 +90,23 @@ describe('validateResource', () => {
     );
   });
 
+  it('should take a Secret rotationSchedule that is a 5-part cron expression, and nothing else', () => {
+    const secret = (rotationSchedule: string) => ({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Secret',
+      metadata: { name: 'keys' },
+      stringData: { K: 'v' },
+      rotationSchedule,
+    });
+    expect(validateResource(secret('0 0 1 * *')).ok).toBe(true);
+    expect(issues(secret('0 0 0 1 * *'))).toEqual([
+      {
+        path: 'rotationSchedule',
+        message: expect.stringContaining('expected a 5-part cron expression (UTC)'),
+      },
+    ]);
+  });
+
   it('should reject a previewPort equal to port', () => {
     expect(issues(rollout({ strategy: { blueGreen: { previewPort: 8080 } } }))).toEqual([
       {

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 /**
  * zod schemas of cutover's spec. The interfaces in `types.ts` are the source of truth; every schema
  * here is checked at compile time to infer exactly that interface (see the end of the file).
@@ -316,7 +317,7 @@ const headerNameSchema = z
 /** An HTTP field value (RFC 9110 section 5.5: no control character but HTAB). */
 const headerValueSchema = plainString('a header value', MAX_HEADER_VALUE_LENGTH, { tab: true });
 /** HTTP headers a request sends: names are tokens, values hold no CR, LF or NUL. */
-export const headerMap = record(headerNameSchema, headerValueSchema, 'a mapping of header names to values');
+const headerMap = record(headerNameSchema, headerValueSchema, 'a mapping of header names to values');
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const ENV_NAME_EXPECTED =
@@ -1304,6 +1305,34 @@ const secretDataMap = record(
   }
 });
 
+const URL_EXPECTED = 'an http:// or https:// URL';
+export const httpUrl = z.string({ error: URL_EXPECTED }).regex(/^https?:\/\/\S+$/, { error: URL_EXPECTED });
+
+/** Schema of a notification channel (a Release's `spec.notifications`, a Secret's `notifications`). */
+export const notificationChannelSchema = strict({
+  name: nonEmptyString(),
+  type: z.enum(['webhook', 'slack'], { error: 'webhook or slack' }),
+  url: httpUrl,
+  kinds: z
+    .array(nonEmptyString(), { error: 'a list of notification kinds' })
+    .min(1, { error: 'at least one kind (omit kinds for all)' })
+    .optional(),
+  headers: headerMap.optional(),
+});
+
+const ROTATION_EXPECTED = 'a 5-part cron expression (UTC), e.g. "0 0 1 * *" (monthly)';
+
+/** Why `schedule` is not a 5-part cron expression (croner's message), or undefined when it is. */
+function rotationScheduleProblem(schedule: string): string | undefined {
+  try {
+    // No callback: croner parses only, it starts no timer.
+    new Cron(schedule, { mode: '5-part', timezone: 'UTC' });
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message.replace(/^CronPattern: /, '') : String(e);
+  }
+}
+
 /** Schema of {@link Secret}: `stringData` only (no base64 `data`, so nothing is mistaken for encryption). */
 export const secretSchema = strict({
   apiVersion: z.literal(API_VERSION, { error: API_VERSION }),
@@ -1311,6 +1340,17 @@ export const secretSchema = strict({
   metadata: scopedObjectMetaSchema,
   type: z.literal('Opaque', { error: 'Opaque' }).optional(),
   stringData: secretDataMap,
+  rotationSchedule: z
+    .string({ error: ROTATION_EXPECTED })
+    .superRefine((value, ctx) => {
+      const why = rotationScheduleProblem(value);
+      if (why !== undefined) expect(ctx, [], ROTATION_EXPECTED, value, why);
+    })
+    .optional(),
+  notifications: z
+    .array(notificationChannelSchema, { error: 'a list of channels' })
+    .max(16, { error: 'a list of at most 16 channels' })
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------

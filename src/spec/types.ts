@@ -1,3 +1,4 @@
+import type { NotificationChannel } from './release-types.js';
 /**
  * Resource shapes of cutover's spec (YAML, `apiVersion: cutover.dev/v1alpha1`). Field names and
  * semantics of `strategy` and `AnalysisTemplate` follow Argo Rollouts v1alpha1.
@@ -228,6 +229,14 @@ export interface Secret {
   type?: 'Opaque';
   /** Keys are variable names (letters, digits, `-._`); values at most 128 KiB each. */
   stringData: Record<string, string>;
+  /**
+   * When the Secret is due for rotation: a 5-part cron expression (UTC). The server marks it due at
+   * the schedule's first time after its latest version, until a new version is made, and notifies
+   * `notifications` (and records a `SecretRotationDue` event) once per due period.
+   */
+  rotationSchedule?: string;
+  /** Channels told when it is due (a Release's `spec.notifications` shape). @default none (the event only) */
+  notifications?: NotificationChannel[];
 }
 
 export interface AnalysisTemplateRef {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from './schema.js';
-import type { ConfigKind, NewEvent, StoredConfigVersion } from './store.js';
+import type { ConfigKind, NewEvent, SecretRotation, StoredConfigVersion } from './store.js';
 
 /** The versions of ConfigMaps and Secrets: SQL shared by every backend, used by the KyselyStore. */
 export class ConfigTables {
@@ -60,6 +60,40 @@ export class ConfigTables {
     const latest = new Map<string, StoredConfigVersion>();
     for (const r of rows) latest.set(`${r.kind}/${r.name}`, r);
     return [...latest.values()];
+  }
+
+  async putRotation(
+    name: string,
+    rotation: { schedule: string; notifications: unknown[] } | null,
+  ): Promise<void> {
+    if (rotation === null) {
+      await this.db.deleteFrom('secret_rotations').where('name', '=', name).execute();
+      return;
+    }
+    const values = { schedule: rotation.schedule, notifications: JSON.stringify(rotation.notifications) };
+    await this.db
+      .insertInto('secret_rotations')
+      .values({ name, ...values, notified_version: null })
+      .onConflict((oc) => oc.column('name').doUpdateSet(values))
+      .execute();
+  }
+
+  async listRotations(): Promise<SecretRotation[]> {
+    const rows = await this.db.selectFrom('secret_rotations').selectAll().orderBy('name').execute();
+    return rows.map((r) => ({
+      name: r.name,
+      schedule: r.schedule,
+      notifications: JSON.parse(r.notifications) as unknown[],
+      notifiedVersion: r.notified_version === null ? null : Number(r.notified_version),
+    }));
+  }
+
+  async markNotified(name: string, version: number): Promise<void> {
+    await this.db
+      .updateTable('secret_rotations')
+      .set({ notified_version: version })
+      .where('name', '=', name)
+      .execute();
   }
 
   async replaceData(kind: ConfigKind, name: string, version: number, data: string): Promise<void> {

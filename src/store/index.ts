@@ -7,6 +7,7 @@ export type {
   NewAuditEntry,
   NewEvent,
   RolloutApplyResult,
+  SecretRotation,
   Store,
   StoredConfigVersion,
   StoredEvent,

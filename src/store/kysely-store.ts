@@ -61,6 +61,15 @@ export class KyselyStore implements Store {
   replaceConfigData(kind: ConfigKind, name: string, version: number, data: string) {
     return this.configs.replaceData(kind, name, version, data);
   }
+  putSecretRotation(name: string, rotation: { schedule: string; notifications: unknown[] } | null) {
+    return this.configs.putRotation(name, rotation);
+  }
+  listSecretRotations() {
+    return this.configs.listRotations();
+  }
+  markSecretRotationNotified(name: string, version: number) {
+    return this.configs.markNotified(name, version);
+  }
 
   /** Runs pending migrations. @throws StoreError when a migration fails. */
   async migrate(): Promise<void> {

@@ -206,6 +206,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_secret_rotations': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A Secret's rotationSchedule (issue 14) and the version whose due period was notified.
+      await db.schema
+        .createTable('secret_rotations')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('schedule', 'text', (c) => c.notNull())
+        .addColumn('notifications', 'text', (c) => c.notNull())
+        .addColumn('notified_version', 'integer')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -40,6 +40,16 @@ export interface Database {
     created_at: number;
     updated_at: number;
   };
+  secret_rotations: {
+    /** The Secret's stored name (`NAME` or `NAME@ENVIRONMENT`). */
+    name: string;
+    /** Its `rotationSchedule` (5-part cron, UTC). */
+    schedule: string;
+    /** Its `notifications` channels (JSON array). */
+    notifications: string;
+    /** The version whose due period was notified (once per period); null: none yet. */
+    notified_version: number | null;
+  };
   config_versions: {
     /** `ConfigMap` or `Secret`. */
     kind: string;

@@ -70,6 +70,17 @@ export interface StoredConfigVersion {
   actor: string;
 }
 
+/** A Secret's `rotationSchedule`, by stored name. */
+export interface SecretRotation {
+  name: string;
+  /** 5-part cron expression, UTC. */
+  schedule: string;
+  /** Channels told once per due period (a Release's `spec.notifications` shape), JSON-ready. */
+  notifications: unknown[];
+  /** The version whose due period was notified; null: none yet. */
+  notifiedVersion: number | null;
+}
+
 /** What applying one Rollout changed. */
 export interface RolloutApplyResult {
   name: string;
@@ -199,6 +210,15 @@ export interface Store {
   listConfigVersions(options?: { kind?: ConfigKind; all?: boolean }): Promise<StoredConfigVersion[]>;
   /** Replaces a version's stored data (a Secret's envelope re-wrapped by `secret rotate-key`). */
   replaceConfigData(kind: ConfigKind, name: string, version: number, data: string): Promise<void>;
+  /** Sets (or with `schedule` null, removes) a Secret's rotation schedule; keeps `notifiedVersion`. */
+  putSecretRotation(
+    name: string,
+    rotation: { schedule: string; notifications: unknown[] } | null,
+  ): Promise<void>;
+  /** Every Secret rotation schedule, by stored name. */
+  listSecretRotations(): Promise<SecretRotation[]>;
+  /** Records that the due period of `version` was notified. */
+  markSecretRotationNotified(name: string, version: number): Promise<void>;
   /**
    * Replaces a release's plan progress in `progress.environment` and appends its events, in one
    * transaction. @throws StoreError `CUTOVER_E_STORE_NOT_FOUND`.

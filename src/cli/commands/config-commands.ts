@@ -10,7 +10,7 @@ function readersText(readers: readonly ConfigReader[]): string {
 }
 
 function table(items: ConfigView[]): string {
-  const rows = [['NAME', 'ENVIRONMENT', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY', 'READERS']];
+  const rows = [['NAME', 'ENVIRONMENT', 'VERSION', 'KEYS', 'SHA256', 'UPDATED', 'BY', 'DUE', 'READERS']];
   for (const c of items) {
     rows.push([
       c.name,
@@ -20,6 +20,11 @@ function table(items: ConfigView[]): string {
       c.sha256.slice(0, 12),
       new Date(c.updatedAt).toISOString(),
       c.updatedBy,
+      c.due === undefined
+        ? '-'
+        : c.due
+          ? `yes (since ${new Date(c.rotationDueAt ?? 0).toISOString()})`
+          : `no (${c.rotationSchedule})`,
       readersText(c.readers),
     ]);
   }
