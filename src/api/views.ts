@@ -6,6 +6,7 @@
  */
 import type { AnalysisRun, MetricResult } from '../analysis/types.js';
 import type { Permission, Qualifier, Role, UserKind } from '../auth/roles.js';
+import type { DriftReport } from '../drift/types.js';
 import type { Revision, RolloutPhase, RolloutStatus } from '../engine/types.js';
 import type { HandoffRun } from '../handoff/types.js';
 import type { DeploymentRecord, DoraReport, IncidentRecord, TimelineEntry } from '../records/types.js';
@@ -20,6 +21,7 @@ export type {
   AnalysisRun,
   CanaryStep,
   DoraReport,
+  DriftReport,
   Environment,
   HandoffRun,
   Metric,

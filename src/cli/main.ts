@@ -4,6 +4,7 @@ import { registerAnalysisCommands } from './commands/analysis-commands.js';
 import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerConfigCommands } from './commands/config-commands.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerDriftCommands } from './commands/drift-commands.js';
 import { registerFeatureFlagCommands } from './commands/feature-flag-commands.js';
 import { registerReleaseCommands } from './commands/release-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAnalysisCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerFeatureFlagCommands(program, ctx);
+  registerDriftCommands(program, ctx);
   registerServerCommands(program, ctx);
   registerServiceCommands(program, ctx);
   registerAuthCommands(program, ctx);

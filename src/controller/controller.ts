@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { type AnalysisRun, AnalysisRunner, buildAnalysisRun, terminateRun } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
-import { type DataPlaneClient, type DataPlaneState, DataPlaneUnavailableError } from '../dataplane/index.js';
+import {
+  type DataPlaneClient,
+  type DataPlaneState,
+  DataPlaneUnavailableError,
+  type RolloutDataPlaneSpec,
+  type RolloutDataPlaneStatus,
+} from '../dataplane/index.js';
+import { type DriftFinding, dataPlaneDrift } from '../drift/index.js';
 import {
   applyCommand,
   type CommandOptions,
@@ -77,6 +84,38 @@ export interface ControllerOptions {
   materialize?: (template: LocalTemplate) => Promise<LocalTemplate>;
   /** Serves the flag ramps of `setFlag` steps; without it a `setFlag` step never completes. */
   flags?: FlagRampServing;
+  /**
+   * Called before the controller writes a Rollout's new desired state (its own change: a step, a
+   * promotion) over a data plane that had drifted from the state it last wrote: the write replaces
+   * the drift, which is reported then (drift detection's `DriftDetected`).
+   */
+  onDriftOverwritten?: (rollout: string, findings: DriftFinding[]) => Promise<void>;
+}
+
+/** What the controller last wrote for a Rollout, and to which data plane. */
+interface Written {
+  spec: RolloutDataPlaneSpec;
+  /** The data plane's identity (supervisor pid and start time). */
+  dataPlane: string;
+  /** The router process that took the write. */
+  routerPid: number;
+}
+
+/** A data plane's identity: a new data plane (new supervisor) starts empty and is seeded again. */
+function identityOf(state: DataPlaneState): string {
+  return `${state.pid}@${state.startedAt}`;
+}
+
+/** A desired state read as an observed one, to compare two desired states with `dataPlaneMatches`. */
+function asObserved(spec: RolloutDataPlaneSpec): RolloutDataPlaneStatus {
+  return {
+    ...spec,
+    replicaSets: spec.replicaSets.map(({ template: _t, ...rs }) => ({
+      ...rs,
+      readyReplicas: 0,
+      replicaStatuses: [],
+    })),
+  };
 }
 
 /** Counters exposed on the control plane's /metrics. */
@@ -108,10 +147,19 @@ export class Controller {
   readonly #o: Required<
     Omit<
       ControllerOptions,
-      'env' | 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags'
+      | 'env'
+      | 'restartDataPlane'
+      | 'onReconcile'
+      | 'stateBackups'
+      | 'materialize'
+      | 'flags'
+      | 'onDriftOverwritten'
     >
   > &
-    Pick<ControllerOptions, 'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags'> & {
+    Pick<
+      ControllerOptions,
+      'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags' | 'onDriftOverwritten'
+    > & {
       env: Record<string, string | undefined>;
     };
   readonly #lock = new Mutex();
@@ -136,6 +184,11 @@ export class Controller {
   #recordedRouterExits: Set<number> | undefined;
   /** Data-plane events already in the log, as `rollout/reason/at/replica` (loaded once). */
   #recordedDataPlaneEvents: Set<string> | undefined;
+  /**
+   * Per Rollout, the desired state last written to the data plane (or found there already): what
+   * drift is measured against. Unknown after a start, after a failed write, and for a new data plane.
+   */
+  readonly #written = new Map<string, Written>();
 
   constructor(options: ControllerOptions) {
     this.#o = { intervalMs: 200, env: process.env, analysisEnvAllow: [], ...options };
@@ -218,7 +271,12 @@ export class Controller {
           );
       }
       for (const dp of dataPlane.rollouts) {
-        if (!rollouts.some((r) => r.name === dp.rollout)) await this.#o.dataPlane.remove(dp.rollout);
+        if (rollouts.some((r) => r.name === dp.rollout)) continue;
+        await this.#o.dataPlane.remove(dp.rollout);
+        this.#written.delete(dp.rollout);
+      }
+      for (const name of this.#written.keys()) {
+        if (!rollouts.some((r) => r.name === name)) this.#written.delete(name);
       }
     });
     this.#measure();
@@ -432,21 +490,18 @@ export class Controller {
     // carried out, so status on disk is never ahead of reality. A crash in between leaves it behind
     // by these idempotent actions, which the next reconcile decides again from the same facts.
     for (const action of result.actions) await this.#perform(rollout, action, now);
-    if (!dataPlaneMatches(result.desired, observedDp)) {
-      const materialize = this.#o.materialize;
-      const desired =
-        materialize === undefined
-          ? result.desired
-          : {
-              ...result.desired,
-              replicaSets: await Promise.all(
-                result.desired.replicaSets.map(async (rs) => ({
-                  ...rs,
-                  template: await materialize(rs.template),
-                })),
-              ),
-            };
-      await this.#o.dataPlane.apply(desired);
+    if (dataPlaneMatches(result.desired, observedDp)) {
+      this.#remember(rollout.name, result.desired, dataPlane);
+    } else {
+      const written = this.#written.get(rollout.name);
+      const drift = this.#drift(written, observedDp, dataPlane);
+      // Drift while the desired state is what was written: left to the drift pass, which reports it
+      // and, under `driftPolicy: remediate`, restores it. A new desired state (the controller's own
+      // change) is written whole, replacing the drift, which is reported first.
+      if (drift.length === 0 || !dataPlaneMatches(result.desired, asObserved(written!.spec))) {
+        if (drift.length > 0) await this.#o.onDriftOverwritten?.(rollout.name, drift);
+        await this.#write(result.desired, dataPlane);
+      }
     }
     if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
       await this.#o.store.saveStatus(rollout.name, result.status, events);
@@ -454,6 +509,91 @@ export class Controller {
     // Counted once recorded: an abort whose reconcile failed half-way is decided again next pass.
     if (events.some((e) => e.reason === 'RolloutAborted')) this.#countAbort(rollout.name, result.status);
     return result.status.flagRamps;
+  }
+
+  /**
+   * Sends a desired state (templates materialized) and remembers it. When the write fails, the
+   * state written before is forgotten (`forget`: a reconcile's write, whose next try writes as after
+   * a start) or kept (a restore's: the drift stays drift).
+   */
+  async #write(spec: RolloutDataPlaneSpec, dataPlane: DataPlaneState, forget = true): Promise<void> {
+    const materialize = this.#o.materialize;
+    const desired =
+      materialize === undefined
+        ? spec
+        : {
+            ...spec,
+            replicaSets: await Promise.all(
+              spec.replicaSets.map(async (rs) => ({ ...rs, template: await materialize(rs.template) })),
+            ),
+          };
+    try {
+      await this.#o.dataPlane.apply(desired);
+    } catch (error) {
+      // The data plane's state is unknown now: the next reconcile writes again, as after a start.
+      if (forget) this.#written.delete(spec.rollout);
+      throw error;
+    }
+    this.#remember(spec.rollout, spec, dataPlane);
+  }
+
+  #remember(name: string, spec: RolloutDataPlaneSpec, dataPlane: DataPlaneState): void {
+    this.#written.set(name, { spec, dataPlane: identityOf(dataPlane), routerPid: dataPlane.routerPid });
+  }
+
+  /**
+   * How the data plane's state of a Rollout differs from what the controller last wrote to it: its
+   * drift. None when nothing is known (the controller just started, or its last write failed), for
+   * a new data plane (it starts empty and is seeded again, whatever the policy), and for a Rollout a
+   * replaced router process lost; there the controller writes, as it always did.
+   */
+  #drift(
+    written: Written | undefined,
+    observed: RolloutDataPlaneStatus | undefined,
+    dataPlane: DataPlaneState,
+  ): DriftFinding[] {
+    if (written === undefined || written.dataPlane !== identityOf(dataPlane)) return [];
+    if (observed === undefined && written.routerPid !== dataPlane.routerPid) return [];
+    return dataPlaneDrift(written.spec, observed);
+  }
+
+  /**
+   * For the drift pass: per Rollout whose state the controller knows, the desired state it last
+   * wrote and how `state` (just read from the data plane) differs from it.
+   */
+  driftOf(
+    state: DataPlaneState,
+  ): { rollout: string; spec: RolloutDataPlaneSpec; findings: DriftFinding[] }[] {
+    return [...this.#written].map(([rollout, written]) => ({
+      rollout,
+      spec: written.spec,
+      findings: this.#drift(
+        written,
+        state.rollouts.find((r) => r.rollout === rollout),
+        state,
+      ),
+    }));
+  }
+
+  /**
+   * `driftPolicy: remediate`: writes the desired state of `rollout` last written again, under the
+   * status lock, when the data plane still differs from it.
+   * @returns the findings restored; none when there was nothing to restore.
+   * @throws the data plane client's errors (the write failed; the drift stays).
+   */
+  async restore(rollout: string): Promise<DriftFinding[]> {
+    return this.#lock.run(async () => {
+      const written = this.#written.get(rollout);
+      if (written === undefined) return [];
+      const state = await this.#o.dataPlane.state();
+      const findings = this.#drift(
+        written,
+        state.rollouts.find((r) => r.rollout === rollout),
+        state,
+      );
+      if (findings.length > 0) await this.#write(written.spec, state, false);
+      return findings;
+    });
   }
 
   #countAbort(rollout: string, status: StoredRollout['status']): void {

@@ -128,7 +128,8 @@ export function metricsHandler(dp: DataPlane): RequestListener {
  *
  * Routes: the read-only ones of {@link metricsHandler}, `GET /v1/state`, `GET /v1/stats`,
  * `GET /v1/traffic`, `GET /v1/stream` (server-sent events), `PUT|GET|DELETE /v1/rollouts/:name`,
- * `PUT|GET /v1/flags` (the flag sets the OFREP listener serves),
+ * `PUT|GET /v1/flags` (the flag sets the OFREP listener serves), `GET /v1/flags/sets` (those sets
+ * whole, for drift detection),
  * `POST /v1/shutdown`.
  *
  * @param afterShutdown - called once a shutdown asked with `POST /v1/shutdown` has completed.
@@ -156,6 +157,7 @@ async function handleAdmin(
   if (method === 'GET' && path === '/v1/stream') return stream(dp, req, res);
   if (method === 'GET' && path === '/v1/traffic') return traffic(dp, url, res);
   if (method === 'GET' && path === '/v1/flags') return sendJson(res, 200, dp.flagsStatus());
+  if (method === 'GET' && path === '/v1/flags/sets') return sendJson(res, 200, dp.flagSets());
   if (method === 'PUT' && path === '/v1/flags') return putFlags(dp, req, res);
   if (method === 'POST' && path === '/v1/shutdown') {
     sendJson(res, 202, { ok: true });

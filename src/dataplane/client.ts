@@ -10,6 +10,7 @@ import type {
   DataPlaneErrorBody,
   DataPlaneSecond,
   DataPlaneState,
+  FlagSetsServed,
   FlagSetsSpec,
   FlagSetsStatus,
   HttpSdTargetGroup,
@@ -133,6 +134,11 @@ export class DataPlaneClient {
   /** What the OFREP listener serves (`GET /v1/flags`). */
   flags(): Promise<FlagSetsStatus> {
     return this.#json('GET', '/v1/flags');
+  }
+
+  /** The flag sets the OFREP listener serves, whole (`GET /v1/flags/sets`). */
+  flagSets(): Promise<FlagSetsServed> {
+    return this.#json('GET', '/v1/flags/sets');
   }
 
   /** Observed state of every Rollout (`GET /v1/state`). */

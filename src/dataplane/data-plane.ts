@@ -11,6 +11,7 @@ import { ofrepHandler } from './ofrep-api.js';
 import type {
   DataPlaneSecond,
   DataPlaneState,
+  FlagSetsServed,
   FlagSetsStatus,
   HttpSdTargetGroup,
   RevisionSecondDetail,
@@ -173,6 +174,11 @@ export class DataPlane {
       })),
       servedSince: this.#flagsServedSince,
     };
+  }
+
+  /** What the OFREP listener serves, each flag set whole (`GET /v1/flags/sets`): drift detection compares them. */
+  flagSets(): FlagSetsServed {
+    return { hash: this.#flags.hash, servedSince: this.#flagsServedSince, flagSets: [...this.#flags.sets] };
   }
 
   /**

@@ -281,6 +281,13 @@ export interface ReplicaStatus {
   ordinal?: number;
   lastExitCode: number | null;
   /**
+   * The template `env` the replica was started with (as the controller sent it, before `$(VAR)`
+   * expansion and the platform's own PORT, CUTOVER_*): each variable's fingerprint
+   * (`sha256:<16 hex>`), never its value. Drift detection compares it with the environment the
+   * controller computed. Absent from a data plane older than drift detection.
+   */
+  envFingerprints?: Record<string, string>;
+  /**
    * Why the replica last stopped running when the platform knows more than an exit code, e.g.
    * `spawn failed: E2BIG` or `spawn failed: invalid environment`; absent otherwise.
    */
@@ -495,4 +502,13 @@ export interface FlagSetsStatus {
   flagSets: { name: string; environment?: string; keys: string[] }[];
   /** When this flag set started to be served, ms since the epoch (0: never pushed). */
   servedSince: number;
+}
+
+/** `GET /v1/flags/sets`: the flag sets the OFREP listener serves, whole (as last pushed). */
+export interface FlagSetsServed {
+  /** As {@link FlagSetsStatus.hash}. */
+  hash: string;
+  /** As {@link FlagSetsStatus.servedSince}. */
+  servedSince: number;
+  flagSets: import('../flags/index.js').ServedFlagSet[];
 }

@@ -4,7 +4,8 @@ export const NOTIFICATION_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
 
 /**
- * One message about a release, sent to every channel that accepts its `kind` (see
+ * One message about a release (or, without `release`, about drift: `driftDetected`,
+ * `driftRemediated`), sent to every channel that accepts its `kind` (see
  * {@link Notifier}). Plain JSON data.
  *
  * @example
@@ -16,12 +17,13 @@ export interface Notification {
   /**
    * What happened, in the release workflow's words: `approvalRequested`, `waitingForWindow`,
    * `releaseSucceeded`, `releaseFailed`, `releaseRejected`, `releaseCancelled`, `rollbackStarted`,
-   * `releaseRolledBack`, `escalation`, `preDeployment`, `postDeployment` (docs/release-workflow.md).
+   * `releaseRolledBack`, `escalation`, `preDeployment`, `postDeployment` (docs/release-workflow.md);
+   * `driftDetected` and `driftRemediated` (docs/drift.md).
    * Free text so new kinds need no change here.
    */
   kind: string;
-  /** Release name. */
-  release: string;
+  /** Release name; absent when the notification concerns no release (drift). */
+  release?: string;
   /** Target environment, when the notification concerns one. */
   environment?: string;
   severity: NotificationSeverity;

@@ -31,7 +31,7 @@ const SEVERITY_EMOJI: Record<NotificationSeverity, string> = {
 
 /**
  * Builds a Slack incoming-webhook message for a notification: a `section` block with the severity
- * emoji, the title in bold and the text (mrkdwn), then a `context` block with `release`,
+ * emoji, the title in bold and the text (mrkdwn), then a `context` block with `release` (when set),
  * `environment`, `kind` and each of `fields` as `*key:* value`. Pure.
  *
  * `&`, `<` and `>` are escaped in every piece of the notification, as Slack's "Formatting text"
@@ -46,7 +46,7 @@ export function slackPayload(n: Notification): SlackPayload {
   if (n.text.trim() !== '') body += `\n${slackEscape(n.text)}`;
   if (body.length > SECTION_TEXT_MAX) body = `${body.slice(0, SECTION_TEXT_MAX - 1)}…`;
 
-  const facts: [string, string][] = [['release', n.release]];
+  const facts: [string, string][] = n.release === undefined ? [] : [['release', n.release]];
   if (n.environment !== undefined) facts.push(['environment', n.environment]);
   facts.push(['kind', n.kind], ...Object.entries(n.fields ?? {}));
   const items = facts.map(([k, v]) => `*${slackEscape(k)}:* ${slackEscape(v)}`);

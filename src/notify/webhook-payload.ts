@@ -6,7 +6,8 @@ import type { Notification } from './notification.js';
  */
 export interface WebhookPayload {
   kind: string;
-  release: string;
+  /** null when the notification concerns no release (drift). */
+  release: string | null;
   /** null when the notification concerns no single environment. */
   environment: string | null;
   severity: Notification['severity'];
@@ -28,7 +29,7 @@ export interface WebhookPayload {
 export function webhookPayload(n: Notification): WebhookPayload {
   return {
     kind: n.kind,
-    release: n.release,
+    release: n.release ?? null,
     environment: n.environment ?? null,
     severity: n.severity,
     title: n.title,

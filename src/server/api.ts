@@ -13,6 +13,7 @@ import type { AuditLog } from './audit-log.js';
 import { principalOf } from './auth.js';
 import { registerConfigRoutes } from './config-routes.js';
 import type { ControlPlaneMetrics } from './control-plane-metrics.js';
+import type { DriftDetector } from './drift-detector.js';
 import { ApiError } from './errors.js';
 import type { EventStreams } from './event-stream.js';
 import { registerFeatureFlagRoutes } from './feature-flag-routes.js';
@@ -48,6 +49,8 @@ export interface ApiDeps {
   pushFeatureFlags: () => Promise<void>;
   /** The key-encryption key's file (`secret rotate-key`). */
   kekPath: string;
+  /** Drift detection (`GET /api/v1/drift`). */
+  drift: Pick<DriftDetector, 'report'>;
 }
 
 const applyBody = z.strictObject({ file: absoluteFile, text: z.string(), now: z.boolean().optional() });
@@ -641,6 +644,20 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
       response: 'AuditVerification',
     },
     async () => deps.audit.verify(),
+  );
+
+  routes.add(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/drift',
+      permission: 'read',
+      tag: 'drift',
+      summary:
+        'Current drift: the findings of the last drift pass (object, field, desired and observed values, policy, since), every CUTOVER_DRIFT_INTERVAL_SECONDS',
+      response: 'DriftReport',
+    },
+    async () => deps.drift.report(),
   );
 
   routes.add(

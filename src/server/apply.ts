@@ -68,6 +68,12 @@ export interface SpecApplierOptions {
   configs: ConfigService;
   /** Called once FeatureFlags were stored, to serve them (errors are the callee's to handle). */
   onFeatureFlagsApplied?: () => Promise<void>;
+  /**
+   * Called after each apply, `secret set` and `undo` with the Rollouts' changes, once the lock is
+   * released: drift detection takes the checksum of each new revision's working directory. Never
+   * throws (errors are the callee's to handle).
+   */
+  onRolloutsApplied?: (results: readonly RolloutApplyResult[]) => Promise<void>;
 }
 
 /**
@@ -102,7 +108,7 @@ export class SpecApplier {
       name: t.metadata.name,
       clusterScope: t.kind === 'ClusterAnalysisTemplate',
     }));
-    return controller.exclusive(async () => {
+    const applied = await controller.exclusive(async () => {
       const existing = await store.listRollouts();
       const portOwners = new Map<number, string>();
       for (const r of existing) for (const port of portsOf(r.spec)) portOwners.set(port, r.name);
@@ -210,6 +216,8 @@ export class SpecApplier {
         featureFlags: featureFlags.map((f) => f.metadata.name),
       };
     });
+    await this.options.onRolloutsApplied?.(applied.results);
+    return applied;
   }
 
   /**
@@ -286,7 +294,7 @@ export class SpecApplier {
   ): Promise<{ config: ConfigChange; results: RolloutApplyResult[] }> {
     const { store, controller, clock } = this.options;
     const stored = storedConfigName(name, environment);
-    return controller.exclusive(async () => {
+    const set = await controller.exclusive(async () => {
       const config = await this.options.configs.setSecretKey(stored, key, value, actor, clock.now());
       if (!config.created) return { config, results: [] };
       const dependents = await this.#dependents(new Set([`Secret/${stored}`]), new Set());
@@ -296,6 +304,8 @@ export class SpecApplier {
           : await store.apply({ rollouts: dependents, templates: [] }, actor, clock.now());
       return { config, results };
     });
+    await this.options.onRolloutsApplied?.(set.results);
+    return set;
   }
 
   /**
@@ -314,7 +324,7 @@ export class SpecApplier {
     options: { now?: boolean; restoreState?: boolean } = {},
   ): Promise<RolloutApplyResult & { toRevision: number; fastTrack: boolean; restoredFrom?: string }> {
     const { store, controller, clock } = this.options;
-    return controller.exclusive(async () => {
+    const undone = await controller.exclusive(async () => {
       const rollout = await store.getRollout(name);
       if (!rollout)
         throw new ApiError(404, 'CUTOVER_E_NOT_FOUND', `rollout ${name} not found`, { path: 'name' });
@@ -347,6 +357,8 @@ export class SpecApplier {
       if (backup !== undefined) await this.#requestRestore(name, backup, actor);
       return { ...applied, toRevision: target, fastTrack, ...(backup ? { restoredFrom: backup.id } : {}) };
     });
+    await this.options.onRolloutsApplied?.([undone]);
+    return undone;
   }
 
   /**

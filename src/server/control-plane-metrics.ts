@@ -3,6 +3,7 @@ import { ANALYSIS_PHASES, type AnalysisRun } from '../analysis/index.js';
 import type { ControllerStats } from '../controller/index.js';
 import { ROLLOUT_PHASES } from '../engine/index.js';
 import type { Store, StoredRollout } from '../store/index.js';
+import type { DriftStats } from './drift-detector.js';
 
 /** Inputs of {@link ControlPlaneMetrics}. */
 export interface ControlPlaneMetricsOptions {
@@ -10,6 +11,8 @@ export interface ControlPlaneMetricsOptions {
   store: Pick<Store, 'listRollouts' | 'listAnalysisRuns'>;
   /** The controller's counters, read at scrape time. */
   stats: () => ControllerStats;
+  /** Drift detection's counters and current findings, read at scrape time. @default no drift series */
+  drift?: () => DriftStats;
   /** Value of the `version` label of `cutover_info`. */
   version: string;
   /** Add Node's process metrics (`process_*`, `nodejs_*`). @default true */
@@ -207,7 +210,71 @@ export class ControlPlaneMetrics {
       },
     });
 
+    const drift = options.drift;
+    if (drift !== undefined) this.#driftMetrics(drift);
+
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The series of drift detection (docs/drift.md). */
+  #driftMetrics(drift: () => DriftStats): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'cutover_drift_checks_total',
+      help: 'Drift passes since the control plane started.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(drift().passes);
+      },
+    });
+    new Gauge({
+      name: 'cutover_drift_last_check_timestamp_seconds',
+      help: 'When the last drift pass ended, seconds since the epoch (absent before the first).',
+      registers,
+      collect() {
+        this.reset();
+        const at = drift().lastPassAt;
+        if (at !== null) this.set(at / 1000);
+      },
+    });
+    new Gauge({
+      name: 'cutover_drift_findings',
+      help: 'Current drift: the findings of the last pass, per resource and aspect (dataPlane, environment, workingDirectory, flags).',
+      labelNames: ['kind', 'name', 'aspect'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, { kind: string; name: string; aspect: string; n: number }>();
+        for (const f of drift().current) {
+          const key = JSON.stringify([f.kind, f.name, f.aspect]);
+          const entry = counts.get(key) ?? { kind: f.kind, name: f.name, aspect: f.aspect, n: 0 };
+          entry.n++;
+          counts.set(key, entry);
+        }
+        for (const { kind, name, aspect, n } of counts.values()) this.set({ kind, name, aspect }, n);
+      },
+    });
+    new Counter({
+      name: 'cutover_drift_detected_total',
+      help: 'Drift findings reported (DriftDetected events) since the control plane started, per resource and aspect.',
+      labelNames: ['kind', 'name', 'aspect'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, name, aspect, count } of drift().detected) this.inc({ kind, name, aspect }, count);
+      },
+    });
+    new Counter({
+      name: 'cutover_drift_remediations_total',
+      help: 'Drift remediations (driftPolicy remediate, DriftRemediated events) since the control plane started, per resource.',
+      labelNames: ['kind', 'name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { kind, name, count } of drift().remediations) this.inc({ kind, name }, count);
+      },
+    });
   }
 
   /** Records one reconcile pass; called by the controller after each. @param seconds - its duration */

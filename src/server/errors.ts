@@ -32,3 +32,15 @@ export class ServerRunningError extends Error {
     this.name = 'ServerRunningError';
   }
 }
+
+/** A server setting (an environment variable) holds a value the server cannot use; it does not start. */
+export class ServerConfigError extends Error {
+  readonly code = 'CUTOVER_E_SERVER_CONFIG';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ServerConfigError';
+  }
+}

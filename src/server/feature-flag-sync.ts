@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import type { FlagRampServing } from '../controller/index.js';
-import type { DataPlaneClient } from '../dataplane/index.js';
+import type { DataPlaneClient, FlagSetsStatus } from '../dataplane/index.js';
+import {
+  DEFAULT_DRIFT_POLICY,
+  DRIFT_POLICIES,
+  type DriftPolicy,
+  FLAGS_DRIFT_POLICY_ANNOTATION,
+} from '../drift/index.js';
 import { flagSetsHash, promotedFlagSets, type ServedFlagSet, servedFlagSets } from '../flags/index.js';
 import type { FeatureFlags, Resource, SetFlag } from '../spec/index.js';
 import type { Store, StoredRollout } from '../store/index.js';
@@ -11,6 +17,14 @@ const DEFAULT_CHECK_INTERVAL_MS = 5_000;
 /** The ramps the Rollouts' updates hold, in the store's order of the Rollouts (by name). */
 function rampsOf(rollouts: readonly StoredRollout[]): SetFlag[] {
   return rollouts.flatMap((r) => r.status.flagRamps ?? []);
+}
+
+/** A FeatureFlags resource's drift policy: its `cutover.dev/drift-policy` annotation, else alert. */
+function flagsDriftPolicy(resource: FeatureFlags): DriftPolicy {
+  const value = resource.metadata.annotations?.[FLAGS_DRIFT_POLICY_ANNOTATION];
+  return (DRIFT_POLICIES as readonly string[]).includes(value ?? '')
+    ? (value as DriftPolicy)
+    : DEFAULT_DRIFT_POLICY;
 }
 
 /**
@@ -32,6 +46,13 @@ export function featureFlagConflicts(
   const issues: { document: number; path: (string | number)[]; message: string }[] = [];
   for (const [document, r] of resources.entries()) {
     if (r.kind !== 'FeatureFlags') continue;
+    const policy = r.metadata.annotations?.[FLAGS_DRIFT_POLICY_ANNOTATION];
+    if (policy !== undefined && !(DRIFT_POLICIES as readonly string[]).includes(policy))
+      issues.push({
+        document,
+        path: ['metadata', 'annotations', FLAGS_DRIFT_POLICY_ANNOTATION],
+        message: `expected ${DRIFT_POLICIES.join(' or ')}, got ${JSON.stringify(policy)}`,
+      });
     for (const key of Object.keys(r.spec.flags)) {
       const other = owner.get(id(r.metadata.environment, key));
       if (other !== undefined && other !== r.metadata.name) {
@@ -61,18 +82,26 @@ export interface FeatureFlagSyncOptions {
   checkIntervalMs?: number;
 }
 
+/** How the flag sets served compare with the stored ones (see {@link FeatureFlagSync}). */
+type Served = 'serving' | 'stale' | 'pending' | 'drift';
+
 /**
  * Keeps the data plane's OFREP listener serving the stored FeatureFlags, each flag a Rollout's
  * update ramps (`setFlag`, its `status.flagRamps`) served ramped: pushes the whole set after each
  * apply that holds one, when the server starts and when the controller changes a ramp, and checks
- * every 5 s that the data plane serves the stored set (its hash), pushing it again when not (a data
- * plane restarted from an older `flags.json`). The data plane keeps serving what it has while the
- * control plane is down.
+ * every 5 s that the data plane serves that set (its hash), pushing it again when it serves an
+ * older one (a data plane restarted from an older `flags.json`, or one that serves none) or when
+ * the desired set changed since the last push. A set that someone else pushed since (on the admin
+ * API) is drift: it is left to drift detection, which reports it and, for a FeatureFlags resource
+ * annotated `cutover.dev/drift-policy: remediate`, restores it. The data plane keeps serving what
+ * it has while the control plane is down.
  */
 export class FeatureFlagSync implements FlagRampServing {
   readonly #o: FeatureFlagSyncOptions;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
+  /** The stored set as this control plane last had it served, and since when the data plane serves that push. */
+  #pushed: { hash: string; servedSince: number } | undefined;
 
   constructor(options: FeatureFlagSyncOptions) {
     this.#o = options;
@@ -114,11 +143,73 @@ export class FeatureFlagSync implements FlagRampServing {
 
   async #push(): Promise<void> {
     const sets = await this.#sets(await this.#o.store.listRollouts());
+    const hash = flagSetsHash(sets);
     const client = this.#o.dataPlane();
     const served = await client.flags();
-    if (served.hash === flagSetsHash(sets)) return;
-    await client.putFlags({ flagSets: sets });
+    const state = this.#compare(served, hash);
+    if (state === 'serving') {
+      this.#pushed = { hash, servedSince: served.servedSince };
+      return;
+    }
+    if (state === 'drift') return;
+    const status = await client.putFlags({ flagSets: sets });
+    this.#pushed = { hash, servedSince: status.servedSince };
     this.#o.logger.info({ flagSets: sets.map((s) => s.name) }, 'feature flags pushed to the data plane');
+  }
+
+  /**
+   * What the data plane serves, against the stored set (`hash`) and the last push: the stored set
+   * (`serving`); an older one or none, or nothing is known of a push (`stale`: pushed); what was
+   * pushed, but the stored set changed since (`pending`: pushed); a set pushed by someone else
+   * since (`drift`: not pushed).
+   */
+  #compare(served: Pick<FlagSetsStatus, 'hash' | 'servedSince'>, hash: string): Served {
+    if (served.hash === hash) return 'serving';
+    const pushed = this.#pushed;
+    if (pushed === undefined || served.servedSince === 0 || served.servedSince < pushed.servedSince)
+      return 'stale';
+    if (pushed.hash !== hash) return 'pending';
+    return 'drift';
+  }
+
+  /**
+   * For drift detection: the stored flag sets (with the ramps of Rollouts' updates) with each resource's drift policy, and whether what
+   * the data plane serves (`served`, read by the caller) is drift rather than a push still to come.
+   */
+  async driftView(served: Pick<FlagSetsStatus, 'hash' | 'servedSince'>): Promise<{
+    desired: { set: ServedFlagSet; policy: DriftPolicy }[];
+    drifted: boolean;
+  }> {
+    const [resources, rollouts] = await Promise.all([
+      this.#o.store.listFeatureFlags(),
+      this.#o.store.listRollouts(),
+    ]);
+    // One set per resource, in order (ramps change a set's flags, never which sets there are).
+    const sets = servedFlagSets(resources, rampsOf(rollouts));
+    return {
+      desired: sets.map((set, i) => ({ set, policy: flagsDriftPolicy(resources[i]!) })),
+      drifted: this.#compare(served, flagSetsHash(sets)) === 'drift',
+    };
+  }
+
+  /**
+   * Drift detection's remediation: has `sets` served (the stored sets of the resources to restore,
+   * what is served of the others), serialized with the pushes. What is served is still drift
+   * afterwards unless `sets` are the stored ones. @throws the data plane client's errors.
+   */
+  restore(sets: ServedFlagSet[]): Promise<void> {
+    const run = this.#running.then(
+      () => this.#restore(sets),
+      () => this.#restore(sets),
+    );
+    this.#running = run.catch(() => undefined);
+    return run;
+  }
+
+  async #restore(sets: ServedFlagSet[]): Promise<void> {
+    const stored = flagSetsHash(await this.#sets(await this.#o.store.listRollouts()));
+    const status = await this.#o.dataPlane().putFlags({ flagSets: sets });
+    this.#pushed = { hash: stored, servedSince: status.servedSince };
   }
 
   /** Push now, then check periodically. */

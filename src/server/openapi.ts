@@ -119,6 +119,31 @@ const COMPONENTS: Record<string, JsonSchema> = {
       broken: { type: 'object', properties: { id: { type: 'integer' }, reason: { type: 'string' } } },
     },
   },
+  DriftReport: {
+    type: 'object',
+    description: 'The findings of the last drift pass (docs/drift.md)',
+    properties: {
+      checkedAt: { type: ['integer', 'null'], description: 'When the last pass ended, ms since the epoch' },
+      intervalSeconds: { type: 'number' },
+      items: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            kind: { enum: ['Rollout', 'FeatureFlags'] },
+            name: { type: 'string' },
+            aspect: { enum: ['dataPlane', 'environment', 'workingDirectory', 'flags'] },
+            field: { type: 'string', description: 'e.g. listeners[8080].weights' },
+            desired: { type: 'string', description: 'Values of variables and files as sha256 fingerprints' },
+            observed: { type: 'string' },
+            policy: { enum: ['alert', 'remediate'] },
+            remediable: { type: 'boolean', description: 'Whether remediate restores this kind of finding' },
+            since: { type: 'integer', description: 'First seen, ms since the epoch' },
+          },
+        },
+      },
+    },
+  },
   RolloutStats: {
     type: 'object',
     properties: {

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
  * Files of one data directory (`$CUTOVER_HOME`, default `~/.cutover`). One data directory is one
@@ -55,4 +55,38 @@ export interface ServerInfo {
   port: number;
   startedAt: number;
   version: string;
+}
+
+/**
+ * What cutover itself writes at the top of a data directory (docs/architecture.md, "Data
+ * directory"): the database and its WAL, pid and info files (and their temporary copies), tokens
+ * and keys, the admin socket and replica registry, logs, state directories, backups, flags served,
+ * the crew's release work directories.
+ */
+const DATA_DIRECTORY_ENTRIES = new Set([
+  'run',
+  'logs',
+  'state',
+  'backups',
+  'keys',
+  'releases',
+  'token',
+  'audit.key',
+  'audit-head.json',
+  'dataplane.lock',
+]);
+const DATA_DIRECTORY_PREFIXES = ['cutover.db', 'server.pid', 'server.json', 'dataplane.json', 'flags.json'];
+
+/**
+ * Whether `path` (absolute) is one of cutover's own files in the data directory `home`, or under
+ * one: drift detection leaves them out of a working directory that holds the data directory (or is
+ * it). Anything else under `home` (a test's replica directory) is not. Pure.
+ */
+export function dataDirectoryEntry(home: string): (path: string) => boolean {
+  return (path) => {
+    const rel = relative(home, path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
+    const first = rel.split(sep)[0]!;
+    return DATA_DIRECTORY_ENTRIES.has(first) || DATA_DIRECTORY_PREFIXES.some((p) => first.startsWith(p));
+  };
 }

@@ -20,12 +20,14 @@ import { SpecApplier } from './apply.js';
 import { AuditLog } from './audit-log.js';
 import { registerAuth } from './auth.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
+import { DriftDetector } from './drift-detector.js';
+import { driftSettings } from './drift-settings.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
 import { FeatureFlagSync } from './feature-flag-sync.js';
 import { SafeLogDestination } from './log-destination.js';
-import { apiPort, type HomePaths, homePaths, type ServerInfo } from './paths.js';
+import { apiPort, dataDirectoryEntry, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
@@ -54,6 +56,11 @@ export interface ServerOptions {
    * @default $CUTOVER_ANALYSIS_ENV_ALLOW (names separated by commas), else none
    */
   analysisEnvAllow?: readonly string[];
+  /**
+   * Period of the drift passes, ms.
+   * @default $CUTOVER_DRIFT_INTERVAL_SECONDS × 1000, else 30000
+   */
+  driftIntervalMs?: number;
 }
 
 /** Longest a client may take to send a whole request, ms (Node's `requestTimeout`). */
@@ -93,6 +100,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const clock = options.clock ?? systemClock;
   const logger =
     options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
+  // Read first: a setting the server cannot use stops it before it holds anything.
+  const drift = driftSettings(process.env);
   const store = await openSqliteStore(paths.database);
   const analysisEnvAllow =
     options.analysisEnvAllow ?? parseAnalysisEnvAllow(process.env[ANALYSIS_ENV_ALLOW_VARIABLE]);
@@ -107,12 +116,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const first = await connect();
   const { info } = first;
   let dataPlane = first.client;
-  const metrics = new ControlPlaneMetrics({ store, stats: () => controller.stats, version: VERSION });
+  const metrics = new ControlPlaneMetrics({
+    store,
+    stats: () => controller.stats,
+    drift: () => detector.stats(),
+    version: VERSION,
+  });
   const stateBackups = new StateBackups(paths.home);
   const keks = loadKeks(kekPath(paths.home));
   const configs = new ConfigService(store, keks.current, keks.pending === undefined ? [] : [keks.pending]);
   const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
-  const controller = new Controller({
+  const controller: Controller = new Controller({
     store,
     dataPlane,
     flags: flagSync,
@@ -126,7 +140,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     analysisEnvAllow,
     stateBackups,
     materialize: (template) => configs.materialize(template),
+    onDriftOverwritten: (rollout, findings) => detector.overwritten(rollout, findings),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+  });
+  const detector: DriftDetector = new DriftDetector({
+    store,
+    controller,
+    dataPlane: () => dataPlane,
+    clock,
+    logger,
+    intervalMs: options.driftIntervalMs ?? drift.intervalMs,
+    materialize: (template) => configs.materialize(template),
+    flags: flagSync,
+    channels: drift.channels,
+    // Logs, the database and the sockets change all the time: never part of a working directory's checksum.
+    exclude: dataDirectoryEntry(paths.home),
   });
   const applier = new SpecApplier({
     store,
@@ -136,6 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stateBackups,
     configs,
     // Served within the apply's answer; a data plane that does not take them gets them at the next check.
+    onRolloutsApplied: (results) => detector.revisionsCreated(results),
     onFeatureFlagsApplied: () =>
       flagSync
         .push()
@@ -171,6 +200,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       clearInterval(releaseTimer);
       stopRotationCheck?.();
       flagSync.stop();
+      await detector.stop();
       await crew?.stop();
       await app.close();
       await controller.stop();
@@ -196,6 +226,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     audit,
     configs,
     pushFeatureFlags: () => flagSync.push(),
+    drift: detector,
     kekPath: kekPath(paths.home),
   });
   registerUiRoutes(app);
@@ -204,6 +235,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : 0;
   controller.start();
   flagSync.start();
+  detector.start();
   // The ReleaseManager's clock: releases waiting for a window start when it opens.
   releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
   const rotationCheckMs = Number(

@@ -1000,6 +1000,7 @@ export const rolloutSpecSchema = strict({
   stateful: strict({}, 'an empty mapping: {}').optional(),
   handoff: handoffSchema.optional(),
   sessionAffinity: sessionAffinitySchema.optional(),
+  driftPolicy: z.enum(['alert', 'remediate'], { error: 'alert or remediate' }).optional(),
   trafficPolicy: strict({
     outlierDetection: strict({
       consecutive5xxErrors: int(0, MAX_COUNT).optional(),

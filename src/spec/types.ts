@@ -480,6 +480,15 @@ export interface RolloutSpec {
    * `sessionAffinity` and NGINX ingress cookie affinity, extended to revisions.
    */
   sessionAffinity?: SessionAffinity;
+  /**
+   * What the controller does when what runs drifts from what is desired (a weight or a replica
+   * count changed on the data plane's admin API, a file edited in a revision's working directory):
+   * `alert` reports it (a `DriftDetected` event, a metric, a notification) and leaves it;
+   * `remediate` reports it and restores the desired state of the data plane (a `DriftRemediated`
+   * event). Checked every `CUTOVER_DRIFT_INTERVAL_SECONDS` (30 s). See docs/drift.md.
+   * @default alert
+   */
+  driftPolicy?: 'alert' | 'remediate';
 }
 
 /** `spec.trafficPolicy`, as Istio's DestinationRule `trafficPolicy`. */

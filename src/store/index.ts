@@ -14,4 +14,5 @@ export type {
   StoredRelease,
   StoredRollout,
   StoredToken,
+  StoredWorkdirChecksum,
 } from './store.js';

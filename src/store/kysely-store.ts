@@ -9,6 +9,7 @@ import type { Environment } from '../spec/release-types.js';
 import type { AnalysisTemplate, LocalTemplate, RolloutSpec } from '../spec/types.js';
 import type { FreezeOverride, PlanProgress, Release } from '../workflow/index.js';
 import { ConfigTables } from './config-tables.js';
+import { DriftTables } from './drift-tables.js';
 import { StoreError } from './errors.js';
 import { FeatureFlagTables } from './feature-flag-tables.js';
 import { HandoffTables } from './handoff-tables.js';
@@ -27,6 +28,7 @@ import type {
   StoredRelease,
   StoredRollout,
   StoredToken,
+  StoredWorkdirChecksum,
 } from './store.js';
 
 /**
@@ -38,12 +40,21 @@ export class KyselyStore implements Store {
   private readonly handoffs: HandoffTables;
   private readonly configs: ConfigTables;
   private readonly featureFlags: FeatureFlagTables;
+  private readonly drift: DriftTables;
 
   constructor(protected readonly db: Kysely<Database>) {
     this.releases = new ReleaseTables(db);
     this.handoffs = new HandoffTables(db);
     this.configs = new ConfigTables(db);
     this.featureFlags = new FeatureFlagTables(db);
+    this.drift = new DriftTables(db);
+  }
+
+  putWorkdirChecksum(checksum: StoredWorkdirChecksum): Promise<void> {
+    return this.drift.put(checksum);
+  }
+  listWorkdirChecksums(rollout?: string): Promise<StoredWorkdirChecksum[]> {
+    return this.drift.list(rollout);
   }
 
   putConfigVersion(
@@ -235,6 +246,7 @@ export class KyselyStore implements Store {
       // Run names are deterministic: a re-created rollout must not find its predecessor's runs.
       await tx.deleteFrom('analysis_runs').where('rollout', '=', name).execute();
       await this.handoffs.deleteRollout(tx, name);
+      await this.drift.deleteRollout(tx, name);
       await tx.insertInto('events').values(event).execute();
     });
   }

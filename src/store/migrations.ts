@@ -218,6 +218,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_drift': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Drift detection (issue 14, part 4): the checksum of each revision's working directory,
+      // taken when the revision was created.
+      await db.schema
+        .createTable('workdir_checksums')
+        .addColumn('rollout', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('cwd', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('files', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('manifest', 'text')
+        .addColumn('taken_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('workdir_checksums_pk', ['rollout', 'revision'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

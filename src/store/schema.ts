@@ -88,6 +88,18 @@ export interface Database {
     release: string | null;
   };
   environments: { name: string; spec: string; updated_at: number };
+  workdir_checksums: {
+    rollout: string;
+    revision: number;
+    /** The revision's working directory (absolute). */
+    cwd: string;
+    sha256: string;
+    files: number;
+    bytes: number;
+    /** Each file's fingerprint by relative path (JSON); null for a directory with too many files. */
+    manifest: string | null;
+    taken_at: number;
+  };
   feature_flags: {
     name: string;
     /** `metadata.environment`; null = every environment. */

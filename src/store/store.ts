@@ -5,6 +5,7 @@
  */
 import type { AnalysisRun } from '../analysis/types.js';
 import type { AuditEntry, Qualifier, Role, UserKind } from '../auth/index.js';
+import type { DirectoryChecksum } from '../drift/workdir.js';
 import type { EngineEvent, Revision, RolloutStatus } from '../engine/index.js';
 import type { HandoffRun, HandoffStateRef, StoredHandoffState } from '../handoff/types.js';
 import type { DeploymentRecord, IncidentRecord } from '../records/types.js';
@@ -79,6 +80,17 @@ export interface SecretRotation {
   notifications: unknown[];
   /** The version whose due period was notified; null: none yet. */
   notifiedVersion: number | null;
+}
+
+/** The checksum of a revision's working directory, taken when the revision was created (drift detection). */
+export interface StoredWorkdirChecksum {
+  rollout: string;
+  revision: number;
+  /** The working directory (absolute) it was taken of. */
+  cwd: string;
+  checksum: DirectoryChecksum;
+  /** ms since the epoch. */
+  takenAt: number;
 }
 
 /** What applying one Rollout changed. */
@@ -236,6 +248,10 @@ export interface Store {
   saveIncident(incident: IncidentRecord): Promise<void>;
   /** Incidents of a release (all when omitted), oldest first. */
   listIncidents(query?: { release?: string }): Promise<IncidentRecord[]>;
+  /** Stores a working directory's checksum; one already stored for the revision is kept. */
+  putWorkdirChecksum(checksum: StoredWorkdirChecksum): Promise<void>;
+  /** The checksums of a Rollout's revisions (every Rollout's when omitted), by rollout and revision. */
+  listWorkdirChecksums(rollout?: string): Promise<StoredWorkdirChecksum[]>;
   appendFreezeOverride(environment: string, override: FreezeOverride): Promise<void>;
   listFreezeOverrides(environment: string): Promise<FreezeOverride[]>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { ReplicaState, ReplicaStatus } from '../../dataplane/protocol.js';
+import { envFingerprints } from '../../drift/fingerprint.js';
 import type { LocalTemplate, Probe } from '../../spec/types.js';
 import { ReplicaLogError } from '../errors.js';
 import type { EndpointSink, ReplicaEndpoint } from '../platform.js';
@@ -98,6 +99,8 @@ export class Replica {
   readonly #options: ReplicaOptions;
   readonly #backoff: RestartBackoff;
   readonly #env: Record<string, string>;
+  /** Fingerprints of the template's `env` this replica runs with (its status reports them). */
+  readonly #envFingerprints: Record<string, string>;
   #proc: HostedProcess | null = null;
   /** A spawn asked of the host and not answered yet. */
   #spawning: Promise<void> | null = null;
@@ -125,6 +128,7 @@ export class Replica {
         ? `${options.rollout}-${options.ordinal}`
         : replicaId(options.rollout, options.revision, options.ordinal, options.set);
     this.#backoff = new RestartBackoff(options.backoff);
+    this.#envFingerprints = envFingerprints(options.template.env);
     this.#env = replicaEnv(process.env, options.template.env, {
       PORT: String(options.port),
       CUTOVER_ROLLOUT: options.rollout,
@@ -177,6 +181,7 @@ export class Replica {
       restarts: this.#restarts,
       startedAt: this.#startedAt,
       lastExitCode: this.#lastExitCode,
+      envFingerprints: this.#envFingerprints,
       ...(this.#message !== undefined ? { message: this.#message } : {}),
     };
   }
