@@ -381,7 +381,14 @@ function specCases(): SpecCase[] {
     rollout('an empty cwd', `${T}.cwd`, '', /a directory path/),
     rollout('NUL in cwd', `${T}.cwd`, '/tmp/a\0b', NO_CONTROL),
     rollout('a cwd of 5000 characters', `${T}.cwd`, `/${'a'.repeat(4999)}`, /at most 4096 characters/),
-    rollout('env that is a list', `${T}.env`, ['A=1'], /a mapping of environment variable names/),
+    rollout(
+      'an env list entry that is a string',
+      `${T}.env`,
+      ['A=1'],
+      /expected a mapping, got "A=1"/,
+      `${T}.env.0`,
+    ),
+    rollout('an env that is a string', `${T}.env`, 'A=1', /a mapping of environment variable names/),
     rollout(
       'an env value that is a number',
       `${T}.env`,

@@ -482,12 +482,15 @@ const envVarSchema = strict({
 
 const ENV_LIST_EXPECTED = 'a list of {name, value} or {name, valueFrom}';
 /** `env` as a mapping or as Kubernetes' list: the input's type selects the branch. */
-const envSchema = z.union([
-  envMap,
-  z
-    .array(envVarSchema, { error: ENV_LIST_EXPECTED })
-    .max(MAX_ITEMS, { error: `${ENV_LIST_EXPECTED}, at most ${MAX_ITEMS}` }),
-]);
+const envSchema = z.union(
+  [
+    envMap,
+    z
+      .array(envVarSchema, { error: ENV_LIST_EXPECTED })
+      .max(MAX_ITEMS, { error: `${ENV_LIST_EXPECTED}, at most ${MAX_ITEMS}` }),
+  ],
+  { error: `a mapping of environment variable names to strings, or ${ENV_LIST_EXPECTED}` },
+);
 
 /**
  * `env` in its one internal form: literal values in `env`, `valueFrom` entries in `envValueFrom`;
