@@ -1,26 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../platform/local/free-port.js';
 import { PortInUseError } from './errors.js';
 import { Router } from './router.js';
+import { RouterFixtures } from './router-fixtures.test-helper.js';
 import { steadyLoad, waitFor } from './steady-load.test-helper.js';
 
-const servers: Server[] = [];
-const routers: Router[] = [];
-
-afterEach(async () => {
-  await Promise.all(routers.splice(0).map((r) => r.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
-});
+const fixtures = new RouterFixtures();
+afterEach(() => fixtures.close());
 
 function upstream(version: string, handler?: Parameters<typeof createServer>[1]): Promise<number> {
   const server = createServer(
@@ -34,24 +23,13 @@ function upstream(version: string, handler?: Parameters<typeof createServer>[1])
         );
       }),
   );
-  servers.push(server);
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-}
-
-async function freeListenPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return fixtures.listen(server);
 }
 
 /** A router splitting `web` 50/50 between revision 1 on `first` and revision 2 on `second`; its listen port. */
 async function fiftyFifty(first: number, second: number): Promise<{ router: Router; listen: number }> {
   const router = newRouter();
-  const listen = await freeListenPort();
+  const listen = await freePort();
   await router.applyRollout('web', [
     {
       port: listen,
@@ -67,9 +45,7 @@ async function fiftyFifty(first: number, second: number): Promise<{ router: Rout
 }
 
 function newRouter(holdTimeoutMs = 10_000): Router {
-  const router = new Router({ holdTimeoutMs });
-  routers.push(router);
-  return router;
+  return fixtures.keep(new Router({ holdTimeoutMs }));
 }
 
 describe('Router', () => {
@@ -88,7 +64,7 @@ describe('Router', () => {
       req.on('end', () => res.writeHead(200, { 'x-version': 'v1' }).end('ok'));
     });
     const router = newRouter();
-    const listen = await freeListenPort();
+    const listen = await freePort();
     await router.applyRollout('web', [{ port: listen, backends: [{ revision: 1, weight: 100 }] }]);
     router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port }]);
     const url = `http://127.0.0.1:${listen}/`;
@@ -145,7 +121,7 @@ describe('Router', () => {
   it('should hold a request while no endpoint is ready and dispatch it when one becomes ready', async () => {
     const port = await upstream('v1');
     const router = newRouter();
-    const listen = await freeListenPort();
+    const listen = await freePort();
     await router.applyRollout('web', [{ port: listen, backends: [{ revision: 1, weight: 100 }] }]);
     const pending = request(`http://127.0.0.1:${listen}/`);
     await new Promise((r) => setTimeout(r, 200));
@@ -157,7 +133,7 @@ describe('Router', () => {
 
   it('should answer 503 after the hold timeout when no endpoint becomes ready', async () => {
     const router = newRouter(300);
-    const listen = await freeListenPort();
+    const listen = await freePort();
     await router.applyRollout('web', [{ port: listen, backends: [{ revision: 1, weight: 100 }] }]);
     const started = Date.now();
     const res = await request(`http://127.0.0.1:${listen}/`);
@@ -172,7 +148,7 @@ describe('Router', () => {
     const v1b = await upstream('v1');
     const v2 = await upstream('v2');
     const router = newRouter();
-    const listen = await freeListenPort();
+    const listen = await freePort();
     await router.applyRollout('web', [
       {
         port: listen,
@@ -215,8 +191,8 @@ describe('Router', () => {
   it('should move a listener to a new port without failing in-flight requests', async () => {
     const port = await upstream('v1');
     const router = newRouter();
-    const a = await freeListenPort();
-    const b = await freeListenPort();
+    const a = await freePort();
+    const b = await freePort();
     await router.applyRollout('web', [{ port: a, backends: [{ revision: 1, weight: 100 }] }]);
     router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port }]);
     await router.applyRollout('web', [{ port: b, backends: [{ revision: 1, weight: 100 }] }]);
@@ -229,9 +205,9 @@ describe('Router', () => {
   it('should reject a port in use with PortInUseError and keep the previous listeners', async () => {
     const busy = await upstream('other');
     const router = newRouter();
-    const a = await freeListenPort();
+    const a = await freePort();
     await router.applyRollout('web', [{ port: a, backends: [{ revision: 1, weight: 100 }] }]);
-    const b = await freeListenPort();
+    const b = await freePort();
     const err = await router
       .applyRollout('web', [
         { port: b, backends: [{ revision: 1, weight: 100 }] },

@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flagVariantSet } from '../dataplane/protocol.js';
+import { freePort } from '../platform/local/free-port.js';
 import { Router } from './router.js';
+import { RouterFixtures } from './router-fixtures.test-helper.js';
 import { MAX_VARIANTS_PER_REVISION, VariantRecorders } from './variant-recorders.js';
 
 const T0 = 1_700_000_000_000;
@@ -38,33 +39,13 @@ describe('VariantRecorders', () => {
   });
 });
 
-const servers: Server[] = [];
-const routers: Router[] = [];
-
-afterEach(async () => {
-  await Promise.all(routers.splice(0).map((r) => r.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
-});
-
-function listen(server: Server): Promise<number> {
-  servers.push(server);
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-}
+const fixtures = new RouterFixtures();
+afterEach(() => fixtures.close());
 
 describe('Router (per-variant outcomes)', () => {
   it('should record by flag variant the responses that echo x-cutover-flag-variant, forward the header, and expose the series', async () => {
     // The service answers 500 to the users it put on variant "on", 200 to the others; /plain names no variant.
-    const upstream = await listen(
+    const upstream = await fixtures.listen(
       createServer((req, res) => {
         req.resume();
         if (req.url === '/plain') return void res.writeHead(200).end('plain');
@@ -74,12 +55,8 @@ describe('Router (per-variant outcomes)', () => {
           .end(on ? 'boom' : 'ok');
       }),
     );
-    const probe = createServer();
-    const port = await listen(probe);
-    await new Promise<void>((r) => probe.close(() => r()));
-    servers.pop();
-    const router = new Router();
-    routers.push(router);
+    const port = await freePort();
+    const router = fixtures.keep(new Router());
     await router.applyRollout('web', [{ port, backends: [{ revision: 1, weight: 100 }] }]);
     router.setEndpoints('web', 1, [{ id: 'web-r1-0', host: '127.0.0.1', port: upstream }]);
 
