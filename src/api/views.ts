@@ -12,7 +12,7 @@ import type { HandoffRun } from '../handoff/types.js';
 import type { DeploymentRecord, DoraReport, IncidentRecord, TimelineEntry } from '../records/types.js';
 import type { Environment, ReleaseSpec } from '../spec/release-types.js';
 import type { API_VERSION, CanaryStep, Metric, RolloutSpec } from '../spec/types.js';
-import type { StoredEvent } from '../store/store.js';
+import type { ControlPlaneReplica, Lease, StoredEvent } from '../store/store.js';
 import type { PlanProgress, PlanRolloutProgress } from '../workflow/release/plan-progress.js';
 import type { Release } from '../workflow/release/release.js';
 import type { PlanStep } from '../workflow/release/release-plan.js';
@@ -132,4 +132,19 @@ export interface ConfigVersionView {
   createdAt: number;
   createdBy: string;
   readers: ConfigReader[];
+}
+
+/** The answer of `GET /api/v1/server/status` (`cutover server status`). */
+export interface ControlPlaneStatus {
+  /** The replica that answered. */
+  self: string;
+  store: string;
+  /** The controller lease; null for a single server on SQLite (it leads without one). */
+  lease: (Lease & { durationMs: number; expired: boolean }) | null;
+  /** The replica that leads: the lease's holder while unexpired, this one without a lease; null while none leads. */
+  leader: string | null;
+  /** Replicas seen within three lease durations (by id), each with whether it leads. */
+  replicas: (ControlPlaneReplica & { leader: boolean })[];
+  /** The database's time, ms since the epoch. */
+  now: number;
 }

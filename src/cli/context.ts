@@ -1,6 +1,6 @@
 import { AuthError, readTokenFile } from '../auth/index.js';
 import { type HomePaths, homePaths } from '../server/paths.js';
-import type { ApiClient } from './api-client.js';
+import { ApiClient } from './api-client.js';
 import { ensureServer } from './ensure-server.js';
 import { CliError } from './errors.js';
 
@@ -28,6 +28,23 @@ function resolveToken(paths: HomePaths, tokenFile: string | undefined): string {
 }
 
 /**
+ * `$CUTOVER_SERVER`: the base URL of a running control plane (any replica of several), used as it
+ * is, never started on demand; unset: the data directory's own server (started when none runs).
+ * @throws CliError `CUTOVER_E_USAGE` when it is not an http(s) URL.
+ */
+async function serverUrl(): Promise<string | undefined> {
+  const value = process.env.CUTOVER_SERVER?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (!/^https?:\/\/[^/]+\/?$/.test(value))
+    throw new CliError(
+      'CUTOVER_E_USAGE',
+      `CUTOVER_SERVER: expected the base URL of a cutover server, e.g. http://127.0.0.1:7400, got ${JSON.stringify(value)}`,
+      2,
+    );
+  return value.replace(/\/$/, '');
+}
+
+/**
  * @param tokenFile - the global `--token-file` option, read when the first request is made (after
  * the command line is parsed).
  */
@@ -40,7 +57,11 @@ export function createContext(
   return {
     paths,
     api: () => {
-      client ??= ensureServer(paths, () => resolveToken(paths, tokenFile()));
+      client ??= serverUrl().then((url) =>
+        url === undefined
+          ? ensureServer(paths, () => resolveToken(paths, tokenFile()))
+          : new ApiClient(url, resolveToken(paths, tokenFile())),
+      );
       return client;
     },
     out: (text) => process.stdout.write(`${text}\n`),

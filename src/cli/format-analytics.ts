@@ -1,4 +1,5 @@
 import type { DoraReport } from '../records/index.js';
+import { formatTable } from './table.js';
 
 const seconds = (s: number | null) =>
   s === null
@@ -36,14 +37,7 @@ export function formatAnalytics(r: DoraReport): string {
       i.meetsTarget ? 'met' : 'MISSED',
     ]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  for (const row of rows)
-    lines.push(
-      row
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
+  lines.push(formatTable(rows));
   if (r.successRate.items.length === 0) lines.push('(no deployments in the period)');
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { ReleaseView } from '../api/views.js';
 import type { PlanProgress } from '../workflow/index.js';
+import { formatTable } from './table.js';
 
 const time = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString());
 
@@ -20,7 +21,7 @@ export function formatReleaseList(items: ReleaseView[]): string {
       r.status,
       r.createdBy,
     ]);
-  return table(rows);
+  return formatTable(rows);
 }
 
 /**
@@ -66,7 +67,7 @@ export function formatRelease(r: ReleaseView): string {
   for (const s of r.stageResults.filter((x) => x.stage === 'ROLLBACK')) {
     rows.push([s.stage, s.environment, s.result, s.reason ?? '']);
   }
-  lines.push(table(rows));
+  lines.push(formatTable(rows));
   for (const progress of r.progress ?? []) lines.push('', ...formatPlanProgress(progress));
   for (const s of r.stageResults) {
     const report = s.report as Record<string, unknown> | undefined;
@@ -91,7 +92,7 @@ export function formatRelease(r: ReleaseView): string {
           String(x.tests?.skipped ?? '-'),
         ]);
       }
-      lines.push(table(t));
+      lines.push(formatTable(t));
     }
     const smoke = (report['smoke'] ??
       (report['verification'] as Record<string, unknown> | undefined)?.['smoke']) as
@@ -168,20 +169,11 @@ function formatPlanProgress(p: PlanProgress): string[] {
       r.message,
     ]);
   }
-  const lines = [`Plan (${p.environment}): ${p.percent}%, ${p.phases.length} phase(s) started`, table(rows)];
+  const lines = [
+    `Plan (${p.environment}): ${p.percent}%, ${p.phases.length} phase(s) started`,
+    formatTable(rows),
+  ];
   for (const t of p.smokeTests)
     lines.push(`  ${t.passed ? '✔' : '✖'} ${t.kind} ${t.name} (${t.rollout}): ${t.detail}`);
   return lines;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

@@ -10,6 +10,7 @@ import { registerReleaseCommands } from './commands/release-commands.js';
 import { registerRolloutCommands } from './commands/rollout-commands.js';
 import { registerServerCommands } from './commands/server-commands.js';
 import { registerServiceCommands } from './commands/service-commands.js';
+import { registerStoreCommands } from './commands/store-commands.js';
 import { createContext } from './context.js';
 import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDriftCommands(program, ctx);
   registerServerCommands(program, ctx);
   registerServiceCommands(program, ctx);
+  registerStoreCommands(program, ctx);
   registerAuthCommands(program, ctx);
   registerReleaseCommands(program, ctx);
   registerDemoCommand(program, ctx);

@@ -331,6 +331,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     {
       method: 'GET',
       url: '/api/v1/rollouts/:name/replicasets',
+      answeredBy: 'leader',
       permission: 'read',
       tag: 'rollouts',
       summary: "The Rollout's replica sets and listeners as the data plane last reported them",
@@ -651,6 +652,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     {
       method: 'GET',
       url: '/api/v1/drift',
+      answeredBy: 'leader',
       permission: 'read',
       tag: 'drift',
       summary:
@@ -665,6 +667,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     {
       method: 'POST',
       url: '/api/v1/shutdown',
+      answeredBy: 'replica',
       permission: 'admin',
       tag: 'system',
       summary: 'Stop the control plane (the data plane keeps serving)',

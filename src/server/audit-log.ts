@@ -76,9 +76,12 @@ export class AuditLog {
     const next = this.#queue.then(async () => {
       const sealed = await this.options.store.appendAudit(entry, (e) => auditHmac(this.key.key, e));
       const head = this.#head;
-      const continues =
-        head === undefined ? sealed.id === 1 : sealed.id === head.id + 1 && sealed.prevHash === head.hash;
       if (this.#frozen) return sealed;
+      const continues =
+        head === undefined
+          ? sealed.id === 1
+          : (sealed.id === head.id + 1 && sealed.prevHash === head.hash) ||
+            (await this.#continuedByReplicas(head, sealed));
       if (!continues) {
         this.#frozen = true;
         this.options.logger.error(
@@ -109,6 +112,24 @@ export class AuditLog {
       keyedFrom: this.key.keyedFrom,
       ...(head ? { head } : {}),
     });
+  }
+
+  /**
+   * Whether the entries between the checkpoint and `sealed` were appended by other control-plane
+   * replicas of this installation (several on one PostgreSQL): each continues the one before and
+   * carries this key's HMAC, which only a holder of the key can compute.
+   */
+  async #continuedByReplicas(head: AuditHead, sealed: AuditEntry): Promise<boolean> {
+    if (sealed.id <= head.id + 1) return false;
+    const between = await this.options.store.listAudit({ afterId: head.id, limit: sealed.id - head.id - 1 });
+    let previous: AuditHead = head;
+    for (const entry of [...between, sealed]) {
+      const { hash, ...unsealed } = entry;
+      if (entry.id !== previous.id + 1 || entry.prevHash !== previous.hash) return false;
+      if (auditHmac(this.key.key, unsealed) !== hash) return false;
+      previous = { id: entry.id, hash };
+    }
+    return true;
   }
 
   #advance(entry: AuditEntry): void {

@@ -35,6 +35,8 @@ declare module 'fastify' {
     sse?: boolean;
     /** The body may hold a secret (`apply`, `secret set`): audited as its sha256 only. */
     secretBody?: boolean;
+    /** Which control-plane replica answers (`leader-forward.ts`). */
+    answeredBy?: 'leader' | 'replica';
   }
   interface FastifyRequest {
     /** Set by the auth hook on every authenticated request. */

@@ -53,6 +53,15 @@ export function errorHandler(logger: Logger) {
       logger.warn({ err: error }, 'request refused: the disk of the data directory is full');
       return reply.status(507).send({ code: error.code, message: error.message });
     }
+    if (
+      error instanceof StoreError &&
+      (error.code === 'CUTOVER_E_FENCED' || error.code === 'CUTOVER_E_STORE_UNAVAILABLE')
+    ) {
+      // 503: this replica cannot write now (it lost the controller lease, or the database is
+      // unreachable); another replica, or this one later, can.
+      logger.warn({ err: error }, 'request refused: the store cannot be written from this replica now');
+      return reply.status(503).header('retry-after', '2').send({ code: error.code, message: error.message });
+    }
     if (error instanceof EngineError)
       return reply.status(409).send({ code: error.code, message: error.message });
     const fastifyError = error as FastifyError;

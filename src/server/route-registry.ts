@@ -39,6 +39,12 @@ export interface RouteDoc {
   sse?: boolean;
   /** The body may hold a secret: the audit log records only its sha256. @default false */
   secretBody?: boolean;
+  /**
+   * Which control-plane replica answers (several replicas on one PostgreSQL): `leader` (another
+   * replica forwards the request to it) or `replica` (any, from the store).
+   * @default leader for POST and DELETE, replica for GET
+   */
+  answeredBy?: 'leader' | 'replica';
 }
 
 /**
@@ -63,6 +69,7 @@ export class RouteRegistry {
         ...(doc.approverQualifiers ? { approverQualifiers: doc.approverQualifiers } : {}),
         ...(doc.sse ? { sse: true } : {}),
         ...(doc.secretBody ? { secretBody: true } : {}),
+        answeredBy: doc.answeredBy ?? (doc.method === 'GET' ? 'replica' : 'leader'),
       },
       handler: takesNoBody
         ? async (req, reply) => {

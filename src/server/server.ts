@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -13,19 +15,29 @@ import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane
 import { StateBackups } from '../platform/index.js';
 import { ReleaseService } from '../release/index.js';
 import { kekPath, loadKeks } from '../secret/envelope.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import {
+  describeStoreLocation,
+  openStore,
+  PostgresStore,
+  parseStoreLocation,
+  type Store,
+} from '../store/index.js';
 import { VERSION } from '../version.js';
 import { registerApi } from './api.js';
 import { SpecApplier } from './apply.js';
 import { AuditLog } from './audit-log.js';
 import { registerAuth } from './auth.js';
 import { ControlPlaneMetrics } from './control-plane-metrics.js';
+import { registerControlPlaneRoutes } from './control-plane-routes.js';
 import { DriftDetector } from './drift-detector.js';
 import { driftSettings } from './drift-settings.js';
 import { errorHandler } from './error-handler.js';
 import { ServerRunningError } from './errors.js';
 import { EventStreams } from './event-stream.js';
 import { FeatureFlagSync } from './feature-flag-sync.js';
+import { CONTROLLER_LEASE, LeaderElection } from './leader-election.js';
+import { registerLeaderForward } from './leader-forward.js';
+import { leaseDurationMs } from './lease-settings.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, dataDirectoryEntry, type HomePaths, homePaths, type ServerInfo } from './paths.js';
 import { isAlive } from './process-alive.js';
@@ -61,6 +73,19 @@ export interface ServerOptions {
    * @default $CUTOVER_DRIFT_INTERVAL_SECONDS × 1000, else 30000
    */
   driftIntervalMs?: number;
+  /**
+   * The store: `postgres://USER@HOST:PORT/DATABASE` (several replicas may share it, one leads),
+   * `sqlite:PATH` or a path.
+   * @default $CUTOVER_STORE, else SQLite at `$CUTOVER_HOME/cutover.db`
+   */
+  store?: string;
+  /** Controller lease duration on PostgreSQL, ms. @default $CUTOVER_LEASE_DURATION_SECONDS × 1000, else 8000 */
+  leaseDurationMs?: number;
+  /**
+   * Called when this replica loses the controller lease (it has stopped acting).
+   * @default exits the process (status 75), as kube-controller-manager does; its supervisor starts it again as a follower
+   */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 /** Longest a client may take to send a whole request, ms (Node's `requestTimeout`). */
@@ -93,8 +118,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // No sandboxed job, suite or smoke test may see the data directory, whatever its inputs say.
   protectFromSandbox(paths.home);
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  const location = parseStoreLocation(options.store ?? process.env['CUTOVER_STORE'] ?? paths.database);
+  // On PostgreSQL several replicas may share the data directory (and its data plane): one leads.
+  const replicated = location.backend === 'postgres';
   const existing = readServerPid(paths);
-  if (existing !== undefined && existing !== process.pid && isAlive(existing)) {
+  if (!replicated && existing !== undefined && existing !== process.pid && isAlive(existing)) {
     throw new ServerRunningError(existing, paths.home);
   }
   const clock = options.clock ?? systemClock;
@@ -102,7 +130,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
   // Read first: a setting the server cannot use stops it before it holds anything.
   const drift = driftSettings(process.env);
-  const store = await openSqliteStore(paths.database);
+  const leaseMs = replicated ? (options.leaseDurationMs ?? leaseDurationMs(process.env)) : undefined;
+  const store = await openStore(location);
+  const self = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const analysisEnvAllow =
     options.analysisEnvAllow ?? parseAnalysisEnvAllow(process.env[ANALYSIS_ENV_ALLOW_VARIABLE]);
   const connect = async () => {
@@ -184,19 +214,69 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   app.setErrorHandler(errorHandler(logger));
   const streams = new EventStreams({ store });
   app.addHook('preClose', async () => streams.closeAll());
-  registerAuth(app, {
-    store,
-    audit,
-    limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => clock.now()),
-    logger,
-    now: () => clock.now(),
-  });
   let crew: Crew | undefined;
   let releaseTimer: NodeJS.Timeout | undefined;
   let stopRotationCheck: (() => void) | undefined;
+  let replicaTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
+  let port = 0;
+  const startedAt = clock.now();
+  /** Runs what only the leader runs: the controller, the crew, drift passes, flags, windows, rotations. */
+  const lead = async (token: number | undefined) => {
+    if (closing) return;
+    if (token !== undefined && store instanceof PostgresStore) store.setFence(token);
+    controller.start();
+    flagSync.start();
+    detector.start();
+    // The ReleaseManager's clock: releases waiting for a window start when it opens.
+    releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
+    const rotationCheckMs = Number(
+      process.env['CUTOVER_SECRET_ROTATION_CHECK_MS'] ?? DEFAULT_ROTATION_CHECK_MS,
+    );
+    stopRotationCheck = startSecretRotationCheck({
+      configs,
+      clock,
+      logger,
+      intervalMs:
+        Number.isFinite(rotationCheckMs) && rotationCheckMs >= 100
+          ? rotationCheckMs
+          : DEFAULT_ROTATION_CHECK_MS,
+    });
+    if (options.crew !== false) {
+      const tokens = await crewTokens(store, clock);
+      const base = `http://127.0.0.1:${port}`;
+      crew = new Crew({
+        api: (agent) => new ApiClient(base, tokens[agent]),
+        workDir: join(paths.home, 'releases'),
+        now: () => clock.now(),
+        logger,
+      });
+      crew.start();
+    }
+  };
+  /** The lease is lost: every later write of this process is fenced off, and it stops acting. */
+  const lost = (reason: string) => {
+    if (store instanceof PostgresStore) store.setFence(0);
+    (options.onLeadershipLost ?? exitOnLeadershipLost(logger))(reason);
+  };
+  const election =
+    leaseMs === undefined
+      ? undefined
+      : new LeaderElection({
+          store,
+          holder: self,
+          leaseDurationMs: leaseMs,
+          logger,
+          onStartedLeading: (token) =>
+            void lead(token).catch((error: unknown) => {
+              logger.fatal({ err: error }, 'cannot start leading');
+              lost(`cannot start leading: ${String(error)}`);
+            }),
+          onStoppedLeading: (reason) => lost(reason),
+        });
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clearInterval(replicaTimer);
       clearInterval(releaseTimer);
       stopRotationCheck?.();
       flagSync.stop();
@@ -204,6 +284,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await crew?.stop();
       await app.close();
       await controller.stop();
+      await election?.stop();
       await store.close();
       if (readServerPid(paths) === process.pid) {
         rmSync(paths.serverPid, { force: true });
@@ -212,7 +293,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })();
     return closing;
   };
-  registerApi(app, {
+  registerLeaderForward(app, {
+    self,
+    leading: () => election === undefined || election.leading,
+    leaderAddress: async () => {
+      const { lease, now } = await store.getLease(CONTROLLER_LEASE);
+      if (lease === undefined || lease.expiresAt <= now || lease.holder === self) return undefined;
+      const replicas = await store.listReplicas(0);
+      return replicas.find((r) => r.id === lease.holder)?.address;
+    },
+  });
+  // After the forward: a forwarded request is authenticated, authorized and audited by the leader.
+  registerAuth(app, {
+    store,
+    audit,
+    limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, () => clock.now()),
+    logger,
+    now: () => clock.now(),
+  });
+  const routes = registerApi(app, {
     store,
     controller,
     applier,
@@ -229,43 +328,42 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     drift: detector,
     kekPath: kekPath(paths.home),
   });
+  registerControlPlaneRoutes(app, routes, {
+    store,
+    self,
+    storeLocation: describeStoreLocation(location),
+    leaseDurationMs: leaseMs,
+  });
   registerUiRoutes(app);
   await app.listen({ host: '127.0.0.1', port: apiPort(options.port) });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  controller.start();
-  flagSync.start();
-  detector.start();
-  // The ReleaseManager's clock: releases waiting for a window start when it opens.
-  releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
-  const rotationCheckMs = Number(
-    process.env['CUTOVER_SECRET_ROTATION_CHECK_MS'] ?? DEFAULT_ROTATION_CHECK_MS,
-  );
-  stopRotationCheck = startSecretRotationCheck({
-    configs,
-    clock,
-    logger,
-    intervalMs:
-      Number.isFinite(rotationCheckMs) && rotationCheckMs >= 100
-        ? rotationCheckMs
-        : DEFAULT_ROTATION_CHECK_MS,
-  });
-  if (options.crew !== false) {
-    const tokens = await crewTokens(store, clock);
-    const base = `http://127.0.0.1:${port}`;
-    crew = new Crew({
-      api: (agent) => new ApiClient(base, tokens[agent]),
-      workDir: join(paths.home, 'releases'),
-      now: () => clock.now(),
-      logger,
-    });
-    crew.start();
+  port = typeof address === 'object' && address ? address.port : 0;
+  const heartbeat = () =>
+    store
+      .heartbeatReplica({
+        id: self,
+        address: `http://127.0.0.1:${port}`,
+        pid: process.pid,
+        host: hostname(),
+        version: VERSION,
+        startedAt,
+      })
+      .catch((error: unknown) => logger.warn({ err: String(error) }, 'cannot record this replica'));
+  await heartbeat();
+  if (election) {
+    replicaTimer = setInterval(() => void heartbeat(), Math.max(250, (leaseMs ?? 0) / 4));
+    election.start();
+  } else {
+    await lead(undefined);
   }
   writeFileSync(paths.serverPid, `${process.pid}\n`);
   const serverInfo: ServerInfo = { pid: process.pid, port, startedAt: clock.now(), version: VERSION };
   writeFileSync(`${paths.serverInfo}.tmp`, JSON.stringify(serverInfo));
   renameSync(`${paths.serverInfo}.tmp`, paths.serverInfo); // atomic: a reader never sees half a file
-  logger.info({ port, home: paths.home, dataPlane: info }, 'cutover server started');
+  logger.info(
+    { port, home: paths.home, dataPlane: info, store: describeStoreLocation(location), replica: self },
+    'cutover server started',
+  );
   return { port, paths, app, store, controller, close };
 }
 
@@ -312,6 +410,18 @@ async function bootstrapAdminToken(store: Store, paths: HomePaths, clock: Clock)
     createdAt: clock.now(),
   });
   writeTokenFile(paths.token, minted.token);
+}
+
+/** Exit status of a replica that lost the controller lease (EX_TEMPFAIL: its supervisor restarts it). */
+const LEADERSHIP_LOST_EXIT = 75;
+
+/** As kube-controller-manager: a replica that loses its lease exits, and comes back as a follower. */
+function exitOnLeadershipLost(logger: Logger): (reason: string) => void {
+  return (reason) => {
+    logger.fatal({ reason }, 'leader election lost: exiting');
+    logger.flush?.();
+    process.exit(LEADERSHIP_LOST_EXIT);
+  };
 }
 
 function readServerPid(paths: HomePaths): number | undefined {

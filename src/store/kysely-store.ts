@@ -1,4 +1,4 @@
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator, PostgresAdapter } from 'kysely';
 import type { AnalysisRun } from '../analysis/types.js';
 import { type AuditEntry, GENESIS_HASH, type Qualifier, type Role, type UserKind } from '../auth/index.js';
 import { initialStatus, type Revision, type RolloutStatus } from '../engine/index.js';
@@ -13,11 +13,13 @@ import { DriftTables } from './drift-tables.js';
 import { StoreError } from './errors.js';
 import { FeatureFlagTables } from './feature-flag-tables.js';
 import { HandoffTables } from './handoff-tables.js';
+import { LeaseTables } from './lease-tables.js';
 import { migrationProvider } from './migrations.js';
 import { ReleaseTables } from './release-tables.js';
 import type { Database } from './schema.js';
 import type {
   ConfigKind,
+  ControlPlaneReplica,
   EventQuery,
   NewAuditEntry,
   NewEvent,
@@ -41,13 +43,46 @@ export class KyselyStore implements Store {
   private readonly configs: ConfigTables;
   private readonly featureFlags: FeatureFlagTables;
   private readonly drift: DriftTables;
+  private readonly leases: LeaseTables;
 
   constructor(protected readonly db: Kysely<Database>) {
+    this.leases = new LeaseTables(db, (db) => this.clock(db));
     this.releases = new ReleaseTables(db);
     this.handoffs = new HandoffTables(db);
     this.configs = new ConfigTables(db);
     this.featureFlags = new FeatureFlagTables(db);
     this.drift = new DriftTables(db);
+  }
+
+  /** Which backend this store is on. */
+  get backend(): 'sqlite' | 'postgres' {
+    return this.db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+  }
+
+  /** The Kysely instance (for `store copy`, which reads and writes whole tables). */
+  get kysely(): Kysely<Database> {
+    return this.db;
+  }
+
+  /** The database's time, ms since the epoch (a backend with a server overrides it with the server's clock). */
+  protected async clock(_db: Kysely<Database>): Promise<number> {
+    return Date.now();
+  }
+
+  tryAcquireLease(name: string, holder: string, durationMs: number) {
+    return this.leases.tryAcquire(name, holder, durationMs);
+  }
+  releaseLease(name: string, holder: string, token: number) {
+    return this.leases.release(name, holder, token);
+  }
+  getLease(name: string) {
+    return this.leases.get(name);
+  }
+  heartbeatReplica(replica: Omit<ControlPlaneReplica, 'seenAt'>) {
+    return this.leases.heartbeat(replica);
+  }
+  listReplicas(since: number) {
+    return this.leases.list(since);
   }
 
   putWorkdirChecksum(checksum: StoredWorkdirChecksum): Promise<void> {

@@ -1,4 +1,21 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
+
+/**
+ * The two column types SQLite and PostgreSQL spell differently; every other type is the same in
+ * both, so one list of migrations serves both backends.
+ */
+function types(db: Kysely<unknown>) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  return {
+    /** An id the database assigns, 1, 2, 3...: SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT`, PostgreSQL's `bigserial`. */
+    id: (table: ReturnType<Kysely<unknown>['schema']['createTable']>) =>
+      postgres
+        ? table.addColumn('id', 'bigserial', (c) => c.primaryKey())
+        : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+    /** Bytes: SQLite's `blob`, PostgreSQL's `bytea`. */
+    bytes: postgres ? ('bytea' as const) : ('blob' as const),
+  };
+}
 
 /** Schema migrations, in order; run by Kysely's Migrator at open. */
 const migrations: Record<string, Migration> = {
@@ -45,9 +62,8 @@ const migrations: Record<string, Migration> = {
         .on('analysis_runs')
         .columns(['rollout', 'phase'])
         .execute();
-      await db.schema
-        .createTable('events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      await types(db)
+        .id(db.schema.createTable('events'))
         .addColumn('time', 'bigint', (c) => c.notNull())
         .addColumn('rollout', 'text')
         .addColumn('type', 'text', (c) => c.notNull())
@@ -127,9 +143,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('detected_at', 'bigint', (c) => c.notNull())
         .addColumn('body', 'text', (c) => c.notNull())
         .execute();
-      await db.schema
-        .createTable('freeze_overrides')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      await types(db)
+        .id(db.schema.createTable('freeze_overrides'))
         .addColumn('environment', 'text', (c) => c.notNull())
         .addColumn('body', 'text', (c) => c.notNull())
         .execute();
@@ -151,16 +166,15 @@ const migrations: Record<string, Migration> = {
         .on('handoff_runs')
         .columns(['rollout', 'phase'])
         .execute();
-      await db.schema
-        .createTable('handoff_states')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      await types(db)
+        .id(db.schema.createTable('handoff_states'))
         .addColumn('rollout', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('run', 'text')
         .addColumn('replica', 'text', (c) => c.notNull())
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('size', 'integer', (c) => c.notNull())
-        .addColumn('data', 'blob', (c) => c.notNull())
+        .addColumn('data', types(db).bytes, (c) => c.notNull())
         .addColumn('exported_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
@@ -233,6 +247,31 @@ const migrations: Record<string, Migration> = {
         .addColumn('manifest', 'text')
         .addColumn('taken_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('workdir_checksums_pk', ['rollout', 'revision'])
+        .execute();
+    },
+  },
+  '0010_control_plane': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Several control-plane replicas on one PostgreSQL (issue 15): the controller lease, whose
+      // token fences the leader's writes, and the replicas seen (for `cutover server status`).
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('token', 'bigint', (c) => c.notNull())
+        .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+        .addColumn('renewed_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('seen_at', 'bigint', (c) => c.notNull())
         .execute();
     },
   },

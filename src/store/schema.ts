@@ -154,4 +154,27 @@ export interface Database {
     prev_hash: string;
     hash: string;
   };
+  /** The controller lease (one row, `controller`): who leads, with which fencing token, until when. */
+  leases: {
+    name: string;
+    /** The holding replica's id. */
+    holder: string;
+    /** Fencing token: 1, 2, ... one more at each change of holder. */
+    token: number;
+    /** ms since the epoch, the database's clock. */
+    acquired_at: number;
+    renewed_at: number;
+    expires_at: number;
+  };
+  /** Control-plane replicas seen (each refreshes its row at every lease attempt). */
+  replicas: {
+    id: string;
+    /** Base URL of its API, e.g. `http://127.0.0.1:7400`. */
+    address: string;
+    pid: number;
+    host: string;
+    version: string;
+    started_at: number;
+    seen_at: number;
+  };
 }

@@ -3,17 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../../test/support/postgres.js';
 import { auditHash, GENESIS_HASH, verifyAuditChain } from '../auth/index.js';
 import type { FeatureFlags } from '../spec/index.js';
 import type { RolloutSpec } from '../spec/types.js';
 import type { KyselyStore } from './kysely-store.js';
+import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
-/** One contract suite per backend, as Kysely's DIALECTS loop; PostgreSQL joins when it lands. */
-const BACKENDS = [
+/** One contract suite per backend, as Kysely's DIALECTS loop: each test opens a new, empty store. */
+const BACKENDS: { name: string; open: () => Promise<{ store: KyselyStore; drop(): Promise<void> }> }[] = [
   {
     name: 'sqlite',
-    open: () => openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cutover-store-')), 'c.db')),
+    open: async () => ({
+      store: await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cutover-store-')), 'c.db')),
+      drop: async () => undefined,
+    }),
+  },
+  {
+    name: 'postgres',
+    open: async () => {
+      const database = await freshDatabase();
+      return { store: await openPostgresStore(database.url), drop: () => database.drop() };
+    },
   },
 ];
 
@@ -26,11 +38,13 @@ const spec = (version: string): RolloutSpec => ({
 for (const backend of BACKENDS) {
   describe(`Store (${backend.name})`, () => {
     let store: KyselyStore;
+    let drop: () => Promise<void>;
     beforeEach(async () => {
-      store = await backend.open();
+      ({ store, drop } = await backend.open());
     });
     afterEach(async () => {
       await store.close();
+      await drop();
     });
 
     it('should number revisions and keep re-applies idempotent', async () => {

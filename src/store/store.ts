@@ -93,6 +93,33 @@ export interface StoredWorkdirChecksum {
   takenAt: number;
 }
 
+/** A lease (the controller's: `controller`), as Kubernetes' coordination.k8s.io Lease. */
+export interface Lease {
+  /** The holding replica's id. */
+  holder: string;
+  /** Fencing token: 1 for the first holder, one more at each change of holder. */
+  token: number;
+  /** ms since the epoch, the database's clock. */
+  acquiredAt: number;
+  renewedAt: number;
+  expiresAt: number;
+}
+
+/** A control-plane replica as last seen. */
+export interface ControlPlaneReplica {
+  /** `<host>:<pid>:<random>`, new at each start. */
+  id: string;
+  /** Base URL of its API. */
+  address: string;
+  pid: number;
+  host: string;
+  version: string;
+  /** ms since the epoch. */
+  startedAt: number;
+  /** ms since the epoch, the database's clock. */
+  seenAt: number;
+}
+
 /** What applying one Rollout changed. */
 export interface RolloutApplyResult {
   name: string;
@@ -252,6 +279,18 @@ export interface Store {
   putWorkdirChecksum(checksum: StoredWorkdirChecksum): Promise<void>;
   /** The checksums of a Rollout's revisions (every Rollout's when omitted), by rollout and revision. */
   listWorkdirChecksums(rollout?: string): Promise<StoredWorkdirChecksum[]>;
+  /**
+   * One attempt of `holder` at the lease `name` (renew if held, take if expired or absent, with the
+   * token + 1). @returns the lease after the attempt and the database's time (ms since the epoch).
+   */
+  tryAcquireLease(name: string, holder: string, durationMs: number): Promise<{ lease: Lease; now: number }>;
+  /** Ends the lease now if `holder` still holds it with `token`. */
+  releaseLease(name: string, holder: string, token: number): Promise<void>;
+  getLease(name: string): Promise<{ lease: Lease | undefined; now: number }>;
+  /** Records or refreshes a control-plane replica (`seenAt` = the database's time). */
+  heartbeatReplica(replica: Omit<ControlPlaneReplica, 'seenAt'>): Promise<void>;
+  /** Replicas seen at or after `since` (ms since the epoch), by id. */
+  listReplicas(since: number): Promise<ControlPlaneReplica[]>;
   appendFreezeOverride(environment: string, override: FreezeOverride): Promise<void>;
   listFreezeOverrides(environment: string): Promise<FreezeOverride[]>;
   close(): Promise<void>;

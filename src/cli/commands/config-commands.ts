@@ -3,6 +3,7 @@ import type { ConfigReader, ConfigVersionView, ConfigView } from '../../api/view
 import type { CliContext } from '../context.js';
 import { outputFormat } from '../output.js';
 import { readSpecFile } from '../read-spec-file.js';
+import { formatTable } from '../table.js';
 
 /** `web r2, web r3`: the revisions that take a version. */
 function readersText(readers: readonly ConfigReader[]): string {
@@ -28,7 +29,7 @@ function table(items: ConfigView[]): string {
       readersText(c.readers),
     ]);
   }
-  return columns(rows);
+  return formatTable(rows);
 }
 
 function versionsTable(versions: readonly ConfigVersionView[]): string {
@@ -42,19 +43,7 @@ function versionsTable(versions: readonly ConfigVersionView[]): string {
       v.createdBy,
       readersText(v.readers),
     ]);
-  return columns(rows);
-}
-
-function columns(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(rows);
 }
 
 /** `cutover configmap list`, `cutover secret list`, `cutover secret set NAME KEY --from-file F`. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DriftReport } from '../../api/views.js';
 import type { CliContext } from '../context.js';
 import { outputFormat } from '../output.js';
+import { formatTable } from '../table.js';
 
 /** `cutover drift` as text: one line per finding, or why there is none. */
 export function formatDrift(report: DriftReport): string {
@@ -20,14 +21,7 @@ export function formatDrift(report: DriftReport): string {
       new Date(d.since).toISOString(),
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const lines = rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-  return [...lines, '', `${report.items.length} finding(s), ${checked}`].join('\n');
+  return [formatTable(rows), '', `${report.items.length} finding(s), ${checked}`].join('\n');
 }
 
 /** Registers `cutover drift [-o json]`: the current drift, as the last drift pass found it. */

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import type { ControlPlaneStatus } from '../../api/views.js';
 import { isAlive } from '../../server/process-alive.js';
 import type { CliContext } from '../context.js';
 import { runningServer } from '../ensure-server.js';
 import { CliError } from '../errors.js';
+import { outputFormat } from '../output.js';
+import { formatTable } from '../table.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -16,13 +19,54 @@ async function stopServer(ctx: CliContext): Promise<boolean> {
   return true;
 }
 
-/** Registers `server`, `server stop`, `shutdown` and the internal `dataplane`. */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `cutover server status` as text: the store, the lease, then one line per replica. */
+function formatServerStatus(status: ControlPlaneStatus): string {
+  const lines = [`store: ${status.store}`];
+  const lease = status.lease;
+  if (lease === null) {
+    lines.push(
+      status.replicas.length > 0 || status.leader !== null
+        ? 'lease: none (a single server on SQLite leads without one)'
+        : 'lease: none yet',
+    );
+  } else {
+    const left = Math.max(0, lease.expiresAt - status.now);
+    lines.push(
+      `lease: controller, holder ${lease.holder}, fencing token ${lease.token}, duration ${lease.durationMs / 1000} s, ` +
+        (lease.expired
+          ? `expired ${iso(lease.expiresAt)}`
+          : `renewed ${iso(lease.renewedAt)}, expires in ${(left / 1000).toFixed(1)} s`),
+    );
+  }
+  lines.push(`leader: ${status.leader ?? 'none'}`, '');
+  const rows = [['REPLICA', 'ADDRESS', 'PID', 'ROLE', 'VERSION', 'STARTED', 'LAST SEEN']];
+  for (const r of status.replicas)
+    rows.push([
+      r.id === status.self ? `${r.id} (this)` : r.id,
+      r.address,
+      String(r.pid),
+      r.leader ? 'leader' : 'follower',
+      r.version,
+      iso(r.startedAt),
+      `${((status.now - r.seenAt) / 1000).toFixed(1)} s ago`,
+    ]);
+  lines.push(formatTable(rows));
+  return lines.join('\n');
+}
+
+/** Registers `server`, `server stop`, `server status`, `shutdown` and the internal `dataplane`. */
 export function registerServerCommands(program: Command, ctx: CliContext): void {
   const server = program
     .command('server')
     .description('run the control plane in the foreground (pid in $CUTOVER_HOME/server.pid)')
     .option('-p, --port <port>', 'API port (0 = any free port); default $CUTOVER_API_PORT or 7400')
-    .action(async (opts: { port?: string }) => {
+    .option(
+      '--store <location>',
+      'postgres://USER@HOST:PORT/DATABASE (several replicas may share it; one leads), sqlite:PATH or a path; default $CUTOVER_STORE, else $CUTOVER_HOME/cutover.db',
+    )
+    .action(async (opts: { port?: string; store?: string }) => {
       const port = opts.port ?? process.env.CUTOVER_API_PORT;
       const given = port !== undefined && port !== '';
       if (given && !(/^\d+$/.test(port) && Number(port) <= 65_535)) {
@@ -37,11 +81,24 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       const running = await startServer({
         home: ctx.paths.home,
         ...(given ? { port: Number(port) } : {}),
+        ...(opts.store !== undefined ? { store: opts.store } : {}),
       });
       ctx.out(`cutover server listening on http://127.0.0.1:${running.port} (data: ${ctx.paths.home})`);
       const stop = () => void running.close().then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+    });
+
+  server
+    .command('status')
+    .description(
+      'the control-plane replicas, which one leads, and the controller lease (holder, fencing token, expiry)',
+    )
+    .option('-o, --output <format>', 'text or json')
+    .action(async (opts: { output?: string }) => {
+      const format = outputFormat(opts.output);
+      const status = await (await ctx.api()).get<ControlPlaneStatus>('/api/v1/server/status');
+      ctx.out(format === 'json' ? JSON.stringify(status, null, 2) : formatServerStatus(status));
     });
 
   server

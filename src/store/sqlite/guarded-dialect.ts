@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, SqliteDialect, SqliteDriver } from 'kysely';
 import { StoreError } from '../errors.js';
+import { guardConnection } from '../guard-connection.js';
 
 /**
  * Whether an error means the disk of the database is full: SQLite's `SQLITE_FULL` ("database or
@@ -21,26 +22,6 @@ function mapError(error: unknown): unknown {
   );
 }
 
-/** A connection whose errors are mapped by {@link mapError}. */
-function guardConnection(connection: DatabaseConnection): DatabaseConnection {
-  return {
-    executeQuery: async (query) => {
-      try {
-        return await connection.executeQuery(query);
-      } catch (error) {
-        throw mapError(error);
-      }
-    },
-    streamQuery: async function* (query, chunkSize) {
-      try {
-        yield* connection.streamQuery(query, chunkSize);
-      } catch (error) {
-        throw mapError(error);
-      }
-    },
-  };
-}
-
 /**
  * Kysely's SQLite driver with two guards:
  * - a disk-full error is a `StoreError` `CUTOVER_E_STORE_FULL`;
@@ -59,7 +40,7 @@ class GuardedSqliteDriver extends SqliteDriver {
     const connection = await super.acquireConnection();
     let guarded = this.#connections.get(connection);
     if (!guarded) {
-      guarded = guardConnection(connection);
+      guarded = guardConnection(connection, mapError);
       this.#connections.set(connection, guarded);
     }
     return guarded;
