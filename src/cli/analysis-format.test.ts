@@ -9,7 +9,12 @@ import {
 import { initialStatus } from '../engine/index.js';
 import { rolloutResource } from '../server/index.js';
 import type { Metric } from '../spec/types.js';
-import { compactMeasurements, formatAnalysisRun, formatAnalysisRunList } from './analysis-format.js';
+import {
+  compactMeasurements,
+  formatAnalysisRun,
+  formatAnalysisRunList,
+  formatAnalysisTemplateList,
+} from './analysis-format.js';
 import { formatRollout } from './format.js';
 
 const errorRate: Metric = {
@@ -94,6 +99,31 @@ describe('formatAnalysisRunList', () => {
     expect(row).toMatch(
       /^demo-r2-bg\s+demo\s+2\s+background\s+✖ Failed\s+2030-01-01T00:00:00\.000Z\s+latency ✔, error-rate ✖$/,
     );
+  });
+});
+
+describe('formatAnalysisTemplateList', () => {
+  it('should show each template with its kind, namespace and metrics', () => {
+    const text = formatAnalysisTemplateList([
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name: 'success-rate', namespace: 'argo-examples' },
+        spec: { metrics: [errorRate, latency] },
+      },
+      {
+        apiVersion: 'cutover.dev/v1alpha1',
+        kind: 'ClusterAnalysisTemplate',
+        metadata: { name: 'smoke' },
+        spec: { metrics: [{ name: 'pass', provider: { job: { command: ['true'] } } }] },
+      },
+    ]);
+    const [header, namespaced, cluster] = text.split('\n');
+    expect(header).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+METRICS$/);
+    expect(namespaced).toMatch(
+      /^success-rate\s+AnalysisTemplate\s+argo-examples\s+error-rate \(builtin\), latency \(builtin\)$/,
+    );
+    expect(cluster).toMatch(/^smoke\s+ClusterAnalysisTemplate\s+-\s+pass \(job\)$/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { emptyResult } from '../analysis/analysis-run.js';
 import { metricLimits } from '../analysis/defaults.js';
 import type { AnalysisRun, AnalysisRunArg, Measurement, MetricResult } from '../analysis/types.js';
-import type { Metric } from '../spec/types.js';
+import type { AnalysisTemplate, Metric } from '../spec/types.js';
 
 /** Icons of analysis phases, as `kubectl argo rollouts get rollout` shows them. */
 const PHASE_ICON: Record<string, string> = {
@@ -147,6 +147,19 @@ export function formatAnalysisRunList(runs: AnalysisRun[]): string {
   const rows = runs.map(
     (r) =>
       `${r.name.padEnd(28)}${r.rollout.padEnd(16)}${String(r.revision).padEnd(10)}${r.kind.padEnd(15)}${`${PHASE_ICON[r.status.phase] ?? ''} ${r.status.phase}`.padEnd(15)}${iso(r.status.startedAt).padEnd(26)}${r.status.metricResults.map((m) => `${m.name} ${PHASE_ICON[m.phase] ?? m.phase}`).join(', ')}`,
+  );
+  return [header, ...rows].join('\n');
+}
+
+/**
+ * `list analysistemplates` as text: one template per line with its kind, namespace (`-` when it has
+ * none) and metrics with their provider. Pure.
+ */
+export function formatAnalysisTemplateList(templates: readonly AnalysisTemplate[]): string {
+  const header = `${'NAME'.padEnd(28)}${'KIND'.padEnd(25)}${'NAMESPACE'.padEnd(20)}METRICS`;
+  const rows = templates.map(
+    (t) =>
+      `${t.metadata.name.padEnd(28)}${t.kind.padEnd(25)}${(t.metadata.namespace ?? '-').padEnd(20)}${t.spec.metrics.map((m) => `${m.name} (${Object.keys(m.provider).join(', ')})`).join(', ')}`,
   );
   return [header, ...rows].join('\n');
 }

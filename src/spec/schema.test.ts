@@ -526,6 +526,20 @@ describe('validateResource', () => {
     expect(issues(value)[1]?.message).toContain('did you mean "labels"?');
   });
 
+  it("should keep an AnalysisTemplate's metadata.namespace and still refuse a misspelt metadata field", () => {
+    const namespaced = { ...template(), metadata: { name: 'error-rate', namespace: 'argo-examples' } };
+    const result = validateResource(namespaced);
+    expect(result.ok && (result.resource as AnalysisTemplate).metadata.namespace).toBe('argo-examples');
+    expect(issues({ ...namespaced, kind: 'ClusterAnalysisTemplate' })).toEqual([]);
+    const bad = issues({
+      ...template(),
+      metadata: { name: 'error-rate', namespace: 'Argo_Examples', lables: {} },
+    });
+    expect(bad.map((issue) => issue.path)).toEqual(['metadata.namespace', 'metadata.lables']);
+    expect(bad[0]?.message).toMatch(/^expected a DNS-1123 label/);
+    expect(bad[1]?.message).toContain('did you mean "labels"?');
+  });
+
   it('should reject an Argo Rollout with one issue on apiVersion', () => {
     expect(issues({ ...rollout(), apiVersion: 'argoproj.io/v1alpha1' }).map((issue) => issue.path)).toEqual([
       'apiVersion',

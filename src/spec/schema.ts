@@ -35,6 +35,7 @@ import {
 import {
   type AnalysisArg,
   type AnalysisTemplate,
+  type AnalysisTemplateMeta,
   type AnalysisTemplateRef,
   type AnalysisTemplateSpec,
   API_VERSION,
@@ -1203,13 +1204,19 @@ const analysisTemplateSpecSchema = strict({
   measurementRetention: measurementRetentionSchema.optional(),
 }).superRefine(checkTemplateArgsAndConditions, ALWAYS);
 
+/** Schema of {@link AnalysisTemplateMeta}. */
+const analysisTemplateMetaSchema = strict({
+  ...objectMetaSchema.shape,
+  namespace: nameSchema.optional(),
+});
+
 /** Schema of {@link AnalysisTemplate} (kind `AnalysisTemplate` or `ClusterAnalysisTemplate`). */
 export const analysisTemplateSchema = strict({
   apiVersion: z.enum([API_VERSION, ARGO_API_VERSION], { error: `${API_VERSION} or ${ARGO_API_VERSION}` }),
   kind: z.enum(['AnalysisTemplate', 'ClusterAnalysisTemplate'], {
     error: 'AnalysisTemplate or ClusterAnalysisTemplate',
   }),
-  metadata: objectMetaSchema,
+  metadata: analysisTemplateMetaSchema,
   spec: analysisTemplateSpecSchema,
 });
 
@@ -1405,8 +1412,10 @@ const shapesMatchTypes: [
   Same<z.infer<typeof metricProviderSchema>, MetricProvider>,
   Same<z.infer<typeof metricSchema>, Metric>,
   Same<z.infer<typeof analysisTemplateSpecSchema>, AnalysisTemplateSpec>,
+  Same<z.infer<typeof analysisTemplateMetaSchema>, AnalysisTemplateMeta>,
   Same<z.infer<typeof analysisTemplateSchema>, AnalysisTemplate>,
 ] = [
+  true,
   true,
   true,
   true,

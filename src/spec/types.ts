@@ -699,10 +699,20 @@ export interface AnalysisTemplateSpec {
   measurementRetention?: { metricName: string; limit: number }[];
 }
 
+/**
+ * `metadata` of an AnalysisTemplate or ClusterAnalysisTemplate: with, optionally, the Kubernetes
+ * namespace Argo's templates carry. The local platform has one namespace: the namespace is kept and
+ * shown, never a scope (a template's name is unique whatever its namespace).
+ */
+export interface AnalysisTemplateMeta extends ObjectMeta {
+  /** A DNS-1123 label, as Kubernetes' `metadata.namespace`. @default none */
+  namespace?: string;
+}
+
 export interface AnalysisTemplate {
   apiVersion: typeof API_VERSION | typeof ARGO_API_VERSION;
   kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
-  metadata: ObjectMeta;
+  metadata: AnalysisTemplateMeta;
   spec: AnalysisTemplateSpec;
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { isCompletedPhase } from '../../analysis/metric-assessment.js';
 import type { AnalysisRun } from '../../analysis/types.js';
 import { analysisRunResource } from '../../server/analysis-run-resource.js';
-import { formatAnalysisRun, formatAnalysisRunList } from '../analysis-format.js';
+import type { AnalysisTemplate } from '../../spec/index.js';
+import { formatAnalysisRun, formatAnalysisRunList, formatAnalysisTemplateList } from '../analysis-format.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { outputFormat } from '../output.js';
@@ -22,7 +23,8 @@ function parseCount(value: string): number {
 }
 
 /**
- * Registers `get analysisrun NAME [-o json] [--watch]` and `list analysisruns [--rollout R]`.
+ * Registers `get analysisrun NAME [-o json] [--watch]`, `list analysisruns [--rollout R]` and
+ * `list analysistemplates`.
  * JSON is the run as `{apiVersion, kind: AnalysisRun, metadata, spec, status}`.
  */
 export function registerAnalysisCommands(program: Command, ctx: CliContext): void {
@@ -74,5 +76,17 @@ export function registerAnalysisCommands(program: Command, ctx: CliContext): voi
           ? JSON.stringify({ items: items.map(analysisRunResource) }, null, 2)
           : formatAnalysisRunList(items),
       );
+    });
+
+  verb(program, 'list', 'list resources')
+    .command('analysistemplates')
+    .description('list AnalysisTemplates and ClusterAnalysisTemplates with their namespace and metrics')
+    .option('-o, --output <format>', 'text or json')
+    .action(async (opts: { output?: string }) => {
+      const format = outputFormat(opts.output);
+      const { items } = await (await ctx.api()).get<{ items: AnalysisTemplate[] }>(
+        '/api/v1/analysistemplates',
+      );
+      ctx.out(format === 'json' ? JSON.stringify({ items }, null, 2) : formatAnalysisTemplateList(items));
     });
 }
