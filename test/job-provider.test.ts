@@ -247,6 +247,50 @@ describe('job provider', () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
+  /** Argo's Kubernetes Job form: one container, `backoffLimit` failed pods tolerated. */
+  const argoJob = (args: string[], spec: Record<string, unknown>, command = ['sh', '-c']) => ({
+    spec: {
+      ...spec,
+      template: {
+        spec: {
+          containers: [{ name: 'check', image: 'alpine:3.8', command, args }],
+          restartPolicy: 'Never',
+        },
+      },
+    },
+  });
+
+  it("should run an Argo Job's pods until backoffLimit + 1 have failed, one after another", async () => {
+    const started = Date.now();
+    const failed = await measure(argoJob(['sleep 0.4; echo "attempt" >&2; exit 2'], { backoffLimit: 2 }));
+    expect(failed).toMatchObject({ phase: 'Failed', value: '2' });
+    expect(failed.message).toBe(
+      'Job failed: BackoffLimitExceeded: 3 failed pods (backoffLimit 2), the last: exit code 2; stderr: attempt',
+    );
+    // Three pods of 0.4 s each ran, not one.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_200);
+    // A command that cannot start fails its pod, as a container that cannot start on Kubernetes.
+    const missing = await measure(argoJob(['1'], { backoffLimit: 0 }, ['exit']));
+    expect(missing.phase).toBe('Failed');
+    expect(missing.message).toMatch(
+      /^Job failed: BackoffLimitExceeded: 1 failed pod \(backoffLimit 0\), the last: cannot start: exit: not found on the sandbox.s PATH/,
+    );
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('should fail an Argo Job active longer than activeDeadlineSeconds, retries included, and kill it', async () => {
+    const started = Date.now();
+    const late = await measure(argoJob(['echo started; sleep 30'], { activeDeadlineSeconds: 1 }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(late).toMatchObject({ phase: 'Failed' });
+    expect(late.message).toBe(
+      'Job failed: DeadlineExceeded: active longer than activeDeadlineSeconds (1 s), killed; stdout: started',
+    );
+    expect(
+      provider.timeoutMs?.({ name: 'j', provider: { job: argoJob([], { activeDeadlineSeconds: 7 }) } }),
+    ).toBe(7_000);
+  });
+
   it('should validate the configuration with field paths', () => {
     expect(
       provider.validate({ command: ['python3', 'check.py'], cwd: '/srv', env: { A: 'b' } }, 'p'),

@@ -4,14 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CutoverEnv,
-  freePort,
-  rolloutDoc,
-  sampleTemplate,
-  specYaml,
-  waitUntil,
-} from './support/cutover-env.js';
+import { CutoverEnv, canaryRolloutDoc, freePort, specYaml, waitUntil } from './support/cutover-env.js';
 
 /** Every file under `dir`, recursively (the data directory: logs, database, WAL, state files). */
 function filesUnder(dir: string): string[] {
@@ -109,16 +102,10 @@ describe('Secret masking', () => {
 
   const spec = (version: string) =>
     specYaml(
-      rolloutDoc('sec', {
-        replicas: 1,
+      canaryRolloutDoc(env, 'sec', {
         port,
-        template: sampleTemplate(env, version),
-        strategy: {
-          canary: {
-            abortScaleDownDelaySeconds: 1,
-            steps: [{ analysis: { templates: [{ templateName: 'leaky' }] } }, { pause: {} }],
-          },
-        },
+        version,
+        steps: [{ analysis: { templates: [{ templateName: 'leaky' }] } }, { pause: {} }],
       }),
       leakyTemplate(),
     );

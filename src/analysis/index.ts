@@ -76,6 +76,12 @@ export {
   type MetricProviderRegistry,
   providerTypes,
 } from './providers/index.js';
+export {
+  DEFAULT_BACKOFF_LIMIT,
+  expandDependentVars,
+  type JobImageNotPulled,
+  jobImagesNotPulled,
+} from './providers/job/kubernetes-job.js';
 export { OutputScrubber, scrubOutput } from './providers/job/output-scrubber.js';
 export {
   type JobSandboxMode,

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { type AnalysisRun, AnalysisRunner, buildAnalysisRun, terminateRun } from '../analysis/index.js';
+import {
+  type AnalysisRun,
+  AnalysisRunner,
+  buildAnalysisRun,
+  jobImagesNotPulled,
+  terminateRun,
+} from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import {
   type DataPlaneClient,
@@ -662,7 +668,10 @@ export class Controller {
       envAllow: this.#o.analysisEnvAllow,
       now,
     });
+    // A repeated action (after a crash) finds its run stored and records nothing twice.
+    const fresh = (await this.#o.store.getAnalysisRun(run.name)) === undefined;
     await this.#o.store.createAnalysisRun(run, now);
+    if (fresh) await this.#o.store.appendEvents(jobImageEvents(run, now));
   }
 
   /** Takes due measurements of every active run, each run at most once at a time. */
@@ -723,4 +732,19 @@ export class Controller {
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.#lock.run(fn);
   }
+}
+
+/**
+ * `JobImageNotPulled` events of a new run: one per metric in Argo's Kubernetes Job form, whose
+ * image the local platform does not pull (its command runs with the host's binaries). Pure.
+ */
+function jobImageEvents(run: AnalysisRun, now: number): NewEvent[] {
+  return jobImagesNotPulled(run.spec.metrics).map(({ metric, image, command }) => ({
+    time: now,
+    rollout: run.rollout,
+    type: 'Normal',
+    reason: 'JobImageNotPulled',
+    message: `AnalysisRun ${run.name} metric ${metric}: image ${image} is not pulled on the local platform; ${JSON.stringify(command)} runs with the host's binaries`,
+    actor: 'controller',
+  }));
 }

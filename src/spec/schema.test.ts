@@ -565,6 +565,27 @@ describe('validateResource', () => {
     );
     expect(issues(template({ provider: { web: { url: 'http://w/x', jsonPath: '{$.a}' } } }))).toEqual([]);
     expect(issues(template({ provider: { job: { command: ['true'] } } }))).toEqual([]);
+    const argoJob = (container: Record<string, unknown>) => ({
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: { containers: [{ name: 'c', image: 'alpine:3.8', ...container }], restartPolicy: 'Never' },
+        },
+      },
+    });
+    expect(
+      issues(template({ provider: { job: argoJob({ command: ['sh', '-c'], args: ['exit 0'] }) } })),
+    ).toEqual([]);
+    expect(issues(template({ provider: { job: argoJob({ ports: [] }) } }))).toEqual([
+      {
+        path: 'spec.metrics.0.provider.job.spec.template.spec.containers.0.ports',
+        message: 'not implemented on the local platform (a local process cannot honour it)',
+      },
+      {
+        path: 'spec.metrics.0.provider.job.spec.template.spec.containers.0.command',
+        message: expect.stringMatching(/^expected the program to run, e\.g\. \[sh, -c\]/),
+      },
+    ]);
     expect(
       issues(template({ provider: { prometheus: { query: 'up', anything: 1 } } })).map((i) => i.path),
     ).toEqual(['spec.metrics.0.provider.prometheus.anything']);

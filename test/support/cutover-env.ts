@@ -661,6 +661,23 @@ export function sampleTemplate(
   };
 }
 
+/**
+ * A one-replica canary Rollout of the sample service as `version` with `steps`; an abort scales the
+ * canary down after 1 s.
+ */
+export function canaryRolloutDoc(
+  env: CutoverEnv,
+  name: string,
+  options: { port: number; version: string; steps: object[] },
+): object {
+  return rolloutDoc(name, {
+    replicas: 1,
+    port: options.port,
+    template: sampleTemplate(env, options.version),
+    strategy: { canary: { abortScaleDownDelaySeconds: 1, steps: options.steps } },
+  });
+}
+
 /** The builtin error-rate AnalysisTemplate of the canary revision over a trailing `window`. */
 export function errorRateTemplate(name = 'error-rate', window = '5s'): object {
   return {

@@ -11,10 +11,17 @@ import {
   toNumber,
   unknownFields,
 } from '../web/http.js';
-import { JOB_SANDBOX_MODES, runSandboxed, type SandboxedRun, sandboxInputProblem } from './run-sandboxed.js';
+import { isKubernetesJob, type LocalJob, localJobOf, validateKubernetesJob } from './kubernetes-job.js';
+import {
+  JOB_SANDBOX_MODES,
+  type RunSandboxedOptions,
+  runSandboxed,
+  type SandboxedRun,
+  sandboxInputProblem,
+} from './run-sandboxed.js';
 import { parseMemory } from './sandbox.js';
 
-/** Wall-clock limit when `timeoutSeconds` is unset, s. */
+/** Wall-clock limit when `timeoutSeconds` (or a Kubernetes Job's `activeDeadlineSeconds`) is unset, s. */
 const DEFAULT_JOB_TIMEOUT_SECONDS = 60;
 /** Address-space limit when `resources.memory` is unset. */
 const DEFAULT_JOB_MEMORY = '1Gi';
@@ -68,8 +75,14 @@ const KNOWN = [
 /** Most declared inputs of one job. */
 const MAX_INPUTS = 64;
 
+/** Checks either form: Argo's Kubernetes Job (`spec`, `metadata`) or cutover's (`command`). Pure. */
 function validate(config: unknown, path: string): string[] {
-  if (!isRecord(config)) return [`${path}: expected an object with command: [program, args...]`];
+  return isKubernetesJob(config) ? validateKubernetesJob(config, path) : validateCommandJob(config, path);
+}
+
+function validateCommandJob(config: unknown, path: string): string[] {
+  if (!isRecord(config))
+    return [`${path}: expected {command: [program, args...]} or a Kubernetes Job {metadata, spec}`];
   const problems = unknownFields(config, KNOWN, path);
   const command = config.command;
   if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
@@ -156,15 +169,36 @@ function outputOf(outcome: SandboxedRun): string {
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
+function exitOf(outcome: SandboxedRun): string {
+  // The spawn error names the program; argv[0] is prlimit or bwrap when they wrap it.
+  if (outcome.spawnError !== undefined) return `cannot start: ${outcome.spawnError.message}`;
+  if (outcome.code !== null)
+    return `exit code ${outcome.code}${outcome.code > 128 ? ` (signal ${outcome.code - 128}: a resource limit or a kill)` : ''}`;
+  return `killed by ${outcome.signal ?? 'a signal'}`;
+}
+
+const unsandboxedNote = (outcome: SandboxedRun): string =>
+  outcome.sandboxed ? '' : ' (not sandboxed: bubblewrap not installed or sandbox: none)';
+
 /**
  * Builds a `job` metric provider. `bwrap` and `prlimit` are looked up on `$PATH` at each measurement
  * unless given.
  */
 export function createJobProvider(options: JobProviderOptions = {}): MetricProviderPlugin {
-  async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
-    const config = providerConfig<JobMetricProvider>(metric, 'job', validate);
+  const run = (
+    job: Omit<RunSandboxedOptions, 'bwrap' | 'prlimit' | 'tmpDir' | 'tailBytes'>,
+  ): Promise<SandboxedRun> =>
+    runSandboxed({
+      ...job,
+      ...(options.bwrap !== undefined ? { bwrap: options.bwrap } : {}),
+      ...(options.prlimit !== undefined ? { prlimit: options.prlimit } : {}),
+      ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
+      tailBytes: OUTPUT_TAIL_BYTES,
+    });
+
+  async function measureCommand(config: JobMetricProvider, ctx: MeasureContext): Promise<unknown> {
     const timeoutSeconds = toNumber(config.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS;
-    const outcome = await runSandboxed({
+    const outcome = await run({
       command: config.command,
       ...(config.cwd !== undefined ? { cwd: config.cwd } : {}),
       ...(config.inputs !== undefined ? { inputs: config.inputs } : {}),
@@ -174,19 +208,11 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
       sandbox: config.sandbox ?? 'auto',
       memoryBytes: parseMemory(config.resources?.memory ?? DEFAULT_JOB_MEMORY) ?? 2 ** 30,
       cpuSeconds: toNumber(config.resources?.cpu) ?? timeoutSeconds,
-      ...(options.bwrap !== undefined ? { bwrap: options.bwrap } : {}),
-      ...(options.prlimit !== undefined ? { prlimit: options.prlimit } : {}),
-      ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
       signal: ctx.signal,
-      tailBytes: OUTPUT_TAIL_BYTES,
     });
-    const unsandboxed = outcome.sandboxed
-      ? ''
-      : ' (not sandboxed: bubblewrap not installed or sandbox: none)';
+    const unsandboxed = unsandboxedNote(outcome);
     if (outcome.spawnError !== undefined) {
-      throw new MetricProviderError('job', `cannot start ${outcome.argv[0]}: ${outcome.spawnError.message}`, {
-        cause: outcome.spawnError,
-      });
+      throw new MetricProviderError('job', exitOf(outcome), { cause: outcome.spawnError });
     }
     if (outcome.timedOut) {
       return verdict(
@@ -196,20 +222,80 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
       );
     }
     if (ctx.signal.aborted) throw new MetricProviderError('job', 'measurement aborted; job killed');
-    const exit =
-      outcome.code !== null
-        ? `exit code ${outcome.code}${outcome.code > 128 ? ` (signal ${outcome.code - 128}: a resource limit or a kill)` : ''}`
-        : `killed by ${outcome.signal ?? 'a signal'}`;
     return verdict(
       outcome.code === 0 ? 'Successful' : 'Failed',
       outcome.code ?? outcome.signal,
-      `job ${exit}${unsandboxed}${outputOf(outcome)}`,
+      `job ${exitOf(outcome)}${unsandboxed}${outputOf(outcome)}`,
     );
   }
 
+  /**
+   * As Kubernetes' Job controller, one pod after another until one succeeds or `backoffLimit + 1`
+   * have failed, all within `activeDeadlineSeconds`; then Argo's job provider: Job complete gives
+   * Successful, Job failed (BackoffLimitExceeded, DeadlineExceeded) Failed.
+   */
+  async function measureKubernetesJob(job: LocalJob, ctx: MeasureContext): Promise<unknown> {
+    const boundSeconds = job.activeDeadlineSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS;
+    const deadline = performance.now() + boundSeconds * 1000;
+    const pods = job.backoffLimit + 1;
+    let last: SandboxedRun | undefined;
+    for (let pod = 1; pod <= pods; pod++) {
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) break;
+      last = await run({
+        command: job.command,
+        env: job.env,
+        ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
+        timeoutMs: remainingMs,
+        memoryBytes: parseMemory(job.memory ?? DEFAULT_JOB_MEMORY) ?? 2 ** 30,
+        cpuSeconds: remainingMs / 1000,
+        signal: ctx.signal,
+      });
+      if (ctx.signal.aborted) throw new MetricProviderError('job', 'measurement aborted; job killed');
+      if (last.code === 0 && last.spawnError === undefined) {
+        return verdict(
+          'Successful',
+          0,
+          `Job complete: pod ${pod} of at most ${pods} succeeded${unsandboxedNote(last)}${outputOf(last)}`,
+        );
+      }
+      if (last.timedOut) break;
+    }
+    const details = last === undefined ? '' : `${unsandboxedNote(last)}${outputOf(last)}`;
+    if (last === undefined || last.timedOut) {
+      if (job.activeDeadlineSeconds === undefined) {
+        return verdict(
+          'Error',
+          null,
+          `job timed out after ${boundSeconds} s and was killed (the Job sets no activeDeadlineSeconds; cutover bounds it)${details}`,
+        );
+      }
+      return verdict(
+        'Failed',
+        null,
+        `Job failed: DeadlineExceeded: active longer than activeDeadlineSeconds (${boundSeconds} s), killed${details}`,
+      );
+    }
+    return verdict(
+      'Failed',
+      last.code ?? last.signal,
+      `Job failed: BackoffLimitExceeded: ${pods} failed pod${pods === 1 ? '' : 's'} (backoffLimit ${job.backoffLimit}), the last: ${exitOf(last)}${details}`,
+    );
+  }
+
+  async function measure(metric: Metric, ctx: MeasureContext): Promise<unknown> {
+    const config = providerConfig<unknown>(metric, 'job', validate);
+    return isKubernetesJob(config)
+      ? measureKubernetesJob(localJobOf(config), ctx)
+      : measureCommand(config as JobMetricProvider, ctx);
+  }
+
   const timeoutMs = (metric: Metric): number => {
-    const config = metric.provider.job as JobMetricProvider | undefined;
-    return (toNumber(config?.timeoutSeconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS) * 1000;
+    const config = metric.provider.job;
+    const seconds = isKubernetesJob(config)
+      ? (config as { spec?: { activeDeadlineSeconds?: unknown } }).spec?.activeDeadlineSeconds
+      : (config as JobMetricProvider | undefined)?.timeoutSeconds;
+    return (toNumber(seconds) ?? DEFAULT_JOB_TIMEOUT_SECONDS) * 1000;
   };
   return { type: 'job', validate, measure, timeoutMs };
 }
@@ -229,6 +315,19 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
  * processes (512) and file size (256 MiB). Only `PATH` and `env` reach the job; its output is
  * scrubbed of API tokens.
  *
+ * Argo's form, `job: {metadata?, spec}` with `spec` a Kubernetes JobSpec, is accepted too (see
+ * `validateKubernetesJob`): its one container's `command` then `args` (`$(VAR)` expanded from its
+ * `env`, as Kubernetes does) run in the same sandbox with the host's binaries, without the network;
+ * the image is not pulled (the controller records a `JobImageNotPulled` event per metric of each
+ * AnalysisRun). As Kubernetes' Job: a failed pod (non-zero exit, or a command that cannot start) is
+ * retried at once (Kubernetes waits 10 s, 20 s, ...; the local platform does not) until
+ * `backoffLimit + 1` pods (default 7) have failed, all within `activeDeadlineSeconds` (cutover's
+ * 60 s bound when unset: then a timeout is Error, not Failed). As Argo's job provider: a Job that
+ * completes gives Successful, one that fails (BackoffLimitExceeded, DeadlineExceeded) Failed.
+ * `resources.limits.memory` is the address-space limit (RLIMIT_AS: stricter than Kubernetes'
+ * cgroup limit); cpu quantities and requests are checked, not enforced (CPU time is bounded by the
+ * deadline).
+ *
  * @example
  * ```yaml
  * provider:
@@ -237,6 +336,18 @@ export function createJobProvider(options: JobProviderOptions = {}): MetricProvi
  *     network: true
  *     timeoutSeconds: 20
  *     resources: {memory: 256Mi, cpu: 10}
+ * ```
+ * @example
+ * ```yaml
+ * provider:
+ *   job:   # Argo Rollouts' form, unchanged
+ *     spec:
+ *       backoffLimit: 0
+ *       template:
+ *         spec:
+ *           containers:
+ *           - {name: check, image: alpine:3.8, command: [sh, -c], args: ["exit 0"]}
+ *           restartPolicy: Never
  * ```
  */
 export const jobProvider: MetricProviderPlugin = createJobProvider();
