@@ -7,7 +7,7 @@ function argoJobTemplate(name: string, image: string, script: string, backoffLim
   return {
     kind: 'AnalysisTemplate',
     apiVersion: 'argoproj.io/v1alpha1',
-    metadata: { name, namespace: 'argo-examples' },
+    metadata: { name, namespace: 'checkout' },
     spec: {
       metrics: [
         {
@@ -71,7 +71,7 @@ describe('Argo Job metrics on the local platform', () => {
       }),
       // $(EXPECTED) is expanded from the container's env before the shell sees it, as Kubernetes does.
       argoJobTemplate('pass', 'alpine:3.8', 'test "$(EXPECTED)" = ok && echo passed', 0),
-      argoJobTemplate('fail', 'nginx:1.19-alpine', 'echo "pod failed" >&2; exit 3', 1),
+      argoJobTemplate('fail', 'busybox:1.36', 'echo "pod failed" >&2; exit 3', 1),
     );
 
   it('should keep the namespace, run the first container with the host binaries, and judge by the Job outcome', async () => {
@@ -79,13 +79,13 @@ describe('Argo Job metrics on the local platform', () => {
     await env.waitForRollout('argo', (r) => r.status.phase === 'Healthy', { what: 'Healthy on v1' });
 
     const listed = await env.cliOk(['list', 'analysistemplates']);
-    expect(listed.stdout).toMatch(/^pass\s+AnalysisTemplate\s+argo-examples\s+pass \(job\)$/m);
+    expect(listed.stdout).toMatch(/^pass\s+AnalysisTemplate\s+checkout\s+pass \(job\)$/m);
     const json = JSON.parse((await env.cliOk(['list', 'analysistemplates', '-o', 'json'])).stdout) as {
       items: { metadata: { name: string; namespace?: string } }[];
     };
     expect(json.items.map((t) => t.metadata)).toEqual([
-      { name: 'fail', namespace: 'argo-examples' },
-      { name: 'pass', namespace: 'argo-examples' },
+      { name: 'fail', namespace: 'checkout' },
+      { name: 'pass', namespace: 'checkout' },
     ]);
 
     await env.applyOk(spec('v2'));
@@ -113,7 +113,7 @@ describe('Argo Job metrics on the local platform', () => {
       expect.stringMatching(
         /^AnalysisRun \S+ metric pass: image alpine:3\.8 is not pulled on the local platform; \["sh","-c","test \\"\$\(EXPECTED\)\\" = ok && echo passed"\] runs with the host's binaries$/,
       ),
-      expect.stringMatching(/ metric fail: image nginx:1\.19-alpine is not pulled on the local platform; /),
+      expect.stringMatching(/ metric fail: image busybox:1\.36 is not pulled on the local platform; /),
     ]);
   });
 

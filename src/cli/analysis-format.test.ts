@@ -108,7 +108,7 @@ describe('formatAnalysisTemplateList', () => {
       {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'AnalysisTemplate',
-        metadata: { name: 'success-rate', namespace: 'argo-examples' },
+        metadata: { name: 'slo', namespace: 'checkout' },
         spec: { metrics: [errorRate, latency] },
       },
       {
@@ -121,7 +121,7 @@ describe('formatAnalysisTemplateList', () => {
     const [header, namespaced, cluster] = text.split('\n');
     expect(header).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+METRICS$/);
     expect(namespaced).toMatch(
-      /^success-rate\s+AnalysisTemplate\s+argo-examples\s+error-rate \(builtin\), latency \(builtin\)$/,
+      /^slo\s+AnalysisTemplate\s+checkout\s+error-rate \(builtin\), latency \(builtin\)$/,
     );
     expect(cluster).toMatch(/^smoke\s+ClusterAnalysisTemplate\s+-\s+pass \(job\)$/);
   });

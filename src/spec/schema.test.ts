@@ -527,13 +527,13 @@ describe('validateResource', () => {
   });
 
   it("should keep an AnalysisTemplate's metadata.namespace and still refuse a misspelt metadata field", () => {
-    const namespaced = { ...template(), metadata: { name: 'error-rate', namespace: 'argo-examples' } };
+    const namespaced = { ...template(), metadata: { name: 'error-rate', namespace: 'checkout' } };
     const result = validateResource(namespaced);
-    expect(result.ok && (result.resource as AnalysisTemplate).metadata.namespace).toBe('argo-examples');
+    expect(result.ok && (result.resource as AnalysisTemplate).metadata.namespace).toBe('checkout');
     expect(issues({ ...namespaced, kind: 'ClusterAnalysisTemplate' })).toEqual([]);
     const bad = issues({
       ...template(),
-      metadata: { name: 'error-rate', namespace: 'Argo_Examples', lables: {} },
+      metadata: { name: 'error-rate', namespace: 'Check_Out', lables: {} },
     });
     expect(bad.map((issue) => issue.path)).toEqual(['metadata.namespace', 'metadata.lables']);
     expect(bad[0]?.message).toMatch(/^expected a DNS-1123 label/);

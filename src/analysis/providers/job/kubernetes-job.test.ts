@@ -9,7 +9,7 @@ import {
   validateKubernetesJob,
 } from './kubernetes-job.js';
 
-/** Argo Rollouts' examples/analysis-templates.yaml `pass` metric's job, with the fields it may add. */
+/** A job metric in Argo Rollouts' Kubernetes Job form, with the fields a test adds. */
 const argoJob = (
   container: Record<string, unknown> = {},
   spec: Record<string, unknown> = {},
@@ -19,7 +19,7 @@ const argoJob = (
     template: {
       spec: {
         containers: [
-          { name: 'sleep', image: 'alpine:3.8', command: ['sh', '-c'], args: ['exit 0'], ...container },
+          { name: 'check', image: 'alpine:3.8', command: ['sh', '-c'], args: ['exit 0'], ...container },
         ],
         restartPolicy: 'Never',
         ...pod,
@@ -36,23 +36,26 @@ describe('validateKubernetesJob', () => {
   it('should accept the shapes of Argo Rollouts templates', () => {
     expect(validateKubernetesJob(argoJob(), 'job')).toEqual([]);
     const full = {
-      metadata: { labels: { foo: 'bar' }, annotations: { foo2: 'bar2' } },
+      metadata: { labels: { team: 'payments' }, annotations: { owner: 'sre' } },
       spec: {
         backoffLimit: '{{args.retries}}',
         activeDeadlineSeconds: 10,
         ttlSecondsAfterFinished: 60,
         template: {
-          metadata: { annotations: { 'linkerd.io/inject': 'enabled' } },
+          metadata: { annotations: { 'sidecar.example.com/inject': 'false' } },
           spec: {
             restartPolicy: 'OnFailure',
             containers: [
               {
-                name: 'echo-pod-hash',
-                image: 'nginx:1.19-alpine',
+                name: 'compare',
+                image: 'busybox:1.36',
                 imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', '-x'],
-                args: ['echo "$(LATEST_HASH)"'],
-                env: [{ name: 'LATEST_HASH', value: '{{args.latest-hash}}' }],
+                command: ['sh', '-ec'],
+                args: ['test "$(CANARY)" != "$(STABLE)"'],
+                env: [
+                  { name: 'CANARY', value: '{{args.canary}}' },
+                  { name: 'STABLE', value: '2' },
+                ],
                 workingDir: '/tmp',
                 resources: {
                   limits: { memory: '64Mi', cpu: '500m' },
@@ -98,7 +101,7 @@ describe('validateKubernetesJob', () => {
     ]);
   });
 
-  it("should refuse Argo's malformed fixtures: no restartPolicy, a bad quantity, a second container, a typo", () => {
+  it('should refuse a bad restartPolicy, a bad quantity, a second container, a typo', () => {
     const problems = validateKubernetesJob(
       argoJob(
         { resources: { requests: { memory: 'invalid' } } },
