@@ -11,6 +11,7 @@ import { printReleasePlanBench } from './release-plan.js';
 import { printReleaseTriggersBench } from './release-triggers.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
+import { printScaleBench } from './scale.js';
 import { benchStreams } from './streams.js';
 
 const only = process.argv.slice(2);
@@ -25,6 +26,7 @@ if (wanted('release-triggers')) await printReleaseTriggersBench();
 if (wanted('handoff')) await printHandoffBench();
 if (wanted('release-plan')) await printReleasePlanBench();
 if (wanted('ofrep')) await printOfrepBench();
+if (wanted('scale')) await printScaleBench();
 if (!wanted('rollout')) process.exit(0);
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');
