@@ -527,6 +527,90 @@ describe('simulated Kubernetes API server', () => {
     expect(unknown.code).toBe(404);
   });
 
+  it('should send a 410 Expired ERROR event to a watch from a resourceVersion older than its history on the simulated Kubernetes API server', async () => {
+    const small = await startSimulatedKubeApi({ watchEventHistory: 2 });
+    try {
+      const config = new KubeConfig();
+      config.loadFromString(small.kubeconfig());
+      const core = config.makeApiClient(CoreV1Api);
+      const created = await core.createNamespacedConfigMap({
+        namespace: NS,
+        body: { metadata: { name: 'c' }, data: { n: '0' } },
+      });
+      for (const n of ['1', '2', '3']) {
+        await core.patchNamespacedConfigMap({ name: 'c', namespace: NS, body: { data: { n } } }, mergePatch);
+      }
+      const watch = (resourceVersion: string | undefined) =>
+        new Promise<{ type: string; object: { code?: number; reason?: string; data?: { n: string } } }[]>(
+          (resolve, reject) => {
+            const seen: { type: string; object: { code?: number; reason?: string; data?: { n: string } } }[] =
+              [];
+            void new Watch(config).watch(
+              `/api/v1/namespaces/${NS}/configmaps`,
+              { resourceVersion, timeoutSeconds: 1 },
+              (type, object) => seen.push({ type, object }),
+              (error) => (error ? reject(error) : resolve(seen)),
+            );
+          },
+        );
+      const expired = await watch(created.metadata?.resourceVersion);
+      expect(expired).toEqual([
+        { type: 'ERROR', object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }) },
+      ]);
+      // the latest resourceVersion is still within the history: no error, no event until something changes
+      const current = await core.readNamespacedConfigMap({ name: 'c', namespace: NS });
+      expect(await watch(current.metadata?.resourceVersion)).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('should write status only through the /status subresource of a Rollout on the simulated Kubernetes API server', async () => {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const rollouts = { group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'rollouts' };
+    const rollout = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'web:1' }] },
+        },
+      },
+      status: { phase: 'Healthy' },
+    };
+    const created = await custom.createNamespacedCustomObject({ ...rollouts, body: rollout });
+    expect(created.status).toBeUndefined();
+    const replaced = await custom.replaceNamespacedCustomObject({
+      ...rollouts,
+      name: 'web',
+      body: { ...created, status: { phase: 'Degraded' } },
+    });
+    expect(replaced.status).toBeUndefined();
+    expect(replaced.metadata.generation).toBe(1);
+
+    const withStatus = await custom.replaceNamespacedCustomObjectStatus({
+      ...rollouts,
+      name: 'web',
+      body: {
+        ...replaced,
+        spec: { ...replaced.spec, replicas: 5 },
+        status: { phase: 'Progressing', replicas: 1 },
+      },
+    });
+    expect(withStatus.status).toEqual({ phase: 'Progressing', replicas: 1 });
+    expect(withStatus.spec.replicas).toBe(1); // a /status write ignores the spec
+    expect(withStatus.metadata.generation).toBe(1);
+    const patched = await custom.patchNamespacedCustomObjectStatus(
+      { ...rollouts, name: 'web', body: { status: { phase: 'Paused' } } },
+      mergePatch,
+    );
+    expect(patched.status).toEqual({ phase: 'Paused', replicas: 1 });
+  });
+
   it('should answer 401 without the bearer token and 415 to server-side apply on the simulated Kubernetes API server', async () => {
     expect((await fetch(`${api.url}/api/v1/namespaces/default/pods`)).status).toBe(401);
     const headers = { authorization: `Bearer ${DEFAULT_SIMULATED_KUBE_API_TOKEN}` };

@@ -27,7 +27,7 @@
  *   writes to `/status` change only `status`.
  * - Watch (`?watch=1|true` on a list path): newline-delimited `{"type":"ADDED|MODIFIED|DELETED",
  *   "object":...}`; from `resourceVersion` on, or all current objects as ADDED first when it is
- *   absent or `0`; a version older than the last 1,000 events gets one ERROR event with a 410
+ *   absent or `0`; a version older than the last 1,000 events (`watchEventHistory`) gets one ERROR event with a 410
  *   `Expired` Status; ends after `timeoutSeconds` or when the client closes.
  * - Validation: every object written (create, replace, patch, status) is validated against its
  *   published model (`kubernetes-models`, `@kubernetes-models/argo-rollouts`, `/istio`,
@@ -68,6 +68,8 @@ export { PODS_NEVER_READY_ANNOTATION } from './kube/replica-set-controller.js';
 export type SimulatedKubeApiOptions = ReplicaSetControllerOptions & {
   /** The bearer token the server accepts (and `kubeconfig()` carries). @default 'simulated-kube-api-token' */
   token?: string;
+  /** How many of the latest events a watch can start from (count); an older resourceVersion gets 410 Expired. @default 1000 */
+  watchEventHistory?: number;
 };
 
 /** One answered request, for assertions: method, path without query, query string, HTTP status. */
@@ -109,7 +111,7 @@ export async function startSimulatedKubeApi(
   options: SimulatedKubeApiOptions = {},
 ): Promise<SimulatedKubeApi> {
   const token = options.token ?? DEFAULT_SIMULATED_KUBE_API_TOKEN;
-  const store = new ObjectStore();
+  const store = new ObjectStore(options.watchEventHistory);
   const rest = new Rest(store);
   const controller = new ReplicaSetController(store, options);
   const requests: SimulatedKubeApiRequest[] = [];

@@ -12,7 +12,7 @@ export function resourceKey(info: Pick<KindInfo, 'group' | 'plural'>): string {
   return `${info.group}/${info.plural}`;
 }
 
-/** How many events the store keeps for watches; a watch from an older resourceVersion gets 410 Gone. */
+/** How many events the store keeps for watches by default; a watch from an older resourceVersion gets 410 Gone. */
 const DEFAULT_EVENT_HISTORY = 1000;
 
 /**
@@ -25,6 +25,9 @@ export class ObjectStore {
   readonly #objects = new Map<string, Map<string, KubeObject>>();
   readonly #events: LoggedEvent[] = [];
   readonly #listeners = new Set<(event: LoggedEvent) => void>();
+
+  /** @param eventHistory how many of the latest events watches can start from (count). @default 1000 */
+  constructor(readonly eventHistory = DEFAULT_EVENT_HISTORY) {}
 
   /** The current resourceVersion (the last write's), as a number. */
   get revision(): number {
@@ -127,7 +130,7 @@ export class ObjectStore {
       resourceVersion: this.#revision,
     };
     this.#events.push(logged);
-    if (this.#events.length > DEFAULT_EVENT_HISTORY) this.#events.shift();
+    if (this.#events.length > this.eventHistory) this.#events.shift();
     for (const listener of this.#listeners) listener(logged);
   }
 }
