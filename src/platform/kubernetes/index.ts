@@ -1,0 +1,10 @@
+/** The Kubernetes platform (issue 15, part 3; not driven by the controller yet: docs/kubernetes.md). */
+export { KubeObjectNotFoundError, KubeObjects, type ObjectRef } from './kube-objects.js';
+export { type KubernetesBinding, KubernetesDataPlane } from './kubernetes-data-plane.js';
+export { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+export { type GatewayApiRouting, gatewayApiProvider } from './traffic/gateway-api.js';
+export { type IstioRouting, istioProvider } from './traffic/istio.js';
+export { type NginxRouting, nginxProvider } from './traffic/nginx.js';
+export { replicaRatioProvider } from './traffic/replica-ratio.js';
+export type { TrafficProvider, TrafficTarget } from './traffic/traffic-provider.js';
+export type { RolloutWorkload } from './workload.js';

@@ -1,0 +1,217 @@
+import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type {
+  ListenerSpec,
+  ReplicaSetStatus,
+  RolloutDataPlaneSpec,
+  RolloutDataPlaneStatus,
+} from '../../dataplane/protocol.js';
+import type { KubeObjects } from './kube-objects.js';
+import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import type { TrafficProvider, TrafficTarget } from './traffic/traffic-provider.js';
+import { pinServiceSelector, type RolloutWorkload, replicaSetFor, revisionOf } from './workload.js';
+
+/**
+ * How one Rollout runs on Kubernetes: where its ReplicaSets go and what they are made of, the
+ * Services that select a revision's pods, and the traffic provider that splits between them (as
+ * Argo Rollouts' `canary.stableService` / `canaryService`, `blueGreen.activeService` /
+ * `previewService`, `trafficRouting`).
+ */
+export interface KubernetesBinding {
+  workload: Omit<RolloutWorkload, 'template'>;
+  /** The pod template of a revision (its ReplicaSet's); the hash is its `rollouts-pod-template-hash`. */
+  podTemplate(revision: number, hash: string): V1PodTemplateSpec;
+  strategy:
+    | { canary: { stableService?: string; canaryService?: string } }
+    | { blueGreen: { activeService: string; previewService?: string } };
+  /** The canary's traffic provider; `replicaRatio` without `trafficRouting`. */
+  provider: TrafficProvider;
+}
+
+/**
+ * The engine's desired data-plane state of a Rollout carried out on Kubernetes, the counterpart of
+ * the local router and platform: each replica set is a ReplicaSet `<rollout>-<hash>` (labels and
+ * selector with `rollouts-pod-template-hash`), the stable / canary (or active / preview) Services'
+ * selectors are pinned to their revision's hash, and the canary weight goes to the traffic provider
+ * (with replica ratio, into the replica counts, as Argo Rollouts' basic canary). What it observes
+ * (ReplicaSets' `availableReplicas`, the provider's weight) is what the engine gets back, so a step
+ * completes only once the cluster holds it.
+ */
+export class KubernetesDataPlane {
+  constructor(private readonly objects: KubeObjects) {}
+
+  /**
+   * Applies `desired` (a `reconcile` result's) for a Rollout whose stable revision is
+   * `stableRevision`; ReplicaSets of the Rollout no longer desired are scaled to 0 and deleted.
+   * @returns the state observed right after.
+   * @throws KubeObjectNotFoundError for a Service or route the binding names that does not exist.
+   */
+  async apply(
+    desired: RolloutDataPlaneSpec,
+    binding: KubernetesBinding,
+    stableRevision: number | null,
+  ): Promise<RolloutDataPlaneStatus> {
+    const { workload } = binding;
+    const hashes = new Map(desired.replicaSets.map((rs) => [rs.revision, rs.hash]));
+    const main = desired.listeners[0];
+    const weights = new Map((main?.backends ?? []).map((b) => [b.revision, b.weight]));
+    const stableHash = stableRevision === null ? undefined : hashes.get(stableRevision);
+    const counts = this.#replicaCounts(desired, binding, stableRevision, weights);
+    for (const rs of desired.replicaSets) {
+      const template = binding.podTemplate(rs.revision, rs.hash);
+      await this.objects.upsert(
+        replicaSetFor(
+          { ...workload, template },
+          rs.hash,
+          rs.revision,
+          counts.get(rs.revision) ?? rs.replicas,
+        ),
+      );
+    }
+    await this.#removeUndesired(workload, new Set(hashes.values()));
+    if ('canary' in binding.strategy) {
+      const canaryRevision = [...weights.keys()].find((r) => r !== stableRevision) ?? stableRevision;
+      const canaryHash = (canaryRevision === null ? undefined : hashes.get(canaryRevision)) ?? stableHash;
+      const { stableService, canaryService } = binding.strategy.canary;
+      if (stableService && stableHash) await this.#pin(workload, stableService, stableHash);
+      if (canaryService && canaryHash) await this.#pin(workload, canaryService, canaryHash);
+      if (stableService && canaryService && stableHash && canaryHash) {
+        const target = this.#target(workload, stableService, canaryService, stableHash, canaryHash);
+        const canaryWeight = canaryRevision === stableRevision ? 0 : (weights.get(canaryRevision ?? -1) ?? 0);
+        await binding.provider.setWeight(target, canaryWeight);
+      }
+    } else {
+      const { activeService, previewService } = binding.strategy.blueGreen;
+      const active = main?.backends.find((b) => b.weight > 0)?.revision;
+      const activeHash = active === undefined ? stableHash : hashes.get(active);
+      if (activeHash) await this.#pin(workload, activeService, activeHash);
+      const preview = desired.listeners[1]?.backends.find((b) => b.weight > 0)?.revision;
+      const previewHash = preview === undefined ? activeHash : hashes.get(preview);
+      if (previewService && previewHash) await this.#pin(workload, previewService, previewHash);
+    }
+    return this.status(desired, binding, stableRevision);
+  }
+
+  /**
+   * The Rollout as the cluster holds it: its ReplicaSets (ready = `availableReplicas`), and the
+   * listeners of `desired` with the canary weight the provider's objects hold (as desired when the
+   * provider keeps none, e.g. replica ratio).
+   */
+  async status(
+    desired: RolloutDataPlaneSpec,
+    binding: KubernetesBinding,
+    stableRevision: number | null,
+  ): Promise<RolloutDataPlaneStatus> {
+    const { workload } = binding;
+    const sets = await this.#replicaSets(workload);
+    const replicaSets: ReplicaSetStatus[] = sets.flatMap((rs) => {
+      const revision = revisionOf(rs);
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+      if (revision === undefined || hash === undefined) return [];
+      return [
+        {
+          revision,
+          hash,
+          replicas: rs.spec?.replicas ?? 0,
+          readyReplicas: rs.status?.availableReplicas ?? 0,
+          replicaStatuses: [],
+        },
+      ];
+    });
+    return {
+      rollout: desired.rollout,
+      replicaSets,
+      listeners: await this.#observedListeners(desired, binding, stableRevision),
+    };
+  }
+
+  async #observedListeners(
+    desired: RolloutDataPlaneSpec,
+    binding: KubernetesBinding,
+    stableRevision: number | null,
+  ): Promise<ListenerSpec[]> {
+    const main = desired.listeners[0];
+    if (main === undefined || !('canary' in binding.strategy)) return desired.listeners;
+    const { stableService, canaryService } = binding.strategy.canary;
+    const hashes = new Map(desired.replicaSets.map((rs) => [rs.revision, rs.hash]));
+    const canary = main.backends.find((b) => b.revision !== stableRevision);
+    const stableHash = stableRevision === null ? undefined : hashes.get(stableRevision);
+    const canaryHash = canary === undefined ? undefined : hashes.get(canary.revision);
+    if (!stableService || !canaryService || !stableHash || !canaryHash || canary === undefined)
+      return desired.listeners;
+    const held = await binding.provider.weight(
+      this.#target(binding.workload, stableService, canaryService, stableHash, canaryHash),
+    );
+    if (held === undefined || held === canary.weight) return desired.listeners;
+    const backends = main.backends.map((b) => ({
+      ...b,
+      weight: b.revision === canary.revision ? held : 100 - held,
+    }));
+    return [{ ...main, backends }, ...desired.listeners.slice(1)];
+  }
+
+  /**
+   * Replica counts per revision. With replica ratio the pods carry the split, as Argo Rollouts'
+   * basic canary: the canary keeps the engine's count (which leads the weight: scaled up, then
+   * weighted) and the stable gets the rest of `replicas`.
+   */
+  #replicaCounts(
+    desired: RolloutDataPlaneSpec,
+    binding: KubernetesBinding,
+    stableRevision: number | null,
+    weights: Map<number, number>,
+  ): Map<number, number> {
+    const counts = new Map(desired.replicaSets.map((rs) => [rs.revision, rs.replicas]));
+    if (
+      !('canary' in binding.strategy) ||
+      binding.provider.name !== 'replicaRatio' ||
+      stableRevision === null
+    )
+      return counts;
+    const canaryRevision = [...weights.keys()].find((r) => r !== stableRevision);
+    if (canaryRevision === undefined) return counts;
+    const total = counts.get(stableRevision) ?? 0;
+    counts.set(stableRevision, Math.max(0, total - (counts.get(canaryRevision) ?? 0)));
+    return counts;
+  }
+
+  async #replicaSets(workload: KubernetesBinding['workload']): Promise<V1ReplicaSet[]> {
+    return this.objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', workload.namespace, workload.selector);
+  }
+
+  async #removeUndesired(workload: KubernetesBinding['workload'], keep: Set<string>): Promise<void> {
+    for (const rs of await this.#replicaSets(workload)) {
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+      if (hash === undefined || keep.has(hash)) continue;
+      await this.objects.delete({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        namespace: workload.namespace,
+        name: rs.metadata?.name ?? '',
+      });
+    }
+  }
+
+  async #pin(workload: KubernetesBinding['workload'], service: string, hash: string): Promise<void> {
+    await this.objects.update<V1Service>(
+      { apiVersion: 'v1', kind: 'Service', namespace: workload.namespace, name: service },
+      (s) => pinServiceSelector(s, workload.name, hash),
+    );
+  }
+
+  #target(
+    workload: KubernetesBinding['workload'],
+    stableService: string,
+    canaryService: string,
+    stableHash: string,
+    canaryHash: string,
+  ): TrafficTarget {
+    return {
+      rollout: workload.name,
+      namespace: workload.namespace,
+      stableService,
+      canaryService,
+      stableHash,
+      canaryHash,
+    };
+  }
+}

@@ -1,0 +1,390 @@
+import { KubeConfig, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RolloutDataPlaneStatus } from '../src/dataplane/protocol.js';
+import { applyCommand } from '../src/engine/commands.js';
+import { initialStatus, reconcile } from '../src/engine/reconcile.js';
+import type { ObservedAnalysisRun, Revision, RolloutStatus } from '../src/engine/types.js';
+import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
+import {
+  type KubernetesBinding,
+  KubernetesDataPlane,
+} from '../src/platform/kubernetes/kubernetes-data-plane.js';
+import { gatewayApiProvider, type HttpRoute } from '../src/platform/kubernetes/traffic/gateway-api.js';
+import {
+  type DestinationRule,
+  istioProvider,
+  type VirtualService,
+} from '../src/platform/kubernetes/traffic/istio.js';
+import { nginxProvider } from '../src/platform/kubernetes/traffic/nginx.js';
+import { replicaRatioProvider } from '../src/platform/kubernetes/traffic/replica-ratio.js';
+import type { RolloutSpec } from '../src/spec/types.js';
+import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
+
+const NS = 'agents';
+
+/**
+ * The pure engine (`reconcile`, the same the controller runs) carried out on Kubernetes objects by
+ * the KubernetesDataPlane, against the simulated API server: each tick reconciles with what the
+ * cluster holds, applies the desired state, and moves time.
+ */
+class EngineOnKubernetes {
+  now = 1_000_000;
+  status: RolloutStatus = initialStatus(this.now);
+  revisions: Revision[] = [];
+  runs: Record<string, ObservedAnalysisRun> = {};
+  observed: RolloutDataPlaneStatus | undefined;
+  readonly events: string[] = [];
+
+  constructor(
+    readonly spec: RolloutSpec,
+    readonly plane: KubernetesDataPlane,
+    readonly binding: KubernetesBinding,
+  ) {}
+
+  addRevision(hash: string): void {
+    this.revisions.push({
+      number: this.revisions.length + 1,
+      hash,
+      template: { command: ['unused-on-kubernetes'] },
+      createdAt: this.now,
+    });
+  }
+
+  async tick(stepMs = 500): Promise<void> {
+    const result = reconcile(
+      { name: 'npa', spec: this.spec, revisions: this.revisions, status: this.status },
+      { dataPlane: this.observed, analysisRuns: this.runs, flagRamps: [] },
+      this.now,
+    );
+    this.status = result.status;
+    this.events.push(...result.events.map((e) => `${e.reason}: ${e.message}`));
+    for (const action of result.actions)
+      if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: 'Running' };
+    this.observed = await this.plane.apply(result.desired, this.binding, this.status.stableRevision);
+    this.now += stepMs;
+  }
+
+  async until(what: string, predicate: () => boolean | Promise<boolean>, ticks = 40): Promise<void> {
+    for (let i = 0; i < ticks; i++) {
+      await this.tick();
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 60)); // the simulated pods get ready in real time
+    }
+    throw new Error(`${what}: not reached; status ${JSON.stringify(this.status)}`);
+  }
+
+  command(command: 'promote' | 'abort'): void {
+    const result = applyCommand(
+      { name: 'npa', spec: this.spec, revisions: this.revisions, status: this.status },
+      command,
+      {},
+      this.now,
+    );
+    this.status = result.status;
+  }
+}
+
+const spec: RolloutSpec = {
+  replicas: 4,
+  port: 8080,
+  template: { command: ['unused-on-kubernetes'] },
+  strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } },
+};
+
+describe('Kubernetes platform on the simulated Kubernetes API server', () => {
+  let api: SimulatedKubeApi;
+  let objects: KubeObjects;
+  beforeAll(async () => {
+    api = await startSimulatedKubeApi();
+    const config = new KubeConfig();
+    config.loadFromString(api.kubeconfig());
+    objects = new KubeObjects(config);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const service = (name: string): V1Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { selector: { app: 'npa' }, ports: [{ port: 80, targetPort: 8080 }] },
+  });
+  const binding = (provider: KubernetesBinding['provider']): KubernetesBinding => ({
+    workload: { name: 'npa', namespace: NS, selector: { app: 'npa' } },
+    podTemplate: (revision) => ({
+      metadata: { labels: { app: 'npa' } },
+      spec: {
+        containers: [
+          { name: 'npa', image: `registry.example/npa:v${revision}`, ports: [{ containerPort: 8080 }] },
+        ],
+      },
+    }),
+    strategy: { canary: { stableService: 'npa-stable', canaryService: 'npa-canary' } },
+    provider,
+  });
+  const replicaSets = async () =>
+    (await objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', NS, { app: 'npa' }))
+      .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}`)
+      .sort();
+  const selectorHash = async (name: string) =>
+    (await objects.read<V1Service>({ apiVersion: 'v1', kind: 'Service', namespace: NS, name }))?.spec
+      ?.selector?.['rollouts-pod-template-hash'];
+
+  it('should walk a canary with Gateway API HTTPRoute weights, abort it back to stable, and promote the next one', async () => {
+    await objects.upsert(service('npa-stable'));
+    await objects.upsert(service('npa-canary'));
+    const route: HttpRoute = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'npa', namespace: NS },
+      spec: {
+        parentRefs: [{ name: 'agents-gateway' }],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'npa-stable', port: 80, weight: 100 },
+              { name: 'npa-canary', port: 80, weight: 0 },
+            ],
+          },
+        ],
+      } as HttpRoute['spec'],
+    };
+    await objects.upsert(route);
+    const weights = async () =>
+      (
+        await objects.read<HttpRoute>({
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'HTTPRoute',
+          namespace: NS,
+          name: 'npa',
+        })
+      )?.spec?.rules?.[0]?.backendRefs?.map((b) => b.weight);
+    const engine = new EngineOnKubernetes(
+      spec,
+      new KubernetesDataPlane(objects),
+      binding(gatewayApiProvider(objects, { httpRoutes: ['npa'] })),
+    );
+    engine.addRevision('aaa111');
+    await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
+    expect(await replicaSets()).toEqual(['npa-aaa111=4']);
+    expect(await selectorHash('npa-stable')).toBe('aaa111');
+
+    // Revision 2: 20 %, paused; the route holds 80/20, the canary Service selects revision 2.
+    engine.addRevision('bbb222');
+    await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
+    expect(await weights()).toEqual([80, 20]);
+    expect(await selectorHash('npa-canary')).toBe('bbb222');
+    expect(await selectorHash('npa-stable')).toBe('aaa111');
+    expect(await replicaSets()).toEqual(['npa-aaa111=4', 'npa-bbb222=1']);
+
+    // Abort: all traffic back to stable.
+    engine.command('abort');
+    await engine.until('aborted', () => engine.status.abort === true && engine.status.phase === 'Degraded');
+    expect(await weights()).toEqual([100, 0]);
+
+    // Revision 3 promoted through both pauses to Healthy: the stable Service and the route follow.
+    engine.addRevision('ccc333');
+    await engine.until(
+      'paused at 20 % again',
+      () => engine.status.phase === 'Paused' && engine.status.currentRevision === 3,
+    );
+    expect(await weights()).toEqual([80, 20]);
+    engine.command('promote');
+    await engine.until(
+      'paused at 50 %',
+      () => engine.status.phase === 'Paused' && engine.status.currentStepIndex === 3,
+    );
+    expect(await weights()).toEqual([50, 50]);
+    engine.command('promote');
+    await engine.until(
+      'Healthy on revision 3',
+      () => engine.status.phase === 'Healthy' && engine.status.stableRevision === 3,
+    );
+    expect(await selectorHash('npa-stable')).toBe('ccc333');
+    expect(await weights()).toEqual([100, 0]);
+    // Argo's default scaleDownDelaySeconds (30 s of engine time) later, the old ReplicaSets are gone.
+    await engine.until('old ReplicaSets removed', async () => (await replicaSets()).length === 1, 120);
+    expect(await replicaSets()).toEqual(['npa-ccc333=4']);
+  });
+
+  it('should walk a canary with Istio VirtualService weights and DestinationRule subsets, abort it, and promote the next one', async () => {
+    const ns = 'istio-agents';
+    const svc = (name: string): V1Service => ({ ...service(name), metadata: { name, namespace: ns } });
+    await objects.upsert(svc('wpa-stable'));
+    await objects.upsert(svc('wpa-canary'));
+    const vs: VirtualService = {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: 'wpa', namespace: ns },
+      spec: {
+        hosts: ['wpa'],
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: 'wpa', subset: 'stable' }, weight: 100 },
+              { destination: { host: 'wpa', subset: 'canary' }, weight: 0 },
+            ],
+          },
+        ],
+      },
+    };
+    const dr: DestinationRule = {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'DestinationRule',
+      metadata: { name: 'wpa', namespace: ns },
+      spec: {
+        host: 'wpa',
+        subsets: [
+          { name: 'stable', labels: { app: 'wpa' } },
+          { name: 'canary', labels: { app: 'wpa' } },
+        ],
+      },
+    };
+    await objects.upsert(vs);
+    await objects.upsert(dr);
+    const istio = istioProvider(objects, {
+      virtualServices: [{ name: 'wpa', routes: ['primary'] }],
+      destinationRule: { name: 'wpa', canarySubsetName: 'canary', stableSubsetName: 'stable' },
+    });
+    const b: KubernetesBinding = {
+      ...binding(istio),
+      workload: { name: 'wpa', namespace: ns, selector: { app: 'wpa' } },
+      podTemplate: (revision) => ({
+        metadata: { labels: { app: 'wpa' } },
+        spec: { containers: [{ name: 'wpa', image: `registry.example/wpa:v${revision}` }] },
+      }),
+      strategy: { canary: { stableService: 'wpa-stable', canaryService: 'wpa-canary' } },
+    };
+    const read = async () => ({
+      weights: (
+        await objects.read<VirtualService>({
+          apiVersion: 'networking.istio.io/v1beta1',
+          kind: 'VirtualService',
+          namespace: ns,
+          name: 'wpa',
+        })
+      )?.spec?.http?.[0]?.route?.map((d) => d.weight),
+      subsets: (
+        await objects.read<DestinationRule>({
+          apiVersion: 'networking.istio.io/v1beta1',
+          kind: 'DestinationRule',
+          namespace: ns,
+          name: 'wpa',
+        })
+      )?.spec?.subsets?.map((s) => `${s.name}=${s.labels?.['rollouts-pod-template-hash']}`),
+    });
+    const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, new KubernetesDataPlane(objects), b);
+    engine.addRevision('ddd444');
+    await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
+    engine.addRevision('eee555');
+    await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
+    expect(await read()).toEqual({ weights: [80, 20], subsets: ['stable=ddd444', 'canary=eee555'] });
+    engine.command('abort');
+    await engine.until('aborted', () => engine.status.abort === true && engine.status.phase === 'Degraded');
+    expect((await read()).weights).toEqual([100, 0]);
+    engine.addRevision('fff666');
+    await engine.until(
+      'paused at 20 % again',
+      () => engine.status.phase === 'Paused' && engine.status.currentRevision === 3,
+    );
+    expect(await read()).toEqual({ weights: [80, 20], subsets: ['stable=ddd444', 'canary=fff666'] });
+    engine.command('promote');
+    await engine.until(
+      'paused at 50 %',
+      () => engine.status.phase === 'Paused' && engine.status.currentStepIndex === 3,
+    );
+    expect((await read()).weights).toEqual([50, 50]);
+    engine.command('promote');
+    await engine.until(
+      'Healthy on revision 3',
+      () => engine.status.phase === 'Healthy' && engine.status.stableRevision === 3,
+    );
+    expect(await read()).toEqual({ weights: [100, 0], subsets: ['stable=fff666', 'canary=fff666'] });
+  });
+
+  it('should keep an NGINX canary Ingress beside the stable one at the step weights, and carry a replica-ratio canary in the pod counts', async () => {
+    const ns = 'edge';
+    const svc = (name: string): V1Service => ({ ...service(name), metadata: { name, namespace: ns } });
+    await objects.upsert(svc('web-stable'));
+    await objects.upsert(svc('web-canary'));
+    await objects.upsert({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: ns, annotations: { 'kubernetes.io/ingress.class': 'nginx' } },
+      spec: {
+        rules: [
+          {
+            host: 'web.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'web-stable', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    const canaryWeight = async () =>
+      (
+        await objects.read({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          namespace: ns,
+          name: 'web-web-canary',
+        })
+      )?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
+    const web = (provider: KubernetesBinding['provider'], name: string): KubernetesBinding => ({
+      ...binding(provider),
+      workload: { name, namespace: ns, selector: { app: name } },
+      podTemplate: () => ({
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: `registry.example/${name}` }] },
+      }),
+      strategy: { canary: { stableService: 'web-stable', canaryService: 'web-canary' } },
+    });
+    const engine = new EngineOnKubernetes(
+      spec,
+      new KubernetesDataPlane(objects),
+      web(nginxProvider(objects, { stableIngress: 'web' }), 'web'),
+    );
+    engine.addRevision('aaa000');
+    await engine.until('Healthy', () => engine.status.phase === 'Healthy');
+    engine.addRevision('bbb000');
+    await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
+    expect(await canaryWeight()).toBe('20');
+    engine.command('promote');
+    await engine.until(
+      'paused at 50 %',
+      () => engine.status.phase === 'Paused' && engine.status.currentStepIndex === 3,
+    );
+    expect(await canaryWeight()).toBe('50');
+    engine.command('abort');
+    await engine.until('aborted', () => engine.status.phase === 'Degraded');
+    expect(await canaryWeight()).toBe('0');
+
+    // Without traffic routing the pods carry the split: 4 replicas at 50 % are 2 canary and 2 stable pods.
+    const ratio = new EngineOnKubernetes(spec, new KubernetesDataPlane(objects), {
+      ...web(replicaRatioProvider(), 'api'),
+      strategy: { canary: {} },
+    });
+    ratio.addRevision('ccc000');
+    await ratio.until('Healthy', () => ratio.status.phase === 'Healthy');
+    ratio.addRevision('ddd000');
+    await ratio.until('paused at 20 %', () => ratio.status.phase === 'Paused');
+    ratio.command('promote');
+    await ratio.until(
+      'paused at 50 %',
+      () => ratio.status.phase === 'Paused' && ratio.status.currentStepIndex === 3,
+    );
+    const pods = (await objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', ns, { app: 'api' }))
+      .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}/${rs.status?.availableReplicas}`)
+      .sort();
+    expect(pods).toEqual(['api-ccc000=2/2', 'api-ddd000=2/2']);
+  });
+});
