@@ -1,6 +1,7 @@
 import {
   ApiException,
   AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -13,6 +14,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_SIMULATED_KUBE_API_TOKEN,
+  JOB_OUTCOME_ANNOTATION,
   type KubeObject,
   PODS_NEVER_READY_ANNOTATION,
   type SimulatedKubeApi,
@@ -83,6 +85,7 @@ function replicaSet(name: string, replicas: number, annotations: Record<string, 
 
 /** Where CustomObjectsApi finds HTTPRoutes and VirtualServices. */
 const gateway = { group: 'gateway.networking.k8s.io', version: 'v1', namespace: NS, plural: 'httproutes' };
+const rollouts = { group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'rollouts' };
 const istio = { group: 'networking.istio.io', version: 'v1beta1', namespace: NS, plural: 'virtualservices' };
 
 const httpRoute = {
@@ -307,7 +310,6 @@ describe('simulated Kubernetes API server', () => {
     expect(badPatch.message).toContain('spec.http[0].route[0].weight');
     expect(api.get('virtualservices.networking.istio.io', NS, 'web')?.spec).toEqual(virtualService.spec);
 
-    const rollouts = { group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'rollouts' };
     const badRollout = await refusal(
       custom.createNamespacedCustomObject({
         ...rollouts,
@@ -567,7 +569,6 @@ describe('simulated Kubernetes API server', () => {
 
   it('should write status only through the /status subresource of a Rollout on the simulated Kubernetes API server', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const rollouts = { group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'rollouts' };
     const rollout = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
@@ -609,6 +610,38 @@ describe('simulated Kubernetes API server', () => {
       mergePatch,
     );
     expect(patched.status).toEqual({ phase: 'Paused', replicas: 1 });
+  });
+
+  it('should end Jobs as Complete or Failed as their annotation says on the simulated Kubernetes API server', async () => {
+    const batch = kc.makeApiClient(BatchV1Api);
+    const job = (name: string, outcome: string) => ({
+      metadata: { name, annotations: { [JOB_OUTCOME_ANNOTATION]: outcome } },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'check', image: 'busybox', command: ['sh', '-c', 'exit 0'] }],
+          },
+        },
+      },
+    });
+    await batch.createNamespacedJob({ namespace: NS, body: job('passes', 'Complete') });
+    await batch.createNamespacedJob({ namespace: NS, body: job('fails', 'Failed') });
+    await batch.createNamespacedJob({ namespace: NS, body: job('hangs', 'Running') });
+    const statusOf = async (name: string) => (await batch.readNamespacedJob({ name, namespace: NS })).status;
+    await waitFor(
+      async () => (await statusOf('passes'))?.succeeded === 1 && (await statusOf('fails'))?.failed === 1,
+    );
+    expect((await statusOf('passes'))?.conditions).toEqual([
+      expect.objectContaining({ type: 'Complete', status: 'True' }),
+    ]);
+    expect((await statusOf('passes'))?.completionTime).toBeInstanceOf(Date);
+    expect((await statusOf('fails'))?.conditions).toEqual([
+      expect.objectContaining({ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }),
+    ]);
+    expect(await statusOf('hangs')).toMatchObject({ active: 1 });
+    expect((await statusOf('hangs'))?.conditions).toBeUndefined();
   });
 
   it('should answer 401 without the bearer token and 415 to server-side apply on the simulated Kubernetes API server', async () => {

@@ -39,10 +39,14 @@
  * - A ReplicaSet controller with a scheduler and kubelet reduced to Pod objects: see
  *   `ReplicaSetController` (Pods `<rs>-<random5>`, Ready after `podReadyDelayMs`, 100 ms by
  *   default; never Ready for ReplicaSets annotated `simulated-kube-api/pods-never-ready: "true"`).
+ * - Jobs' status: `active: 1` at once, then after `jobDurationMs` (100 ms by default) the
+ *   `Complete` condition and `succeeded: 1`, or `Failed` and `failed: 1`, or never, as the Job's
+ *   `simulated-kube-api/job-outcome` annotation (`Complete`, `Failed`, `Running`) or the
+ *   `jobOutcome` option says. No Job Pods are created.
  *
  * What it does not simulate: no scheduler, nodes or kubelet (no containers run, Pods get a made-up
- * podIP and nothing listens there); no controllers other than the ReplicaSet's (Jobs never run, no
- * Deployment, no Endpoints, no Argo Rollouts controller, Istio or Gateway implementation); no
+ * podIP and nothing listens there); no controllers other than the ReplicaSet's and a Job status writer (no
+ * Job's command runs, it ends as the test chose: see `JobController`; no Deployment, no Endpoints, no Argo Rollouts controller, Istio or Gateway implementation); no
  * admission webhooks, defaulting, immutable-field checks or RBAC; no finalizers or graceful deletion
  * (`deletionTimestamp`); no strategic merge by patch keys; no server-side apply or managed fields;
  * no `dryRun`; no pagination (`limit` / `continue` are ignored); no set-based label selectors; no
@@ -53,6 +57,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { route } from './kube/discovery.js';
+import { JobController, type JobControllerOptions } from './kube/job-controller.js';
 import type { KubeObject } from './kube/kinds.js';
 import { ObjectStore } from './kube/object-store.js';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './kube/replica-set-controller.js';
@@ -61,16 +66,18 @@ import { parseFieldSelector, parseLabelSelector, SelectorError } from './kube/se
 import { status } from './kube/status.js';
 import { serveWatch } from './kube/watch.js';
 
+export { JOB_OUTCOME_ANNOTATION } from './kube/job-controller.js';
 export type { KubeObject } from './kube/kinds.js';
 export { PODS_NEVER_READY_ANNOTATION } from './kube/replica-set-controller.js';
 
 /** Options of `startSimulatedKubeApi`. */
-export type SimulatedKubeApiOptions = ReplicaSetControllerOptions & {
-  /** The bearer token the server accepts (and `kubeconfig()` carries). @default 'simulated-kube-api-token' */
-  token?: string;
-  /** How many of the latest events a watch can start from (count); an older resourceVersion gets 410 Expired. @default 1000 */
-  watchEventHistory?: number;
-};
+export type SimulatedKubeApiOptions = ReplicaSetControllerOptions &
+  JobControllerOptions & {
+    /** The bearer token the server accepts (and `kubeconfig()` carries). @default 'simulated-kube-api-token' */
+    token?: string;
+    /** How many of the latest events a watch can start from (count); an older resourceVersion gets 410 Expired. @default 1000 */
+    watchEventHistory?: number;
+  };
 
 /** One answered request, for assertions: method, path without query, query string, HTTP status. */
 export type SimulatedKubeApiRequest = { method: string; path: string; query: string; status: number };
@@ -113,7 +120,7 @@ export async function startSimulatedKubeApi(
   const token = options.token ?? DEFAULT_SIMULATED_KUBE_API_TOKEN;
   const store = new ObjectStore(options.watchEventHistory);
   const rest = new Rest(store);
-  const controller = new ReplicaSetController(store, options);
+  const controllers = [new ReplicaSetController(store, options), new JobController(store, options)];
   const requests: SimulatedKubeApiRequest[] = [];
   const watches = new Set<() => void>();
 
@@ -239,7 +246,7 @@ export async function startSimulatedKubeApi(
     objects: (resource, namespace) => store.list(storeKey(resource), namespace),
     get: (resource, namespace, name) => store.get(storeKey(resource), namespace, name),
     close: async () => {
-      controller.stop();
+      for (const controller of controllers) controller.stop();
       for (const stop of watches) stop();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) =>
