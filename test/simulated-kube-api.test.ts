@@ -11,6 +11,7 @@ import {
   type V1ReplicaSet,
   Watch,
 } from '@kubernetes/client-node';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_SIMULATED_KUBE_API_TOKEN,
@@ -414,6 +415,10 @@ describe('simulated Kubernetes API server', () => {
       expect(pod.status?.conditions).toContainEqual(
         expect.objectContaining({ type: 'Ready', status: 'True' }),
       );
+    }
+    // the Pods the simulated controller writes are valid against the published Pod model
+    for (const pod of api.objects('pods', NS)) {
+      expect(() => new Pod(pod as ConstructorParameters<typeof Pod>[0]).validate()).not.toThrow();
     }
     expect(
       (
