@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { convertSeedFlags, SeedFlagsError } from '../../flags/index.js';
-import { type FeatureFlags, parseSpec, SpecError } from '../../spec/index.js';
+import type { convertSeedFlags } from '../../flags/index.js';
+import type { FeatureFlags } from '../../spec/index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -66,10 +66,14 @@ function nameFromFile(file: string): string {
  * @throws CliError `CUTOVER_E_FLAGS_IMPORT` naming the file (and field path) when the file is not
  *   JSON or not the seed's format; `CUTOVER_E_SPEC_FILE` when it cannot be read.
  */
-function importSeedFile(
+async function importSeedFile(
   filename: string,
   name: string | undefined,
-): { resources: FeatureFlags[]; yaml: string } {
+): Promise<{ resources: FeatureFlags[]; yaml: string }> {
+  // Loaded here, not at the top: they pull in zod, flagd and the calendars, which every other
+  // command (and so every CLI start) would otherwise pay for.
+  const { convertSeedFlags, SeedFlagsError } = await import('../../flags/index.js');
+  const { parseSpec, SpecError } = await import('../../spec/index.js');
   const { text } = readSpecFile(filename, 'feature flags file');
   let input: unknown;
   try {
@@ -155,7 +159,7 @@ export function registerFeatureFlagCommands(program: Command, ctx: CliContext): 
         );
       if (opts.apply === true && opts.output !== undefined)
         throw new CliError('CUTOVER_E_USAGE', '--apply prints what it applied: leave -o out', EXIT.usage);
-      const { resources, yaml } = importSeedFile(file, opts.name);
+      const { resources, yaml } = await importSeedFile(file, opts.name);
       if (opts.apply !== true) {
         ctx.out(format === 'json' ? JSON.stringify({ items: resources }, null, 2) : yaml.trimEnd());
         return;
