@@ -22,13 +22,6 @@ import type {
 } from './protocol.js';
 import { validateRolloutSpec } from './validate-spec.js';
 
-/** Default port of the read-only metrics listener (env `CUTOVER_METRICS_PORT` overrides it). */
-export const DEFAULT_METRICS_PORT = 7401;
-/**
- * Default port of the OFREP listener (feature flag evaluation; env `CUTOVER_OFREP_PORT` or
- * `--ofrep-port` overrides it).
- */
-export const DEFAULT_OFREP_PORT = 7402;
 /** File of the data directory holding the flag sets last pushed, so a new router process serves them at once. */
 const FLAGS_FILE = 'flags.json';
 /** Seconds `GET /v1/traffic` can look back: the router's per-second ring answers 300 s exactly. */

@@ -1,7 +1,8 @@
 /** The data plane: its process, its admin API contract and the control plane's client. */
 export { DataPlaneClient, type DataPlaneClientOptions } from './client.js';
-export { DataPlane, type DataPlaneOptions, DEFAULT_METRICS_PORT } from './data-plane.js';
+export { DataPlane, type DataPlaneOptions } from './data-plane.js';
 export { DATAPLANE_INFO_FILE, readDataPlaneInfo } from './data-plane-info.js';
+export { DEFAULT_METRICS_PORT } from './default-ports.js';
 export { type EnsureDataPlaneOptions, ensureDataPlane, shutdownDataPlane } from './ensure-data-plane.js';
 export {
   DataPlaneApiError,

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
-import { DEFAULT_METRICS_PORT, DEFAULT_OFREP_PORT } from './data-plane.js';
+import { DEFAULT_METRICS_PORT, DEFAULT_OFREP_PORT } from './default-ports.js';
 import { Supervisor } from './supervisor.js';
 
 function fatal(message: string): never {
