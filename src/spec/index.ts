@@ -3,6 +3,7 @@
  * their schemas, and the loader that validates a spec whole before anything is applied.
  */
 
+export * from './argo-rollout-types.js';
 export { durationToMs, formatDuration, isDuration } from './duration.js';
 export {
   DurationError,
@@ -35,6 +36,8 @@ export {
   type SpecSource,
 } from './load.js';
 export { locateSpecIssues, type PathIssue, specValueAt } from './locate.js';
+export { podTemplateHash, podTemplateJson } from './pod-template-hash.js';
+export { canonicalQuantity, isQuantity } from './quantity.js';
 export type { KnownTemplate } from './references.js';
 export * from './release-types.js';
 export { resolveTemplate, TEMPLATE_HASH_LENGTH, templateHash } from './revision.js';
