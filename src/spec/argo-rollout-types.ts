@@ -5,6 +5,7 @@
  * and meanings are Argo's; shapes after validation, defaults NOT applied (as `types.ts`).
  */
 import type {
+  BlueGreenStrategy,
   DurationValue,
   IntOrPercent,
   RolloutAnalysis,
@@ -45,6 +46,8 @@ export interface LabelSelector {
  */
 export interface PodTemplateSpec {
   metadata?: {
+    /** `null` only, as `kubectl get -o yaml` writes it; not part of the template. */
+    creationTimestamp?: null;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -76,21 +79,11 @@ export interface WorkloadRef {
   scaleDown?: 'never' | 'onsuccess' | 'progressively';
 }
 
-/** As Argo's `setCanaryScale` step: canary replicas apart from the traffic weight (exactly one field). */
-export interface SetCanaryScale {
-  /** Percent 0..100 of `spec.replicas`. */
-  weight?: number;
-  replicas?: number;
-  /** Back to replicas that follow the weight. */
-  matchTrafficWeight?: boolean;
-}
-
 /** One step of Argo's canary: exactly one field. */
 export type ArgoCanaryStep =
   | { setWeight: number }
   | { pause: { duration?: DurationValue } }
   | { analysis: RolloutAnalysis }
-  | { setCanaryScale: SetCanaryScale }
   | { setHeaderRoute: SetHeaderRoute }
   | { setMirrorRoute: SetMirrorRoute }
   | { experiment: RolloutExperimentStep };
@@ -169,24 +162,15 @@ export interface ArgoCanaryStrategy {
   dynamicStableScale?: boolean;
 }
 
-/** As Argo's BlueGreenStrategy (the fields cutover implements). */
-export interface ArgoBlueGreenStrategy {
+/**
+ * As Argo's BlueGreenStrategy (the fields cutover implements): cutover's blue-green fields (with
+ * Argo's defaults) less `previewPort`, plus the two Services Argo switches.
+ */
+export interface ArgoBlueGreenStrategy extends Omit<BlueGreenStrategy, 'previewPort'> {
   /** Service switched to the new ReplicaSet at promotion. */
   activeService: string;
   /** Service selecting the new ReplicaSet before promotion. */
   previewService?: string;
-  /** @default true */
-  autoPromotionEnabled?: boolean;
-  /** s. @default 0 */
-  autoPromotionSeconds?: number;
-  /** @default spec.replicas */
-  previewReplicaCount?: number;
-  /** s. @default 30 */
-  scaleDownDelaySeconds?: number;
-  /** s. @default 30 */
-  abortScaleDownDelaySeconds?: number;
-  prePromotionAnalysis?: RolloutAnalysis;
-  postPromotionAnalysis?: RolloutAnalysis;
 }
 
 /** As Argo's RolloutSpec (the fields cutover implements). */

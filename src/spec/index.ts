@@ -4,6 +4,7 @@
  */
 
 export * from './argo-rollout-types.js';
+export { ARGO_UNIMPLEMENTED_FIELDS } from './argo-unimplemented.js';
 export { durationToMs, formatDuration, isDuration } from './duration.js';
 export {
   DurationError,
@@ -31,6 +32,7 @@ export {
   loadSpecFile,
   loadSpecFiles,
   type ParseSpecOptions,
+  parseKubernetesSpecs,
   parseSpec,
   parseSpecs,
   type SpecSource,
@@ -50,4 +52,10 @@ export {
   rolloutSchema,
 } from './schema.js';
 export * from './types.js';
-export { type FieldIssue, type ResourceValidation, validateResource } from './validate-resource.js';
+export {
+  type ArgoRolloutValidation,
+  type FieldIssue,
+  type ResourceValidation,
+  validateArgoRollout,
+  validateResource,
+} from './validate-resource.js';

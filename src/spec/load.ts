@@ -7,10 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { ArgoRollout } from './argo-rollout-types.js';
 import { SpecFileError, type SpecIssue, SpecValidationError, SpecYamlError } from './errors.js';
 import { checkReferences, type KnownTemplate } from './references.js';
-import type { Resource } from './types.js';
-import { type FieldIssue, validateResource } from './validate-resource.js';
+import { ARGO_API_VERSION, type Resource } from './types.js';
+import { type FieldIssue, validateArgoRollout, validateResource } from './validate-resource.js';
 
 /** Options of {@link parseSpec} and {@link loadSpecFile}. */
 export interface ParseSpecOptions {
@@ -71,9 +72,50 @@ export function parseSpec(text: string, file: string, options?: ParseSpecOptions
  * @throws SpecYamlError | SpecValidationError as {@link parseSpec}
  */
 export function parseSpecs(sources: readonly SpecSource[], options?: ParseSpecOptions): Resource[][] {
+  return parseDocuments(sources, validateResource, options);
+}
+
+/**
+ * Validates spec inputs as the kubernetes platform reads them (issue 15): an Argo Rollout
+ * (`argoproj.io/v1alpha1`) is validated as Argo's (`validateArgoRollout`) and returned, every other
+ * document as {@link parseSpecs} does; cross-document rules (unique names, templateName references,
+ * required args) as {@link parseSpecs}. This is how a user's Argo manifests are checked before that
+ * platform runs them (`cutover apply` on the local platform refuses an Argo Rollout).
+ *
+ * Pure (no I/O).
+ *
+ * @returns for each source, its documents in order
+ * @throws SpecYamlError | SpecValidationError as {@link parseSpec}
+ * @example parseKubernetesSpecs([{ text, file: 'npa.yaml' }]) // [[{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', ... }, ...]]
+ */
+export function parseKubernetesSpecs(
+  sources: readonly SpecSource[],
+  options?: ParseSpecOptions,
+): (Resource | ArgoRollout)[][] {
+  return parseDocuments(sources, validateKubernetesResource, options);
+}
+
+function validateKubernetesResource(
+  value: unknown,
+): { ok: true; resource: Resource | ArgoRollout } | { ok: false; issues: FieldIssue[] } {
+  const argo =
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<string, unknown>)['kind'] === 'Rollout' &&
+    (value as Record<string, unknown>)['apiVersion'] === ARGO_API_VERSION;
+  if (!argo) return validateResource(value);
+  const result = validateArgoRollout(value);
+  return result.ok ? { ok: true, resource: result.rollout } : result;
+}
+
+function parseDocuments<T>(
+  sources: readonly SpecSource[],
+  validate: (value: unknown) => { ok: true; resource: T } | { ok: false; issues: FieldIssue[] },
+  options?: ParseSpecOptions,
+): T[][] {
   const issues: SpecIssue[] = [];
   let yamlInvalid = false;
-  const parsed: ParsedDocument[] = [];
+  const parsed: ParsedDocument<T>[] = [];
 
   for (const [sourceIndex, source] of sources.entries()) {
     const lineCounter = new LineCounter();
@@ -131,7 +173,7 @@ export function parseSpecs(sources: readonly SpecSource[], options?: ParseSpecOp
   }
 
   for (const entry of parsed) {
-    const result = validateResource(entry.value);
+    const result = validate(entry.value);
     if (result.ok) entry.resource = result.resource;
     else for (const issue of result.issues) issues.push(toSpecIssue(entry, issue));
   }
@@ -218,16 +260,16 @@ async function readSpecFile(path: string): Promise<string> {
   }
 }
 
-interface ParsedDocument {
+interface ParsedDocument<T = unknown> {
   source: SpecSource;
   sourceIndex: number;
   doc: Document.Parsed;
   locate: (offset: number) => { line: number; column: number };
   value: unknown;
-  resource: Resource | undefined;
+  resource: T | undefined;
 }
 
-function toSpecIssue(entry: ParsedDocument, issue: FieldIssue): SpecIssue {
+function toSpecIssue(entry: ParsedDocument<unknown>, issue: FieldIssue): SpecIssue {
   const position = entry.locate(offsetOf(entry.doc, issue.path));
   const located = {
     file: entry.source.file,

@@ -178,7 +178,7 @@ export const nonEmptyString = (expected = 'a non-empty string') =>
   z.string({ error: expected }).min(1, { error: expected });
 
 /** A `*Seconds` field: an integer number of seconds, `min`..30 days. */
-const seconds = (min: number) =>
+export const seconds = (min: number) =>
   int(min, MAX_DURATION_SECONDS, `an integer number of seconds ${min}..${MAX_DURATION_SECONDS} (30 days)`);
 
 /** The first control character of `text` (NUL, CR, LF...; HTAB too unless `tab`), if any. */
@@ -276,7 +276,7 @@ function intOrArg(min: number, max = MAX_COUNT) {
 
 const PERCENT = /^(\d+)%$/;
 /** Kubernetes' IntOrString for surge / unavailability: an integer 0..{@link MAX_REPLICAS} or `25%`. */
-function intOrPercent(maxPercent: number) {
+export function intOrPercent(maxPercent: number) {
   const expected = `an integer 0..${MAX_REPLICAS} or a percentage 0%..${maxPercent}%`;
   return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
     const percent = typeof value === 'string' ? PERCENT.exec(value)?.[1] : undefined;
@@ -288,7 +288,7 @@ function intOrPercent(maxPercent: number) {
   });
 }
 
-function isZero(value: unknown): boolean {
+export function isZero(value: unknown): boolean {
   return value === 0 || value === '0%';
 }
 
@@ -303,7 +303,7 @@ function record<K extends z.core.$ZodRecordKey, V extends z.core.SomeType>(
 
 const STRING_VALUE = 'a string (quote numbers and booleans, e.g. "8080", "true")';
 const TEXT_VALUE = `${STRING_VALUE} of at most ${MAX_TEXT_LENGTH} characters`;
-const stringMap = record(
+export const stringMap = record(
   z.string(),
   z.string({ error: TEXT_VALUE }).max(MAX_TEXT_LENGTH, { error: TEXT_VALUE }),
   'a mapping of strings',
@@ -641,9 +641,9 @@ const rolloutAnalysisShape = {
   measurementRetention: measurementRetentionSchema.optional(),
 };
 /** Schema of {@link RolloutAnalysis}. */
-const rolloutAnalysisSchema = strict(rolloutAnalysisShape);
+export const rolloutAnalysisSchema = strict(rolloutAnalysisShape);
 /** Schema of {@link RolloutAnalysisBackground}. */
-const rolloutAnalysisBackgroundSchema = strict({
+export const rolloutAnalysisBackgroundSchema = strict({
   ...rolloutAnalysisShape,
   startingStep: int(0).optional(),
 });
@@ -685,7 +685,7 @@ const headerRoutingMatchSchema = strict({
 });
 
 /** Schema of {@link SetHeaderRoute}. */
-const setHeaderRouteSchema = strict(
+export const setHeaderRouteSchema = strict(
   {
     name: nonEmptyString(),
     match: z
@@ -738,7 +738,7 @@ const routeMatchSchema = strict(
 }, ALWAYS);
 
 /** Schema of {@link SetMirrorRoute}. */
-const setMirrorRouteSchema = strict(
+export const setMirrorRouteSchema = strict(
   {
     name: nonEmptyString(),
     percentage: int(0, 100, 'a percentage 0..100').optional(),
@@ -791,7 +791,7 @@ const experimentAnalysisSchema = strict({
 });
 
 /** Schema of {@link RolloutExperimentStep}. */
-const experimentStepSchema = strict({
+export const experimentStepSchema = strict({
   duration: durationSchema.optional(),
   templates: z
     .array(experimentTemplateSchema, { error: 'a list of {name, specRef}' })
@@ -810,7 +810,7 @@ const experimentStepSchema = strict({
   if (total > 100) expect(ctx, ['templates'], 'template weights summing to at most 100', total);
 }, ALWAYS);
 
-const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
+export const PAUSE_EXPECTED = 'a mapping: {} to pause until promoted, or {duration: 30s}';
 /** Schema of {@link CanaryStep}: exactly one of `setWeight`, `pause`, `analysis`, `setHeaderRoute`, `setMirrorRoute`, `experiment`, `setFlag`. */
 const canaryStepSchema = z.union(
   [

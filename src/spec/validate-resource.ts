@@ -3,7 +3,11 @@
  * found, each with its field path and what was expected.
  */
 import type { z } from 'zod';
+import { argoRolloutSchema } from './argo-rollout-schema.js';
+import type { ArgoRollout } from './argo-rollout-types.js';
+import { findUnimplementedArgoFields } from './argo-unimplemented.js';
 import { featureFlagsSchema } from './feature-flags-schema.js';
+import { formatPath } from './load.js';
 import { environmentSchema, releaseSchema } from './release-schema.js';
 import {
   analysisTemplateSchema,
@@ -56,11 +60,14 @@ export function validateResource(value: unknown): ResourceValidation {
     return fail(['kind'], message, `one of ${kinds}`);
   }
   if (kind === 'Rollout' && value['apiVersion'] === ARGO_API_VERSION) {
-    return fail(
-      ['apiVersion'],
-      `an Argo Rollouts Rollout (${ARGO_API_VERSION}) runs pods; cutover's Rollout is ${API_VERSION} with a local template (docs/spec-reference.md)`,
-      API_VERSION,
-    );
+    // Validated whole, so its problems are reported with the refusal (issue 15).
+    const argo = validateArgoRollout(value);
+    const refusal: FieldIssue = {
+      path: ['apiVersion'],
+      message: `an Argo Rollout runs on the kubernetes platform (cutover server --platform kubernetes), not on the local platform; write a ${API_VERSION} Rollout for the local platform (docs/spec-reference.md)`,
+      expected: API_VERSION,
+    };
+    return { ok: false, issues: [refusal, ...(argo.ok ? [] : argo.issues)] };
   }
   const schema =
     kind === 'Rollout'
@@ -76,6 +83,56 @@ export function validateResource(value: unknown): ResourceValidation {
               : kind === 'FeatureFlags'
                 ? featureFlagsSchema
                 : analysisTemplateSchema;
+  const result = parseWith<Resource>(schema, value);
+  if (result.ok) return { ok: true, resource: result.data };
+  const issues = result.issues;
+  // A Secret's values never appear in a message (the CLI prints it, the API answers it).
+  return {
+    ok: false,
+    issues:
+      kind === 'Secret'
+        ? issues.map((i) =>
+            i.path[0] === 'stringData' && i.path.length >= 2
+              ? { ...i, message: i.message.replace(/, got .*$/s, ', got a value (not shown)') }
+              : i,
+          )
+        : issues,
+  };
+}
+
+/** Outcome of {@link validateArgoRollout}. */
+export type ArgoRolloutValidation = { ok: true; rollout: ArgoRollout } | { ok: false; issues: FieldIssue[] };
+
+/**
+ * Validates one parsed document as Argo Rollouts' Rollout (`argoproj.io/v1alpha1`) for the
+ * kubernetes platform: every field cutover does not implement in ONE issue (at the first of them,
+ * listing all their paths), and every other problem as cutover's own schemas report them (unknown
+ * fields with the allowed ones, Argo's rules that span fields, the pod template's selector).
+ *
+ * Pure. Never throws for bad input.
+ */
+export function validateArgoRollout(value: unknown): ArgoRolloutValidation {
+  const { paths, rest } = findUnimplementedArgoFields(value);
+  const result = parseWith(argoRolloutSchema, rest);
+  const unimplemented: FieldIssue[] =
+    paths.length === 0
+      ? []
+      : [
+          {
+            path: paths[0] ?? [],
+            message: `not implemented by cutover: ${paths.map((p) => formatPath(p)).join(', ')} (remove ${paths.length === 1 ? 'it' : 'them'}; docs/spec-reference.md lists what cutover implements of Argo's Rollout)`,
+            expected: 'only fields cutover implements',
+          },
+        ];
+  if (result.ok && unimplemented.length === 0) return { ok: true, rollout: result.data };
+  return { ok: false, issues: [...unimplemented, ...(result.ok ? [] : result.issues)] };
+}
+
+/** Runs a schema with cutover's wording of issues: expectation phrases, unknown fields with the allowed ones. */
+function parseWith<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+): { ok: true; data: T } | { ok: false; issues: FieldIssue[] } {
   const allowedFields = new WeakMap<object, readonly string[]>();
   const result = schema.safeParse(value, {
     reportInput: true,
@@ -90,20 +147,8 @@ export function validateResource(value: unknown): ResourceValidation {
       return genericExpectation(issue);
     },
   });
-  if (result.success) return { ok: true, resource: result.data };
-  const issues = result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields));
-  // A Secret's values never appear in a message (the CLI prints it, the API answers it).
-  return {
-    ok: false,
-    issues:
-      kind === 'Secret'
-        ? issues.map((i) =>
-            i.path[0] === 'stringData' && i.path.length >= 2
-              ? { ...i, message: i.message.replace(/, got .*$/s, ', got a value (not shown)') }
-              : i,
-          )
-        : issues,
-  };
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, issues: result.error.issues.flatMap((issue) => toFieldIssues(issue, allowedFields)) };
 }
 
 function fail(path: Path, message: string, expected?: string): ResourceValidation {
