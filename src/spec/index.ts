@@ -3,6 +3,7 @@
  * their schemas, and the loader that validates a spec whole before anything is applied.
  */
 
+export { type ArgoRolloutConversion, convertArgoRollout } from './argo-rollout-convert.js';
 export * from './argo-rollout-types.js';
 export { ARGO_UNIMPLEMENTED_FIELDS } from './argo-unimplemented.js';
 export { durationToMs, formatDuration, isDuration } from './duration.js';
@@ -26,6 +27,7 @@ export {
   MAX_FLAG_SET_BYTES,
   MAX_FLAGS,
 } from './feature-flags-schema.js';
+export * from './kubernetes-rollout-target.js';
 export {
   formatPath,
   type LoadedSpec,
