@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +169,32 @@ function rollout(name: string, at: string, value: unknown, expected: RegExp, pat
     expected,
   };
 }
+/** Argo Rollouts' own Rollout (argoproj.io/v1alpha1), valid for the kubernetes platform. */
+function argoDoc(): Json {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'argo-web' },
+    spec: {
+      selector: { matchLabels: { app: 'argo-web' } },
+      template: {
+        metadata: { labels: { app: 'argo-web' } },
+        spec: { containers: [{ name: 'web', image: 'web:1' }] },
+      },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+    },
+  };
+}
+/** An Argo Rollout with `value` at `at` (`''`: as it is), expected refused at `path` (default `at`). */
+function argo(name: string, at: string, value: unknown, expected: RegExp, path = at): SpecCase {
+  return {
+    kind: 'spec',
+    name: `Argo Rollout: ${name}`,
+    text: yaml(at === '' ? argoDoc() : set(argoDoc(), at, value)),
+    path: formatted(path),
+    expected,
+  };
+}
 function analysis(name: string, at: string, value: unknown, expected: RegExp, path = at): SpecCase {
   return {
     kind: 'spec',
@@ -291,7 +318,68 @@ function specCases(): SpecCase[] {
     ),
     rollout('no apiVersion', 'apiVersion', undefined, /expected cutover.dev\/v1alpha1, got nothing/),
     rollout('a wrong apiVersion', 'apiVersion', 'v1', /expected "?cutover.dev\/v1alpha1/),
-    rollout("Argo's apiVersion", 'apiVersion', 'argoproj.io/v1alpha1', /runs pods/),
+    rollout(
+      "Argo's apiVersion",
+      'apiVersion',
+      'argoproj.io/v1alpha1',
+      /an Argo Rollout runs on the kubernetes platform .*not on the local platform/,
+    ),
+    argo(
+      'a valid one, on the local platform',
+      '',
+      undefined,
+      /an Argo Rollout runs on the kubernetes platform \(cutover server --platform kubernetes\), not on the local platform/,
+      'apiVersion',
+    ),
+    argo(
+      'unimplemented fields, all in one issue',
+      'spec.strategy.canary',
+      { antiAffinity: {}, trafficRouting: { smi: {} }, steps: [{ setCanaryScale: { replicas: 1 } }] },
+      /not implemented by cutover: spec\.strategy\.canary\.antiAffinity, spec\.strategy\.canary\.steps\[0\]\.setCanaryScale, spec\.strategy\.canary\.trafficRouting\.smi/,
+      'spec.strategy.canary.antiAffinity',
+    ),
+    argo(
+      'template labels the selector does not select',
+      'spec.selector.matchLabels.app',
+      'shop',
+      /selector does not match template labels/,
+      'spec.template.metadata.labels',
+    ),
+    argo('no containers', 'spec.template.spec.containers', [], /at least one container/),
+    argo(
+      'a container without an image',
+      'spec.template.spec.containers',
+      [{ name: 'web' }],
+      /required field is missing/,
+      'spec.template.spec.containers.0.image',
+    ),
+    argo(
+      'a misspelt pod field',
+      'spec.template.spec.containers',
+      [{ name: 'web', image: 'web:1', imagePullPolcy: 'Always' }],
+      /unknown field "imagePullPolcy"; expected a field of Kubernetes' Container/,
+      'spec.template.spec.containers.0.imagePullPolcy',
+    ),
+    argo(
+      'a misspelt strategy field',
+      'spec.strategy.canary.stepz',
+      [],
+      /unknown field "stepz" \(did you mean "steps"\?\)/,
+    ),
+    argo(
+      'nginx without the canary and stable Services',
+      'spec.strategy.canary.trafficRouting',
+      { nginx: { stableIngress: 'web' } },
+      /required field is missing: trafficRouting routes between the canary and stable Services/,
+      'spec.strategy.canary.stableService',
+    ),
+    argo(
+      'two strategies',
+      'spec.strategy.blueGreen',
+      { activeService: 'web' },
+      /exactly one of canary, blueGreen/,
+      'spec.strategy',
+    ),
     rollout('an unknown top-level field', 'status', {}, /unknown field "status"/),
     rollout('no metadata', 'metadata', undefined, /required field is missing/),
     rollout('no spec', 'spec', undefined, /required field is missing/),
@@ -1627,6 +1715,15 @@ function cliCases(): CliCase[] {
     },
     {
       kind: 'cli',
+      name: "apply -f the seed's NPA Argo Rollout on the local platform",
+      args: () => ['apply', '-f', env.path('specs/npa-rollout.yaml')],
+      exit: 1,
+      expected:
+        /:\d+:\d+ apiVersion: an Argo Rollout runs on the kubernetes platform \(cutover server --platform kubernetes\), not on the local platform; write a cutover\.dev\/v1alpha1 Rollout for the local platform/,
+      names: f('specs/npa-rollout.yaml'),
+    },
+    {
+      kind: 'cli',
       name: 'apply -f 1,000,000 replicas',
       args: () => ['apply', '-f', env.path('specs/replicas.yaml')],
       exit: 1,
@@ -1811,6 +1908,10 @@ describe('the bad-input corpus', () => {
     env.write('specs/unknown-field.yaml', yaml(set(rolloutDoc(), 'spec.replicaz', 3)));
     env.write('specs/replicas.yaml', yaml(set(rolloutDoc(), 'spec.replicas', 1_000_000)));
     env.write('specs/empty.yaml', '# nothing\n');
+    env.write(
+      'specs/npa-rollout.yaml',
+      readFileSync(new URL('./fixtures/argo/npa-rollout.yaml', import.meta.url), 'utf8'),
+    );
     execFileSync('mkfifo', [env.path('specs/fifo')]);
     before = await snapshot();
   });

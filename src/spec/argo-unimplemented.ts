@@ -104,16 +104,24 @@ function matches(value: unknown, pattern: readonly string[], path: Path): Path[]
  * Rollout without them (so the strict schema reports only the other problems). Pure: `value` is
  * not changed.
  *
- * @returns the paths found, in {@link ARGO_UNIMPLEMENTED_FIELDS} order, and the rest
+ * @returns the paths found, in {@link ARGO_UNIMPLEMENTED_FIELDS} order; the rest; the mappings
+ *   left empty by the removal (a step that held only `setCanaryScale`), whose own problems are not
+ *   worth reporting
  */
-export function findUnimplementedArgoFields(value: unknown): { paths: Path[]; rest: unknown } {
+export function findUnimplementedArgoFields(value: unknown): {
+  paths: Path[];
+  rest: unknown;
+  emptied: Path[];
+} {
   const paths = PATTERNS.flatMap((pattern) => matches(value, pattern, []));
-  if (paths.length === 0) return { paths, rest: value };
+  if (paths.length === 0) return { paths, rest: value, emptied: [] };
   const rest = structuredClone(value);
+  const emptied: Path[] = [];
   for (const path of paths) {
     let parent: unknown = rest;
     for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, unknown>)[key];
     delete (parent as Record<string | number, unknown>)[path.at(-1) as string | number];
+    if (Object.keys(parent as object).length === 0) emptied.push(path.slice(0, -1));
   }
-  return { paths, rest };
+  return { paths, rest, emptied };
 }
