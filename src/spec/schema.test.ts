@@ -540,10 +540,29 @@ describe('validateResource', () => {
     expect(bad[1]?.message).toContain('did you mean "labels"?');
   });
 
-  it('should reject an Argo Rollout with one issue on apiVersion', () => {
-    expect(issues({ ...rollout(), apiVersion: 'argoproj.io/v1alpha1' }).map((issue) => issue.path)).toEqual([
-      'apiVersion',
-    ]);
+  it('should reject a valid Argo Rollout with one issue on apiVersion: it runs on the kubernetes platform', () => {
+    const argo = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'web:1' }] },
+        },
+        strategy: { canary: { steps: [{ setWeight: 50 }] } },
+      },
+    };
+    const found = issues(argo);
+    expect(found.map((issue) => issue.path)).toEqual(['apiVersion']);
+    expect(found[0]?.message).toMatch(/runs on the kubernetes platform/);
+  });
+
+  it("should reject a cutover Rollout given Argo's apiVersion with the refusal first, then its problems as Argo's", () => {
+    const found = issues({ ...rollout(), apiVersion: 'argoproj.io/v1alpha1' }).map((issue) => issue.path);
+    expect(found[0]).toBe('apiVersion');
+    expect(found).toContain('spec.port');
   });
 
   it('should validate the builtin provider and reject unknown providers', () => {

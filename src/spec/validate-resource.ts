@@ -37,8 +37,10 @@ export type ResourceValidation = { ok: true; resource: Resource } | { ok: false;
 
 /**
  * Validates one parsed document (the `toJS()` of a YAML document, or a JSON body) as a Resource:
- * `kind` first (an unknown kind is the only issue reported), an Argo Rollout `apiVersion` next, then
- * the kind's schema with every issue collected. Cross-document rules (unique names, templateName
+ * `kind` first (an unknown kind is the only issue reported); an Argo Rollout (`argoproj.io/v1alpha1`)
+ * is refused at `apiVersion` (it runs on the kubernetes platform, not the local one this serves),
+ * with its problems as {@link validateArgoRollout} finds them; any other document is validated by
+ * its kind's schema with every issue collected. Cross-document rules (unique names, templateName
  * references) are the loader's.
  *
  * Pure. Never throws for bad input.
