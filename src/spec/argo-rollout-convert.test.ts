@@ -1,27 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { argoRollout } from './argo-rollout.test-helper.js';
 import { convertArgoRollout } from './argo-rollout-convert.js';
-import type { ArgoRollout, ArgoRolloutSpec } from './argo-rollout-types.js';
+import type { ArgoRollout } from './argo-rollout-types.js';
 import { parseKubernetesSpecs } from './load.js';
 import { podTemplateHash } from './pod-template-hash.js';
 
 const NPA = readFileSync(new URL('../../test/fixtures/argo/npa-rollout.yaml', import.meta.url), 'utf8');
 
-function rollout(strategy: ArgoRolloutSpec['strategy']): ArgoRollout {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web' },
-    spec: {
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: 'web:1' }] },
-      },
-      strategy,
-    },
-  };
-}
+const rollout = argoRollout;
 
 describe('convertArgoRollout', () => {
   it("should carry the NPA Rollout's steps, background analysis and Istio subsets over unchanged", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { argoRollout } from './argo-rollout.test-helper.js';
 import { type AnalysisTemplate, type FieldIssue, type Rollout, validateResource } from './index.js';
 
 const rollout = (spec: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -541,19 +542,7 @@ describe('validateResource', () => {
   });
 
   it('should reject a valid Argo Rollout with one issue on apiVersion: it runs on the kubernetes platform', () => {
-    const argo = {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'web' },
-      spec: {
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'web:1' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 50 }] } },
-      },
-    };
+    const argo = argoRollout();
     const found = issues(argo);
     expect(found.map((issue) => issue.path)).toEqual(['apiVersion']);
     expect(found[0]?.message).toMatch(/runs on the kubernetes platform/);
