@@ -62,12 +62,9 @@ describe('DriftDetector', () => {
   let detector: DriftDetector;
   const clock = new SimulatedClock(1_000_000);
   const logger = pino({ level: 'silent' });
-
-  beforeEach(async () => {
-    store = await openSqliteStore(':memory:');
-    dp = new FakeDataPlane();
-    sync = new FeatureFlagSync({ store, dataPlane: () => dp as unknown as DataPlaneClient, logger });
-    detector = new DriftDetector({
+  /** A detector on the test's store, data plane and flags, with empty memory (a new leader's). */
+  const newDetector = () =>
+    new DriftDetector({
       store,
       controller: { driftOf: () => [], restore: async () => [] },
       dataPlane: () => dp as unknown as DataPlaneClient,
@@ -76,11 +73,29 @@ describe('DriftDetector', () => {
       intervalMs: 1000,
       flags: sync,
     });
+
+  beforeEach(async () => {
+    store = await openSqliteStore(':memory:');
+    dp = new FakeDataPlane();
+    sync = new FeatureFlagSync({ store, dataPlane: () => dp as unknown as DataPlaneClient, logger });
+    detector = newDetector();
   });
 
   afterEach(async () => {
     await store.close();
   });
+
+  /** FeatureFlags `search` stored ENABLED, served DISABLED, and reported by `detector`. */
+  const reportSearchDrift = async () => {
+    await store.apply(
+      { rollouts: [], templates: [], featureFlags: [flags('search', 'ENABLED')] },
+      'user:test',
+      clock.now(),
+    );
+    await sync.push();
+    await dp.putFlags({ flagSets: [{ name: 'search', spec: flags('search', 'DISABLED').spec }] });
+    await detector.pass();
+  };
 
   const events = async () => (await store.listEvents()).map((e) => [e.reason, e.message]);
 
@@ -218,5 +233,41 @@ describe('DriftDetector', () => {
       'DriftDetected',
       "Rollout/web: replicaSets[r1].replicas: desired 1, observed 3 (the controller's next change to the Rollout replaces it)",
     ]);
+  });
+
+  it('should not report a drift again after a failover: a new detector resumes from the event log (regression: a new leader reported every current drift again)', async () => {
+    await reportSearchDrift();
+    const detected = async () => (await events()).filter(([reason]) => reason === 'DriftDetected');
+    expect(await detected()).toHaveLength(1);
+    const since = detector.report().items[0]?.since;
+
+    // The leader is replaced: a new detector on the same store, with empty memory.
+    clock.advance(5000);
+    const successor = newDetector();
+    await successor.pass();
+    expect(await detected()).toHaveLength(1);
+    expect(successor.report().items).toMatchObject([
+      { kind: 'FeatureFlags', name: 'search', field: 'spec.flags.search.state', observed: 'DISABLED', since },
+    ]);
+
+    // Once the drift goes away, the successor resolves it.
+    await dp.putFlags({ flagSets: [{ name: 'search', spec: flags('search', 'ENABLED').spec }] });
+    await successor.pass();
+    expect((await events()).at(-1)).toEqual([
+      'DriftResolved',
+      'FeatureFlags/search: spec.flags.search.state no longer drifts (desired ENABLED; it was DISABLED)',
+    ]);
+    expect(successor.report().items).toEqual([]);
+  });
+
+  it('should resolve after a failover a drift that went away while no leader ran', async () => {
+    await reportSearchDrift();
+    await dp.putFlags({ flagSets: [{ name: 'search', spec: flags('search', 'ENABLED').spec }] });
+    const successor = newDetector();
+    await successor.pass();
+    await successor.pass();
+    expect(
+      (await events()).filter(([reason]) => reason?.startsWith('Drift')).map(([reason]) => reason),
+    ).toEqual(['DriftDetected', 'DriftResolved']);
   });
 });

@@ -23,6 +23,7 @@ import type { ServedFlagSet } from '../flags/index.js';
 import { type NotificationChannel, Notifier } from '../notify/index.js';
 import type { LocalTemplate } from '../spec/index.js';
 import type { NewEvent, RolloutApplyResult, Store } from '../store/index.js';
+import { type DriftHistory, loadDriftHistory, type OpenDrift } from './drift-history.js';
 import type { FeatureFlagSync } from './feature-flag-sync.js';
 
 /** Event reasons of drift detection. */
@@ -112,6 +113,11 @@ export class DriftDetector {
   readonly #remediations = new Map<string, { kind: string; name: string; count: number }>();
   /** `rollout/revision` whose working directory was reported as not checked (once each). */
   readonly #notChecked = new Set<string>();
+  /**
+   * What an earlier leader recorded (read from the event log at the first pass): its open findings
+   * are not reported again, only resolved when they go away. Undefined until loaded.
+   */
+  #history: DriftHistory | undefined;
   /** Per object, the last remediation failure recorded (recorded again only when it changes). */
   readonly #failures = new Map<string, string>();
 
@@ -175,6 +181,10 @@ export class DriftDetector {
     } catch (err) {
       this.#o.logger.warn({ err: String(err) }, 'drift pass skipped: the data plane did not answer');
       return;
+    }
+    if (this.#history === undefined) {
+      this.#history = await loadDriftHistory(this.#o.store);
+      for (const key of this.#history.notChecked) this.#notChecked.add(key);
     }
     const found = [...(await this.#rollouts(state)), ...(await this.#flags(client))];
     await this.#report(found);
@@ -264,27 +274,35 @@ export class DriftDetector {
     }
   }
 
-  /** New findings are reported (events, counters, notifications); those no longer seen are resolved. */
+  /**
+   * New findings are reported (events, counters, notifications); those no longer seen are resolved.
+   * The first pass also takes over the open findings of the event log (an earlier leader's).
+   */
   async #report(found: readonly Found[]): Promise<void> {
     const now = this.#o.clock.now();
     const next = new Map<string, CurrentDrift>();
     const fresh: Found[] = [];
+    const earlier: Map<string, OpenDrift | CurrentDrift> = new Map([
+      ...(this.#history?.open ?? []),
+      ...this.#current,
+    ]);
+    this.#history?.open.clear();
     for (const f of found) {
       const key = keyOf(f.finding);
-      const previous = this.#current.get(key);
+      const previous = earlier.get(key);
       const remediable = REMEDIABLE.has(f.finding.aspect);
       if (
         previous !== undefined &&
         previous.desired === f.finding.desired &&
         previous.observed === f.finding.observed
       ) {
-        next.set(key, { ...previous, policy: f.policy, remediable });
+        next.set(key, { ...f.finding, since: previous.since, policy: f.policy, remediable });
         continue;
       }
       next.set(key, { ...f.finding, policy: f.policy, remediable, since: now });
       fresh.push(f);
     }
-    const resolved = [...this.#current.entries()].filter(([key]) => !next.has(key)).map(([, c]) => c);
+    const resolved = [...earlier.entries()].filter(([key]) => !next.has(key)).map(([, c]) => c);
     this.#current = next;
     const events: NewEvent[] = [
       ...fresh.map((f) => this.#detectedEvent(f, now)),
