@@ -185,6 +185,7 @@ export class DriftDetector {
     if (this.#history === undefined) {
       this.#history = await loadDriftHistory(this.#o.store);
       for (const key of this.#history.notChecked) this.#notChecked.add(key);
+      for (const [object, message] of this.#history.failures) this.#failures.set(object, message);
     }
     const found = [...(await this.#rollouts(state)), ...(await this.#flags(client))];
     await this.#report(found);

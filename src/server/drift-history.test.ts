@@ -53,6 +53,18 @@ describe('loadDriftHistory', () => {
         ],
         ['DriftDetected', '3 more drift change(s) in this pass: cutover drift lists the current drift'],
         [
+          'DriftRemediationFailed',
+          'Rollout/api: driftPolicy remediate could not restore the desired state: old',
+        ],
+        [
+          'DriftRemediated',
+          'Rollout/api: driftPolicy remediate restored the desired state: x back to 1 (was 2)',
+        ],
+        [
+          'DriftRemediationFailed',
+          'Rollout/planner: driftPolicy remediate could not restore the desired state: refused',
+        ],
+        [
           'WorkingDirectoryNotChecked',
           'The working directory of revision 4 (/srv/x) is not checked for drift: missing',
           'x',
@@ -82,5 +94,11 @@ describe('loadDriftHistory', () => {
       'Rollout/planner\u0000listeners[8080].weights',
     ]);
     expect([...history.notChecked]).toEqual(['x/4']);
+    expect([...history.failures]).toEqual([
+      [
+        'Rollout/planner',
+        'Rollout/planner: driftPolicy remediate could not restore the desired state: refused',
+      ],
+    ]);
   });
 });
