@@ -1,9 +1,17 @@
-import { KubeConfig, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  KubeConfig,
+  type V1PodTemplateSpec,
+  type V1ReplicaSet,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutDataPlaneStatus } from '../src/dataplane/protocol.js';
 import { applyCommand } from '../src/engine/commands.js';
 import { initialStatus, reconcile } from '../src/engine/reconcile.js';
 import type { ObservedAnalysisRun, Revision, RolloutStatus } from '../src/engine/types.js';
+import { bindingFor } from '../src/platform/kubernetes/binding.js';
 import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
 import {
   type KubernetesBinding,
@@ -17,6 +25,12 @@ import {
 } from '../src/platform/kubernetes/traffic/istio.js';
 import { nginxProvider } from '../src/platform/kubernetes/traffic/nginx.js';
 import { replicaRatioProvider } from '../src/platform/kubernetes/traffic/replica-ratio.js';
+import {
+  type ArgoRollout,
+  convertArgoRollout,
+  parseKubernetesSpecs,
+  podTemplateHash,
+} from '../src/spec/index.js';
 import type { RolloutSpec } from '../src/spec/types.js';
 import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
 
@@ -34,6 +48,8 @@ class EngineOnKubernetes {
   runs: Record<string, ObservedAnalysisRun> = {};
   observed: RolloutDataPlaneStatus | undefined;
   readonly events: string[] = [];
+  /** The phase every AnalysisRun the engine starts is observed in (the analysis itself is not run here). */
+  analysisPhase: ObservedAnalysisRun['phase'] = 'Running';
 
   constructor(
     readonly spec: RolloutSpec,
@@ -42,6 +58,7 @@ class EngineOnKubernetes {
   ) {}
 
   addRevision(hash: string): void {
+    // The engine's revision: on Kubernetes only its number and hash matter (the pod template is the binding's).
     this.revisions.push({
       number: this.revisions.length + 1,
       hash,
@@ -50,7 +67,10 @@ class EngineOnKubernetes {
     });
   }
 
-  async tick(stepMs = 500): Promise<void> {
+  /** Engine time per tick, ms. */
+  stepMs = 500;
+
+  async tick(stepMs = this.stepMs): Promise<void> {
     const result = reconcile(
       { name: 'npa', spec: this.spec, revisions: this.revisions, status: this.status },
       { dataPlane: this.observed, analysisRuns: this.runs, flagRamps: [] },
@@ -59,7 +79,7 @@ class EngineOnKubernetes {
     this.status = result.status;
     this.events.push(...result.events.map((e) => `${e.reason}: ${e.message}`));
     for (const action of result.actions)
-      if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: 'Running' };
+      if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: this.analysisPhase };
     this.observed = await this.plane.apply(result.desired, this.binding, this.status.stableRevision);
     this.now += stepMs;
   }
@@ -110,6 +130,34 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     metadata: { name, namespace: NS },
     spec: { selector: { app: 'npa' }, ports: [{ port: 80, targetPort: 8080 }] },
   });
+  /** `<app>-stable` and `<app>-canary` Services, a VirtualService `<app>` whose route `primary` splits by subset, its DestinationRule. */
+  const istioObjects = async (ns: string, app: string) => {
+    for (const name of [`${app}-stable`, `${app}-canary`])
+      await objects.upsert<V1Service>({ ...service(name), metadata: { name, namespace: ns } });
+    await objects.upsert<VirtualService>({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: app, namespace: ns },
+      spec: {
+        hosts: [app],
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: app, subset: 'stable' }, weight: 100 },
+              { destination: { host: app, subset: 'canary' }, weight: 0 },
+            ],
+          },
+        ],
+      },
+    });
+    await objects.upsert<DestinationRule>({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'DestinationRule',
+      metadata: { name: app, namespace: ns },
+      spec: { host: app, subsets: ['stable', 'canary'].map((name) => ({ name, labels: { app } })) },
+    });
+  };
   const binding = (provider: KubernetesBinding['provider']): KubernetesBinding => ({
     workload: { name: 'npa', namespace: NS, selector: { app: 'npa' } },
     podTemplate: (revision) => ({
@@ -127,6 +175,10 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     (await objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', NS, { app: 'npa' }))
       .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}`)
       .sort();
+  const selectorHashIn = async (namespace: string, name: string) =>
+    (await objects.read<V1Service>({ apiVersion: 'v1', kind: 'Service', namespace, name }))?.spec?.selector?.[
+      'rollouts-pod-template-hash'
+    ];
   const selectorHash = async (name: string) =>
     (await objects.read<V1Service>({ apiVersion: 'v1', kind: 'Service', namespace: NS, name }))?.spec
       ?.selector?.['rollouts-pod-template-hash'];
@@ -210,40 +262,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
 
   it('should walk a canary with Istio VirtualService weights and DestinationRule subsets, abort it, and promote the next one', async () => {
     const ns = 'istio-agents';
-    const svc = (name: string): V1Service => ({ ...service(name), metadata: { name, namespace: ns } });
-    await objects.upsert(svc('wpa-stable'));
-    await objects.upsert(svc('wpa-canary'));
-    const vs: VirtualService = {
-      apiVersion: 'networking.istio.io/v1beta1',
-      kind: 'VirtualService',
-      metadata: { name: 'wpa', namespace: ns },
-      spec: {
-        hosts: ['wpa'],
-        http: [
-          {
-            name: 'primary',
-            route: [
-              { destination: { host: 'wpa', subset: 'stable' }, weight: 100 },
-              { destination: { host: 'wpa', subset: 'canary' }, weight: 0 },
-            ],
-          },
-        ],
-      },
-    };
-    const dr: DestinationRule = {
-      apiVersion: 'networking.istio.io/v1beta1',
-      kind: 'DestinationRule',
-      metadata: { name: 'wpa', namespace: ns },
-      spec: {
-        host: 'wpa',
-        subsets: [
-          { name: 'stable', labels: { app: 'wpa' } },
-          { name: 'canary', labels: { app: 'wpa' } },
-        ],
-      },
-    };
-    await objects.upsert(vs);
-    await objects.upsert(dr);
+    await istioObjects(ns, 'wpa');
     const istio = istioProvider(objects, {
       virtualServices: [{ name: 'wpa', routes: ['primary'] }],
       destinationRule: { name: 'wpa', canarySubsetName: 'canary', stableSubsetName: 'stable' },
@@ -386,5 +405,69 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
       .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}/${rs.status?.availableReplicas}`)
       .sort();
     expect(pods).toEqual(['api-ccc000=2/2', 'api-ddd000=2/2']);
+  });
+
+  // The NPA manifest is a reconstruction (test/fixtures/argo/npa-rollout.yaml says so): the seed's files are not public.
+  it('should run the NPA Argo Rollout manifest unchanged: its Istio canary walks every step to Healthy, its four AnalysisTemplates validate', async () => {
+    const file = join(import.meta.dirname, 'fixtures', 'argo', 'npa-rollout.yaml');
+    const docs = parseKubernetesSpecs([{ text: readFileSync(file, 'utf8'), file }]).flat();
+    const argo = docs.find(
+      (d): d is ArgoRollout => d.apiVersion === 'argoproj.io/v1alpha1' && d.kind === 'Rollout',
+    );
+    expect(argo).toBeDefined();
+    expect(docs.filter((d) => d.kind === 'AnalysisTemplate')).toHaveLength(4);
+    const converted = convertArgoRollout(argo!);
+    const { kubernetes: target } = converted;
+    const ns = target.namespace ?? 'default';
+    expect(target.trafficRouting.provider).toBe('istio');
+    const v1 = target.template as V1PodTemplateSpec;
+    const v2 = structuredClone(v1);
+    const container = v2.spec?.containers[0];
+    if (container) container.image = 'registry.example.com/agent-mesh/npa:2.5.0';
+    const hashes = [target.podTemplateHash ?? '', podTemplateHash(v2 as never)];
+    expect(hashes[0]).toMatch(/^[0-9a-z]{6,10}$/);
+    expect(hashes[1]).not.toBe(hashes[0]);
+
+    await istioObjects(ns, 'npa');
+    const engineSpec = {
+      ...converted.spec,
+      port: 8080,
+      template: { command: ['unused-on-kubernetes'] },
+    } as RolloutSpec;
+    const engine = new EngineOnKubernetes(
+      engineSpec,
+      new KubernetesDataPlane(objects),
+      bindingFor(target, objects, (revision) => (revision === 1 ? v1 : v2)),
+    );
+    engine.analysisPhase = 'Successful';
+    engine.stepMs = 15_000; // the manifest's 2m and 5m pauses in a few ticks of engine time
+    engine.addRevision(hashes[0]!);
+    await engine.until('Healthy on 2.4.0', () => engine.status.phase === 'Healthy');
+    engine.addRevision(hashes[1]!);
+    await engine.until(
+      'paused at the indefinite pause (50 %)',
+      () => engine.status.phase === 'Paused' && engine.status.currentStepIndex === 7,
+      80,
+    );
+    const vs = await objects.read<VirtualService>({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      namespace: ns,
+      name: 'npa',
+    });
+    expect(vs?.spec?.http?.[0]?.route?.map((d) => d.weight)).toEqual([50, 50]);
+    const dr = await objects.read<DestinationRule>({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'DestinationRule',
+      namespace: ns,
+      name: 'npa',
+    });
+    expect(dr?.spec?.subsets?.map((x) => x.labels?.['rollouts-pod-template-hash'])).toEqual(hashes);
+    engine.command('promote');
+    await engine.until(
+      'Healthy on 2.5.0',
+      () => engine.status.phase === 'Healthy' && engine.status.stableRevision === 2,
+    );
+    expect(await selectorHashIn(ns, 'npa-stable')).toBe(hashes[1]);
   });
 });

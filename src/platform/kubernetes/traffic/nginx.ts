@@ -23,7 +23,7 @@ export interface NginxRouting {
   stableIngress: string;
   /** @default nginx.ingress.kubernetes.io */
   annotationPrefix?: string;
-  /** Added to the canary Ingress (e.g. `canary-by-header`). */
+  /** Added to the canary Ingress under `annotationPrefix` (e.g. `canary-by-header: X-Canary`), as Argo does. */
   additionalIngressAnnotations?: Record<string, string>;
 }
 
@@ -35,7 +35,7 @@ function canaryIngressName(rollout: string, stableIngress: string): string {
 /**
  * As Argo Rollouts' NGINX traffic routing: the canary Ingress is the stable Ingress's spec with every
  * backend of the stable Service pointed at the canary Service, annotated `<prefix>/canary: "true"`
- * and `<prefix>/canary-weight: "<weight>"` (plus the additional annotations). Pure.
+ * and `<prefix>/canary-weight: "<weight>"` (plus the additional annotations, under the prefix). Pure.
  * @throws Error when the stable Ingress has no backend of the stable Service.
  */
 export function canaryIngress(
@@ -72,7 +72,9 @@ export function canaryIngress(
       namespace: target.namespace,
       annotations: {
         ...inherited,
-        ...routing.additionalIngressAnnotations,
+        ...Object.fromEntries(
+          Object.entries(routing.additionalIngressAnnotations ?? {}).map(([k, v]) => [`${prefix}/${k}`, v]),
+        ),
         [`${prefix}/canary`]: 'true',
         [`${prefix}/canary-weight`]: String(canary),
         [MANAGED_BY_ANNOTATION]: target.rollout,

@@ -171,7 +171,7 @@ describe('NGINX canary Ingress (as Argo Rollouts)', () => {
     expect(canary.metadata?.name).toBe('npa-npa-canary');
     expect(canary.metadata?.annotations).toEqual({
       'kubernetes.io/ingress.class': 'nginx',
-      'canary-by-header': 'X-Canary',
+      'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary',
       'nginx.ingress.kubernetes.io/canary': 'true',
       'nginx.ingress.kubernetes.io/canary-weight': '30',
       'argo-rollouts.argoproj.io/managed-by-rollouts': 'npa',
