@@ -22,14 +22,14 @@ async function stopServer(ctx: CliContext): Promise<boolean> {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `cutover server status` as text: the store, the lease, then one line per replica. */
-function formatServerStatus(status: ControlPlaneStatus): string {
+export function formatServerStatus(status: ControlPlaneStatus): string {
   const lines = [`store: ${status.store}`];
   const lease = status.lease;
   if (lease === null) {
     lines.push(
-      status.replicas.length > 0 || status.leader !== null
+      status.store.startsWith('sqlite:')
         ? 'lease: none (a single server on SQLite leads without one)'
-        : 'lease: none yet',
+        : 'lease: none yet (no replica has led)',
     );
   } else {
     const left = Math.max(0, lease.expiresAt - status.now);
