@@ -32,6 +32,7 @@ import {
   podTemplateHash,
 } from '../src/spec/index.js';
 import type { RolloutSpec } from '../src/spec/types.js';
+import { istioObjects } from './support/kube/cluster-objects.js';
 import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
 
 const NS = 'agents';
@@ -130,34 +131,6 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     metadata: { name, namespace: NS },
     spec: { selector: { app: 'npa' }, ports: [{ port: 80, targetPort: 8080 }] },
   });
-  /** `<app>-stable` and `<app>-canary` Services, a VirtualService `<app>` whose route `primary` splits by subset, its DestinationRule. */
-  const istioObjects = async (ns: string, app: string) => {
-    for (const name of [`${app}-stable`, `${app}-canary`])
-      await objects.upsert<V1Service>({ ...service(name), metadata: { name, namespace: ns } });
-    await objects.upsert<VirtualService>({
-      apiVersion: 'networking.istio.io/v1beta1',
-      kind: 'VirtualService',
-      metadata: { name: app, namespace: ns },
-      spec: {
-        hosts: [app],
-        http: [
-          {
-            name: 'primary',
-            route: [
-              { destination: { host: app, subset: 'stable' }, weight: 100 },
-              { destination: { host: app, subset: 'canary' }, weight: 0 },
-            ],
-          },
-        ],
-      },
-    });
-    await objects.upsert<DestinationRule>({
-      apiVersion: 'networking.istio.io/v1beta1',
-      kind: 'DestinationRule',
-      metadata: { name: app, namespace: ns },
-      spec: { host: app, subsets: ['stable', 'canary'].map((name) => ({ name, labels: { app } })) },
-    });
-  };
   const binding = (provider: KubernetesBinding['provider']): KubernetesBinding => ({
     workload: { name: 'npa', namespace: NS, selector: { app: 'npa' } },
     podTemplate: (revision) => ({
@@ -262,7 +235,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
 
   it('should walk a canary with Istio VirtualService weights and DestinationRule subsets, abort it, and promote the next one', async () => {
     const ns = 'istio-agents';
-    await istioObjects(ns, 'wpa');
+    await istioObjects(objects, ns, 'wpa');
     const istio = istioProvider(objects, {
       virtualServices: [{ name: 'wpa', routes: ['primary'] }],
       destinationRule: { name: 'wpa', canarySubsetName: 'canary', stableSubsetName: 'stable' },
@@ -428,7 +401,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     expect(hashes[0]).toMatch(/^[0-9a-z]{6,10}$/);
     expect(hashes[1]).not.toBe(hashes[0]);
 
-    await istioObjects(ns, 'npa');
+    await istioObjects(objects, ns, 'npa');
     const engineSpec = {
       ...converted.spec,
       port: 8080,

@@ -8,7 +8,6 @@ import {
 } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import {
-  type DataPlaneClient,
   type DataPlaneState,
   DataPlaneUnavailableError,
   type RolloutDataPlaneSpec,
@@ -32,6 +31,7 @@ import { dataPlaneMatches } from './desired-diff.js';
 import { RolloutNotFoundError } from './errors.js';
 import { HandoffDriver } from './handoff-driver.js';
 import { Mutex } from './mutex.js';
+import type { RolloutDataPlane } from './rollout-data-plane.js';
 
 /**
  * How the controller serves the feature flag ramps of canary updates (`setFlag` steps, held in
@@ -60,7 +60,8 @@ export interface FlagRampServing {
 
 export interface ControllerOptions {
   store: Store;
-  dataPlane: DataPlaneClient;
+  /** The platform's data plane: the local router's client, or the kubernetes platform's. */
+  dataPlane: RolloutDataPlane;
   clock: Clock;
   logger: Logger;
   /** Period of the level-triggered reconcile loop, ms. @default 200 */
@@ -77,7 +78,7 @@ export interface ControllerOptions {
    * predecessor left running) and returns its client; the next reconcile re-sends every rollout's
    * desired state.
    */
-  restartDataPlane?: () => Promise<DataPlaneClient>;
+  restartDataPlane?: () => Promise<RolloutDataPlane>;
   /** Called after every reconcile pass with its duration, seconds (for the /metrics histogram). */
   onReconcile?: (durationSeconds: number) => void;
   /** Backups of stateful Rollouts' state directories (taken before each update). */
@@ -101,6 +102,8 @@ export interface ControllerOptions {
 /** What the controller last wrote for a Rollout, and to which data plane. */
 interface Written {
   spec: RolloutDataPlaneSpec;
+  /** The stable revision the spec was written with. */
+  stableRevision: number | null;
   /** The data plane's identity (supervisor pid and start time). */
   dataPlane: string;
   /** The router process that took the write. */
@@ -496,17 +499,20 @@ export class Controller {
     // carried out, so status on disk is never ahead of reality. A crash in between leaves it behind
     // by these idempotent actions, which the next reconcile decides again from the same facts.
     for (const action of result.actions) await this.#perform(rollout, action, now);
-    if (dataPlaneMatches(result.desired, observedDp)) {
-      this.#remember(rollout.name, result.desired, dataPlane);
+    const written = this.#written.get(rollout.name);
+    // The kubernetes platform pins its stable Service to the stable revision, which the desired
+    // state does not carry: a promotion that changes nothing else is still written.
+    const stableMoved = written !== undefined && written.stableRevision !== result.status.stableRevision;
+    if (dataPlaneMatches(result.desired, observedDp) && !stableMoved) {
+      this.#remember(rollout.name, result.desired, result.status.stableRevision, dataPlane);
     } else {
-      const written = this.#written.get(rollout.name);
       const drift = this.#drift(written, observedDp, dataPlane);
       // Drift while the desired state is what was written: left to the drift pass, which reports it
       // and, under `driftPolicy: remediate`, restores it. A new desired state (the controller's own
       // change) is written whole, replacing the drift, which is reported first.
       if (drift.length === 0 || !dataPlaneMatches(result.desired, asObserved(written!.spec))) {
         if (drift.length > 0) await this.#o.onDriftOverwritten?.(rollout.name, drift);
-        await this.#write(result.desired, dataPlane);
+        await this.#write(result.desired, result.status.stableRevision, dataPlane);
       }
     }
     if (result.status.updatedAt !== rollout.status.updatedAt || events.length > 0) {
@@ -522,7 +528,12 @@ export class Controller {
    * state written before is forgotten (`forget`: a reconcile's write, whose next try writes as after
    * a start) or kept (a restore's: the drift stays drift).
    */
-  async #write(spec: RolloutDataPlaneSpec, dataPlane: DataPlaneState, forget = true): Promise<void> {
+  async #write(
+    spec: RolloutDataPlaneSpec,
+    stableRevision: number | null,
+    dataPlane: DataPlaneState,
+    forget = true,
+  ): Promise<void> {
     const materialize = this.#o.materialize;
     const desired =
       materialize === undefined
@@ -534,17 +545,27 @@ export class Controller {
             ),
           };
     try {
-      await this.#o.dataPlane.apply(desired);
+      await this.#o.dataPlane.apply(desired, { stableRevision });
     } catch (error) {
       // The data plane's state is unknown now: the next reconcile writes again, as after a start.
       if (forget) this.#written.delete(spec.rollout);
       throw error;
     }
-    this.#remember(spec.rollout, spec, dataPlane);
+    this.#remember(spec.rollout, spec, stableRevision, dataPlane);
   }
 
-  #remember(name: string, spec: RolloutDataPlaneSpec, dataPlane: DataPlaneState): void {
-    this.#written.set(name, { spec, dataPlane: identityOf(dataPlane), routerPid: dataPlane.routerPid });
+  #remember(
+    name: string,
+    spec: RolloutDataPlaneSpec,
+    stableRevision: number | null,
+    dataPlane: DataPlaneState,
+  ): void {
+    this.#written.set(name, {
+      spec,
+      stableRevision,
+      dataPlane: identityOf(dataPlane),
+      routerPid: dataPlane.routerPid,
+    });
   }
 
   /**
@@ -597,7 +618,7 @@ export class Controller {
         state.rollouts.find((r) => r.rollout === rollout),
         state,
       );
-      if (findings.length > 0) await this.#write(written.spec, state, false);
+      if (findings.length > 0) await this.#write(written.spec, written.stableRevision, state, false);
       return findings;
     });
   }

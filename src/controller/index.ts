@@ -7,3 +7,4 @@ export {
 export { dataPlaneMatches } from './desired-diff.js';
 export { RolloutNotFoundError } from './errors.js';
 export { Mutex } from './mutex.js';
+export type { RolloutDataPlane } from './rollout-data-plane.js';

@@ -36,3 +36,17 @@ export class StateBackupError extends PlatformError {
     super('CUTOVER_E_STATE_BACKUP', message, options);
   }
 }
+
+/**
+ * A builtin metric (`builtin: error-rate | request-rate | latency | ...`) measured on the kubernetes
+ * platform: those come from cutover's router, which runs on the local platform only; on Kubernetes
+ * the same measures come from Prometheus (docs/kubernetes.md gives the queries per provider).
+ */
+export class BuiltinMetricsUnavailableError extends PlatformError {
+  constructor(rollout: string) {
+    super(
+      'CUTOVER_E_BUILTIN_METRICS_UNAVAILABLE',
+      `Rollout ${rollout} runs on the kubernetes platform: builtin metrics come from cutover's router, which does not carry its traffic; measure it with the prometheus provider (docs/kubernetes.md lists the queries per traffic provider)`,
+    );
+  }
+}

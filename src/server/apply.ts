@@ -33,6 +33,7 @@ import {
   templateHash,
 } from '../spec/index.js';
 import type { NewEvent, RolloutApplyResult, Store, StoredRollout } from '../store/index.js';
+import { applyKubernetesSpecs } from './apply-kubernetes.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
 import { featureFlagConflicts } from './feature-flag-sync.js';
@@ -74,6 +75,11 @@ export interface SpecApplierOptions {
    * throws (errors are the callee's to handle).
    */
   onRolloutsApplied?: (results: readonly RolloutApplyResult[]) => Promise<void>;
+  /**
+   * The platform Rollouts run on: `kubernetes` takes Argo Rollouts (see `applyKubernetesSpecs`)
+   * and refuses cutover's own. @default "local"
+   */
+  platform?: 'local' | 'kubernetes';
 }
 
 /**
@@ -108,6 +114,13 @@ export class SpecApplier {
       name: t.metadata.name,
       clusterScope: t.kind === 'ClusterAnalysisTemplate',
     }));
+    if (this.options.platform === 'kubernetes') {
+      const applied = await controller.exclusive(() =>
+        applyKubernetesSpecs(this.options, { text, file, actor, role, knownTemplates: known }),
+      );
+      if (applied.featureFlags.length > 0) await this.options.onFeatureFlagsApplied?.();
+      return applied;
+    }
     const applied = await controller.exclusive(async () => {
       const existing = await store.listRollouts();
       const portOwners = new Map<number, string>();

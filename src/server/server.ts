@@ -15,6 +15,7 @@ import { DataPlaneClient, ensureDataPlane, privateDirectory } from '../dataplane
 import { StateBackups } from '../platform/index.js';
 import { ReleaseService } from '../release/index.js';
 import { kekPath, loadKeks } from '../secret/envelope.js';
+import type { LocalTemplate } from '../spec/index.js';
 import {
   describeStoreLocation,
   openStore,
@@ -40,6 +41,7 @@ import { registerLeaderForward } from './leader-forward.js';
 import { leaseDurationMs } from './lease-settings.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, dataDirectoryEntry, type HomePaths, homePaths, type ServerInfo } from './paths.js';
+import { clusterDataPlane, type PlatformName, serverPlatform } from './platform-setting.js';
 import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
@@ -79,6 +81,12 @@ export interface ServerOptions {
    * @default $CUTOVER_STORE, else SQLite at `$CUTOVER_HOME/cutover.db`
    */
   store?: string;
+  /**
+   * Where Rollouts run: `local` (processes behind cutover's router) or `kubernetes` (Argo Rollouts
+   * on the cluster of the kubeconfig: `$KUBECONFIG`, else `~/.kube/config`, else in-cluster).
+   * @default $CUTOVER_PLATFORM, else "local"
+   */
+  platform?: PlatformName;
   /** Controller lease duration on PostgreSQL, ms. @default $CUTOVER_LEASE_DURATION_SECONDS × 1000, else 8000 */
   leaseDurationMs?: number;
   /**
@@ -130,6 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.logger ?? pino({ level: process.env.CUTOVER_LOG_LEVEL ?? 'info' }, new SafeLogDestination(1));
   // Read first: a setting the server cannot use stops it before it holds anything.
   const drift = driftSettings(process.env);
+  const platform = options.platform ?? serverPlatform(process.env['CUTOVER_PLATFORM']);
   const leaseMs = replicated ? (options.leaseDurationMs ?? leaseDurationMs(process.env)) : undefined;
   const store = await openStore(location);
   const self = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -156,20 +165,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const keks = loadKeks(kekPath(paths.home));
   const configs = new ConfigService(store, keks.current, keks.pending === undefined ? [] : [keks.pending]);
   const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
+  // On Kubernetes the Rollouts run on the cluster; the local data plane still serves feature flags.
+  const cluster = platform === 'kubernetes' ? await clusterDataPlane(store, clock) : undefined;
   const controller: Controller = new Controller({
     store,
-    dataPlane,
     flags: flagSync,
     clock,
     logger,
-    restartDataPlane: async () => {
-      dataPlane = (await connect()).client;
-      return dataPlane;
-    },
+    ...(cluster !== undefined
+      ? { dataPlane: cluster }
+      : {
+          dataPlane,
+          restartDataPlane: async () => {
+            dataPlane = (await connect()).client;
+            return dataPlane;
+          },
+          stateBackups,
+          materialize: (template: LocalTemplate) => configs.materialize(template),
+        }),
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
     analysisEnvAllow,
-    stateBackups,
-    materialize: (template) => configs.materialize(template),
     onDriftOverwritten: (rollout, findings) => detector.overwritten(rollout, findings),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
@@ -193,6 +208,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     analysisEnvAllow,
     stateBackups,
     configs,
+    platform,
     // Served within the apply's answer; a data plane that does not take them gets them at the next check.
     onRolloutsApplied: (results) => detector.revisionsCreated(results),
     onFeatureFlagsApplied: () =>
@@ -227,7 +243,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (token !== undefined && store instanceof PostgresStore) store.setFence(token);
     controller.start();
     flagSync.start();
-    detector.start();
+    // Drift detection compares the local data plane and working directories (docs/drift.md).
+    if (platform === 'local') detector.start();
     // The ReleaseManager's clock: releases waiting for a window start when it opens.
     releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
     const rotationCheckMs = Number(

@@ -1,3 +1,5 @@
+import type { PodTemplateSpec } from './argo-rollout-types.js';
+import type { KubernetesRolloutTarget } from './kubernetes-rollout-target.js';
 import type { NotificationChannel } from './release-types.js';
 /**
  * Resource shapes of cutover's spec (YAML, `apiVersion: cutover.dev/v1alpha1`). Field names and
@@ -139,6 +141,13 @@ export interface LocalTemplate {
    * were resolved in (kept so that a later ConfigMap or Secret change re-pins it the same way).
    */
   refEnvironment?: string;
+  /**
+   * Set by cutover at apply on the kubernetes platform, never in a cutover spec: the revision's pod
+   * template (an Argo Rollout's `spec.template`), which its ReplicaSet runs; the revision's hash is
+   * Argo's `rollouts-pod-template-hash` of it. The other fields are then derived from its first
+   * container (`command` + `args`, else the image; literal `env` values) for display only.
+   */
+  podTemplate?: PodTemplateSpec;
   /**
    * As Kubernetes' startupProbe: readiness and liveness probes do not run until it has passed once;
    * a replica that does not pass it within `initialDelaySeconds + failureThreshold × periodSeconds`
@@ -473,6 +482,12 @@ export interface RolloutSpec {
   stateful?: StatefulSpec;
   /** The coordination handoff cutover speaks to the old and the new revision. */
   handoff?: Handoff;
+  /**
+   * Set by cutover at apply on the kubernetes platform (an Argo Rollout, see `storedArgoRollout`),
+   * never in a cutover spec: where its ReplicaSets run, its Services and traffic provider. Its pod
+   * template is each revision's (`LocalTemplate.podTemplate`), not kept here.
+   */
+  kubernetes?: Omit<KubernetesRolloutTarget, 'template'>;
   /** How the router treats the Rollout's replicas, with Istio DestinationRule's names. */
   trafficPolicy?: TrafficPolicy;
   /**

@@ -66,7 +66,11 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       '--store <location>',
       'postgres://USER@HOST:PORT/DATABASE (several replicas may share it; one leads), sqlite:PATH or a path; default $CUTOVER_STORE, else $CUTOVER_HOME/cutover.db',
     )
-    .action(async (opts: { port?: string; store?: string }) => {
+    .option(
+      '--platform <platform>',
+      "where Rollouts run: local (processes behind cutover's router) or kubernetes (Argo Rollouts on the cluster of $KUBECONFIG); default $CUTOVER_PLATFORM, else local",
+    )
+    .action(async (opts: { port?: string; store?: string; platform?: string }) => {
       const port = opts.port ?? process.env.CUTOVER_API_PORT;
       const given = port !== undefined && port !== '';
       if (given && !(/^\d+$/.test(port) && Number(port) <= 65_535)) {
@@ -77,9 +81,13 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
         );
       }
       // Loaded here: every other command starts faster without the server's modules.
-      const { startServer } = await import('../../server/server.js');
+      const [{ startServer }, { serverPlatform }] = await Promise.all([
+        import('../../server/server.js'),
+        import('../../server/platform-setting.js'),
+      ]);
       const running = await startServer({
         home: ctx.paths.home,
+        ...(opts.platform !== undefined ? { platform: serverPlatform(opts.platform, '--platform') } : {}),
         ...(given ? { port: Number(port) } : {}),
         ...(opts.store !== undefined ? { store: opts.store } : {}),
       });

@@ -1,5 +1,6 @@
-/** The Kubernetes platform (issue 15, part 3; not driven by the controller yet: docs/kubernetes.md). */
+/** The Kubernetes platform (`cutover server --platform kubernetes`, docs/kubernetes.md). */
 export { bindingFor } from './binding.js';
+export { KubernetesClusterDataPlane } from './cluster-data-plane.js';
 export { KubeObjectNotFoundError, KubeObjects, type ObjectRef } from './kube-objects.js';
 export { type KubernetesBinding, KubernetesDataPlane } from './kubernetes-data-plane.js';
 export { POD_TEMPLATE_HASH_LABEL } from './labels.js';

@@ -174,6 +174,11 @@ export class KubernetesDataPlane {
     return counts;
   }
 
+  /** Deletes every ReplicaSet of the Rollout (as Kubernetes' garbage collector after Argo's Rollout is deleted). */
+  async remove(binding: KubernetesBinding): Promise<void> {
+    await this.#removeUndesired(binding.workload, new Set());
+  }
+
   async #replicaSets(workload: KubernetesBinding['workload']): Promise<V1ReplicaSet[]> {
     return this.objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', workload.namespace, workload.selector);
   }

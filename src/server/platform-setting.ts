@@ -1,0 +1,38 @@
+import type { Clock } from '../clock/index.js';
+import type { RolloutDataPlane } from '../controller/index.js';
+import type { Store } from '../store/index.js';
+import { ServerConfigError } from './errors.js';
+
+/** Where Rollouts run: local processes behind cutover's router, or a Kubernetes cluster. */
+export type PlatformName = 'local' | 'kubernetes';
+
+/**
+ * The platform from `cutover server --platform` or `$CUTOVER_PLATFORM`.
+ * @returns `local` when neither is given.
+ * @throws ServerConfigError `CUTOVER_E_SERVER_CONFIG` for any other value than `local` or `kubernetes`.
+ */
+export function serverPlatform(value: string | undefined, setting = 'CUTOVER_PLATFORM'): PlatformName {
+  if (value === undefined || value.trim() === '') return 'local';
+  if (value === 'local' || value === 'kubernetes') return value;
+  throw new ServerConfigError(setting, `expected local or kubernetes, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The controller's data plane on the kubernetes platform, for the cluster of the default kubeconfig
+ * (`$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), as kubectl finds it.
+ * `@kubernetes/client-node` is loaded only here: a local server starts without it.
+ * @throws the kubeconfig's errors (unreadable or invalid file).
+ */
+export async function clusterDataPlane(store: Store, clock: Clock): Promise<RolloutDataPlane> {
+  const [{ KubeConfig }, { KubeObjects, KubernetesClusterDataPlane }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../platform/kubernetes/index.js'),
+  ]);
+  const config = new KubeConfig();
+  config.loadFromDefault();
+  return new KubernetesClusterDataPlane({
+    objects: new KubeObjects(config),
+    rollout: (name) => store.getRollout(name),
+    now: () => clock.now(),
+  });
+}

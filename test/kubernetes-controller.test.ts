@@ -1,0 +1,201 @@
+/**
+ * `cutover server --platform kubernetes` against the simulated Kubernetes API server (there is no
+ * cluster on these machines; docs/kubernetes.md says what was and was not run against a real one):
+ * the real control plane process, its controller and CLI, Argo Rollouts applied unchanged.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
+import type { HttpRoute } from '../src/platform/kubernetes/traffic/gateway-api.js';
+import { CutoverEnv, waitUntil } from './support/cutover-env.js';
+import { gatewayObjects, istioObjects } from './support/kube/cluster-objects.js';
+import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
+
+const NS = 'agents';
+
+/** An Argo Rollout with a Gateway API canary, as a team writes it for Argo Rollouts. */
+function webRollout(image: string): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: NS },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: [{ name: 'web', image, args: ['--listen', ':8080'], ports: [{ containerPort: 8080 }] }],
+        },
+      },
+      strategy: {
+        canary: {
+          stableService: 'web-stable',
+          canaryService: 'web-canary',
+          scaleDownDelaySeconds: 1,
+          trafficRouting: {
+            plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web', namespace: NS } },
+          },
+          steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }],
+        },
+      },
+    },
+  };
+}
+
+describe('the control plane on the kubernetes platform (simulated Kubernetes API server)', () => {
+  let api: SimulatedKubeApi;
+  let objects: KubeObjects;
+  const env = CutoverEnv.create('cutover-k8s-');
+
+  beforeAll(async () => {
+    api = await startSimulatedKubeApi();
+    const config = new KubeConfig();
+    config.loadFromString(api.kubeconfig());
+    objects = new KubeObjects(config);
+    env.env['KUBECONFIG'] = env.write('kubeconfig.yaml', api.kubeconfig());
+    env.env['CUTOVER_PLATFORM'] = 'kubernetes';
+    await gatewayObjects(objects, NS, 'web');
+  });
+  afterAll(async () => {
+    await env.cleanup();
+    await api.close();
+  });
+
+  const weights = () =>
+    (
+      api.get('httproutes.gateway.networking.k8s.io', NS, 'web') as HttpRoute | undefined
+    )?.spec?.rules?.[0]?.backendRefs?.map((b) => b.weight);
+  const selectorHash = (service: string) =>
+    (api.get('services', NS, service) as V1Service | undefined)?.spec?.selector?.[
+      'rollouts-pod-template-hash'
+    ];
+  /** `<name>=<replicas>/<available>` of the Rollout's ReplicaSets, sorted. */
+  const replicaSets = (app: string, ns = NS) =>
+    (api.objects('replicasets.apps', ns) as V1ReplicaSet[])
+      .filter(
+        (rs) =>
+          rs.metadata?.labels?.['app'] === app || rs.metadata?.labels?.['app.kubernetes.io/name'] === app,
+      )
+      .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}/${rs.status?.availableReplicas ?? 0}`)
+      .sort();
+  const hashOf = (revision: number) =>
+    (api.objects('replicasets.apps', NS) as V1ReplicaSet[]).find(
+      (rs) => rs.metadata?.annotations?.['rollout.argoproj.io/revision'] === String(revision),
+    )?.metadata?.labels?.['rollouts-pod-template-hash'];
+
+  it('should walk an Argo Rollout canary on the cluster: HTTPRoute weights per step, promote and abort from the CLI', async () => {
+    await env.applyOk(stringify(webRollout('registry.example.com/web:1.0.0')), 'web.yaml');
+    await env.waitForRollout('web', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 1, {
+      what: 'Healthy on revision 1',
+    });
+    const h1 = hashOf(1);
+    expect(h1).toMatch(/^[0-9a-z]{6,10}$/);
+    expect(replicaSets('web')).toEqual([`web-${h1}=4/4`]);
+    expect(selectorHash('web-stable')).toBe(h1);
+
+    // A new image: revision 2 at 20 %, paused; the HTTPRoute holds 80/20.
+    await env.applyOk(stringify(webRollout('registry.example.com/web:1.1.0')), 'web.yaml');
+    await env.waitForRollout(
+      'web',
+      (r) => r.status.phase === 'Paused' && r.status.currentRevision === 2 && r.status.currentStepIndex === 1,
+      { what: 'paused at 20 %' },
+    );
+    const h2 = hashOf(2);
+    expect(h2).not.toBe(h1);
+    await waitUntil(() => JSON.stringify(weights()) === '[80,20]', {
+      what: 'the route at 80/20',
+      timeoutMs: 10_000,
+    });
+    expect(selectorHash('web-canary')).toBe(h2);
+    expect(selectorHash('web-stable')).toBe(h1);
+
+    await env.cliOk(['promote', 'web']);
+    await env.waitForRollout('web', (r) => r.status.phase === 'Paused' && r.status.currentStepIndex === 3, {
+      what: 'paused at 50 %',
+    });
+    expect(weights()).toEqual([50, 50]);
+    await env.cliOk(['promote', 'web']);
+    await env.waitForRollout('web', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2, {
+      what: 'Healthy on revision 2',
+    });
+    expect(selectorHash('web-stable')).toBe(h2);
+    expect(weights()).toEqual([100, 0]);
+    // As Argo: after scaleDownDelaySeconds the old ReplicaSet is scaled to 0 (kept or deleted).
+    await waitUntil(() => replicaSets('web').every((rs) => rs === `web-${h2}=4/4` || rs.endsWith('=0/0')), {
+      what: 'the old ReplicaSet scaled down',
+      timeoutMs: 20_000,
+      describe: () => replicaSets('web').join(' '),
+    });
+
+    // Revision 3 aborted at 20 %: every request back to stable, revision 2's pods untouched.
+    await env.applyOk(stringify(webRollout('registry.example.com/web:1.2.0')), 'web.yaml');
+    await env.waitForRollout('web', (r) => r.status.phase === 'Paused' && r.status.currentRevision === 3, {
+      what: 'paused at 20 % on revision 3',
+    });
+    await waitUntil(() => JSON.stringify(weights()) === '[80,20]', {
+      what: 'the route at 80/20 again',
+      timeoutMs: 10_000,
+    });
+    await env.cliOk(['abort', 'web']);
+    await env.waitForRollout('web', (r) => r.status.abort && r.status.phase === 'Degraded', {
+      what: 'aborted',
+    });
+    await waitUntil(() => JSON.stringify(weights()) === '[100,0]', {
+      what: 'the route back at 100/0',
+      timeoutMs: 10_000,
+    });
+    expect(selectorHash('web-stable')).toBe(h2);
+    const history = await env.history('web');
+    expect(history.events.filter((e) => e.reason === 'RolloutAborted')).toHaveLength(1);
+  }, 120_000);
+
+  it("should apply the seed's NPA Argo Rollout and its four AnalysisTemplates unchanged, and run its pods", async () => {
+    // The cluster's own objects the manifest names (a team has them before its first rollout).
+    const ns = 'agent-mesh';
+    await istioObjects(objects, ns, 'npa');
+    const file = join(import.meta.dirname, 'fixtures', 'argo', 'npa-rollout.yaml');
+    const text = readFileSync(file, 'utf8');
+    const applied = await env.applyOk(text, 'npa-rollout.yaml');
+    expect(applied.stdout).toContain('npa');
+    const listed = await env.cliOk(['list', 'analysistemplates']);
+    for (const name of ['npa-error-rate', 'npa-latency', 'npa-coordination-ready', 'npa-plan-quality'])
+      expect(listed.stdout).toContain(name);
+    await env.waitForRollout('npa', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 1, {
+      what: 'npa Healthy on revision 1',
+    });
+    const npa = await env.getRollout('npa');
+    expect(npa.spec['kubernetes']).toMatchObject({ namespace: ns, trafficRouting: { provider: 'istio' } });
+    const hash = (api.objects('replicasets.apps', ns) as V1ReplicaSet[])[0]?.metadata?.labels?.[
+      'rollouts-pod-template-hash'
+    ];
+    expect(replicaSets('npa', ns)).toEqual([`npa-${hash}=${npa.spec['replicas']}/${npa.spec['replicas']}`]);
+    expect((api.get('services', ns, 'npa-stable') as V1Service).spec?.selector).toEqual({
+      app: 'npa',
+      'rollouts-pod-template-hash': hash,
+    });
+  }, 60_000);
+
+  it('should refuse a cutover.dev Rollout on the kubernetes platform with the reason, storing nothing', async () => {
+    const local = {
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'local-web' },
+      spec: {
+        port: 18080,
+        template: { command: ['node', 'server.js'] },
+        strategy: { canary: { steps: [{ setWeight: 50 }] } },
+      },
+    };
+    const result = await env.apply(stringify(local), 'local.yaml');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('local.yaml');
+    expect(result.stderr).toContain('kind');
+    expect(result.stderr).toContain('on the kubernetes platform apply an Argo Rollout');
+    const listed = await env.cli(['get', 'rollout', 'local-web']);
+    expect(listed.code).not.toBe(0);
+  });
+});
