@@ -12,7 +12,11 @@ import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
 import type { HttpRoute } from '../src/platform/kubernetes/traffic/gateway-api.js';
 import { CutoverEnv, waitUntil } from './support/cutover-env.js';
 import { gatewayObjects, istioObjects } from './support/kube/cluster-objects.js';
-import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
+import {
+  JOB_OUTCOME_ANNOTATION,
+  type SimulatedKubeApi,
+  startSimulatedKubeApi,
+} from './support/simulated-kube-api.js';
 
 const NS = 'agents';
 
@@ -151,6 +155,98 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     expect(selectorHash('web-stable')).toBe(h2);
     const history = await env.history('web');
     expect(history.events.filter((e) => e.reason === 'RolloutAborted')).toHaveLength(1);
+  }, 120_000);
+
+  it('should run Argo Job-form analysis as Kubernetes Jobs in the Rollout namespace: a complete Job passes, a failed Job aborts', async () => {
+    await gatewayObjects(objects, NS, 'api');
+    const jobTemplate = (name: string, outcome: 'Complete' | 'Failed') => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name, namespace: NS },
+      spec: {
+        metrics: [
+          {
+            name: 'smoke',
+            provider: {
+              job: {
+                metadata: { annotations: { [JOB_OUTCOME_ANNOTATION]: outcome } },
+                spec: {
+                  backoffLimit: 0,
+                  template: {
+                    spec: {
+                      containers: [
+                        { name: 'check', image: 'alpine:3.8', command: ['sh', '-c'], args: ['exit 0'] },
+                      ],
+                      restartPolicy: 'Never',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const rollout = (image: string) => {
+      const r = webRollout(image) as {
+        metadata: { name: string };
+        spec: Record<string, unknown> & { template: { metadata: { labels: Record<string, string> } } };
+      };
+      r.metadata.name = 'api';
+      r.spec['selector'] = { matchLabels: { app: 'api' } };
+      r.spec.template.metadata.labels = { app: 'api' };
+      r.spec['strategy'] = {
+        canary: {
+          stableService: 'api-stable',
+          canaryService: 'api-canary',
+          trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'api', namespace: NS } } },
+          steps: [
+            { setWeight: 20 },
+            { analysis: { templates: [{ templateName: 'job-passes' }] } },
+            { setWeight: 50 },
+            { analysis: { templates: [{ templateName: 'job-fails' }] } },
+          ],
+        },
+      };
+      return r;
+    };
+    const docs = (image: string) =>
+      [jobTemplate('job-passes', 'Complete'), jobTemplate('job-fails', 'Failed'), rollout(image)]
+        .map((d) => stringify(d))
+        .join('---\n');
+    await env.applyOk(docs('registry.example.com/api:1'), 'api.yaml');
+    await env.waitForRollout('api', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 1, {
+      what: 'api Healthy on revision 1',
+    });
+    await env.applyOk(docs('registry.example.com/api:2'), 'api.yaml');
+    await env.waitForRollout('api', (r) => r.status.abort && r.status.phase === 'Degraded', {
+      what: 'api aborted by the failed Job',
+      timeoutMs: 60_000,
+    });
+    const routeWeights = () =>
+      (
+        api.get('httproutes.gateway.networking.k8s.io', NS, 'api') as HttpRoute | undefined
+      )?.spec?.rules?.[0]?.backendRefs?.map((b) => b.weight);
+    await waitUntil(() => JSON.stringify(routeWeights()) === '[100,0]', {
+      what: 'api back at 100/0',
+      timeoutMs: 10_000,
+    });
+    const jobs = api
+      .objects('jobs.batch', NS)
+      .filter((j) => j.metadata.annotations?.['analysisrun.argoproj.io/name']?.startsWith('api-'));
+    const outcomes = jobs.map((j) => [
+      j.metadata.annotations?.[JOB_OUTCOME_ANNOTATION],
+      (j.status as { conditions?: { type: string }[] })?.conditions?.[0]?.type,
+    ]);
+    expect(outcomes).toEqual([
+      ['Complete', 'Complete'],
+      ['Failed', 'Failed'],
+    ]);
+    const history = await env.history('api');
+    const aborted = history.events.find((e) => e.reason === 'RolloutAborted');
+    expect(aborted?.message).toContain('failed');
+    // The image is pulled on this platform: no JobImageNotPulled event.
+    expect(history.events.some((e) => e.reason === 'JobImageNotPulled')).toBe(false);
   }, 120_000);
 
   it("should apply the seed's NPA Argo Rollout and its four AnalysisTemplates unchanged, and run its pods", async () => {

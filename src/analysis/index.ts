@@ -74,11 +74,15 @@ export {
   type MeasureContext,
   type MetricProviderPlugin,
   type MetricProviderRegistry,
+  providerConfig,
   providerTypes,
+  verdict,
 } from './providers/index.js';
+export { jobProvider } from './providers/job/job-provider.js';
 export {
   DEFAULT_BACKOFF_LIMIT,
   expandDependentVars,
+  isKubernetesJob,
   type JobImageNotPulled,
   jobImagesNotPulled,
 } from './providers/job/kubernetes-job.js';

@@ -4,6 +4,7 @@ import {
   AnalysisRunner,
   buildAnalysisRun,
   jobImagesNotPulled,
+  type MetricProviderRegistry,
   terminateRun,
 } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
@@ -97,6 +98,13 @@ export interface ControllerOptions {
    * the drift, which is reported then (drift detection's `DriftDetected`).
    */
   onDriftOverwritten?: (rollout: string, findings: DriftFinding[]) => Promise<void>;
+  /** The metric providers of AnalysisRuns (the kubernetes platform's runs Argo's Job form as Jobs). @default DEFAULT_PROVIDER_REGISTRY */
+  providers?: MetricProviderRegistry;
+  /**
+   * Whether Argo's Job-form metrics run locally (the image is not pulled): a `JobImageNotPulled`
+   * event per such metric of each new AnalysisRun. @default true (the local platform)
+   */
+  localJobs?: boolean;
 }
 
 /** What the controller last wrote for a Rollout, and to which data plane. */
@@ -152,23 +160,19 @@ const OUTLIER_EJECTED = 'OutlierEjected';
 /** Event reason of requests cut by a stopping replica's grace period. */
 const STREAMS_CUT = 'StreamsCut';
 
+/** Options the controller keeps unset when not given. */
+type OptionalOption =
+  | 'restartDataPlane'
+  | 'onReconcile'
+  | 'stateBackups'
+  | 'materialize'
+  | 'flags'
+  | 'onDriftOverwritten'
+  | 'localJobs';
+
 export class Controller {
-  readonly #o: Required<
-    Omit<
-      ControllerOptions,
-      | 'env'
-      | 'restartDataPlane'
-      | 'onReconcile'
-      | 'stateBackups'
-      | 'materialize'
-      | 'flags'
-      | 'onDriftOverwritten'
-    >
-  > &
-    Pick<
-      ControllerOptions,
-      'restartDataPlane' | 'onReconcile' | 'stateBackups' | 'materialize' | 'flags' | 'onDriftOverwritten'
-    > & {
+  readonly #o: Required<Omit<ControllerOptions, 'env' | 'providers' | OptionalOption>> &
+    Pick<ControllerOptions, OptionalOption> & {
       env: Record<string, string | undefined>;
     };
   readonly #lock = new Mutex();
@@ -203,6 +207,7 @@ export class Controller {
     this.#o = { intervalMs: 200, env: process.env, analysisEnvAllow: [], ...options };
     this.#runner = new AnalysisRunner({
       clock: options.clock,
+      ...(options.providers !== undefined ? { providers: options.providers } : {}),
       argSources: { env: this.#o.env, envAllow: this.#o.analysisEnvAllow },
       stats: (run, revision, windowSeconds, quantile, set) =>
         this.#o.dataPlane.stats(run.rollout, revision, windowSeconds, quantile, set),
@@ -692,7 +697,7 @@ export class Controller {
     // A repeated action (after a crash) finds its run stored and records nothing twice.
     const fresh = (await this.#o.store.getAnalysisRun(run.name)) === undefined;
     await this.#o.store.createAnalysisRun(run, now);
-    if (fresh) await this.#o.store.appendEvents(jobImageEvents(run, now));
+    if (fresh && this.#o.localJobs !== false) await this.#o.store.appendEvents(jobImageEvents(run, now));
   }
 
   /** Takes due measurements of every active run, each run at most once at a time. */

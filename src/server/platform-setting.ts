@@ -1,3 +1,8 @@
+import {
+  createProviderRegistry,
+  DEFAULT_PROVIDER_REGISTRY,
+  type MetricProviderRegistry,
+} from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import type { RolloutDataPlane } from '../controller/index.js';
 import type { Store } from '../store/index.js';
@@ -17,22 +22,40 @@ export function serverPlatform(value: string | undefined, setting = 'CUTOVER_PLA
   throw new ServerConfigError(setting, `expected local or kubernetes, got ${JSON.stringify(value)}`);
 }
 
+/** What the controller runs on the kubernetes platform instead of the local platform's. */
+export interface ClusterPlatform {
+  dataPlane: RolloutDataPlane;
+  /** The default providers with `job` running Argo's Job form as Kubernetes Jobs. */
+  providers: MetricProviderRegistry;
+}
+
 /**
- * The controller's data plane on the kubernetes platform, for the cluster of the default kubeconfig
- * (`$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service account), as kubectl finds it.
- * `@kubernetes/client-node` is loaded only here: a local server starts without it.
+ * The controller's data plane and metric providers on the kubernetes platform, for the cluster of
+ * the default kubeconfig (`$KUBECONFIG`, else `~/.kube/config`, else the in-cluster service
+ * account), as kubectl finds it. `@kubernetes/client-node` is loaded only here: a local server
+ * starts without it.
  * @throws the kubeconfig's errors (unreadable or invalid file).
  */
-export async function clusterDataPlane(store: Store, clock: Clock): Promise<RolloutDataPlane> {
-  const [{ KubeConfig }, { KubeObjects, KubernetesClusterDataPlane }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('../platform/kubernetes/index.js'),
-  ]);
+export async function clusterPlatform(store: Store, clock: Clock): Promise<ClusterPlatform> {
+  const [{ KubeConfig }, { KubeObjects, KubernetesClusterDataPlane, clusterJobProvider }] = await Promise.all(
+    [import('@kubernetes/client-node'), import('../platform/kubernetes/index.js')],
+  );
   const config = new KubeConfig();
   config.loadFromDefault();
-  return new KubernetesClusterDataPlane({
-    objects: new KubeObjects(config),
-    rollout: (name) => store.getRollout(name),
-    now: () => clock.now(),
+  const objects = new KubeObjects(config);
+  const job = clusterJobProvider({
+    objects,
+    namespaceOf: async (rollout) =>
+      (await store.getRollout(rollout))?.spec.kubernetes?.namespace ?? 'default',
   });
+  return {
+    dataPlane: new KubernetesClusterDataPlane({
+      objects,
+      rollout: (name) => store.getRollout(name),
+      now: () => clock.now(),
+    }),
+    providers: createProviderRegistry(
+      [...DEFAULT_PROVIDER_REGISTRY.values()].map((p) => (p.type === 'job' ? job : p)),
+    ),
+  };
 }

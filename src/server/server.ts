@@ -41,7 +41,7 @@ import { registerLeaderForward } from './leader-forward.js';
 import { leaseDurationMs } from './lease-settings.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, dataDirectoryEntry, type HomePaths, homePaths, type ServerInfo } from './paths.js';
-import { clusterDataPlane, type PlatformName, serverPlatform } from './platform-setting.js';
+import { clusterPlatform, type PlatformName, serverPlatform } from './platform-setting.js';
 import { isAlive } from './process-alive.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
@@ -166,14 +166,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const configs = new ConfigService(store, keks.current, keks.pending === undefined ? [] : [keks.pending]);
   const flagSync = new FeatureFlagSync({ store, dataPlane: () => dataPlane, logger });
   // On Kubernetes the Rollouts run on the cluster; the local data plane still serves feature flags.
-  const cluster = platform === 'kubernetes' ? await clusterDataPlane(store, clock) : undefined;
+  const cluster = platform === 'kubernetes' ? await clusterPlatform(store, clock) : undefined;
   const controller: Controller = new Controller({
     store,
     flags: flagSync,
     clock,
     logger,
     ...(cluster !== undefined
-      ? { dataPlane: cluster }
+      ? { dataPlane: cluster.dataPlane, providers: cluster.providers, localJobs: false }
       : {
           dataPlane,
           restartDataPlane: async () => {

@@ -1,6 +1,7 @@
 /** The Kubernetes platform (`cutover server --platform kubernetes`, docs/kubernetes.md). */
 export { bindingFor } from './binding.js';
 export { KubernetesClusterDataPlane } from './cluster-data-plane.js';
+export { type ClusterJobProviderOptions, clusterJobProvider } from './cluster-job-provider.js';
 export { KubeObjectNotFoundError, KubeObjects, type ObjectRef } from './kube-objects.js';
 export { type KubernetesBinding, KubernetesDataPlane } from './kubernetes-data-plane.js';
 export { POD_TEMPLATE_HASH_LABEL } from './labels.js';

@@ -110,14 +110,25 @@ export class KubeObjects {
     return list.items;
   }
 
-  /** Deletes the object; absent already is fine. */
-  async delete(ref: ObjectRef): Promise<void> {
+  /**
+   * Deletes the object; absent already is fine.
+   * @param propagationPolicy - as Kubernetes' DeleteOptions; `Background` deletes a Job's pods too
+   *   (the API's default for batch/v1 Jobs orphans them). @default the kind's default
+   */
+  async delete(ref: ObjectRef, propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'): Promise<void> {
     try {
-      await this.#api.delete({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: ref.name, namespace: ref.namespace },
-      });
+      await this.#api.delete(
+        {
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, namespace: ref.namespace },
+        },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        propagationPolicy,
+      );
     } catch (error) {
       if (apiStatus(error) !== 404) throw error;
     }
