@@ -86,9 +86,11 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
       )
       .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}/${rs.status?.availableReplicas ?? 0}`)
       .sort();
-  const hashOf = (revision: number) =>
+  const hashOf = (revision: number, rollout = 'web') =>
     (api.objects('replicasets.apps', NS) as V1ReplicaSet[]).find(
-      (rs) => rs.metadata?.annotations?.['rollout.argoproj.io/revision'] === String(revision),
+      (rs) =>
+        rs.metadata?.annotations?.['rollout.argoproj.io/revision'] === String(revision) &&
+        rs.metadata?.annotations?.['argo-rollouts.argoproj.io/managed-by-rollouts'] === rollout,
     )?.metadata?.labels?.['rollouts-pod-template-hash'];
 
   it('should walk an Argo Rollout canary on the cluster: HTTPRoute weights per step, promote and abort from the CLI', async () => {
@@ -248,6 +250,68 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     // The image is pulled on this platform: no JobImageNotPulled event.
     expect(history.events.some((e) => e.reason === 'JobImageNotPulled')).toBe(false);
   }, 120_000);
+
+  it('should run an Argo blue-green Rollout: the preview Service on the new hash, promote switches the active Service', async () => {
+    for (const name of ['chat-active', 'chat-preview'])
+      await objects.upsert<V1Service>({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: NS },
+        spec: { selector: { app: 'chat' }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
+    const rollout = (image: string) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'chat', namespace: NS },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'chat' } },
+        template: {
+          metadata: { labels: { app: 'chat' } },
+          spec: { containers: [{ name: 'chat', image, ports: [{ containerPort: 8080 }] }] },
+        },
+        strategy: {
+          blueGreen: {
+            activeService: 'chat-active',
+            previewService: 'chat-preview',
+            autoPromotionEnabled: false,
+            scaleDownDelaySeconds: 1,
+          },
+        },
+      },
+    });
+    await env.applyOk(stringify(rollout('registry.example.com/chat:1')), 'chat.yaml');
+    await env.waitForRollout('chat', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 1, {
+      what: 'chat Healthy on revision 1',
+    });
+    const h1 = hashOf(1, 'chat');
+    expect(selectorHash('chat-active')).toBe(h1);
+    await env.applyOk(stringify(rollout('registry.example.com/chat:2')), 'chat.yaml');
+    await env.waitForRollout('chat', (r) => r.status.phase === 'Paused' && r.status.currentRevision === 2, {
+      what: 'chat paused before promotion',
+    });
+    const h2 = hashOf(2, 'chat');
+    expect(h2).not.toBe(h1);
+    await waitUntil(() => selectorHash('chat-preview') === h2, {
+      what: 'the preview Service on revision 2',
+      timeoutMs: 10_000,
+    });
+    expect(selectorHash('chat-active')).toBe(h1);
+    expect(replicaSets('chat')).toEqual([`chat-${h1}=2/2`, `chat-${h2}=2/2`].sort());
+    await env.cliOk(['promote', 'chat']);
+    await env.waitForRollout('chat', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2, {
+      what: 'chat Healthy on revision 2',
+    });
+    await waitUntil(() => selectorHash('chat-active') === h2, {
+      what: 'the active Service on revision 2',
+      timeoutMs: 10_000,
+    });
+    await waitUntil(() => replicaSets('chat').every((rs) => rs === `chat-${h2}=2/2` || rs.endsWith('=0/0')), {
+      what: 'the old ReplicaSet scaled down',
+      timeoutMs: 20_000,
+      describe: () => replicaSets('chat').join(' '),
+    });
+  }, 90_000);
 
   it("should apply the seed's NPA Argo Rollout and its four AnalysisTemplates unchanged, and run its pods", async () => {
     // The cluster's own objects the manifest names (a team has them before its first rollout).

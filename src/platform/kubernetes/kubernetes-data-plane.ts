@@ -84,8 +84,12 @@ export class KubernetesDataPlane {
       const active = main?.backends.find((b) => b.weight > 0)?.revision;
       const activeHash = active === undefined ? stableHash : hashes.get(active);
       if (activeHash) await this.#pin(workload, activeService, activeHash);
-      const preview = desired.listeners[1]?.backends.find((b) => b.weight > 0)?.revision;
-      const previewHash = preview === undefined ? activeHash : hashes.get(preview);
+      // As Argo: the preview Service selects the newest revision while it is not active (the
+      // engine's preview listener exists only with a local previewPort), else the active one.
+      const preview =
+        desired.listeners[1]?.backends.find((b) => b.weight > 0)?.revision ??
+        Math.max(...desired.replicaSets.map((rs) => rs.revision));
+      const previewHash = hashes.get(preview) ?? activeHash;
       if (previewService && previewHash) await this.#pin(workload, previewService, previewHash);
     }
     return this.status(desired, binding, stableRevision);
