@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { KubeConfig, type V1Deployment, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
@@ -312,6 +312,56 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
       describe: () => replicaSets('chat').join(' '),
     });
   }, 90_000);
+
+  it("should take a workloadRef Deployment's pod template and selector, and refuse one the cluster does not have", async () => {
+    await gatewayObjects(objects, NS, 'docs');
+    await objects.upsert<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'docs', namespace: NS },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'docs' } },
+        template: {
+          metadata: { labels: { app: 'docs' } },
+          spec: { containers: [{ name: 'docs', image: 'registry.example.com/docs:7' }] },
+        },
+      },
+    });
+    const rollout = (deployment: string) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'docs', namespace: NS },
+      spec: {
+        replicas: 2,
+        workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment },
+        strategy: {
+          canary: {
+            stableService: 'docs-stable',
+            canaryService: 'docs-canary',
+            trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'docs', namespace: NS } } },
+            steps: [{ setWeight: 50 }, { pause: {} }],
+          },
+        },
+      },
+    });
+    const missing = await env.apply(stringify(rollout('no-such-deployment')), 'docs.yaml');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('spec.workloadRef.name');
+    expect(missing.stderr).toContain(`Deployment ${NS}/no-such-deployment not found`);
+    expect((await env.cli(['get', 'rollout', 'docs'])).code).not.toBe(0);
+
+    await env.applyOk(stringify(rollout('docs')), 'docs.yaml');
+    await env.waitForRollout('docs', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 1, {
+      what: 'docs Healthy on revision 1',
+    });
+    const rs = (api.objects('replicasets.apps', NS) as V1ReplicaSet[]).find((x) =>
+      x.metadata?.name?.startsWith('docs-'),
+    );
+    expect(rs?.spec?.template?.spec?.containers[0]?.image).toBe('registry.example.com/docs:7');
+    expect(rs?.spec?.selector?.matchLabels).toMatchObject({ app: 'docs' });
+    expect(replicaSets('docs')).toEqual([`${rs?.metadata?.name}=2/2`]);
+  }, 60_000);
 
   it("should apply the seed's NPA Argo Rollout and its four AnalysisTemplates unchanged, and run its pods", async () => {
     // The cluster's own objects the manifest names (a team has them before its first rollout).

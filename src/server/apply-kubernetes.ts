@@ -11,7 +11,9 @@ import {
   type ArgoRollout,
   type Environment,
   type FeatureFlags,
+  type LabelSelector,
   locateSpecIssues,
+  type PodTemplateSpec,
   parseKubernetesSpecs,
   type Resource,
   SpecValidationError,
@@ -32,6 +34,49 @@ const REFUSED_KINDS: Partial<Record<Resource['kind'], string>> = {
   Release: 'a Release is not applied; create it with cutover release create -f FILE',
 };
 
+/** A Deployment's pod template and selector, as `workloadRef` takes them. */
+interface WorkloadTemplate {
+  template: PodTemplateSpec;
+  selector: LabelSelector;
+}
+
+/** Reads the Deployment `name` of `namespace`; undefined when the cluster has none. */
+export type WorkloadReader = (namespace: string, name: string) => Promise<WorkloadTemplate | undefined>;
+
+/**
+ * As Argo's `workloadRef` (`scaleDown: never`, its default): the Rollout takes the Deployment's pod
+ * template and selector, read from the cluster when the Rollout is applied (Argo also follows later
+ * changes to the Deployment: here, apply the Rollout again). Pure but for the read.
+ */
+async function resolveWorkloadRef(
+  rollout: ArgoRollout,
+  workloads: WorkloadReader | undefined,
+): Promise<{ rollout: ArgoRollout } | { issue: Omit<Located, 'document'> }> {
+  const ref = rollout.spec.workloadRef;
+  if (ref === undefined) return { rollout };
+  const path = ['spec', 'workloadRef'];
+  if ((ref.scaleDown ?? 'never') !== 'never')
+    return {
+      issue: {
+        path: [...path, 'scaleDown'],
+        message: `not implemented by cutover: scaleDown ${ref.scaleDown} (never, the default, is: the Deployment is left as it is)`,
+      },
+    };
+  const namespace = rollout.metadata.namespace ?? 'default';
+  const deployment = await workloads?.(namespace, ref.name);
+  if (deployment === undefined)
+    return {
+      issue: {
+        path: [...path, 'name'],
+        message: `Deployment ${namespace}/${ref.name} not found in the cluster`,
+      },
+    };
+  const { workloadRef: _resolved, ...spec } = rollout.spec;
+  return {
+    rollout: { ...rollout, spec: { ...spec, template: deployment.template, selector: deployment.selector } },
+  };
+}
+
 /**
  * Validates the whole file (Argo's schema and rules, every unimplemented field in one issue,
  * references, analysis args) before anything is stored, then stores it in one transaction, each
@@ -40,7 +85,7 @@ const REFUSED_KINDS: Partial<Record<Resource['kind'], string>> = {
  * @throws SpecValidationError with every issue; UnsandboxedForbiddenError. Nothing is stored then.
  */
 export async function applyKubernetesSpecs(
-  options: Pick<SpecApplierOptions, 'store' | 'clock' | 'analysisEnvAllow'>,
+  options: Pick<SpecApplierOptions, 'store' | 'clock' | 'analysisEnvAllow' | 'workloads'>,
   input: {
     text: string;
     file: string;
@@ -57,15 +102,9 @@ export async function applyKubernetesSpecs(
   const resources: { resource: Resource; document: number }[] = [];
   for (const [document, doc] of documents.entries()) {
     if (doc.apiVersion === ARGO_API_VERSION && doc.kind === 'Rollout') {
-      const rollout = doc as ArgoRollout;
-      if (rollout.spec.workloadRef !== undefined)
-        located.push({
-          document,
-          path: ['spec', 'workloadRef'],
-          message:
-            "not implemented by the kubernetes platform yet: write the Deployment's pod template and selector in the Rollout (spec.template, spec.selector)",
-        });
-      argo.push(rollout);
+      const resolved = await resolveWorkloadRef(doc as ArgoRollout, options.workloads);
+      if ('issue' in resolved) located.push({ document, ...resolved.issue });
+      else argo.push(resolved.rollout);
       continue;
     }
     const resource = doc as Resource;

@@ -33,7 +33,7 @@ import {
   templateHash,
 } from '../spec/index.js';
 import type { NewEvent, RolloutApplyResult, Store, StoredRollout } from '../store/index.js';
-import { applyKubernetesSpecs } from './apply-kubernetes.js';
+import { applyKubernetesSpecs, type WorkloadReader } from './apply-kubernetes.js';
 import { checkTemplate, portFree } from './environment-checks.js';
 import { ApiError } from './errors.js';
 import { featureFlagConflicts } from './feature-flag-sync.js';
@@ -80,6 +80,8 @@ export interface SpecApplierOptions {
    * and refuses cutover's own. @default "local"
    */
   platform?: 'local' | 'kubernetes';
+  /** On the kubernetes platform: reads a `workloadRef`'s Deployment from the cluster. */
+  workloads?: WorkloadReader;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { V1Deployment } from '@kubernetes/client-node';
 import {
   createProviderRegistry,
   DEFAULT_PROVIDER_REGISTRY,
@@ -5,7 +6,9 @@ import {
 } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import type { RolloutDataPlane } from '../controller/index.js';
+import type { LabelSelector, PodTemplateSpec } from '../spec/index.js';
 import type { Store } from '../store/index.js';
+import type { WorkloadReader } from './apply-kubernetes.js';
 import { ServerConfigError } from './errors.js';
 
 /** Where Rollouts run: local processes behind cutover's router, or a Kubernetes cluster. */
@@ -27,6 +30,8 @@ export interface ClusterPlatform {
   dataPlane: RolloutDataPlane;
   /** The default providers with `job` running Argo's Job form as Kubernetes Jobs. */
   providers: MetricProviderRegistry;
+  /** Reads a `workloadRef`'s Deployment (apply). */
+  workloads: WorkloadReader;
 }
 
 /**
@@ -54,6 +59,18 @@ export async function clusterPlatform(store: Store, clock: Clock): Promise<Clust
       rollout: (name) => store.getRollout(name),
       now: () => clock.now(),
     }),
+    workloads: async (namespace, name) => {
+      const deployment = await objects.read<V1Deployment>({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace,
+        name,
+      });
+      const { template, selector } = deployment?.spec ?? {};
+      return template === undefined || selector === undefined
+        ? undefined
+        : { template: template as PodTemplateSpec, selector: selector as LabelSelector };
+    },
     providers: createProviderRegistry(
       [...DEFAULT_PROVIDER_REGISTRY.values()].map((p) => (p.type === 'job' ? job : p)),
     ),

@@ -209,6 +209,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stateBackups,
     configs,
     platform,
+    ...(cluster !== undefined ? { workloads: cluster.workloads } : {}),
     // Served within the apply's answer; a data plane that does not take them gets them at the next check.
     onRolloutsApplied: (results) => detector.revisionsCreated(results),
     onFeatureFlagsApplied: () =>

@@ -6,6 +6,7 @@ import { DestinationRule as DestinationRuleV1alpha3 } from '@kubernetes-models/i
 import { VirtualService as VirtualServiceV1alpha3 } from '@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
@@ -88,6 +89,7 @@ export const KINDS: readonly KindInfo[] = [
   kind('', 'v1', 'ConfigMap', 'configmaps', ConfigMap, [], ['cm']),
   kind('', 'v1', 'Secret', 'secrets', Secret),
   kind('apps', 'v1', 'ReplicaSet', 'replicasets', ReplicaSet, ['status', 'scale'], ['rs']),
+  kind('apps', 'v1', 'Deployment', 'deployments', Deployment, ['status', 'scale'], ['deploy']),
   kind('batch', 'v1', 'Job', 'jobs', Job, ['status']),
   kind('networking.k8s.io', 'v1', 'Ingress', 'ingresses', Ingress, ['status'], ['ing']),
   kind('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes', HTTPRoute, ['status']),
