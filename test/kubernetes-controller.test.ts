@@ -407,5 +407,31 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     expect(result.stderr).toContain('on the kubernetes platform apply an Argo Rollout');
     const listed = await env.cli(['get', 'rollout', 'local-web']);
     expect(listed.code).not.toBe(0);
+
+    // A flag key defined twice (the third document, behind an Argo Rollout): refused there, with nothing stored.
+    const flags = (name: string) => ({
+      apiVersion: 'cutover.dev/v1alpha1',
+      kind: 'FeatureFlags',
+      metadata: { name },
+      spec: {
+        flags: { planner: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' } },
+      },
+    });
+    const before = await env.cli(['get', 'rollout', 'web', '-o', 'json']);
+    const text = [webRollout('registry.example.com/web:9'), flags('flags-a'), flags('flags-b')]
+      .map((d) => stringify(d))
+      .join('---\n');
+    const twice = await env.apply(text, 'flags.yaml');
+    // The line of the third document's `planner:` key (document indexes as in the file, Argo Rollout included).
+    const lines = text.split('\n');
+    const third = lines.findIndex(
+      (l, i) => l.includes('planner:') && lines.slice(0, i).filter((x) => x === '---').length === 2,
+    );
+    expect(twice.code).not.toBe(0);
+    // The issue is located at the value of `planner:` (the line after the key).
+    expect(twice.stderr).toContain(`flags.yaml:${third + 2}:`);
+    expect(twice.stderr).toContain('is also defined by FeatureFlags "flags-a"');
+    expect((await env.cli(['get', 'featureflags', 'flags-a'])).code).not.toBe(0);
+    expect((await env.cli(['get', 'rollout', 'web', '-o', 'json'])).stdout).toBe(before.stdout);
   });
 });

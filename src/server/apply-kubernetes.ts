@@ -20,6 +20,7 @@ import {
   storedArgoRollout,
 } from '../spec/index.js';
 import type { ApplyResult, SpecApplierOptions } from './apply.js';
+import { featureFlagConflicts } from './feature-flag-sync.js';
 
 type Located = { document: number; path: (string | number)[]; message: string };
 
@@ -114,6 +115,9 @@ export async function applyKubernetesSpecs(
       located.push({ document, ...issue });
     resources.push({ resource, document });
   }
+  // Document indexes as in the file: Argo Rollouts are not FeatureFlags, and are passed over.
+  if (resources.some((r) => r.resource.kind === 'FeatureFlags'))
+    located.push(...featureFlagConflicts(documents as Resource[], await store.listFeatureFlags()));
   if (located.length > 0) throw new SpecValidationError(locateSpecIssues(text, file, located));
   const templates = resources.flatMap(({ resource, document }) =>
     resource.kind === 'AnalysisTemplate' || resource.kind === 'ClusterAnalysisTemplate'
