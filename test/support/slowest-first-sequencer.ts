@@ -2,28 +2,54 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Wall time of the slowest test files in a full run (s, maxWorkers 2, 2-core machine; the last three
- * from a run at load ~9, where the others took 1.0-1.3 times as long). Only their order matters: a
- * file missing here or off by a few seconds costs little, a slow file started last costs its whole
- * duration with the other worker idle.
+ * Time the tests of the slowest files took in a full run (s, from `--reporter=json`: first test's
+ * start to last test's end, so without beforeAll / afterAll; maxWorkers 2, 2-core machine at load
+ * ~5, another suite running beside). Only their order matters: a file missing here or off by a few
+ * seconds costs little, a slow file started last costs its whole duration with the other worker
+ * idle. Refresh from a JSON report when a file moves by more than ~10 s.
  */
 const KNOWN_SECONDS: Readonly<Record<string, number>> = {
-  'test/release-rollbacks-strategies.test.ts': 84,
-  'test/release-plan.test.ts': 82,
-  'test/release-rollbacks.test.ts': 74,
-  'test/feature-flags.test.ts': 72,
-  'test/streams-promotion.test.ts': 70,
-  'test/config-secrets.test.ts': 70,
-  'test/prometheus-provider.test.ts': 60,
-  'test/coordinator-handoff.test.ts': 53,
-  'test/commands.test.ts': 51,
-  'test/bad-input-corpus.test.ts': 78,
-  'test/bad-input.test.ts': 63,
-  // A unit file as slow as an integration one: without this line it would start among the last.
-  'src/crew/backup/database-backup.test.ts': 55,
-  // Issue 15 (alone, load 5-10): three server replicas and two failovers; a copy into PostgreSQL.
-  'test/ha-control-plane.test.ts': 52,
-  'test/store-copy.test.ts': 30,
+  'test/release-rollbacks.test.ts': 82,
+  'test/release-gates.test.ts': 74,
+  'test/release-plan.test.ts': 74,
+  'test/streams-promotion.test.ts': 74,
+  'test/config-secrets.test.ts': 66,
+  'test/release-rollbacks-strategies.test.ts': 65,
+  'test/feature-flags.test.ts': 63,
+  'test/commands.test.ts': 60,
+  'test/coordinator-handoff.test.ts': 54,
+  'test/prometheus-provider.test.ts': 53,
+  'test/secret-masking.test.ts': 50,
+  'test/store-copy.test.ts': 49,
+  // Issue 15: three server replicas and two failovers; a copy into PostgreSQL.
+  'test/ha-control-plane.test.ts': 46,
+  'test/releases-dashboard.test.ts': 40,
+  'test/crash-loop.test.ts': 39,
+  'test/control-plane-restart.test.ts': 38,
+  'test/canary.test.ts': 36,
+  'test/bad-input.test.ts': 35,
+  'test/bad-input-corpus.test.ts': 32,
+  'test/kubernetes-platform.test.ts': 32,
+  'test/analysis-abort.test.ts': 31,
+  'test/rolling-recreate.test.ts': 31,
+  'test/blue-green.test.ts': 29,
+  // Plus a browser's start in beforeAll.
+  'test/dashboard.test.ts': 29,
+  'test/release-workflow.test.ts': 29,
+  'test/drift.test.ts': 28,
+  'test/coordinator-strategies.test.ts': 26,
+  'test/demo.test.ts': 26,
+  'test/analysis-visibility.test.ts': 25,
+  'test/api-auth.test.ts': 24,
+  'test/dataplane-crash.test.ts': 23,
+  'test/stateful-rolling.test.ts': 21,
+  'test/model-update-rule.test.ts': 20,
+  'test/streams-cut.test.ts': 20,
+  // Unit files as slow as integration ones: without these lines they would start among the last.
+  'src/traffic/session-affinity.test.ts': 17,
+  'src/crew/backup/database-backup.test.ts': 15,
+  'src/platform/local/lifecycle.test.ts': 11,
+  'src/platform/local/local-platform.test.ts': 11,
 };
 
 /**
