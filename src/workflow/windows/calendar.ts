@@ -1,4 +1,5 @@
-import Holidays from 'date-holidays';
+import type Holidays from 'date-holidays';
+import { holidaysLibrary } from './holidays-library.js';
 import type { BlockedDays, HolidayCalendar } from './window-policy.js';
 
 /** A civil date and time of day in some time zone. */
@@ -93,7 +94,8 @@ export function publicHoliday(
   if (days === undefined) {
     let hd = calendars.get(key);
     if (hd === undefined) {
-      hd = new Holidays(calendar.country, calendar.state ?? '', calendar.region ?? '', { types: ['public'] });
+      const Library = holidaysLibrary();
+      hd = new Library(calendar.country, calendar.state ?? '', calendar.region ?? '', { types: ['public'] });
       calendars.set(key, hd);
     }
     // `date` is the holiday's civil date in the country, `YYYY-MM-DD hh:mm:ss`; compare civil dates

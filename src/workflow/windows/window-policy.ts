@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import Holidays from 'date-holidays';
 import { WindowPolicyError, type WindowPolicyIssue } from './errors.js';
+import { holidaysLibrary } from './holidays-library.js';
 
 /**
  * A recurring allowed window: it opens at every start of `schedule` (read in the policy's time
@@ -209,6 +209,7 @@ function checkHolidayCalendar(
   issue: (p: string, m: string) => void,
 ): HolidayCalendar | undefined {
   const { country, state, region } = h;
+  const Holidays = holidaysLibrary();
   const hd = new Holidays();
   if (typeof country !== 'string' || hd.getCountries()[country.toUpperCase()] === undefined) {
     issue(
