@@ -23,6 +23,7 @@ const KNOWN_SECONDS: Readonly<Record<string, number>> = {
   'test/store-copy.test.ts': 49,
   // Issue 15: three server replicas and two failovers; a copy into PostgreSQL.
   'test/ha-control-plane.test.ts': 46,
+  'test/kubernetes-controller.test.ts': 45,
   'test/releases-dashboard.test.ts': 40,
   'test/crash-loop.test.ts': 39,
   'test/control-plane-restart.test.ts': 38,
