@@ -7,12 +7,12 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RolloutDataPlaneStatus } from '../src/dataplane/protocol.js';
+import type { RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../src/dataplane/protocol.js';
 import { applyCommand } from '../src/engine/commands.js';
 import { initialStatus, reconcile } from '../src/engine/reconcile.js';
 import type { ObservedAnalysisRun, Revision, RolloutStatus } from '../src/engine/types.js';
 import { bindingFor } from '../src/platform/kubernetes/binding.js';
-import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
+import { KubeObjects, ListedObjects } from '../src/platform/kubernetes/kube-objects.js';
 import {
   type KubernetesBinding,
   KubernetesDataPlane,
@@ -32,7 +32,7 @@ import {
   podTemplateHash,
 } from '../src/spec/index.js';
 import type { RolloutSpec } from '../src/spec/types.js';
-import { istioObjects } from './support/kube/cluster-objects.js';
+import { gatewayObjects, istioObjects } from './support/kube/cluster-objects.js';
 import { type SimulatedKubeApi, startSimulatedKubeApi } from './support/simulated-kube-api.js';
 
 const NS = 'agents';
@@ -48,6 +48,8 @@ class EngineOnKubernetes {
   revisions: Revision[] = [];
   runs: Record<string, ObservedAnalysisRun> = {};
   observed: RolloutDataPlaneStatus | undefined;
+  /** The desired state of the last tick. */
+  desired: RolloutDataPlaneSpec | undefined;
   readonly events: string[] = [];
   /** The phase every AnalysisRun the engine starts is observed in (the analysis itself is not run here). */
   analysisPhase: ObservedAnalysisRun['phase'] = 'Running';
@@ -81,6 +83,7 @@ class EngineOnKubernetes {
     this.events.push(...result.events.map((e) => `${e.reason}: ${e.message}`));
     for (const action of result.actions)
       if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: this.analysisPhase };
+    this.desired = result.desired;
     this.observed = await this.plane.apply(result.desired, this.binding, this.status.stableRevision);
     this.now += stepMs;
   }
@@ -231,6 +234,63 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     // Argo's default scaleDownDelaySeconds (30 s of engine time) later, the old ReplicaSets are gone.
     await engine.until('old ReplicaSets removed', async () => (await replicaSets()).length === 1, 120);
     expect(await replicaSets()).toEqual(['npa-ccc333=4']);
+  });
+
+  it('should observe the Rollouts of a namespace with one ReplicaSet list and one HTTPRoute list (ListedObjects), seeing what per-Rollout reads see', async () => {
+    const ns = 'listed';
+    const apps = ['la', 'lb', 'lc'];
+    const engines = await Promise.all(
+      apps.map(async (app) => {
+        await gatewayObjects(objects, ns, app);
+        const b: KubernetesBinding = {
+          ...binding(gatewayApiProvider(objects, { httpRoutes: [app] })),
+          workload: { name: app, namespace: ns, selector: { app } },
+          podTemplate: (revision) => ({
+            metadata: { labels: { app } },
+            spec: { containers: [{ name: app, image: `registry.example/${app}:v${revision}` }] },
+          }),
+          strategy: { canary: { stableService: `${app}-stable`, canaryService: `${app}-canary` } },
+        };
+        const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, new KubernetesDataPlane(objects), b);
+        engine.addRevision(`${app}0001`);
+        await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
+        engine.addRevision(`${app}0002`);
+        await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
+        return engine;
+      }),
+    );
+    // Someone else moves lb's route: the observation must see the route, not the desired weight.
+    await objects.update<HttpRoute>(
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns, name: 'lb' },
+      (route) => {
+        const refs = route.spec?.rules?.[0]?.backendRefs ?? [];
+        for (const ref of refs) ref.weight = ref.name === 'lb-canary' ? 35 : 65;
+        return true;
+      },
+    );
+    const plane = new KubernetesDataPlane(objects);
+    const observe = (reader?: ListedObjects) =>
+      Promise.all(engines.map((e) => plane.status(e.desired!, e.binding, e.status.stableRevision, reader)));
+    const before = api.requests.length;
+    const listed = await observe(new ListedObjects(objects));
+    expect(
+      api.requests
+        .slice(before)
+        .filter((r) => r.path.includes('/namespaces/'))
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual([
+      `GET /apis/apps/v1/namespaces/${ns}/replicasets`,
+      `GET /apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes`,
+    ]);
+    expect(listed).toEqual(await observe());
+    expect(listed.map((s) => s.listeners[0]?.backends.map((b) => b.weight))).toEqual([
+      [80, 20],
+      [65, 35],
+      [80, 20],
+    ]);
+    expect(listed.map((s) => s.replicaSets.map((rs) => `${rs.hash}=${rs.replicas}`).sort())).toEqual(
+      apps.map((app) => [`${app}0001=2`, `${app}0002=1`]),
+    );
   });
 
   it('should walk a canary with Istio VirtualService weights and DestinationRule subsets, abort it, and promote the next one', async () => {

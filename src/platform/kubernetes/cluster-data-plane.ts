@@ -8,7 +8,7 @@ import type {
 import type { StoredRollout } from '../../store/index.js';
 import { BuiltinMetricsUnavailableError, PlatformError } from '../errors.js';
 import { bindingFor } from './binding.js';
-import type { KubeObjects } from './kube-objects.js';
+import { type KubeObjects, ListedObjects } from './kube-objects.js';
 import { type KubernetesBinding, KubernetesDataPlane } from './kubernetes-data-plane.js';
 
 export interface KubernetesClusterDataPlaneOptions {
@@ -49,12 +49,17 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
 
   /**
    * Every applied Rollout as the cluster holds it. `pid` and `routerPid` are this process's (the
-   * identity stays the same for the life of the control plane).
+   * identity stays the same for the life of the control plane). One observation: ReplicaSets and
+   * the providers' objects are listed once per kind and namespace ({@link ListedObjects}), not read
+   * per Rollout, so a pass costs the API server a few requests per namespace whatever N is.
    * @throws the Kubernetes API's errors.
    */
   async state(): Promise<DataPlaneState> {
+    const reader = new ListedObjects(this.options.objects);
     const rollouts = await Promise.all(
-      [...this.#applied.values()].map((a) => this.#plane.status(a.desired, a.binding, a.stableRevision)),
+      [...this.#applied.values()].map((a) =>
+        this.#plane.status(a.desired, a.binding, a.stableRevision, reader),
+      ),
     );
     return {
       pid: process.pid,

@@ -13,6 +13,23 @@ export interface ObjectRef {
   name: string;
 }
 
+/**
+ * What the platform observes with: one object by name, or the objects of a kind in a namespace with
+ * labels. {@link KubeObjects} asks the API server each time; {@link ListedObjects} lists each kind
+ * and namespace once and answers from that list.
+ */
+export interface ObjectReader {
+  /** The object, or undefined when it does not exist. @throws the Kubernetes API's errors. */
+  read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
+  /** Objects of a kind in a namespace whose labels include `labels`. @throws the Kubernetes API's errors. */
+  list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labels: Record<string, string>,
+  ): Promise<T[]>;
+}
+
 /** Attempts of a read-modify-write before a conflict is given up (each a fresh read). */
 const CONFLICT_ATTEMPTS = 5;
 
@@ -30,7 +47,7 @@ function apiStatus(error: unknown): number | undefined {
  *   (client-go's `retry.RetryOnConflict`);
  * - {@link upsert}: create, or replace what exists.
  */
-export class KubeObjects {
+export class KubeObjects implements ObjectReader {
   readonly #api: KubernetesObjectApi;
 
   constructor(config: KubeConfig) {
@@ -133,6 +150,73 @@ export class KubeObjects {
       if (apiStatus(error) !== 404) throw error;
     }
   }
+}
+
+/**
+ * One observation of the cluster (a reconcile pass's): each kind is listed once per namespace, on
+ * first use, and every read and list of that kind and namespace is answered from that list, so
+ * observing N Rollouts of a namespace costs one request per kind instead of one or two per Rollout
+ * (as a Kubernetes controller reads from its informers' cache). Objects written after the list
+ * are not seen: make a new one for each observation.
+ */
+export class ListedObjects implements ObjectReader {
+  readonly #lists = new Map<string, Promise<Listed>>();
+
+  constructor(private readonly objects: KubeObjects) {}
+
+  async read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
+    const listed = await this.#listed(ref.apiVersion, ref.kind, ref.namespace);
+    return listed.byName.get(ref.name) as T | undefined;
+  }
+
+  async list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labels: Record<string, string>,
+  ): Promise<T[]> {
+    const listed = await this.#listed(apiVersion, kind, namespace);
+    const selected = Object.entries(labels);
+    // The fewest candidates: those holding the selector's rarest label (each Rollout's `app`).
+    let candidates = listed.all;
+    for (const [k, v] of selected) {
+      const holding = listed.byLabel.get(`${k}=${v}`) ?? [];
+      if (holding.length < candidates.length) candidates = holding;
+    }
+    return candidates.filter((o) => selected.every(([k, v]) => o.metadata?.labels?.[k] === v)) as T[];
+  }
+
+  #listed(apiVersion: string, kind: string, namespace: string): Promise<Listed> {
+    const key = `${apiVersion}/${kind}/${namespace}`;
+    let listed = this.#lists.get(key);
+    if (listed === undefined) {
+      listed = this.objects.list(apiVersion, kind, namespace, {}).then(indexed);
+      this.#lists.set(key, listed);
+    }
+    return listed;
+  }
+}
+
+/** One kind's objects in a namespace, by name and by each `key=value` label. */
+interface Listed {
+  all: KubernetesObject[];
+  byName: Map<string, KubernetesObject>;
+  byLabel: Map<string, KubernetesObject[]>;
+}
+
+function indexed(all: KubernetesObject[]): Listed {
+  const byName = new Map<string, KubernetesObject>();
+  const byLabel = new Map<string, KubernetesObject[]>();
+  for (const o of all) {
+    byName.set(o.metadata?.name ?? '', o);
+    for (const [k, v] of Object.entries(o.metadata?.labels ?? {})) {
+      const key = `${k}=${v}`;
+      const holding = byLabel.get(key);
+      if (holding === undefined) byLabel.set(key, [o]);
+      else holding.push(o);
+    }
+  }
+  return { all, byName, byLabel };
 }
 
 /** The reference of an object that carries its apiVersion, kind, namespace and name. */

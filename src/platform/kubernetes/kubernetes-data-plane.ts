@@ -5,7 +5,7 @@ import type {
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
 } from '../../dataplane/protocol.js';
-import type { KubeObjects } from './kube-objects.js';
+import type { KubeObjects, ObjectReader } from './kube-objects.js';
 import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import type { TrafficProvider, TrafficTarget } from './traffic/traffic-provider.js';
 import { pinServiceSelector, type RolloutWorkload, replicaSetFor, revisionOf } from './workload.js';
@@ -99,14 +99,17 @@ export class KubernetesDataPlane {
    * The Rollout as the cluster holds it: its ReplicaSets (ready = `availableReplicas`), and the
    * listeners of `desired` with the canary weight the provider's objects hold (as desired when the
    * provider keeps none, e.g. replica ratio).
+   * @param reader - what to read the cluster with: one observation's `ListedObjects` when many
+   *   Rollouts are observed at once. @default reader the API server, object by object
    */
   async status(
     desired: RolloutDataPlaneSpec,
     binding: KubernetesBinding,
     stableRevision: number | null,
+    reader: ObjectReader = this.objects,
   ): Promise<RolloutDataPlaneStatus> {
     const { workload } = binding;
-    const sets = await this.#replicaSets(workload);
+    const sets = await this.#replicaSets(workload, reader);
     const replicaSets: ReplicaSetStatus[] = sets.flatMap((rs) => {
       const revision = revisionOf(rs);
       const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
@@ -124,7 +127,7 @@ export class KubernetesDataPlane {
     return {
       rollout: desired.rollout,
       replicaSets,
-      listeners: await this.#observedListeners(desired, binding, stableRevision),
+      listeners: await this.#observedListeners(desired, binding, stableRevision, reader),
     };
   }
 
@@ -132,6 +135,7 @@ export class KubernetesDataPlane {
     desired: RolloutDataPlaneSpec,
     binding: KubernetesBinding,
     stableRevision: number | null,
+    reader: ObjectReader,
   ): Promise<ListenerSpec[]> {
     const main = desired.listeners[0];
     if (main === undefined || !('canary' in binding.strategy)) return desired.listeners;
@@ -144,6 +148,7 @@ export class KubernetesDataPlane {
       return desired.listeners;
     const held = await binding.provider.weight(
       this.#target(binding.workload, stableService, canaryService, stableHash, canaryHash),
+      reader,
     );
     if (held === undefined || held === canary.weight) return desired.listeners;
     const backends = main.backends.map((b) => ({
@@ -183,8 +188,11 @@ export class KubernetesDataPlane {
     await this.#removeUndesired(binding.workload, new Set());
   }
 
-  async #replicaSets(workload: KubernetesBinding['workload']): Promise<V1ReplicaSet[]> {
-    return this.objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', workload.namespace, workload.selector);
+  async #replicaSets(
+    workload: KubernetesBinding['workload'],
+    reader: ObjectReader = this.objects,
+  ): Promise<V1ReplicaSet[]> {
+    return reader.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', workload.namespace, workload.selector);
   }
 
   async #removeUndesired(workload: KubernetesBinding['workload'], keep: Set<string>): Promise<void> {

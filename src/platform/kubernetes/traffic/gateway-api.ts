@@ -62,10 +62,10 @@ export function gatewayApiProvider(objects: KubeObjects, routing: GatewayApiRout
           setHttpRouteWeights(route, target, weight),
         );
     },
-    async weight(target) {
+    async weight(target, reader = objects) {
       const first = routing.httpRoutes[0];
       if (first === undefined) return undefined;
-      const route = await objects.read<HttpRoute>(ref(target, first));
+      const route = await reader.read<HttpRoute>(ref(target, first));
       return route === undefined ? undefined : httpRouteWeight(route, target);
     },
   };

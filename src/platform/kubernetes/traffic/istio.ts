@@ -120,10 +120,10 @@ export function istioProvider(objects: KubeObjects, routing: IstioRouting): Traf
           setVirtualServiceWeights(object, vs.routes, target, rule, weight),
         );
     },
-    async weight(target) {
+    async weight(target, reader = objects) {
       const first = routing.virtualServices[0];
       if (first === undefined) return undefined;
-      const vs = await objects.read<VirtualService>(ref(target, 'VirtualService', first.name));
+      const vs = await reader.read<VirtualService>(ref(target, 'VirtualService', first.name));
       const route =
         first.routes?.[0] === undefined
           ? vs?.spec?.http?.[0]

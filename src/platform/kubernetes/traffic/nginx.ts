@@ -101,8 +101,8 @@ export function nginxProvider(objects: KubeObjects, routing: NginxRouting): Traf
         throw new Error(`Ingress ${target.namespace}/${routing.stableIngress} (the stableIngress) not found`);
       await objects.upsert(canaryIngress(stable, target, routing, weight));
     },
-    async weight(target) {
-      const canary = await objects.read<Ingress>(
+    async weight(target, reader = objects) {
+      const canary = await reader.read<Ingress>(
         ref(target, canaryIngressName(target.rollout, routing.stableIngress)),
       );
       const value = canary?.metadata?.annotations?.[`${prefix}/canary-weight`];

@@ -5,6 +5,8 @@
  * Istio `VirtualService` weights with `DestinationRule` subsets.
  */
 
+import type { ObjectReader } from '../kube-objects.js';
+
 /** What a provider routes: the Rollout's namespace, Services and the revisions' pod-template hashes. */
 export interface TrafficTarget {
   /** The Rollout's name (names the objects a provider creates, e.g. NGINX's canary Ingress). */
@@ -29,8 +31,12 @@ export interface TrafficProvider {
    * @throws KubeObjectNotFoundError when an object the spec names does not exist.
    */
   setWeight(target: TrafficTarget, weight: number): Promise<void>;
-  /** The canary weight the provider's objects hold now (percent), undefined when they hold none. */
-  weight(target: TrafficTarget): Promise<number | undefined>;
+  /**
+   * The canary weight the provider's objects hold now (percent), undefined when they hold none.
+   * @param reader - what to read them with (one observation's `ListedObjects`).
+   * @default reader the provider's own objects (a read from the API server)
+   */
+  weight(target: TrafficTarget, reader?: ObjectReader): Promise<number | undefined>;
 }
 
 /** `100 - weight` for stable, `weight` for canary, checked to be an integer percent. */
