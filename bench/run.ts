@@ -12,6 +12,7 @@ import { printReleaseTriggersBench } from './release-triggers.js';
 import { benchRollout } from './rollout.js';
 import { benchRouter } from './router.js';
 import { printScaleBench } from './scale.js';
+import { printScaleKubernetesBench } from './scale-kubernetes.js';
 import { benchStreams } from './streams.js';
 
 const only = process.argv.slice(2);
@@ -27,6 +28,7 @@ if (wanted('handoff')) await printHandoffBench();
 if (wanted('release-plan')) await printReleasePlanBench();
 if (wanted('ofrep')) await printOfrepBench();
 if (wanted('scale')) await printScaleBench();
+if (wanted('scale-kubernetes')) await printScaleKubernetesBench();
 if (!wanted('rollout')) process.exit(0);
 
 console.log('\n== rollout: failed requests and fault-to-stable time ==');
