@@ -507,7 +507,10 @@ export class Controller {
     const written = this.#written.get(rollout.name);
     // The kubernetes platform pins its stable Service to the stable revision, which the desired
     // state does not carry: a promotion that changes nothing else is still written.
-    const stableMoved = written !== undefined && written.stableRevision !== result.status.stableRevision;
+    const stableMoved =
+      this.#o.dataPlane.pinsStableRevision === true &&
+      written !== undefined &&
+      written.stableRevision !== result.status.stableRevision;
     if (dataPlaneMatches(result.desired, observedDp) && !stableMoved) {
       this.#remember(rollout.name, result.desired, result.status.stableRevision, dataPlane);
     } else {

@@ -9,6 +9,12 @@ import type { DataPlaneClient, RolloutDataPlaneSpec, RolloutDataPlaneStatus } fr
  */
 export type RolloutDataPlane = Pick<DataPlaneClient, 'state' | 'remove' | 'stats' | 'traffic'> & {
   /**
+   * Whether what the platform runs depends on the stable revision beyond the desired state (the
+   * kubernetes platform pins its stable Service to it): the controller then writes a Rollout again
+   * when its stable revision moves, even if the desired state is unchanged. @default false
+   */
+  readonly pinsStableRevision?: boolean;
+  /**
    * Carries out `spec` (a `reconcile` result's desired state) and returns what is observed right after.
    * @param context.stableRevision - the Rollout's stable revision as the same reconcile decided it
    *   (the kubernetes platform pins its stable / active Services to it; the local router ignores it).

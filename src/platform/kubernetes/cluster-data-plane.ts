@@ -38,6 +38,8 @@ interface Applied {
  * ({@link BuiltinMetricsUnavailableError}): there is no router in the traffic's path.
  */
 export class KubernetesClusterDataPlane implements RolloutDataPlane {
+  /** Its stable Services are pinned to the stable revision: written again when that moves. */
+  readonly pinsStableRevision = true;
   readonly #plane: KubernetesDataPlane;
   readonly #applied = new Map<string, Applied>();
   readonly #startedAt: number;
