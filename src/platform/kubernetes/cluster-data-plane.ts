@@ -89,14 +89,9 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
         'CUTOVER_E_NOT_KUBERNETES_ROLLOUT',
         `Rollout ${spec.rollout} has no Kubernetes binding: only Argo Rollouts (argoproj.io/v1alpha1) applied on the kubernetes platform run there`,
       );
-    const templates = new Map(
-      [...rollout.revisions, ...spec.replicaSets].flatMap((r) => {
-        const pod = r.template.podTemplate;
-        return pod === undefined ? [] : [['number' in r ? r.number : r.revision, pod] as const];
-      }),
-    );
+    // Only the desired replica sets' templates are asked for; each carries its revision's.
     const binding = bindingFor(target, this.options.objects, (revision) => {
-      const pod = templates.get(revision);
+      const pod = spec.replicaSets.find((rs) => rs.revision === revision)?.template.podTemplate;
       if (pod === undefined)
         throw new Error(`Rollout ${spec.rollout}: revision ${revision} has no pod template`);
       return pod as V1PodTemplateSpec;
