@@ -3,8 +3,8 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { privateDirectory } from '../dataplane/private-directory.js';
+import { isAlive } from '../platform/local/process-alive.js';
 import type { HomePaths, ServerInfo } from '../server/paths.js';
-import { isAlive } from '../server/process-alive.js';
 import { ApiClient } from './api-client.js';
 import { CliError } from './errors.js';
 

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from '
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
+import { isAlive } from '../platform/local/process-alive.js';
 import { DataPlaneClient } from './client.js';
 import { DATAPLANE_INFO_FILE, readDataPlaneInfo } from './data-plane-info.js';
 import { DataPlaneStartError, DataPlaneUnavailableError } from './errors.js';
@@ -24,17 +25,8 @@ export interface EnsureDataPlaneOptions {
 /** Built entry point; the same relative path works from src/dataplane and dist/dataplane. */
 const MAIN = fileURLToPath(new URL('../../dist/dataplane/main.js', import.meta.url));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function healthy(info: DataPlaneInfo): Promise<boolean> {
-  if (!alive(info.pid)) return false;
+  if (!isAlive(info.pid)) return false;
   const client = new DataPlaneClient({ socketPath: info.adminSocket });
   try {
     return await client.healthy();
@@ -111,7 +103,7 @@ export async function ensureDataPlane(options: EnsureDataPlaneOptions): Promise<
         spawnedPid = child.pid;
         if (spawnedPid === undefined) throw new DataPlaneStartError(home, logPath, 'spawn failed');
       }
-      if (spawnedPid !== undefined && !alive(spawnedPid)) {
+      if (spawnedPid !== undefined && !isAlive(spawnedPid)) {
         throw new DataPlaneStartError(home, logPath, `process ${spawnedPid} exited`);
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -132,7 +124,7 @@ export async function shutdownDataPlane(home: string, timeoutMs = 60_000): Promi
   const info = readDataPlaneInfo(resolve(home));
   let pid: number;
   if (info !== null) {
-    if (!alive(info.pid)) return false;
+    if (!isAlive(info.pid)) return false;
     pid = info.pid;
     const client = new DataPlaneClient({ socketPath: info.adminSocket });
     try {
@@ -142,12 +134,12 @@ export async function shutdownDataPlane(home: string, timeoutMs = 60_000): Promi
     }
   } else {
     const legacy = readLegacyDataPlaneInfo(resolve(home));
-    if (legacy === null || !alive(legacy.pid)) return false;
+    if (legacy === null || !isAlive(legacy.pid)) return false;
     pid = legacy.pid;
     await shutdownLegacyDataPlane(legacy.adminPort);
   }
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   return true;
 }
 

@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool, request } from 'undici';
 import { stringify } from 'yaml';
+import { isAlive } from '../../src/platform/local/process-alive.js';
 
 /** Root of the repository (bin/cutover.js runs from dist/, built by test/global-setup.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -312,15 +313,8 @@ export function startLoad(port: number, options: LoadOptions = {}): LoadGenerato
   };
 }
 
-/** Whether a process exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process runs (a zombie, killed but not yet reaped by its parent, does not). */
+export { isAlive };
 
 function kill(pid: number, signal: NodeJS.Signals): void {
   try {

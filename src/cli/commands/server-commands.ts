@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ControlPlaneStatus } from '../../api/views.js';
-import { isAlive } from '../../server/process-alive.js';
+import { isAlive } from '../../platform/local/process-alive.js';
 import type { CliContext } from '../context.js';
 import { runningServer } from '../ensure-server.js';
 import { CliError } from '../errors.js';
