@@ -11,13 +11,16 @@
  * while every Rollout is updating (its canary at 50 %, paused); the server's CPU (share of one core)
  * and RSS over the same windows; the store's size; and the time from the failed measurement of one
  * Rollout's background analysis (a `web` metric against a small HTTP server here, switched from
- * good to bad) to its HTTPRoute holding the canary at weight 0. `BENCH_SCALE_K8S_N` (default
+ * good to bad) to its HTTPRoute holding the canary at weight 0; then every other Rollout promoted at
+ * once through the API: the writes of a changed Rollout (`cutover_rollout_write_duration_seconds`,
+ * mean, p50, p99) and the time until all are Healthy. `BENCH_SCALE_K8S_N` (default
  * `100,300,1000`) sets the sizes; the baseline is N = 1 in the same run.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
+import { request } from 'undici';
 import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
 import type { HttpRoute } from '../src/platform/kubernetes/traffic/gateway-api.js';
 import { CutoverEnv, specYaml, waitUntil } from '../test/support/cutover-env.js';
@@ -138,6 +141,70 @@ async function applyRollouts(env: CutoverEnv, n: number, url: string, version: (
   }
 }
 
+/** Every Rollout but r0 promoted at once (its pause left: 100 %, then promoted to stable). */
+interface Changes {
+  /** Rollouts promoted. */
+  rollouts: number;
+  /** Writes of a changed Rollout (`cutover_rollout_write_duration_seconds`) until all were Healthy. */
+  writes: number;
+  /** Mean write, ms (exact); p50 and p99 as upper bounds of the histogram's buckets, ms. */
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** From the first promote sent to every promoted Rollout Healthy, ms. */
+  wallMs: number;
+  /** CPU over that time, share of one core: the server's, and this process's (the simulated API server's). */
+  serverCpu: number;
+  benchCpu: number;
+}
+
+/** Promotes r1..r(n-1) through the API, 16 at a time (within its rate limit), and waits until each is Healthy. */
+async function promoteAll(env: CutoverEnv, n: number, pid: number): Promise<Changes | undefined> {
+  if (n < 2) return undefined;
+  const before = await measure.histogramBuckets(env, 'cutover_rollout_write_duration_seconds');
+  const started = Date.now();
+  const serverCpuBefore = measure.cpuMs(pid);
+  const benchCpuBefore = process.cpuUsage();
+  await forEachIndex(n - 1, 16, async (k) => {
+    for (;;) {
+      const res = await request(`http://127.0.0.1:${env.apiPort()}/api/v1/rollouts/r${k + 1}/promote`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.apiToken()}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const text = await res.body.text();
+      if (res.statusCode === 200) return;
+      // The API's rate limit per token (50 requests/s): wait as told, then again.
+      if (res.statusCode === 429) await new Promise((r) => setTimeout(r, 1000));
+      else throw new Error(`promote r${k + 1}: HTTP ${res.statusCode} ${text}`);
+    }
+  });
+  await waitUntil(
+    async () => {
+      const { items } = await env.apiGet<{ items: { name: string; status: { phase: string } }[] }>(
+        '/api/v1/rollouts',
+      );
+      return items.filter((r) => r.name !== 'r0' && r.status.phase === 'Healthy').length === n - 1;
+    },
+    { timeoutMs: 60_000 + n * 500, intervalMs: 500, what: `${n - 1} promoted Rollouts Healthy` },
+  );
+  const wallMs = Date.now() - started;
+  const serverCpu = (measure.cpuMs(pid) - serverCpuBefore) / wallMs;
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const after = await measure.histogramBuckets(env, 'cutover_rollout_write_duration_seconds');
+  const { count, meanMs } = measure.countAndMeanMs(before, after);
+  return {
+    rollouts: n - 1,
+    writes: count,
+    meanMs,
+    p50Ms: measure.quantileMs(before, after, 0.5),
+    p99Ms: measure.quantileMs(before, after, 0.99),
+    wallMs,
+    serverCpu,
+    benchCpu: (benchCpu.user + benchCpu.system) / 1000 / wallMs,
+  };
+}
+
 /** The simulated API server over the updating window (it runs in this process). */
 interface SimulatedApiLoad {
   /** Requests it answered per reconcile pass (count; watches count once, when they start). */
@@ -148,7 +215,9 @@ interface SimulatedApiLoad {
 
 async function scale(
   n: number,
-): Promise<measure.ScaleFigures & { simulated: SimulatedApiLoad; applyMs: number }> {
+): Promise<
+  measure.ScaleFigures & { simulated: SimulatedApiLoad; applyMs: number; changes: Changes | undefined }
+> {
   const api = await startSimulatedKubeApi();
   const quality = await startQuality();
   const env = CutoverEnv.create('cutover-bench-scale-k8s-');
@@ -202,6 +271,7 @@ async function scale(
       what: "r0's HTTPRoute back at canary weight 0",
     });
     const failedAt = await measure.firstFailedMeasurementAt(env, 'r0');
+    const changes = await promoteAll(env, n, pid);
     return {
       n,
       steady,
@@ -211,6 +281,7 @@ async function scale(
       loadAtStart,
       simulated,
       applyMs,
+      changes,
     };
   } finally {
     await env.cleanup();
@@ -232,6 +303,12 @@ export async function printScaleKubernetesBench(): Promise<void> {
     measure.printScaleFigures(f, "failed measurement -> HTTPRoute's canary weight 0");
     console.log(
       `  simulated API server while updating: ${f.simulated.requestsPerPass.toFixed(0)} requests per pass, CPU of the bench process ${(f.simulated.cpu * 100).toFixed(0)} % of a core; first apply of the N Rollouts ${(f.applyMs / 1000).toFixed(1)} s`,
+    );
+    const c = f.changes;
+    console.log(
+      c === undefined
+        ? '  rollout changes: n/a (r0 only)'
+        : `  rollout changes: ${c.rollouts} Rollouts promoted at once, ${c.writes} writes: mean ${c.meanMs.toFixed(1)} ms, p50 <= ${c.p50Ms} ms, p99 <= ${c.p99Ms} ms per write (bucket bounds); all Healthy ${(c.wallMs / 1000).toFixed(1)} s after the first promote; CPU meanwhile: server ${(c.serverCpu * 100).toFixed(0)} %, bench process (simulated API server) ${(c.benchCpu * 100).toFixed(0)} % of a core`,
     );
   }
   measure.printSlope(figures);

@@ -45,23 +45,26 @@ export interface ScaleFigures {
   loadAtStart: number;
 }
 
-/** Cumulative bucket counts of the reconcile histogram, by upper bound (s); its sum (s) under NaN. */
-async function reconcileBuckets(env: CutoverEnv): Promise<Map<number, number>> {
+/** Cumulative bucket counts of one of the server's histograms, by upper bound (s); its sum (s) under NaN. */
+export async function histogramBuckets(
+  env: CutoverEnv,
+  metric = 'cutover_reconcile_duration_seconds',
+): Promise<Map<number, number>> {
   const res = await request(`http://127.0.0.1:${env.apiPort()}/metrics`, {
     headers: { authorization: `Bearer ${env.apiToken()}` },
   });
   const text = await res.body.text();
   const buckets = new Map<number, number>();
-  for (const m of text.matchAll(/^cutover_reconcile_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+  for (const m of text.matchAll(new RegExp(`^${metric}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))) {
     buckets.set(m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
   }
-  const sum = /^cutover_reconcile_duration_seconds_sum (\S+)/m.exec(text)?.[1];
+  const sum = new RegExp(`^${metric}_sum (\\S+)`, 'm').exec(text)?.[1];
   buckets.set(Number.NaN, Number(sum ?? 0));
   return buckets;
 }
 
-/** The q quantile (0..1) of the passes between two bucket snapshots: the upper bound of its bucket, ms. */
-function quantileMs(before: Map<number, number>, after: Map<number, number>, q: number): number {
+/** The q quantile (0..1) of the observations between two bucket snapshots: the upper bound of its bucket, ms. */
+export function quantileMs(before: Map<number, number>, after: Map<number, number>, q: number): number {
   const bounds = [...after.keys()].filter((le) => !Number.isNaN(le)).sort((a, b) => a - b);
   const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
   for (const le of bounds) {
@@ -69,6 +72,21 @@ function quantileMs(before: Map<number, number>, after: Map<number, number>, q: 
     if (count >= q * total) return le * 1000;
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/** Observations between two bucket snapshots, and their mean (exact, from the sums), ms. */
+export function countAndMeanMs(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): { count: number; meanMs: number } {
+  const count = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  const seconds = (after.get(Number.NaN) ?? 0) - (before.get(Number.NaN) ?? 0);
+  return { count, meanMs: count === 0 ? Number.NaN : (seconds * 1000) / count };
+}
+
+/** CPU time of process `pid` so far (user + system), ms. */
+export function cpuMs(pid: number): number {
+  return cpuTicks(pid) * TICK_MS;
 }
 
 function cpuTicks(pid: number): number {
@@ -86,22 +104,21 @@ function rssMiB(pid: number): number {
  * {@link MIN_PASSES} passes (up to {@link MAX_WINDOW_MS}).
  */
 export async function measureWindow(env: CutoverEnv, pid: number): Promise<Window> {
-  const before = await reconcileBuckets(env);
+  const before = await histogramBuckets(env);
   const count = (b: Map<number, number>) => b.get(Number.POSITIVE_INFINITY) ?? 0;
   const cpuBefore = cpuTicks(pid);
   const started = Date.now();
   await new Promise((r) => setTimeout(r, WINDOW_MS));
-  let after = await reconcileBuckets(env);
+  let after = await histogramBuckets(env);
   while (count(after) - count(before) < MIN_PASSES && Date.now() - started < MAX_WINDOW_MS) {
     await new Promise((r) => setTimeout(r, 1000));
-    after = await reconcileBuckets(env);
+    after = await histogramBuckets(env);
   }
   const elapsed = Date.now() - started;
-  const passes = count(after) - count(before);
-  const seconds = (after.get(Number.NaN) ?? 0) - (before.get(Number.NaN) ?? 0);
+  const { count: passes, meanMs } = countAndMeanMs(before, after);
   return {
     passes,
-    meanMs: passes === 0 ? Number.NaN : (seconds * 1000) / passes,
+    meanMs,
     p50Ms: quantileMs(before, after, 0.5),
     p99Ms: quantileMs(before, after, 0.99),
     cpu: ((cpuTicks(pid) - cpuBefore) * TICK_MS) / elapsed,

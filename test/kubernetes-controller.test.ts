@@ -6,11 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, type V1Deployment, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeObjects } from '../src/platform/kubernetes/kube-objects.js';
 import type { HttpRoute } from '../src/platform/kubernetes/traffic/gateway-api.js';
-import { CutoverEnv, waitUntil } from './support/cutover-env.js';
+import { hasChromium, launchChromium, signIn, watchConsole } from './support/browser.js';
+import { CutoverEnv, REPO_ROOT, waitUntil } from './support/cutover-env.js';
 import { gatewayObjects, istioObjects } from './support/kube/cluster-objects.js';
 import {
   JOB_OUTCOME_ANNOTATION,
@@ -158,6 +160,37 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     const history = await env.history('web');
     expect(history.events.filter((e) => e.reason === 'RolloutAborted')).toHaveLength(1);
   }, 120_000);
+
+  it.skipIf(!hasChromium() && !process.env.CI)(
+    "should say that the router carries no traffic of a Rollout on the cluster: the API's stats and traffic answer 409, the dashboard says why (a real browser)",
+    async () => {
+      for (const path of ['/api/v1/rollouts/web/stats', '/api/v1/rollouts/web/traffic']) {
+        const res = await request(`http://127.0.0.1:${env.apiPort()}${path}`, {
+          headers: { authorization: `Bearer ${env.apiToken()}` },
+        });
+        expect(res.statusCode).toBe(409);
+        expect(await res.body.json()).toMatchObject({
+          code: 'CUTOVER_E_BUILTIN_METRICS_UNAVAILABLE',
+          message: expect.stringContaining('Rollout web runs on the kubernetes platform'),
+        });
+      }
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext()).newPage();
+        const errors = watchConsole(page);
+        await signIn(page, `http://127.0.0.1:${env.apiPort()}/ui/#/rollouts/web`, env.apiToken());
+        const note = page.locator('section[aria-labelledby="traffic-h"] .no-traffic');
+        await note.waitFor({ timeout: 10_000 });
+        expect(await note.textContent()).toContain("builtin metrics come from cutover's router");
+        expect(await page.locator('.error[role="alert"]').count()).toBe(0);
+        // The browser logs the 409 answer itself; nothing else.
+        expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it('should run Argo Job-form analysis as Kubernetes Jobs in the Rollout namespace: a complete Job passes, a failed Job aborts', async () => {
     await gatewayObjects(objects, NS, 'api');
@@ -440,5 +473,44 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     expect((await env.cli(['get', 'featureflags', 'flags-a'])).code).not.toBe(0);
     // The Argo Rollout of the file was not stored either: no new revision of web.
     expect(await revisions()).toEqual(before);
+
+    // A release (its Rollouts are cutover.dev Rollouts): refused at create, located, nothing stored.
+    await env.cliOk(['apply', '-f', join(REPO_ROOT, 'examples/release/environments.yaml')]);
+    const release = await env.cli([
+      'release',
+      'create',
+      '-f',
+      join(REPO_ROOT, 'examples/release/shop-v1.yaml'),
+    ]);
+    expect(release.code).not.toBe(0);
+    expect(release.stderr).toMatch(/shop-v1\.yaml:\d+:\d+/);
+    expect(release.stderr).toContain('spec.rollouts');
+    expect(release.stderr).toContain('releases are not supported on --platform kubernetes yet');
+    expect((await env.cli(['release', 'get', 'shop-v1'])).code).not.toBe(0);
+  });
+
+  it('should refuse --rollout-threads the platform cannot take before the server holds anything', async () => {
+    const fresh = CutoverEnv.create('cutover-k8s-threads-');
+    try {
+      const local = await fresh.cli(['server', '--port', '0', '--rollout-threads', '4'], {
+        env: { CUTOVER_PLATFORM: 'local' },
+      });
+      expect(local.code).not.toBe(0);
+      expect(local.stderr).toContain(
+        '--rollout-threads: the local platform reconciles one Rollout at a time (1), got 4',
+      );
+      const bad = await fresh.cli(['server', '--port', '0'], {
+        env: {
+          CUTOVER_PLATFORM: 'kubernetes',
+          CUTOVER_ROLLOUT_THREADS: 'ten',
+          KUBECONFIG: env.env['KUBECONFIG']!,
+        },
+      });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('CUTOVER_ROLLOUT_THREADS: expected an integer from 1 to 100, got "ten"');
+      expect(fresh.serverPid()).toBeUndefined();
+    } finally {
+      await fresh.cleanup();
+    }
   });
 });

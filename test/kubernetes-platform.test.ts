@@ -54,11 +54,15 @@ class EngineOnKubernetes {
   /** The phase every AnalysisRun the engine starts is observed in (the analysis itself is not run here). */
   analysisPhase: ObservedAnalysisRun['phase'] = 'Running';
 
+  readonly plane: KubernetesDataPlane;
+
   constructor(
     readonly spec: RolloutSpec,
-    readonly plane: KubernetesDataPlane,
+    readonly objects: KubeObjects,
     readonly binding: KubernetesBinding,
-  ) {}
+  ) {
+    this.plane = new KubernetesDataPlane(objects);
+  }
 
   addRevision(hash: string): void {
     // The engine's revision: on Kubernetes only its number and hash matter (the pod template is the binding's).
@@ -73,7 +77,16 @@ class EngineOnKubernetes {
   /** Engine time per tick, ms. */
   stepMs = 500;
 
+  /** As the controller's pass: observe (one `ListedObjects`), reconcile, write from that observation. */
   async tick(stepMs = this.stepMs): Promise<void> {
+    const observation = new ListedObjects(this.objects);
+    if (this.desired !== undefined)
+      this.observed = await this.plane.status(
+        this.desired,
+        this.binding,
+        this.status.stableRevision,
+        observation,
+      );
     const result = reconcile(
       { name: 'npa', spec: this.spec, revisions: this.revisions, status: this.status },
       { dataPlane: this.observed, analysisRuns: this.runs, flagRamps: [] },
@@ -84,7 +97,9 @@ class EngineOnKubernetes {
     for (const action of result.actions)
       if (action.type === 'createAnalysisRun') this.runs[action.name] = { phase: this.analysisPhase };
     this.desired = result.desired;
-    this.observed = await this.plane.apply(result.desired, this.binding, this.status.stableRevision);
+    await this.plane.apply(result.desired, this.binding, this.status.stableRevision, {
+      observed: observation,
+    });
     this.now += stepMs;
   }
 
@@ -159,6 +174,26 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     (await objects.read<V1Service>({ apiVersion: 'v1', kind: 'Service', namespace: NS, name }))?.spec
       ?.selector?.['rollouts-pod-template-hash'];
 
+  /** A Gateway API canary of `app` in `ns` (its cluster objects created), paused at 20 % on its second revision. */
+  const pausedGatewayCanary = async (ns: string, app: string): Promise<EngineOnKubernetes> => {
+    await gatewayObjects(objects, ns, app);
+    const b: KubernetesBinding = {
+      ...binding(gatewayApiProvider(objects, { httpRoutes: [app] })),
+      workload: { name: app, namespace: ns, selector: { app } },
+      podTemplate: (revision) => ({
+        metadata: { labels: { app } },
+        spec: { containers: [{ name: app, image: `registry.example/${app}:v${revision}` }] },
+      }),
+      strategy: { canary: { stableService: `${app}-stable`, canaryService: `${app}-canary` } },
+    };
+    const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, objects, b);
+    engine.addRevision(`${app}0001`);
+    await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
+    engine.addRevision(`${app}0002`);
+    await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
+    return engine;
+  };
+
   it('should walk a canary with Gateway API HTTPRoute weights, abort it back to stable, and promote the next one', async () => {
     await objects.upsert(service('npa-stable'));
     await objects.upsert(service('npa-canary'));
@@ -190,7 +225,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
       )?.spec?.rules?.[0]?.backendRefs?.map((b) => b.weight);
     const engine = new EngineOnKubernetes(
       spec,
-      new KubernetesDataPlane(objects),
+      objects,
       binding(gatewayApiProvider(objects, { httpRoutes: ['npa'] })),
     );
     engine.addRevision('aaa111');
@@ -239,26 +274,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
   it('should observe the Rollouts of a namespace with one ReplicaSet list and one HTTPRoute list (ListedObjects), seeing what per-Rollout reads see', async () => {
     const ns = 'listed';
     const apps = ['la', 'lb', 'lc'];
-    const engines = await Promise.all(
-      apps.map(async (app) => {
-        await gatewayObjects(objects, ns, app);
-        const b: KubernetesBinding = {
-          ...binding(gatewayApiProvider(objects, { httpRoutes: [app] })),
-          workload: { name: app, namespace: ns, selector: { app } },
-          podTemplate: (revision) => ({
-            metadata: { labels: { app } },
-            spec: { containers: [{ name: app, image: `registry.example/${app}:v${revision}` }] },
-          }),
-          strategy: { canary: { stableService: `${app}-stable`, canaryService: `${app}-canary` } },
-        };
-        const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, new KubernetesDataPlane(objects), b);
-        engine.addRevision(`${app}0001`);
-        await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
-        engine.addRevision(`${app}0002`);
-        await engine.until('paused at 20 %', () => engine.status.phase === 'Paused');
-        return engine;
-      }),
-    );
+    const engines = await Promise.all(apps.map((app) => pausedGatewayCanary(ns, app)));
     // Someone else moves lb's route: the observation must see the route, not the desired weight.
     await objects.update<HttpRoute>(
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: ns, name: 'lb' },
@@ -291,6 +307,76 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     expect(listed.map((s) => s.replicaSets.map((rs) => `${rs.hash}=${rs.replicas}`).sort())).toEqual(
       apps.map((app) => [`${app}0001=2`, `${app}0002=1`]),
     );
+  });
+
+  it("should write a Rollout from the pass's observation: nothing for a Rollout that holds its desired state, one write per changed object, and a fresh read after a 409 when another writer changed it since", async () => {
+    const ns = 'writes';
+    const app = 'wa';
+    const engine = await pausedGatewayCanary(ns, app);
+    const b = engine.binding;
+    const desired = engine.desired!;
+    const stable = engine.status.stableRevision;
+    const plane = new KubernetesDataPlane(objects);
+    const routeRef = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      namespace: ns,
+      name: app,
+    };
+    const withWeight = (weight: number): RolloutDataPlaneSpec => ({
+      ...desired,
+      listeners: desired.listeners.map((l, i) =>
+        i > 0
+          ? l
+          : {
+              ...l,
+              backends: l.backends.map((be) => ({
+                ...be,
+                weight: be.revision === stable ? 100 - weight : weight,
+              })),
+            },
+      ),
+    });
+    /** The requests `write` makes after the pass's observation (`status` through a fresh ListedObjects). */
+    const writes = async (write: (observed: ListedObjects) => Promise<void>) => {
+      const observed = new ListedObjects(objects);
+      await plane.status(desired, b, stable, observed);
+      const before = api.requests.length;
+      await write(observed);
+      return api.requests
+        .slice(before)
+        .filter((r) => r.path.includes(`/namespaces/${ns}/`))
+        .map((r) => `${r.method} ${r.path.replace(/^.*\/namespaces\/[^/]+\//, '')} ${r.status}`);
+    };
+    // Holding its desired state: the Services are listed once (for the pins), nothing is written.
+    expect(await writes((observed) => plane.apply(desired, b, stable, { observed }))).toEqual([
+      'GET services 200',
+    ]);
+    // A new weight: one write, the route's, without reading it first.
+    expect(await writes((observed) => plane.apply(withWeight(40), b, stable, { observed }))).toEqual([
+      'GET services 200',
+      `PUT httproutes/${app} 200`,
+    ]);
+    // Another writer changes the route after the observation: the write's 409 reads it again.
+    expect(
+      await writes(async (observed) => {
+        await objects.update<HttpRoute>(routeRef, (route) => {
+          route.metadata = { ...route.metadata, annotations: { 'example.com/owner': 'someone-else' } };
+          return true;
+        });
+        await plane.apply(withWeight(60), b, stable, { observed });
+      }),
+    ).toEqual([
+      `GET httproutes/${app} 200`,
+      `PUT httproutes/${app} 200`,
+      'GET services 200',
+      `PUT httproutes/${app} 409`,
+      `GET httproutes/${app} 200`,
+      `PUT httproutes/${app} 200`,
+    ]);
+    const route = await objects.read<HttpRoute>(routeRef);
+    expect(route?.spec?.rules?.[0]?.backendRefs?.map((r) => r.weight)).toEqual([40, 60]);
+    expect(route?.metadata?.annotations?.['example.com/owner']).toBe('someone-else');
   });
 
   it('should walk a canary with Istio VirtualService weights and DestinationRule subsets, abort it, and promote the next one', async () => {
@@ -327,7 +413,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
         })
       )?.spec?.subsets?.map((s) => `${s.name}=${s.labels?.['rollouts-pod-template-hash']}`),
     });
-    const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, new KubernetesDataPlane(objects), b);
+    const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, objects, b);
     engine.addRevision('ddd444');
     await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
     engine.addRevision('eee555');
@@ -402,7 +488,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     });
     const engine = new EngineOnKubernetes(
       spec,
-      new KubernetesDataPlane(objects),
+      objects,
       web(nginxProvider(objects, { stableIngress: 'web' }), 'web'),
     );
     engine.addRevision('aaa000');
@@ -421,7 +507,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     expect(await canaryWeight()).toBe('0');
 
     // Without traffic routing the pods carry the split: 4 replicas at 50 % are 2 canary and 2 stable pods.
-    const ratio = new EngineOnKubernetes(spec, new KubernetesDataPlane(objects), {
+    const ratio = new EngineOnKubernetes(spec, objects, {
       ...web(replicaRatioProvider(), 'api'),
       strategy: { canary: {} },
     });
@@ -469,7 +555,7 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     } as RolloutSpec;
     const engine = new EngineOnKubernetes(
       engineSpec,
-      new KubernetesDataPlane(objects),
+      objects,
       bindingFor(target, objects, (revision) => (revision === 1 ? v1 : v2)),
     );
     engine.analysisPhase = 'Successful';

@@ -1,4 +1,4 @@
-import type { DataPlaneClient, RolloutDataPlaneSpec, RolloutDataPlaneStatus } from '../dataplane/index.js';
+import type { DataPlaneClient, RolloutDataPlaneSpec } from '../dataplane/index.js';
 
 /**
  * What the controller needs from a platform's data plane: read every Rollout's observed state,
@@ -15,13 +15,11 @@ export type RolloutDataPlane = Pick<DataPlaneClient, 'state' | 'remove' | 'stats
    */
   readonly pinsStableRevision?: boolean;
   /**
-   * Carries out `spec` (a `reconcile` result's desired state) and returns what is observed right after.
+   * Carries out `spec` (a `reconcile` result's desired state); the next {@link state} observes what
+   * the platform then holds (the local router answers with it at once; the controller reads state).
    * @param context.stableRevision - the Rollout's stable revision as the same reconcile decided it
    *   (the kubernetes platform pins its stable / active Services to it; the local router ignores it).
    * @throws the platform's errors (data plane unavailable, API errors); the next reconcile writes again.
    */
-  apply(
-    spec: RolloutDataPlaneSpec,
-    context?: { stableRevision: number | null },
-  ): Promise<RolloutDataPlaneStatus>;
+  apply(spec: RolloutDataPlaneSpec, context?: { stableRevision: number | null }): Promise<unknown>;
 };

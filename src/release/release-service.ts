@@ -68,6 +68,12 @@ export interface ReleaseServiceOptions {
   notify?: NotifyFn;
   /** Variables analysis args may read with `valueFrom.env` (`CUTOVER_ANALYSIS_ENV_ALLOW`). @default [] */
   analysisEnvAllow?: readonly string[];
+  /**
+   * Where the control plane runs Rollouts (`cutover server --platform`). A release's Rollouts are
+   * cutover.dev Rollouts (local processes): on `kubernetes` a release is refused at create.
+   * @default "local"
+   */
+  platform?: 'local' | 'kubernetes';
 }
 
 const SEVERITY: Record<string, ReleaseNotification['severity']> = {
@@ -98,7 +104,8 @@ export class ReleaseService {
    * @param role - the caller's role: only an admin may create a release whose jobs run outside the
    *   sandbox (migrations, `network: true`; see `refuseUnsandboxed`).
    * @throws SpecValidationError (file, line, column, field path) for a bad file, an unknown or
-   *   misordered environment, or a release that already exists; UnsandboxedForbiddenError (403
+   *   misordered environment, a release that already exists, or any release on the kubernetes
+   *   platform (at `spec.rollouts`); UnsandboxedForbiddenError (403
    *   `CUTOVER_E_UNSANDBOXED_FORBIDDEN`). Nothing is stored then.
    */
   async create(
@@ -135,6 +142,13 @@ export class ReleaseService {
     const entry = releases[0];
     if (entry !== undefined) {
       const { r, document } = entry as { r: ReleaseResource; document: number };
+      if (this.options.platform === 'kubernetes')
+        located.push({
+          document,
+          path: ['spec', 'rollouts'],
+          message:
+            "a release's Rollouts are cutover.dev Rollouts (local processes), which the kubernetes platform does not run; releases are not supported on --platform kubernetes yet (apply Argo Rollouts with cutover apply -f and use promote / abort)",
+        });
       const environments = await store.listEnvironments();
       let lastOrder = Number.NEGATIVE_INFINITY;
       r.spec.environments.forEach((name, i) => {

@@ -6,8 +6,9 @@ import type { ConfigService } from '../config/index.js';
 import type { Controller } from '../controller/index.js';
 import type { DataPlaneClient } from '../dataplane/index.js';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from '../engine/index.js';
+import { BuiltinMetricsUnavailableError } from '../platform/errors.js';
 import type { ReleaseService } from '../release/index.js';
-import type { Store, StoredToken } from '../store/index.js';
+import type { Store, StoredRollout, StoredToken } from '../store/index.js';
 import type { SpecApplier } from './apply.js';
 import type { AuditLog } from './audit-log.js';
 import { principalOf } from './auth.js';
@@ -393,6 +394,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     async (req) => {
       const q = parseBody(statsQuery, req.query);
       const rollout = await rolloutOr404(store, req.params.name);
+      refuseClusterTraffic(rollout);
       return rolloutStats(deps.dataPlane(), rollout, {
         windowSeconds: q.window ?? 60,
         quantile: q.quantile ?? 0.95,
@@ -414,7 +416,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
     },
     async (req) => {
       const q = parseBody(trafficQuery, req.query);
-      await rolloutOr404(store, req.params.name);
+      refuseClusterTraffic(await rolloutOr404(store, req.params.name));
       const range = q.from !== undefined ? { from: q.from } : { window: q.window ?? 60 };
       try {
         return await deps.dataPlane().traffic(req.params.name, range);
@@ -684,4 +686,15 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): RouteRegistry 
   registerFeatureFlagRoutes(app, routes, { store, now: deps.now, push: deps.pushFeatureFlags });
 
   return routes;
+}
+
+/**
+ * The router's traffic of a Rollout that runs on the kubernetes platform (stored with
+ * `spec.kubernetes`) does not exist: its requests never pass cutover's router.
+ * @throws ApiError 409 `CUTOVER_E_BUILTIN_METRICS_UNAVAILABLE` for such a Rollout.
+ */
+function refuseClusterTraffic(rollout: StoredRollout): void {
+  if (rollout.spec.kubernetes === undefined) return;
+  const { code, message } = new BuiltinMetricsUnavailableError(rollout.name);
+  throw new ApiError(409, code, message);
 }

@@ -19,8 +19,12 @@ export interface ControlPlaneMetricsOptions {
   processMetrics?: boolean;
 }
 
-/** Buckets of `cutover_reconcile_duration_seconds`, seconds: a pass takes ms; seconds mean trouble. */
-const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Buckets of `cutover_reconcile_duration_seconds` and `cutover_rollout_write_duration_seconds`,
+ * seconds: a pass or a write takes ms (75 ms splits the 50..100 ms of a loaded write); seconds mean
+ * trouble.
+ */
+const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Measurement phases counted by `cutover_analysis_measurements_total` (MetricResult counters). */
 const COUNTED_PHASES = ['Successful', 'Failed', 'Inconclusive', 'Error'] as const;
 
@@ -36,9 +40,9 @@ interface Snapshot {
 /**
  * The control plane's Prometheus metrics, in their own Registry (served at `GET /metrics`). Most
  * values are read from the store and the controller's counters when scraped (prom-client
- * `collect()`), so the reconcile loop does no metrics work beyond {@link observeReconcile}. Metric
- * names and labels are documented in docs/operations.md ("Metrics of the control plane"); the
- * analysis series follow Argo Rollouts' `analysis_run_phase` / `analysis_run_metric_phase`, with
+ * `collect()`), so the reconcile loop does no metrics work beyond {@link observeReconcile} and
+ * {@link observeRolloutWrite}. Metric names and labels are documented in docs/operations.md
+ * ("Metrics of the control plane"); the analysis series follow Argo Rollouts' `analysis_run_phase` / `analysis_run_metric_phase`, with
  * measurement values added.
  */
 export class ControlPlaneMetrics {
@@ -46,6 +50,7 @@ export class ControlPlaneMetrics {
   readonly registry = new Registry();
   readonly #o: ControlPlaneMetricsOptions;
   readonly #reconcileDuration: Histogram;
+  readonly #rolloutWriteDuration: Histogram;
   #snapshot: Promise<Snapshot> | undefined;
 
   constructor(options: ControlPlaneMetricsOptions) {
@@ -64,6 +69,13 @@ export class ControlPlaneMetrics {
     this.#reconcileDuration = new Histogram({
       name: 'cutover_reconcile_duration_seconds',
       help: 'Duration of one reconcile pass over every Rollout, seconds.',
+      buckets: RECONCILE_BUCKETS,
+      registers,
+    });
+
+    this.#rolloutWriteDuration = new Histogram({
+      name: 'cutover_rollout_write_duration_seconds',
+      help: "Duration of writing one Rollout's changed desired state to the data plane (one Rollout change), seconds.",
       buckets: RECONCILE_BUCKETS,
       registers,
     });
@@ -280,6 +292,11 @@ export class ControlPlaneMetrics {
   /** Records one reconcile pass; called by the controller after each. @param seconds - its duration */
   observeReconcile(seconds: number): void {
     this.#reconcileDuration.observe(seconds);
+  }
+
+  /** Records the write of one Rollout's changed desired state, seconds. */
+  observeRolloutWrite(seconds: number): void {
+    this.#rolloutWriteDuration.observe(seconds);
   }
 
   /** The metrics in Prometheus' text format, read now. */

@@ -25,6 +25,35 @@ export function serverPlatform(value: string | undefined, setting = 'CUTOVER_PLA
   throw new ServerConfigError(setting, `expected local or kubernetes, got ${JSON.stringify(value)}`);
 }
 
+/** Rollouts the controller reconciles at once on the kubernetes platform: Argo Rollouts' default `--rollout-threads`. */
+const DEFAULT_KUBERNETES_ROLLOUT_THREADS = 10;
+
+/**
+ * Rollouts reconciled at once within a pass, from `cutover server --rollout-threads` or
+ * `$CUTOVER_ROLLOUT_THREADS` (as Argo Rollouts' `--rollout-threads`).
+ * @returns an integer 1..100; when not given, 10 on the kubernetes platform (Argo's default) and 1
+ *   on the local one.
+ * @throws ServerConfigError `CUTOVER_E_SERVER_CONFIG` for anything but an integer 1..100, and for
+ *   more than 1 on the local platform (its router takes one Rollout's change at a time).
+ */
+export function rolloutThreads(
+  value: string | undefined,
+  platform: PlatformName,
+  setting = 'CUTOVER_ROLLOUT_THREADS',
+): number {
+  if (value === undefined || value.trim() === '')
+    return platform === 'kubernetes' ? DEFAULT_KUBERNETES_ROLLOUT_THREADS : 1;
+  const threads = Number(value);
+  if (!/^\d+$/.test(value.trim()) || threads < 1 || threads > 100)
+    throw new ServerConfigError(setting, `expected an integer from 1 to 100, got ${JSON.stringify(value)}`);
+  if (platform === 'local' && threads !== 1)
+    throw new ServerConfigError(
+      setting,
+      `the local platform reconciles one Rollout at a time (1), got ${threads}; more is for --platform kubernetes`,
+    );
+  return threads;
+}
+
 /** What the controller runs on the kubernetes platform instead of the local platform's. */
 export interface ClusterPlatform {
   dataPlane: RolloutDataPlane;

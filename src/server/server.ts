@@ -42,7 +42,7 @@ import { registerLeaderForward } from './leader-forward.js';
 import { leaseDurationMs } from './lease-settings.js';
 import { SafeLogDestination } from './log-destination.js';
 import { apiPort, dataDirectoryEntry, type HomePaths, homePaths, type ServerInfo } from './paths.js';
-import { clusterPlatform, type PlatformName, serverPlatform } from './platform-setting.js';
+import { clusterPlatform, type PlatformName, rolloutThreads, serverPlatform } from './platform-setting.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { releaseNotifier } from './release-notifier.js';
 import { DEFAULT_ROTATION_CHECK_MS, startSecretRotationCheck } from './secret-rotation-check.js';
@@ -87,6 +87,11 @@ export interface ServerOptions {
    * @default $CUTOVER_PLATFORM, else "local"
    */
   platform?: PlatformName;
+  /**
+   * Rollouts reconciled at once within a pass, as Argo Rollouts' `--rollout-threads` (see
+   * `rolloutThreads`). @default $CUTOVER_ROLLOUT_THREADS, else 10 on kubernetes and 1 on local
+   */
+  rolloutThreads?: string;
   /** Controller lease duration on PostgreSQL, ms. @default $CUTOVER_LEASE_DURATION_SECONDS × 1000, else 8000 */
   leaseDurationMs?: number;
   /**
@@ -139,6 +144,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Read first: a setting the server cannot use stops it before it holds anything.
   const drift = driftSettings(process.env);
   const platform = options.platform ?? serverPlatform(process.env['CUTOVER_PLATFORM']);
+  const threads =
+    options.rolloutThreads !== undefined
+      ? rolloutThreads(options.rolloutThreads, platform, '--rollout-threads')
+      : rolloutThreads(process.env['CUTOVER_ROLLOUT_THREADS'], platform);
   const leaseMs = replicated ? (options.leaseDurationMs ?? leaseDurationMs(process.env)) : undefined;
   const store = await openStore(location);
   const self = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -184,6 +193,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           materialize: (template: LocalTemplate) => configs.materialize(template),
         }),
     onReconcile: (seconds) => metrics.observeReconcile(seconds),
+    onRolloutWrite: (seconds) => metrics.observeRolloutWrite(seconds),
+    rolloutThreads: threads,
     analysisEnvAllow,
     onDriftOverwritten: (rollout, findings) => detector.overwritten(rollout, findings),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
@@ -219,7 +230,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           logger.warn({ err: String(err) }, 'feature flags: cannot push to the data plane'),
         ),
   });
-  const releases = new ReleaseService({ store, clock, notify: releaseNotifier(logger), analysisEnvAllow });
+  const releases = new ReleaseService({
+    store,
+    clock,
+    notify: releaseNotifier(logger),
+    analysisEnvAllow,
+    platform,
+  });
   await bootstrapAdminToken(store, paths, clock);
   const audit = await AuditLog.open({ store, keyFile: paths.auditKey, headFile: paths.auditHead, logger });
   const app = Fastify({

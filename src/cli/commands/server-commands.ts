@@ -70,7 +70,11 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       '--platform <platform>',
       "where Rollouts run: local (processes behind cutover's router) or kubernetes (Argo Rollouts on the cluster of $KUBECONFIG); default $CUTOVER_PLATFORM, else local",
     )
-    .action(async (opts: { port?: string; store?: string; platform?: string }) => {
+    .option(
+      '--rollout-threads <n>',
+      "Rollouts reconciled at once, as Argo Rollouts' --rollout-threads (1..100; kubernetes platform only); default $CUTOVER_ROLLOUT_THREADS, else 10 on kubernetes, 1 on local",
+    )
+    .action(async (opts: { port?: string; store?: string; platform?: string; rolloutThreads?: string }) => {
       const port = opts.port ?? process.env.CUTOVER_API_PORT;
       const given = port !== undefined && port !== '';
       if (given && !(/^\d+$/.test(port) && Number(port) <= 65_535)) {
@@ -90,6 +94,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
         ...(opts.platform !== undefined ? { platform: serverPlatform(opts.platform, '--platform') } : {}),
         ...(given ? { port: Number(port) } : {}),
         ...(opts.store !== undefined ? { store: opts.store } : {}),
+        ...(opts.rolloutThreads !== undefined ? { rolloutThreads: opts.rolloutThreads } : {}),
       });
       ctx.out(`cutover server listening on http://127.0.0.1:${running.port} (data: ${ctx.paths.home})`);
       const stop = () => void running.close().then(() => process.exit(0));

@@ -1,10 +1,6 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { RolloutDataPlane } from '../../controller/rollout-data-plane.js';
-import type {
-  DataPlaneState,
-  RolloutDataPlaneSpec,
-  RolloutDataPlaneStatus,
-} from '../../dataplane/protocol.js';
+import type { DataPlaneState, RolloutDataPlaneSpec } from '../../dataplane/protocol.js';
 import type { StoredRollout } from '../../store/index.js';
 import { BuiltinMetricsUnavailableError, PlatformError } from '../errors.js';
 import { bindingFor } from './binding.js';
@@ -43,6 +39,8 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
   readonly #plane: KubernetesDataPlane;
   readonly #applied = new Map<string, Applied>();
   readonly #startedAt: number;
+  /** The last observation ({@link state}): what {@link apply} reads objects from before writing them. */
+  #observed: ListedObjects | undefined;
 
   constructor(private readonly options: KubernetesClusterDataPlaneOptions) {
     this.#plane = new KubernetesDataPlane(options.objects);
@@ -58,6 +56,7 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
    */
   async state(): Promise<DataPlaneState> {
     const reader = new ListedObjects(this.options.objects);
+    this.#observed = reader;
     const rollouts = await Promise.all(
       [...this.#applied.values()].map((a) =>
         this.#plane.status(a.desired, a.binding, a.stableRevision, reader),
@@ -75,13 +74,15 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
   }
 
   /**
+   * Writes the Rollout's desired state to the cluster, reading the objects as the last observation
+   * ({@link state}) holds them, as a Kubernetes controller writes from its informers' cache: a
+   * Rollout whose ReplicaSets, Services and route already hold it costs no request, a changed one
+   * one write per changed object (an object changed since the observation is read again on the
+   * API's 409 Conflict). What the cluster then holds is seen by the next {@link state}.
    * @throws PlatformError `CUTOVER_E_NOT_KUBERNETES_ROLLOUT` for a Rollout stored without a binding
    *   (a cutover Rollout of the local platform); the Kubernetes API's errors.
    */
-  async apply(
-    spec: RolloutDataPlaneSpec,
-    context?: { stableRevision: number | null },
-  ): Promise<RolloutDataPlaneStatus> {
+  async apply(spec: RolloutDataPlaneSpec, context?: { stableRevision: number | null }): Promise<void> {
     const rollout = await this.options.rollout(spec.rollout);
     const target = rollout?.spec.kubernetes;
     if (rollout === undefined || target === undefined)
@@ -97,9 +98,9 @@ export class KubernetesClusterDataPlane implements RolloutDataPlane {
       return pod as V1PodTemplateSpec;
     });
     const stableRevision = context?.stableRevision ?? rollout.status.stableRevision;
-    const status = await this.#plane.apply(spec, binding, stableRevision);
+    const observed = this.#observed;
+    await this.#plane.apply(spec, binding, stableRevision, observed === undefined ? {} : { observed });
     this.#applied.set(spec.rollout, { desired: spec, binding, stableRevision });
-    return status;
   }
 
   /** As Argo deleting a Rollout (its ReplicaSets are garbage-collected): deletes them. @returns whether it knew the Rollout. */

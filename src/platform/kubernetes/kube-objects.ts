@@ -33,6 +33,18 @@ export interface ObjectReader {
 /** Attempts of a read-modify-write before a conflict is given up (each a fresh read). */
 const CONFLICT_ATTEMPTS = 5;
 
+/**
+ * Where a write's first read comes from. With `observed` (one observation's {@link ListedObjects},
+ * as a Kubernetes controller writes from its informers' cache), the object as observed: no request
+ * before the write, and none at all when nothing changed. The write carries the observed
+ * `resourceVersion`, so an object changed since fails with 409 Conflict and is read again from the
+ * API server; an object the observation does not hold is read from the API server.
+ * @default observed none: every write reads the object first
+ */
+export interface WriteOptions {
+  observed?: ObjectReader;
+}
+
 /** The HTTP status of a Kubernetes API error; undefined for any other error. */
 function apiStatus(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
@@ -73,9 +85,13 @@ export class KubeObjects implements ObjectReader {
    * @throws KubeObjectNotFoundError when the object does not exist; the API's error otherwise
    *   (a 409 after {@link CONFLICT_ATTEMPTS} attempts).
    */
-  async update<T extends KubernetesObject>(ref: ObjectRef, mutate: (object: T) => boolean): Promise<T> {
+  async update<T extends KubernetesObject>(
+    ref: ObjectRef,
+    mutate: (object: T) => boolean,
+    options: WriteOptions = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.read<T>(ref);
+      const current = await this.#current<T>(ref, attempt === 1 ? options.observed : undefined);
       if (current === undefined) throw new KubeObjectNotFoundError(ref);
       const next = structuredClone(current);
       if (!mutate(next)) return current;
@@ -87,11 +103,21 @@ export class KubeObjects implements ObjectReader {
     }
   }
 
-  /** Creates the object, or replaces the one of that name (keeping its `resourceVersion`). */
-  async upsert<T extends KubernetesObject>(object: T): Promise<T> {
+  /**
+   * Creates the object, or replaces the one of that name (keeping its `resourceVersion`).
+   * @param options.unchanged - whether the object as it exists already holds what `object` would
+   *   write: then nothing is written. @default never (always replaced)
+   * @returns the object as stored afterwards.
+   * @throws the API's error (a 409 after {@link CONFLICT_ATTEMPTS} attempts).
+   */
+  async upsert<T extends KubernetesObject>(
+    object: T,
+    options: WriteOptions & { unchanged?: (current: T) => boolean } = {},
+  ): Promise<T> {
     const ref = refOf(object);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.read<T>(ref);
+      const current = await this.#current<T>(ref, attempt === 1 ? options.observed : undefined);
+      if (current !== undefined && options.unchanged?.(current) === true) return current;
       try {
         if (current === undefined) return await this.#api.create<T>(object);
         return await this.#api.replace<T>({
@@ -102,6 +128,14 @@ export class KubeObjects implements ObjectReader {
         if (apiStatus(error) !== 409 || attempt >= CONFLICT_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The object as `observed` holds it, else as the API server does; undefined when neither has it. */
+  async #current<T extends KubernetesObject>(
+    ref: ObjectRef,
+    observed: ObjectReader | undefined,
+  ): Promise<T | undefined> {
+    return (await observed?.read<T>(ref)) ?? this.read<T>(ref);
   }
 
   /** Objects of a kind in a namespace whose labels include `labels` (an equality label selector). */
@@ -190,7 +224,11 @@ export class ListedObjects implements ObjectReader {
     const key = `${apiVersion}/${kind}/${namespace}`;
     let listed = this.#lists.get(key);
     if (listed === undefined) {
-      listed = this.objects.list(apiVersion, kind, namespace, {}).then(indexed);
+      // A list's items carry no apiVersion and kind (the API server leaves them out): set them, so
+      // an object read here can be written back.
+      listed = this.objects
+        .list(apiVersion, kind, namespace, {})
+        .then((items) => indexed(items.map((o) => ({ ...o, apiVersion, kind }))));
       this.#lists.set(key, listed);
     }
     return listed;

@@ -5,10 +5,16 @@ import type {
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
 } from '../../dataplane/protocol.js';
-import type { KubeObjects, ObjectReader } from './kube-objects.js';
+import type { KubeObjects, ObjectReader, WriteOptions } from './kube-objects.js';
 import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import type { TrafficProvider, TrafficTarget } from './traffic/traffic-provider.js';
-import { pinServiceSelector, type RolloutWorkload, replicaSetFor, revisionOf } from './workload.js';
+import {
+  pinServiceSelector,
+  type RolloutWorkload,
+  replicaSetFor,
+  revisionOf,
+  sameReplicaSet,
+} from './workload.js';
 
 /**
  * How one Rollout runs on Kubernetes: where its ReplicaSets go and what they are made of, the
@@ -41,58 +47,71 @@ export class KubernetesDataPlane {
 
   /**
    * Applies `desired` (a `reconcile` result's) for a Rollout whose stable revision is
-   * `stableRevision`; ReplicaSets of the Rollout no longer desired are scaled to 0 and deleted.
-   * @returns the state observed right after.
+   * `stableRevision`, in Argo Rollouts' order: the desired ReplicaSets are created or scaled, the
+   * Services pinned to their revisions, the traffic provider's weight set, and only then the
+   * ReplicaSets of the Rollout no longer desired deleted, with their pods (so traffic never reaches
+   * a revision being removed). Writes of one stage go out together; an object that already holds
+   * what would be written is not written. What the cluster then holds is read by {@link status}.
+   * @param options.observed - the cluster as one observation holds it (the reconcile pass's
+   *   `ListedObjects`): objects are read from it before they are written (see `WriteOptions`).
    * @throws KubeObjectNotFoundError for a Service or route the binding names that does not exist.
    */
   async apply(
     desired: RolloutDataPlaneSpec,
     binding: KubernetesBinding,
     stableRevision: number | null,
-  ): Promise<RolloutDataPlaneStatus> {
+    options: WriteOptions = {},
+  ): Promise<void> {
     const { workload } = binding;
     const hashes = new Map(desired.replicaSets.map((rs) => [rs.revision, rs.hash]));
     const main = desired.listeners[0];
     const weights = new Map((main?.backends ?? []).map((b) => [b.revision, b.weight]));
     const stableHash = stableRevision === null ? undefined : hashes.get(stableRevision);
     const counts = this.#replicaCounts(desired, binding, stableRevision, weights);
-    for (const rs of desired.replicaSets) {
-      const template = binding.podTemplate(rs.revision, rs.hash);
-      await this.objects.upsert(
-        replicaSetFor(
+    await Promise.all(
+      desired.replicaSets.map((rs) => {
+        const template = binding.podTemplate(rs.revision, rs.hash);
+        const next = replicaSetFor(
           { ...workload, template },
           rs.hash,
           rs.revision,
           counts.get(rs.revision) ?? rs.replicas,
-        ),
-      );
-    }
-    await this.#removeUndesired(workload, new Set(hashes.values()));
+        );
+        return this.objects.upsert(next, {
+          ...options,
+          unchanged: (current) => sameReplicaSet(current, next),
+        });
+      }),
+    );
     if ('canary' in binding.strategy) {
       const canaryRevision = [...weights.keys()].find((r) => r !== stableRevision) ?? stableRevision;
       const canaryHash = (canaryRevision === null ? undefined : hashes.get(canaryRevision)) ?? stableHash;
       const { stableService, canaryService } = binding.strategy.canary;
-      if (stableService && stableHash) await this.#pin(workload, stableService, stableHash);
-      if (canaryService && canaryHash) await this.#pin(workload, canaryService, canaryHash);
+      await Promise.all([
+        stableService && stableHash ? this.#pin(workload, stableService, stableHash, options) : undefined,
+        canaryService && canaryHash ? this.#pin(workload, canaryService, canaryHash, options) : undefined,
+      ]);
       if (stableService && canaryService && stableHash && canaryHash) {
         const target = this.#target(workload, stableService, canaryService, stableHash, canaryHash);
         const canaryWeight = canaryRevision === stableRevision ? 0 : (weights.get(canaryRevision ?? -1) ?? 0);
-        await binding.provider.setWeight(target, canaryWeight);
+        await binding.provider.setWeight(target, canaryWeight, options);
       }
     } else {
       const { activeService, previewService } = binding.strategy.blueGreen;
       const active = main?.backends.find((b) => b.weight > 0)?.revision;
       const activeHash = active === undefined ? stableHash : hashes.get(active);
-      if (activeHash) await this.#pin(workload, activeService, activeHash);
       // As Argo: the preview Service selects the newest revision while it is not active (the
       // engine's preview listener exists only with a local previewPort), else the active one.
       const preview =
         desired.listeners[1]?.backends.find((b) => b.weight > 0)?.revision ??
         Math.max(...desired.replicaSets.map((rs) => rs.revision));
       const previewHash = hashes.get(preview) ?? activeHash;
-      if (previewService && previewHash) await this.#pin(workload, previewService, previewHash);
+      await Promise.all([
+        activeHash ? this.#pin(workload, activeService, activeHash, options) : undefined,
+        previewService && previewHash ? this.#pin(workload, previewService, previewHash, options) : undefined,
+      ]);
     }
-    return this.status(desired, binding, stableRevision);
+    await this.#removeUndesired(workload, new Set(hashes.values()), options.observed);
   }
 
   /**
@@ -195,23 +214,41 @@ export class KubernetesDataPlane {
     return reader.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', workload.namespace, workload.selector);
   }
 
-  async #removeUndesired(workload: KubernetesBinding['workload'], keep: Set<string>): Promise<void> {
-    for (const rs of await this.#replicaSets(workload)) {
+  /**
+   * Deletes the Rollout's ReplicaSets whose hash is not in `keep`, as listed by `reader` (one
+   * observation: a ReplicaSet created since is one of `keep`, and deleting one already gone is fine).
+   */
+  async #removeUndesired(
+    workload: KubernetesBinding['workload'],
+    keep: Set<string>,
+    reader: ObjectReader = this.objects,
+  ): Promise<void> {
+    const undesired = (await this.#replicaSets(workload, reader)).filter((rs) => {
       const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
-      if (hash === undefined || keep.has(hash)) continue;
-      await this.objects.delete({
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        namespace: workload.namespace,
-        name: rs.metadata?.name ?? '',
-      });
-    }
+      return hash !== undefined && !keep.has(hash);
+    });
+    await Promise.all(
+      undesired.map((rs) =>
+        this.objects.delete({
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          namespace: workload.namespace,
+          name: rs.metadata?.name ?? '',
+        }),
+      ),
+    );
   }
 
-  async #pin(workload: KubernetesBinding['workload'], service: string, hash: string): Promise<void> {
+  async #pin(
+    workload: KubernetesBinding['workload'],
+    service: string,
+    hash: string,
+    options: WriteOptions,
+  ): Promise<void> {
     await this.objects.update<V1Service>(
       { apiVersion: 'v1', kind: 'Service', namespace: workload.namespace, name: service },
       (s) => pinServiceSelector(s, workload.name, hash),
+      options,
     );
   }
 

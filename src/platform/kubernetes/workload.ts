@@ -43,6 +43,19 @@ export function replicaSetFor(
   };
 }
 
+/**
+ * Whether the ReplicaSet `current` already is `next` (both made by {@link replicaSetFor}): the same
+ * replica count, revision and labels. The pod template needs no comparing: the name carries its
+ * hash. Pure.
+ */
+export function sameReplicaSet(current: V1ReplicaSet, next: V1ReplicaSet): boolean {
+  const held = { ...current.metadata?.labels, ...current.metadata?.annotations };
+  const wanted = { ...next.metadata?.labels, ...next.metadata?.annotations };
+  return (
+    current.spec?.replicas === next.spec?.replicas && Object.entries(wanted).every(([k, v]) => held[k] === v)
+  );
+}
+
 /** `<rollout>-<hash>`, Argo Rollouts' ReplicaSet name. */
 function replicaSetName(rollout: string, hash: string): string {
   return `${rollout}-${hash}`;

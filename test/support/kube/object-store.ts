@@ -40,11 +40,14 @@ export class ObjectStore {
     return found === undefined ? undefined : structuredClone(found);
   }
 
-  /** Copies of the objects of a resource, in one namespace or all (`namespace` undefined), by name. */
-  list(resource: string, namespace?: string): KubeObject[] {
+  /**
+   * Copies of the objects of a resource, in one namespace or all (`namespace` undefined), that
+   * `where` accepts (all by default), by name. Only the accepted objects are copied and sorted.
+   */
+  list(resource: string, namespace?: string, where: (o: KubeObject) => boolean = () => true): KubeObject[] {
     const all = [...(this.#objects.get(resource)?.values() ?? [])];
     return all
-      .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
+      .filter((o) => (namespace === undefined || o.metadata.namespace === namespace) && where(o))
       .sort((a, b) =>
         `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
           `${b.metadata.namespace}/${b.metadata.name}`,

@@ -87,9 +87,11 @@ export class ReplicaSetController {
     if (rs === undefined) return;
     const spec = (rs.spec ?? {}) as ReplicaSetSpec;
     const desired = spec.replicas ?? 1;
-    const pods = this.store
-      .list(PODS, namespace)
-      .filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid));
+    const pods = this.store.list(
+      PODS,
+      namespace,
+      (p) => p.metadata.ownerReferences?.some((o) => o.uid === rs.metadata.uid) ?? false,
+    );
     for (let i = pods.length; i < desired; i += 1) pods.push(this.#createPod(rs, spec));
     const excess = pods
       .sort(

@@ -39,15 +39,12 @@ export class Rest {
   /** LIST: the kind's objects in a namespace (or all) that pass `filter`, with the list's resourceVersion. */
   list(info: KindInfo, namespace: string | undefined, filter: (o: KubeObject) => boolean): RestResult {
     const builtIn = BUILT_IN_GROUPS.has(info.group);
-    const items = this.store
-      .list(resourceKey(info), namespace)
-      .filter(filter)
-      .map((o) => {
-        const item = withVersion(o, info);
-        if (!builtIn) return item;
-        const { apiVersion: _a, kind: _k, ...rest } = item;
-        return rest;
-      });
+    const items = this.store.list(resourceKey(info), namespace, filter).map((o) => {
+      const item = withVersion(o, info);
+      if (!builtIn) return item;
+      const { apiVersion: _a, kind: _k, ...rest } = item;
+      return rest;
+    });
     return {
       code: 200,
       body: {
@@ -166,8 +163,8 @@ export class Rest {
 
   #collectDependents(namespace: string, uid: string | undefined): void {
     for (const resource of ['/pods', 'apps/replicasets', 'batch/jobs', 'argoproj.io/analysisruns']) {
-      for (const dependent of this.store.list(resource, namespace)) {
-        if (!dependent.metadata.ownerReferences?.some((o) => o.uid === uid)) continue;
+      const owned = (o: KubeObject) => o.metadata.ownerReferences?.some((r) => r.uid === uid) ?? false;
+      for (const dependent of this.store.list(resource, namespace, owned)) {
         const removed = this.store.delete(resource, namespace, dependent.metadata.name ?? '');
         this.#collectDependents(namespace, removed?.metadata.uid);
       }

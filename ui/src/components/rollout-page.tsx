@@ -66,11 +66,16 @@ const OPERATION_TEXT: Record<Operation, { label: string; verb: string; explain: 
     },
   };
 
+/** The API's code for a Rollout whose traffic the router does not carry (the kubernetes platform). */
+const BUILTIN_METRICS_UNAVAILABLE = 'CUTOVER_E_BUILTIN_METRICS_UNAVAILABLE';
+
 /** One rollout: steps, weights, traffic, analysis, revisions, history and the operations. */
 export function RolloutPage({ name, identity, tick, onError }: RolloutPageProps) {
   const [data, setData] = useState<Data | null>(null);
   const [missing, setMissing] = useState(false);
   const [stats, setStats] = useState<StatsPoint[] | undefined>(undefined);
+  /** Why the router has no traffic of this Rollout (it runs on Kubernetes), when so. */
+  const [noTraffic, setNoTraffic] = useState<string | null>(null);
   const [pending, setPending] = useState<Operation | null>(null);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<ApiError | null>(null);
@@ -99,12 +104,20 @@ export function RolloutPage({ name, identity, tick, onError }: RolloutPageProps)
 
   useEffect(() => {
     let stopped = false;
+    let unavailable = false;
+    setNoTraffic(null);
     const refresh = async () => {
       try {
-        const points = await api.stats(name);
-        if (!stopped) setStats(points);
+        if (!unavailable) {
+          const points = await api.stats(name);
+          if (!stopped) setStats(points);
+        }
       } catch (error) {
-        if (!stopped) onError(error);
+        // A Rollout on the kubernetes platform: its traffic never passes the router; said once.
+        if (error instanceof ApiError && error.code === BUILTIN_METRICS_UNAVAILABLE) {
+          unavailable = true;
+          if (!stopped) setNoTraffic(error.message);
+        } else if (!stopped) onError(error);
       }
       try {
         const runs = await api.analysisRuns(name);
@@ -262,7 +275,9 @@ export function RolloutPage({ name, identity, tick, onError }: RolloutPageProps)
 
       <section aria-labelledby="traffic-h">
         <h2 id="traffic-h">Traffic per revision</h2>
-        {stats === undefined ? (
+        {noTraffic !== null ? (
+          <p class="no-traffic">{noTraffic}</p>
+        ) : stats === undefined ? (
           <p>Loading…</p>
         ) : (
           <TrafficCharts points={stats} roleOf={(rev) => revisionRole(r, rev)} />

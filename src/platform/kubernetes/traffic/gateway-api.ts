@@ -56,11 +56,16 @@ export function gatewayApiProvider(objects: KubeObjects, routing: GatewayApiRout
   });
   return {
     name: 'gatewayAPI',
-    async setWeight(target, weight) {
-      for (const name of routing.httpRoutes)
-        await objects.update<HttpRoute>(ref(target, name), (route) =>
-          setHttpRouteWeights(route, target, weight),
-        );
+    async setWeight(target, weight, options) {
+      await Promise.all(
+        routing.httpRoutes.map((name) =>
+          objects.update<HttpRoute>(
+            ref(target, name),
+            (route) => setHttpRouteWeights(route, target, weight),
+            options,
+          ),
+        ),
+      );
     },
     async weight(target, reader = objects) {
       const first = routing.httpRoutes[0];

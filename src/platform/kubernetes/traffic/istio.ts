@@ -108,17 +108,24 @@ export function istioProvider(objects: KubeObjects, routing: IstioRouting): Traf
   });
   return {
     name: 'istio',
-    async setWeight(target, weight) {
+    async setWeight(target, weight, options) {
       const rule = routing.destinationRule;
       // Subsets first: a weight must never reach a subset that selects the wrong revision.
       if (rule !== undefined)
-        await objects.update<DestinationRule>(ref(target, 'DestinationRule', rule.name), (dr) =>
-          setDestinationRuleSubsets(dr, rule, target),
+        await objects.update<DestinationRule>(
+          ref(target, 'DestinationRule', rule.name),
+          (dr) => setDestinationRuleSubsets(dr, rule, target),
+          options,
         );
-      for (const vs of routing.virtualServices)
-        await objects.update<VirtualService>(ref(target, 'VirtualService', vs.name), (object) =>
-          setVirtualServiceWeights(object, vs.routes, target, rule, weight),
-        );
+      await Promise.all(
+        routing.virtualServices.map((vs) =>
+          objects.update<VirtualService>(
+            ref(target, 'VirtualService', vs.name),
+            (object) => setVirtualServiceWeights(object, vs.routes, target, rule, weight),
+            options,
+          ),
+        ),
+      );
     },
     async weight(target, reader = objects) {
       const first = routing.virtualServices[0];

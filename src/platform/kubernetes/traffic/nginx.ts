@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObjects } from '../kube-objects.js';
 import { MANAGED_BY_ANNOTATION } from '../labels.js';
@@ -84,6 +85,15 @@ export function canaryIngress(
   };
 }
 
+/** Whether `current` already holds `next`'s annotations and spec (so writing it changes nothing). */
+function sameIngress(current: Ingress, next: Ingress): boolean {
+  const held = current.metadata?.annotations ?? {};
+  return (
+    Object.entries(next.metadata?.annotations ?? {}).every(([k, v]) => held[k] === v) &&
+    isDeepStrictEqual(current.spec, next.spec)
+  );
+}
+
 /** The NGINX provider: a canary Ingress beside the stable one, its weight in an annotation. */
 export function nginxProvider(objects: KubeObjects, routing: NginxRouting): TrafficProvider {
   const prefix = routing.annotationPrefix ?? 'nginx.ingress.kubernetes.io';
@@ -95,11 +105,17 @@ export function nginxProvider(objects: KubeObjects, routing: NginxRouting): Traf
   });
   return {
     name: 'nginx',
-    async setWeight(target, weight) {
-      const stable = await objects.read<Ingress>(ref(target, routing.stableIngress));
+    async setWeight(target, weight, options) {
+      const stableRef = ref(target, routing.stableIngress);
+      const stable =
+        (await options?.observed?.read<Ingress>(stableRef)) ?? (await objects.read<Ingress>(stableRef));
       if (stable === undefined)
         throw new Error(`Ingress ${target.namespace}/${routing.stableIngress} (the stableIngress) not found`);
-      await objects.upsert(canaryIngress(stable, target, routing, weight));
+      const canary = canaryIngress(stable, target, routing, weight);
+      await objects.upsert(canary, {
+        ...options,
+        unchanged: (current) => sameIngress(current, canary),
+      });
     },
     async weight(target, reader = objects) {
       const canary = await reader.read<Ingress>(

@@ -5,7 +5,7 @@
  * Istio `VirtualService` weights with `DestinationRule` subsets.
  */
 
-import type { ObjectReader } from '../kube-objects.js';
+import type { ObjectReader, WriteOptions } from '../kube-objects.js';
 
 /** What a provider routes: the Rollout's namespace, Services and the revisions' pod-template hashes. */
 export interface TrafficTarget {
@@ -27,10 +27,11 @@ export interface TrafficProvider {
   readonly name: 'replicaRatio' | 'gatewayAPI' | 'nginx' | 'istio';
   /**
    * Sends `weight` percent (0..100, an integer) of the traffic to the canary and the rest to stable,
-   * through the provider's objects; idempotent.
+   * through the provider's objects; idempotent. An object that already holds it is not written.
+   * @param options.observed - the objects as one observation holds them (read first, see `WriteOptions`).
    * @throws KubeObjectNotFoundError when an object the spec names does not exist.
    */
-  setWeight(target: TrafficTarget, weight: number): Promise<void>;
+  setWeight(target: TrafficTarget, weight: number, options?: WriteOptions): Promise<void>;
   /**
    * The canary weight the provider's objects hold now (percent), undefined when they hold none.
    * @param reader - what to read them with (one observation's `ListedObjects`).
