@@ -175,7 +175,12 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
       ?.selector?.['rollouts-pod-template-hash'];
 
   /** A Gateway API canary of `app` in `ns` (its cluster objects created), paused at 20 % on its second revision. */
-  const pausedGatewayCanary = async (ns: string, app: string): Promise<EngineOnKubernetes> => {
+  /** An engine on a Gateway API canary of `app` in `ns` (its cluster objects created), 2 replicas. */
+  const gatewayCanary = async (
+    ns: string,
+    app: string,
+    extra: Partial<KubernetesBinding> = {},
+  ): Promise<EngineOnKubernetes> => {
     await gatewayObjects(objects, ns, app);
     const b: KubernetesBinding = {
       ...binding(gatewayApiProvider(objects, { httpRoutes: [app] })),
@@ -185,8 +190,13 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
         spec: { containers: [{ name: app, image: `registry.example/${app}:v${revision}` }] },
       }),
       strategy: { canary: { stableService: `${app}-stable`, canaryService: `${app}-canary` } },
+      ...extra,
     };
-    const engine = new EngineOnKubernetes({ ...spec, replicas: 2 }, objects, b);
+    return new EngineOnKubernetes({ ...spec, replicas: 2 }, objects, b);
+  };
+
+  const pausedGatewayCanary = async (ns: string, app: string): Promise<EngineOnKubernetes> => {
+    const engine = await gatewayCanary(ns, app);
     engine.addRevision(`${app}0001`);
     await engine.until('Healthy on revision 1', () => engine.status.phase === 'Healthy');
     engine.addRevision(`${app}0002`);
@@ -266,9 +276,44 @@ describe('Kubernetes platform on the simulated Kubernetes API server', () => {
     );
     expect(await selectorHash('npa-stable')).toBe('ccc333');
     expect(await weights()).toEqual([100, 0]);
-    // Argo's default scaleDownDelaySeconds (30 s of engine time) later, the old ReplicaSets are gone.
-    await engine.until('old ReplicaSets removed', async () => (await replicaSets()).length === 1, 120);
-    expect(await replicaSets()).toEqual(['npa-ccc333=4']);
+    // Argo's default scaleDownDelaySeconds (30 s of engine time) later, the old ReplicaSets are
+    // scaled to 0 and kept (revisionHistoryLimit, 10 by default).
+    await engine.until(
+      'old ReplicaSets scaled to 0',
+      async () => (await replicaSets()).every((rs) => rs === 'npa-ccc333=4' || rs.endsWith('=0')),
+      120,
+    );
+    expect(await replicaSets()).toEqual(['npa-aaa111=0', 'npa-bbb222=0', 'npa-ccc333=4']);
+  });
+
+  it('should keep the newest revisionHistoryLimit old ReplicaSets scaled to 0 and delete older ones, as Argo', async () => {
+    const engine = await gatewayCanary('history', 'hl', { revisionHistoryLimit: 1 });
+    engine.stepMs = 5_000; // engine time: scaleDownDelaySeconds (30 s) passes in 6 ticks
+    const sets = async () =>
+      (await objects.list<V1ReplicaSet>('apps/v1', 'ReplicaSet', 'history', { app: 'hl' }))
+        .map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}`)
+        .sort();
+    /** Revision `n` (hash `hl000n`) promoted step by step to Healthy, then its old ReplicaSets retired. */
+    const ship = async (n: number, expected: string[]) => {
+      engine.addRevision(`hl000${n}`);
+      await engine.until(
+        `Healthy on revision ${n}`,
+        () => {
+          if (engine.status.phase === 'Paused') engine.command('promote');
+          return engine.status.phase === 'Healthy' && engine.status.stableRevision === n;
+        },
+        120,
+      );
+      await engine.until(
+        `revision ${n}'s old ReplicaSets retired`,
+        async () => JSON.stringify(await sets()) === JSON.stringify(expected),
+        120,
+      );
+    };
+    await ship(1, ['hl-hl0001=2']);
+    await ship(2, ['hl-hl0001=0', 'hl-hl0002=2']);
+    // Only the newest old one is kept: revision 1's ReplicaSet is deleted.
+    await ship(3, ['hl-hl0002=0', 'hl-hl0003=2']);
   });
 
   it('should observe the Rollouts of a namespace with one ReplicaSet list and one HTTPRoute list (ListedObjects), seeing what per-Rollout reads see', async () => {

@@ -40,7 +40,8 @@ function providerFor(
 
 /**
  * How a converted Argo Rollout (`convertArgoRollout`'s `kubernetes`) runs on the cluster: its
- * namespace (`default` when unset, as kubectl), selector, Services and traffic provider.
+ * namespace (`default` when unset, as kubectl), selector, Services, traffic provider and
+ * `revisionHistoryLimit`.
  * @param templates - the pod template of each revision (the store's revisions; the target holds only
  *   the current one).
  * @throws Error for a Rollout with `workloadRef` (its template and selector are the Deployment's:
@@ -80,5 +81,6 @@ export function bindingFor(
             },
           },
     provider: providerFor(target.trafficRouting, objects),
+    revisionHistoryLimit: target.revisionHistoryLimit,
   };
 }

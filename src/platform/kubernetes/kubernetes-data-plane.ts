@@ -5,7 +5,12 @@ import type {
   RolloutDataPlaneSpec,
   RolloutDataPlaneStatus,
 } from '../../dataplane/protocol.js';
-import type { KubeObjects, ObjectReader, WriteOptions } from './kube-objects.js';
+import {
+  KubeObjectNotFoundError,
+  type KubeObjects,
+  type ObjectReader,
+  type WriteOptions,
+} from './kube-objects.js';
 import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import type { TrafficProvider, TrafficTarget } from './traffic/traffic-provider.js';
 import {
@@ -31,7 +36,15 @@ export interface KubernetesBinding {
     | { blueGreen: { activeService: string; previewService?: string } };
   /** The canary's traffic provider; `replicaRatio` without `trafficRouting`. */
   provider: TrafficProvider;
+  /**
+   * Old ReplicaSets kept, scaled to 0 (for a rollback), as Argo Rollouts' `revisionHistoryLimit`:
+   * the newest by revision are kept, older ones deleted. An integer >= 0. @default 10
+   */
+  revisionHistoryLimit?: number;
 }
+
+/** Argo Rollouts' default `revisionHistoryLimit`. */
+const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
 /**
  * The engine's desired data-plane state of a Rollout carried out on Kubernetes, the counterpart of
@@ -111,7 +124,7 @@ export class KubernetesDataPlane {
         previewService && previewHash ? this.#pin(workload, previewService, previewHash, options) : undefined,
       ]);
     }
-    await this.#removeUndesired(workload, new Set(hashes.values()), options.observed);
+    await this.#retire(binding, new Set(hashes.values()), options);
   }
 
   /**
@@ -204,7 +217,7 @@ export class KubernetesDataPlane {
 
   /** Deletes every ReplicaSet of the Rollout (as Kubernetes' garbage collector after Argo's Rollout is deleted). */
   async remove(binding: KubernetesBinding): Promise<void> {
-    await this.#removeUndesired(binding.workload, new Set());
+    await this.#removeAll(binding.workload);
   }
 
   async #replicaSets(
@@ -215,20 +228,51 @@ export class KubernetesDataPlane {
   }
 
   /**
-   * Deletes the Rollout's ReplicaSets whose hash is not in `keep`, as listed by `reader` (one
-   * observation: a ReplicaSet created since is one of `keep`, and deleting one already gone is fine).
+   * The Rollout's ReplicaSets whose hash is not in `keep` (no longer desired), as `options.observed`
+   * lists them (a ReplicaSet created since is one of `keep`): as Argo Rollouts, the newest
+   * `revisionHistoryLimit` by revision are scaled to 0 and kept, the others deleted with their pods.
    */
-  async #removeUndesired(
-    workload: KubernetesBinding['workload'],
-    keep: Set<string>,
-    reader: ObjectReader = this.objects,
-  ): Promise<void> {
-    const undesired = (await this.#replicaSets(workload, reader)).filter((rs) => {
-      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
-      return hash !== undefined && !keep.has(hash);
+  async #retire(binding: KubernetesBinding, keep: Set<string>, options: WriteOptions): Promise<void> {
+    const { workload } = binding;
+    const old = (await this.#replicaSets(workload, options.observed))
+      .filter((rs) => {
+        const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+        return hash !== undefined && !keep.has(hash);
+      })
+      .sort((a, b) => (revisionOf(b) ?? 0) - (revisionOf(a) ?? 0));
+    const limit = binding.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT;
+    const ref = (rs: V1ReplicaSet) => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      namespace: workload.namespace,
+      name: rs.metadata?.name ?? '',
     });
+    await Promise.all([
+      ...old.slice(0, limit).map((rs) =>
+        this.objects
+          .update<V1ReplicaSet>(
+            ref(rs),
+            (current) => {
+              if (current.spec?.replicas === 0) return false;
+              current.spec = { ...current.spec, selector: current.spec?.selector ?? {}, replicas: 0 };
+              return true;
+            },
+            options,
+          )
+          // Deleted meanwhile (by a person, or the garbage collector): nothing to keep.
+          .catch((error: unknown) => {
+            if (!(error instanceof KubeObjectNotFoundError)) throw error;
+          }),
+      ),
+      ...old.slice(limit).map((rs) => this.objects.delete(ref(rs))),
+    ]);
+  }
+
+  /** Deletes every ReplicaSet of the Rollout. */
+  async #removeAll(workload: KubernetesBinding['workload']): Promise<void> {
+    const all = await this.#replicaSets(workload);
     await Promise.all(
-      undesired.map((rs) =>
+      all.map((rs) =>
         this.objects.delete({
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
