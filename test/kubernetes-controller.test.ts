@@ -346,7 +346,7 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     });
   }, 90_000);
 
-  it("should take a workloadRef Deployment's pod template and selector, and refuse one the cluster does not have", async () => {
+  it("should take a workloadRef Deployment's pod template and selector, follow its new template as a new revision, and refuse one the cluster does not have", async () => {
     await gatewayObjects(objects, NS, 'docs');
     await objects.upsert<V1Deployment>({
       apiVersion: 'apps/v1',
@@ -394,6 +394,36 @@ describe('the control plane on the kubernetes platform (simulated Kubernetes API
     expect(rs?.spec?.template?.spec?.containers[0]?.image).toBe('registry.example.com/docs:7');
     expect(rs?.spec?.selector?.matchLabels).toMatchObject({ app: 'docs' });
     expect(replicaSets('docs')).toEqual([`${rs?.metadata?.name}=2/2`]);
+
+    // As Argo: a new image in the Deployment is a new revision of the Rollout, rolled out by its steps.
+    await objects.update<V1Deployment>(
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'docs' },
+      (d) => {
+        d.spec!.template.spec!.containers[0]!.image = 'registry.example.com/docs:8';
+        return true;
+      },
+    );
+    await env.waitForRollout('docs', (r) => r.status.phase === 'Paused' && r.status.currentRevision === 2, {
+      what: "docs paused at 50 % on the Deployment's new template",
+    });
+    const h2 = hashOf(2, 'docs');
+    const canary = api.get('replicasets.apps', NS, `docs-${h2}`) as V1ReplicaSet | undefined;
+    expect(canary?.spec?.template?.spec?.containers[0]?.image).toBe('registry.example.com/docs:8');
+    const created = (
+      await env.apiGet<{ items: { reason: string; actor: string; message: string }[] }>(
+        '/api/v1/events?rollout=docs',
+      )
+    ).items.filter((e) => e.reason === 'RevisionCreated');
+    expect(created.map((e) => e.actor)).toEqual(expect.arrayContaining(['controller']));
+    expect(created.some((e) => e.message.includes(`(${h2})`))).toBe(true);
+    await env.cliOk(['promote', 'docs']);
+    await env.waitForRollout('docs', (r) => r.status.phase === 'Healthy' && r.status.stableRevision === 2, {
+      what: 'docs Healthy on revision 2',
+    });
+    expect(selectorHash('docs-stable')).toBe(h2);
+    // The Deployment unchanged since: no third revision.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await env.getRollout('docs')).status.currentRevision).toBe(2);
   }, 60_000);
 
   it("should apply the seed's NPA Argo Rollout and its four AnalysisTemplates unchanged, and run its pods", async () => {

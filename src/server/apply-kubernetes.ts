@@ -46,8 +46,9 @@ export type WorkloadReader = (namespace: string, name: string) => Promise<Worklo
 
 /**
  * As Argo's `workloadRef` (`scaleDown: never`, its default): the Rollout takes the Deployment's pod
- * template and selector, read from the cluster when the Rollout is applied (Argo also follows later
- * changes to the Deployment: here, apply the Rollout again). Pure but for the read.
+ * template and selector, read from the cluster when the Rollout is applied, and keeps the reference
+ * (`spec.kubernetes.workloadRef`): later changes of the Deployment's template are followed by
+ * `WorkloadRefSync`. Pure but for the read.
  */
 async function resolveWorkloadRef(
   rollout: ArgoRollout,
@@ -72,9 +73,11 @@ async function resolveWorkloadRef(
         message: `Deployment ${namespace}/${ref.name} not found in the cluster`,
       },
     };
-  const { workloadRef: _resolved, ...spec } = rollout.spec;
   return {
-    rollout: { ...rollout, spec: { ...spec, template: deployment.template, selector: deployment.selector } },
+    rollout: {
+      ...rollout,
+      spec: { ...rollout.spec, template: deployment.template, selector: deployment.selector },
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import {
 } from '../analysis/index.js';
 import type { Clock } from '../clock/index.js';
 import type { RolloutDataPlane } from '../controller/index.js';
+import type { ObjectReader } from '../platform/kubernetes/index.js';
 import type { LabelSelector, PodTemplateSpec } from '../spec/index.js';
 import type { Store } from '../store/index.js';
 import type { WorkloadReader } from './apply-kubernetes.js';
@@ -59,8 +60,29 @@ export interface ClusterPlatform {
   dataPlane: RolloutDataPlane;
   /** The default providers with `job` running Argo's Job form as Kubernetes Jobs. */
   providers: MetricProviderRegistry;
-  /** Reads a `workloadRef`'s Deployment (apply). */
+  /** Reads a `workloadRef`'s Deployment from the API server (apply). */
   workloads: WorkloadReader;
+  /**
+   * A reader of one new observation of the cluster's Deployments: each namespace's are listed once,
+   * on first use (`WorkloadRefSync`'s passes).
+   */
+  observedWorkloads: () => WorkloadReader;
+}
+
+/** A `workloadRef`'s Deployment template and selector, read through `reader`. */
+function workloadReader(reader: ObjectReader): WorkloadReader {
+  return async (namespace, name) => {
+    const deployment = await reader.read<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace,
+      name,
+    });
+    const { template, selector } = deployment?.spec ?? {};
+    return template === undefined || selector === undefined
+      ? undefined
+      : { template: template as PodTemplateSpec, selector: selector as LabelSelector };
+  };
 }
 
 /**
@@ -71,9 +93,8 @@ export interface ClusterPlatform {
  * @throws the kubeconfig's errors (unreadable or invalid file).
  */
 export async function clusterPlatform(store: Store, clock: Clock): Promise<ClusterPlatform> {
-  const [{ KubeConfig }, { KubeObjects, KubernetesClusterDataPlane, clusterJobProvider }] = await Promise.all(
-    [import('@kubernetes/client-node'), import('../platform/kubernetes/index.js')],
-  );
+  const [{ KubeConfig }, { KubeObjects, KubernetesClusterDataPlane, ListedObjects, clusterJobProvider }] =
+    await Promise.all([import('@kubernetes/client-node'), import('../platform/kubernetes/index.js')]);
   const config = new KubeConfig();
   config.loadFromDefault();
   const objects = new KubeObjects(config);
@@ -88,18 +109,8 @@ export async function clusterPlatform(store: Store, clock: Clock): Promise<Clust
       rollout: (name) => store.getRollout(name),
       now: () => clock.now(),
     }),
-    workloads: async (namespace, name) => {
-      const deployment = await objects.read<V1Deployment>({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        namespace,
-        name,
-      });
-      const { template, selector } = deployment?.spec ?? {};
-      return template === undefined || selector === undefined
-        ? undefined
-        : { template: template as PodTemplateSpec, selector: selector as LabelSelector };
-    },
+    workloads: workloadReader(objects),
+    observedWorkloads: () => workloadReader(new ListedObjects(objects)),
     providers: createProviderRegistry(
       [...DEFAULT_PROVIDER_REGISTRY.values()].map((p) => (p.type === 'job' ? job : p)),
     ),

@@ -47,6 +47,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-l
 import { releaseNotifier } from './release-notifier.js';
 import { DEFAULT_ROTATION_CHECK_MS, startSecretRotationCheck } from './secret-rotation-check.js';
 import { registerUiRoutes } from './ui-routes.js';
+import { WorkloadRefSync } from './workload-ref-sync.js';
 
 export interface ServerOptions {
   /** Data directory. @default $CUTOVER_HOME or ~/.cutover */
@@ -199,6 +200,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onDriftOverwritten: (rollout, findings) => detector.overwritten(rollout, findings),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
+  // On Kubernetes, a workloadRef Rollout follows its Deployment's template (as Argo).
+  const workloadRefSync =
+    cluster === undefined
+      ? undefined
+      : new WorkloadRefSync({ store, controller, workloads: cluster.observedWorkloads, clock, logger });
   const detector: DriftDetector = new DriftDetector({
     store,
     controller,
@@ -263,6 +269,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     flagSync.start();
     // Drift detection compares the local data plane and working directories (docs/drift.md).
     if (platform === 'local') detector.start();
+    workloadRefSync?.start();
     // The ReleaseManager's clock: releases waiting for a window start when it opens.
     releaseTimer = setInterval(() => void releases.tick().catch(() => undefined), 1000);
     const rotationCheckMs = Number(
@@ -316,6 +323,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       stopRotationCheck?.();
       flagSync.stop();
       await detector.stop();
+      await workloadRefSync?.stop();
       await crew?.stop();
       await app.close();
       await controller.stop();

@@ -4,7 +4,8 @@
  * template in the revision's template, hashed as Argo hashes it.
  */
 import { convertArgoRollout } from './argo-rollout-convert.js';
-import type { ArgoRollout, PodTemplateSpec } from './argo-rollout-types.js';
+import type { ArgoRollout, LabelSelector, PodTemplateSpec } from './argo-rollout-types.js';
+import { podTemplateHash } from './pod-template-hash.js';
 import type { LocalTemplate, RolloutSpec } from './types.js';
 
 /** The port a Rollout's pods serve when their first container declares none (HTTP's). */
@@ -41,6 +42,34 @@ export function storedArgoRollout(rollout: ArgoRollout): StoredArgoRollout {
       kubernetes: binding,
     },
     hash: kubernetes.podTemplateHash,
+  };
+}
+
+/**
+ * A stored Argo Rollout with a `workloadRef` (its `spec.kubernetes.workloadRef`) taking its
+ * Deployment's pod template and selector as they are now, as Argo follows the Deployment: the same
+ * Rollout, with the template, port, selector and `rollouts-pod-template-hash` of that template.
+ * Pure. Its `hash` differs from `spec.kubernetes.podTemplateHash` exactly when the Deployment's
+ * template changed since it was last taken.
+ * @throws TypeError for a Rollout stored without a Kubernetes binding.
+ */
+export function storedFromWorkload(
+  name: string,
+  spec: RolloutSpec,
+  workload: { template: PodTemplateSpec; selector: LabelSelector },
+): StoredArgoRollout {
+  const binding = spec.kubernetes;
+  if (binding === undefined) throw new TypeError(`Rollout ${name} has no Kubernetes binding`);
+  const hash = podTemplateHash(workload.template);
+  return {
+    name,
+    spec: {
+      ...spec,
+      port: containerPort(workload.template),
+      template: revisionTemplate(workload.template),
+      kubernetes: { ...binding, selector: workload.selector, podTemplateHash: hash },
+    },
+    hash,
   };
 }
 

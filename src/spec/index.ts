@@ -4,7 +4,7 @@
  */
 
 export { type ArgoRolloutConversion, convertArgoRollout } from './argo-rollout-convert.js';
-export { type StoredArgoRollout, storedArgoRollout } from './argo-rollout-stored.js';
+export { type StoredArgoRollout, storedArgoRollout, storedFromWorkload } from './argo-rollout-stored.js';
 export * from './argo-rollout-types.js';
 export { ARGO_UNIMPLEMENTED_FIELDS } from './argo-unimplemented.js';
 export { durationToMs, formatDuration, isDuration } from './duration.js';

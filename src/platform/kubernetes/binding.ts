@@ -44,16 +44,16 @@ function providerFor(
  * `revisionHistoryLimit`.
  * @param templates - the pod template of each revision (the store's revisions; the target holds only
  *   the current one).
- * @throws Error for a Rollout with `workloadRef` (its template and selector are the Deployment's:
- *   not resolved yet) or a `matchExpressions` selector (ReplicaSets here take `matchLabels`).
+ * @throws Error for a Rollout without a selector (a `workloadRef` not resolved at apply) or with a
+ *   `matchExpressions` selector (ReplicaSets here take `matchLabels`).
  */
 export function bindingFor(
   target: KubernetesRolloutTarget,
   objects: KubeObjects,
   templates: (revision: number) => V1PodTemplateSpec,
 ): KubernetesBinding {
-  if (target.workloadRef !== undefined || target.selector === undefined)
-    throw new Error(`Rollout ${target.name}: workloadRef is not resolved by the kubernetes platform yet`);
+  if (target.selector === undefined)
+    throw new Error(`Rollout ${target.name}: its workloadRef's selector was not resolved (apply it again)`);
   if ((target.selector.matchExpressions ?? []).length > 0)
     throw new Error(
       `Rollout ${target.name}: a selector with matchExpressions is not supported yet (use matchLabels)`,

@@ -2,7 +2,13 @@
 export { bindingFor } from './binding.js';
 export { KubernetesClusterDataPlane } from './cluster-data-plane.js';
 export { type ClusterJobProviderOptions, clusterJobProvider } from './cluster-job-provider.js';
-export { KubeObjectNotFoundError, KubeObjects, type ObjectRef } from './kube-objects.js';
+export {
+  KubeObjectNotFoundError,
+  KubeObjects,
+  ListedObjects,
+  type ObjectReader,
+  type ObjectRef,
+} from './kube-objects.js';
 export { type KubernetesBinding, KubernetesDataPlane } from './kubernetes-data-plane.js';
 export { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 export { type GatewayApiRouting, gatewayApiProvider } from './traffic/gateway-api.js';
