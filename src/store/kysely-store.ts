@@ -253,12 +253,14 @@ export class KyselyStore implements Store {
   async listRollouts(): Promise<StoredRollout[]> {
     const rows = await this.db.selectFrom('rollouts').selectAll().orderBy('name').execute();
     const revisions = await this.db.selectFrom('revisions').selectAll().orderBy('number').execute();
-    return rows.map((row) =>
-      toRollout(
-        row,
-        revisions.filter((v) => v.rollout === row.name),
-      ),
-    );
+    // Grouped once (in number order): a filter per Rollout made this O(Rollouts × revisions).
+    const byRollout = new Map<string, Database['revisions'][]>();
+    for (const v of revisions) {
+      const of = byRollout.get(v.rollout);
+      if (of === undefined) byRollout.set(v.rollout, [v]);
+      else of.push(v);
+    }
+    return rows.map((row) => toRollout(row, byRollout.get(row.name) ?? []));
   }
 
   async saveStatus(name: string, status: RolloutStatus, events: NewEvent[]): Promise<void> {
