@@ -734,13 +734,17 @@ export class Controller {
 
   /** Takes due measurements of every active run, each run at most once at a time. */
   #measure(): void {
-    void this.#o.store.listAnalysisRuns({ active: true }).then((runs) => {
-      for (const run of runs) {
-        if (this.#measuring.has(run.name) || run.status.terminated) continue;
-        this.#measuring.add(run.name);
-        void this.#stepRun(run).finally(() => this.#measuring.delete(run.name));
-      }
-    });
+    void this.#o.store
+      .listAnalysisRuns({ active: true })
+      .then((runs) => {
+        for (const run of runs) {
+          if (this.#measuring.has(run.name) || run.status.terminated) continue;
+          this.#measuring.add(run.name);
+          void this.#stepRun(run).finally(() => this.#measuring.delete(run.name));
+        }
+      })
+      // Unhandled, a store error here ended the server process; the next pass lists them again.
+      .catch((error: unknown) => this.#o.logger.error({ err: error }, 'cannot list the active AnalysisRuns'));
   }
 
   async #stepRun(run: AnalysisRun): Promise<void> {

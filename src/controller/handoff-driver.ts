@@ -80,13 +80,18 @@ export class HandoffDriver {
 
   /** Carries out the steps of every running handoff, each run by one loop at a time. */
   drive(): void {
-    void this.#o.store.listHandoffRuns({ active: true }).then((runs) => {
-      for (const run of runs) {
-        if (this.#handingOff.has(run.name)) continue;
-        this.#handingOff.add(run.name);
-        void this.#driveHandoff(run).finally(() => this.#handingOff.delete(run.name));
-      }
-    });
+    void this.#o.store
+      .listHandoffRuns({ active: true })
+      .then((runs) => {
+        for (const run of runs) {
+          if (this.#handingOff.has(run.name)) continue;
+          this.#handingOff.add(run.name);
+          void this.#driveHandoff(run).finally(() => this.#handingOff.delete(run.name));
+        }
+      })
+      // A store error here was an unhandled rejection, which ends the server process; the next
+      // pass lists the runs again.
+      .catch((error: unknown) => this.#o.logger.error({ err: error }, 'cannot list the running handoffs'));
   }
 
   async #driveHandoff(first: HandoffRun): Promise<void> {
