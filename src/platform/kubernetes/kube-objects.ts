@@ -116,7 +116,7 @@ export class KubeObjects implements ObjectReader {
     options: WriteOptions = {},
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#current<T>(ref, attempt === 1 ? options.observed : undefined);
+      const current = await this.current<T>(ref, attempt === 1 ? options.observed : undefined);
       if (current === undefined) throw new KubeObjectNotFoundError(ref);
       const next = structuredClone(current);
       if (!mutate(next)) return current;
@@ -141,7 +141,7 @@ export class KubeObjects implements ObjectReader {
   ): Promise<T> {
     const ref = refOf(object);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#current<T>(ref, attempt === 1 ? options.observed : undefined);
+      const current = await this.current<T>(ref, attempt === 1 ? options.observed : undefined);
       if (current !== undefined && options.unchanged?.(current) === true) return current;
       try {
         if (current === undefined) return await this.#api.create<T>(object);
@@ -155,8 +155,11 @@ export class KubeObjects implements ObjectReader {
     }
   }
 
-  /** The object as `observed` holds it, else as the API server does; undefined when neither has it. */
-  async #current<T extends KubernetesObject>(
+  /**
+   * The object as `observed` (one observation, see `WriteOptions`) holds it, else as the API server
+   * does; undefined when neither has it.
+   */
+  async current<T extends KubernetesObject>(
     ref: ObjectRef,
     observed: ObjectReader | undefined,
   ): Promise<T | undefined> {

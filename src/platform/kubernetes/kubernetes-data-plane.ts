@@ -217,7 +217,8 @@ export class KubernetesDataPlane {
 
   /** Deletes every ReplicaSet of the Rollout (as Kubernetes' garbage collector after Argo's Rollout is deleted). */
   async remove(binding: KubernetesBinding): Promise<void> {
-    await this.#removeAll(binding.workload);
+    // Every ReplicaSet is old, and none is kept.
+    await this.#retire({ ...binding, revisionHistoryLimit: 0 }, new Set(), {});
   }
 
   async #replicaSets(
@@ -266,21 +267,6 @@ export class KubernetesDataPlane {
       ),
       ...old.slice(limit).map((rs) => this.objects.delete(ref(rs))),
     ]);
-  }
-
-  /** Deletes every ReplicaSet of the Rollout. */
-  async #removeAll(workload: KubernetesBinding['workload']): Promise<void> {
-    const all = await this.#replicaSets(workload);
-    await Promise.all(
-      all.map((rs) =>
-        this.objects.delete({
-          apiVersion: 'apps/v1',
-          kind: 'ReplicaSet',
-          namespace: workload.namespace,
-          name: rs.metadata?.name ?? '',
-        }),
-      ),
-    );
   }
 
   async #pin(

@@ -106,9 +106,7 @@ export function nginxProvider(objects: KubeObjects, routing: NginxRouting): Traf
   return {
     name: 'nginx',
     async setWeight(target, weight, options) {
-      const stableRef = ref(target, routing.stableIngress);
-      const stable =
-        (await options?.observed?.read<Ingress>(stableRef)) ?? (await objects.read<Ingress>(stableRef));
+      const stable = await objects.current<Ingress>(ref(target, routing.stableIngress), options?.observed);
       if (stable === undefined)
         throw new Error(`Ingress ${target.namespace}/${routing.stableIngress} (the stableIngress) not found`);
       const canary = canaryIngress(stable, target, routing, weight);
